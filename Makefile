@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: GPL-2.0
+# rsttrace: build, run and test. Run as root; nothing here calls sudo.
+
+OUTPUT := .output
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= gcc
+ARCH := $(shell uname -m | sed 's/x86_64/x86/' | sed 's/aarch64/arm64/')
+VERSION := 0.1.0
+
+# Debian's static libbpf, libelf and zlib: nothing to install at run time.
+LIBS_STATIC := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic
+WARN := -Wall -Wextra -Werror
+CFLAGS ?= -O2 -g
+USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -I$(OUTPUT) -Iinclude -Iuser \
+	-DRSTTRACE_VERSION='"$(VERSION)"'
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-function -Wno-unused-parameter \
+	-Ivmlinux -Iinclude
+
+USER_SRCS := $(wildcard user/*.c)
+USER_LIB_SRCS := $(filter-out user/rsttrace.c,$(USER_SRCS))
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
+BPF_HDRS := $(wildcard bpf/*.h) include/rsttrace.h
+USER_HDRS := $(wildcard user/*.h) include/rsttrace.h $(OUTPUT)/rsttrace.skel.h
+
+.PHONY: all deps run test unit integration check-asan cppcheck format vmlinux bench clean
+
+all: rsttrace
+
+$(OUTPUT):
+	mkdir -p $@
+
+$(OUTPUT)/rsttrace.bpf.o: bpf/rsttrace.bpf.c $(BPF_HDRS) vmlinux/vmlinux.h | $(OUTPUT)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(BPFTOOL) gen object $@ $@.tmp
+	rm -f $@.tmp
+
+$(OUTPUT)/rsttrace.skel.h: $(OUTPUT)/rsttrace.bpf.o
+	$(BPFTOOL) gen skeleton $< name rsttrace_bpf > $@.tmp && mv $@.tmp $@
+
+$(OUTPUT)/%.o: user/%.c $(USER_HDRS) | $(OUTPUT)
+	$(CC) $(USER_CFLAGS) -c $< -o $@
+
+rsttrace: $(USER_OBJS)
+	$(CC) $(USER_CFLAGS) $^ $(LIBS_STATIC) -o $@
+
+# Installs whatever is missing (Debian/Ubuntu, as root); a no-op otherwise.
+deps:
+	@sh scripts/deps.sh
+
+run: deps
+	$(MAKE) rsttrace
+	./rsttrace
+
+# Unit tests, sanitizer build and integration tests; the last line is the summary.
+test: deps
+	$(MAKE) rsttrace tests/unit/test_unit
+	sh tests/run_all.sh
+
+tests/unit/test_unit: $(wildcard tests/unit/*.c) $(USER_LIB_SRCS) $(USER_HDRS)
+	$(CC) $(USER_CFLAGS) -Itests/unit $(wildcard tests/unit/*.c) $(USER_LIB_SRCS) \
+		$(LIBS_STATIC) -o $@
+
+unit: tests/unit/test_unit
+	./tests/unit/test_unit
+
+# The userspace test suite under AddressSanitizer and UBSan.
+check-asan: $(OUTPUT)/rsttrace.skel.h
+	$(CC) $(filter-out -O2,$(USER_CFLAGS)) -O1 -fno-omit-frame-pointer \
+		-fsanitize=address,undefined -fno-sanitize-recover=all -Itests/unit \
+		$(wildcard tests/unit/*.c) $(USER_LIB_SRCS) $(LIBS_STATIC) -o tests/unit/test_unit_asan
+	./tests/unit/test_unit_asan
+
+cppcheck:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--inline-suppr -Iinclude -Iuser user tests/unit
+
+format:
+	clang-format -i $(wildcard user/*.c user/*.h bpf/*.c bpf/*.h include/*.h tests/unit/*.c)
+
+# Regenerates the checked-in vmlinux.h from the running kernel.
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
+
+bench: deps
+	$(MAKE) rsttrace
+	sh bench/run.sh
+
+clean:
+	rm -rf $(OUTPUT) rsttrace tests/unit/test_unit tests/unit/test_unit_asan

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef RSTTRACE_MAPS_BPF_H
+#define RSTTRACE_MAPS_BPF_H
+
+/* Events to userspace; size set by the loader (--ring-size). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} events SEC(".maps");
+
+/*
+ * Exact totals live here, counted before the ring buffer is tried, so a slow
+ * reader never changes them.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RT_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/* Owner and last state change of each TCP socket we know, keyed by sk address. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct rt_sock_info);
+} socks SEC(".maps");
+
+/* Listening sockets by netns and port: how an accepted child finds its owner. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct rt_listener_key);
+	__type(value, __u64);
+} listeners SEC(".maps");
+
+/*
+ * The last socket on this CPU that got tcp_reset(): the kernel calls it on
+ * its own socket right before it sends an ABORT_ON_DATA reset, in the same
+ * softirq, so the pair can be recognised without guessing.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} last_reset_sk SEC(".maps");
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+#endif /* RSTTRACE_MAPS_BPF_H */

@@ -1,0 +1,585 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rsttrace kernel side: TCP resets sent and received, accept-queue overflows,
+ * and the socket-owner and listener tables that explain them.
+ *
+ * Only tracepoints are used. Each hook exists as a tp_btf program and a
+ * raw_tp twin (and, where the tracepoint's arity changed between kernels, one
+ * per arity); the loader enables the ones that match the running kernel.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "rsttrace.h"
+#include "maps.bpf.h"
+#include "sock_read.bpf.h"
+#include "owner.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Filters and tuning, set by the loader before load. */
+const volatile __u32 filter_tgid = 0;
+const volatile __u32 filter_netns = 0;
+const volatile __u8 filter_family = 0;
+const volatile __u32 nr_filter_ports = 0;
+const volatile __u16 filter_ports[RT_MAX_PORTS] = {};
+const volatile __u32 event_mask = RT_EVM_ALL;
+const volatile __u64 wakeup_bytes = 64 << 10;
+
+static __always_inline bool port_wanted(const struct rt_tuple *t)
+{
+	if (!nr_filter_ports)
+		return true;
+#pragma unroll
+	for (__u32 i = 0; i < RT_MAX_PORTS; i++) {
+		if (i >= nr_filter_ports)
+			break;
+		if (filter_ports[i] == t->lport || filter_ports[i] == t->rport)
+			return true;
+	}
+	return false;
+}
+
+static __always_inline bool wanted(const struct rt_tuple *t, __u32 netns,
+				   const struct rt_sock_info *info,
+				   const struct rt_sock_info *linfo)
+{
+	if (filter_netns && netns != filter_netns)
+		return false;
+	if (filter_family && t->family != filter_family)
+		return false;
+	if (!port_wanted(t))
+		return false;
+	if (filter_tgid) {
+		if (info && info->owner.tgid == filter_tgid)
+			return true;
+		if (linfo && linfo->owner.tgid == filter_tgid)
+			return true;
+		return false;
+	}
+	return true;
+}
+
+/* Wake the reader only once a batch is worth it; it also polls on a timer. */
+static __always_inline void submit(struct rt_event *e)
+{
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	bpf_ringbuf_submit(e, avail >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+}
+
+static __always_inline struct rt_event *reserve(__u32 type)
+{
+	struct rt_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count(RT_CNT_LOST);
+		return NULL;
+	}
+	/* Reserved memory is not zeroed and the struct goes out whole. */
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = type;
+	e->ts_ns = bpf_ktime_get_boot_ns();
+	return e;
+}
+
+static __always_inline void fill_tuple(struct rt_event *e, const struct rt_tuple *t)
+{
+	__builtin_memcpy(e->laddr, t->laddr, 16);
+	__builtin_memcpy(e->raddr, t->raddr, 16);
+	e->lport = t->lport;
+	e->rport = t->rport;
+	e->family = t->family;
+}
+
+static __always_inline void fill_listener(struct rt_event *e, const struct sock *lsk,
+					  const struct rt_sock_info *linfo)
+{
+	if (!lsk)
+		return;
+	read_listener(lsk, &e->listener);
+	e->flags |= RT_F_LISTENER;
+	if (e->listener.accept_qlen > e->listener.accept_qmax)
+		e->flags |= RT_F_ACCEPTQ_FULL;
+	if (linfo) {
+		e->listener.owner = linfo->owner;
+		e->listener.flags |= RT_LF_OWNER;
+	}
+}
+
+static __always_inline void fill_context(struct rt_event *e)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	e->ctx_tgid = id >> 32;
+	e->ctx_pid = (__u32)id;
+	bpf_get_current_comm(e->ctx_comm, sizeof(e->ctx_comm));
+}
+
+static __always_inline bool is_local_abort(const struct sock *sk, __u32 reason)
+{
+	__u32 zero = 0;
+	__u64 *last;
+
+	if (!bpf_core_enum_value_exists(enum sk_rst_reason, SK_RST_REASON_TCP_ABORT_ON_DATA))
+		return false;
+	if (reason != bpf_core_enum_value(enum sk_rst_reason, SK_RST_REASON_TCP_ABORT_ON_DATA))
+		return false;
+	last = bpf_map_lookup_elem(&last_reset_sk, &zero);
+	return last && *last == (__u64)sk;
+}
+
+static __always_inline int handle_send_reset(const struct sock *sk, const struct sk_buff *skb,
+					     __u32 reason, __u32 flags)
+{
+	struct rt_sock_info *info = NULL, *linfo = NULL;
+	const struct sock *lsk = NULL;
+	struct rt_tuple t = {};
+	struct rt_event *e;
+	__u32 netns = 0;
+	__u8 state = 0;
+	bool full;
+
+	if (!(event_mask & RT_EVM(RT_EV_RST_SENT)))
+		return 0;
+	if (sk) {
+		state = sk_state(sk);
+		netns = sk_netns(sk);
+	} else if (skb) {
+		netns = skb_netns(skb);
+	}
+	full = sk && state != RT_TCP_TIME_WAIT && state != RT_TCP_NEW_SYN_RECV;
+
+	/* A listener's or mini-socket's own addresses do not name the peer. */
+	if (full && state != RT_TCP_LISTEN)
+		tuple_from_sk(sk, &t);
+	else if (skb && tuple_from_skb(skb, &t))
+		flags |= RT_F_ADDR_FROM_SKB;
+	else if (sk)
+		tuple_from_sk(sk, &t);
+	if (!skb)
+		flags |= RT_F_ACTIVE;
+
+	if (full)
+		info = sock_info(sk);
+	if (state == RT_TCP_LISTEN) {
+		lsk = sk;
+		linfo = info;
+	} else if (!sk) {
+		lsk = listener_by_port(netns, t.lport);
+		if (lsk) {
+			linfo = sock_info(lsk);
+			flags |= RT_F_LISTENER_BY_PORT;
+		}
+	}
+	if (!wanted(&t, netns, info, linfo))
+		return 0;
+
+	count(RT_CNT_RST_SENT);
+	if (sk && is_local_abort(sk, reason)) {
+		flags |= RT_F_LOCAL_ABORT;
+		count(RT_CNT_LOCAL_ABORT);
+	}
+
+	e = reserve(RT_EV_RST_SENT);
+	if (!e)
+		return 0;
+	e->sk = (__u64)sk;
+	e->netns = netns;
+	e->reason = reason;
+	e->state = state;
+	fill_tuple(e, &t);
+	if (info) {
+		e->owner = info->owner;
+		flags |= RT_F_OWNER;
+		if (state == RT_TCP_CLOSE && info->last_oldstate) {
+			e->prev_state = info->last_oldstate;
+			flags |= RT_F_PREV_STATE;
+		}
+	}
+	e->flags |= flags;
+	fill_listener(e, lsk, linfo);
+	if (flags & RT_F_ACTIVE)
+		fill_context(e);
+	submit(e);
+	return 0;
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(send_reset_btf, const struct sock *sk, const struct sk_buff *skb, int reason)
+{
+	return handle_send_reset(sk, skb, reason, 0);
+}
+
+SEC("raw_tp/tcp_send_reset")
+int BPF_PROG(send_reset_raw, const struct sock *sk, const struct sk_buff *skb, int reason)
+{
+	return handle_send_reset(sk, skb, reason, 0);
+}
+
+/* Before 6.10 the tracepoint had no reason argument. */
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(send_reset_btf_noreason, const struct sock *sk, const struct sk_buff *skb)
+{
+	return handle_send_reset(sk, skb, 0, RT_F_NO_REASON);
+}
+
+SEC("raw_tp/tcp_send_reset")
+int BPF_PROG(send_reset_raw_noreason, const struct sock *sk, const struct sk_buff *skb)
+{
+	return handle_send_reset(sk, skb, 0, RT_F_NO_REASON);
+}
+
+static __always_inline int handle_receive_reset(const struct sock *sk)
+{
+	struct rt_sock_info *info;
+	struct rt_tuple t = {};
+	struct rt_event *e;
+	__u32 zero = 0;
+	__u64 *last;
+	__u32 netns;
+
+	last = bpf_map_lookup_elem(&last_reset_sk, &zero);
+	if (last)
+		*last = (__u64)sk;
+	if (!(event_mask & RT_EVM(RT_EV_RST_RECEIVED)))
+		return 0;
+
+	netns = sk_netns(sk);
+	tuple_from_sk(sk, &t);
+	info = sock_info(sk);
+	if (!wanted(&t, netns, info, NULL))
+		return 0;
+	count(RT_CNT_RST_RECEIVED);
+
+	e = reserve(RT_EV_RST_RECEIVED);
+	if (!e)
+		return 0;
+	e->sk = (__u64)sk;
+	e->netns = netns;
+	e->state = sk_state(sk);
+	e->flags = RT_F_NO_REASON;
+	fill_tuple(e, &t);
+	if (info) {
+		e->owner = info->owner;
+		e->flags |= RT_F_OWNER;
+	}
+	submit(e);
+	return 0;
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(receive_reset_btf, const struct sock *sk)
+{
+	return handle_receive_reset(sk);
+}
+
+SEC("raw_tp/tcp_receive_reset")
+int BPF_PROG(receive_reset_raw, const struct sock *sk)
+{
+	return handle_receive_reset(sk);
+}
+
+static __always_inline int handle_kfree_skb(const struct sk_buff *skb, __u32 reason,
+					    const struct sock *rx_sk)
+{
+	struct rt_sock_info *linfo = NULL;
+	const struct sock *lsk = rx_sk;
+	struct rt_tuple t = {};
+	struct rt_event *e;
+	__u32 netns;
+
+	/* This fires for every dropped packet on the host: leave at once. */
+	if (!bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_TCP_LISTEN_OVERFLOW))
+		return 0;
+	if (reason != bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_TCP_LISTEN_OVERFLOW))
+		return 0;
+	if (!(event_mask & RT_EVM(RT_EV_LISTEN_OVERFLOW)))
+		return 0;
+	if (!tuple_from_skb(skb, &t))
+		return 0;
+	netns = lsk ? sk_netns(lsk) : skb_netns(skb);
+	if (!lsk)
+		lsk = listener_by_port(netns, t.lport);
+	if (lsk)
+		linfo = sock_info(lsk);
+	if (!wanted(&t, netns, linfo, linfo))
+		return 0;
+	count(RT_CNT_LISTEN_OVERFLOW);
+
+	e = reserve(RT_EV_LISTEN_OVERFLOW);
+	if (!e)
+		return 0;
+	e->sk = (__u64)lsk;
+	e->netns = netns;
+	e->reason = reason;
+	e->path = RT_PATH_ACK;
+	e->flags = RT_F_ADDR_FROM_SKB;
+	if (lsk)
+		e->state = RT_TCP_LISTEN;
+	fill_tuple(e, &t);
+	if (linfo) {
+		e->owner = linfo->owner;
+		e->flags |= RT_F_OWNER;
+	}
+	fill_listener(e, lsk, linfo);
+	submit(e);
+	return 0;
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(kfree_skb_btf, const struct sk_buff *skb, void *location, int reason,
+	     const struct sock *rx_sk)
+{
+	return handle_kfree_skb(skb, reason, rx_sk);
+}
+
+SEC("raw_tp/kfree_skb")
+int BPF_PROG(kfree_skb_raw, const struct sk_buff *skb, void *location, int reason,
+	     const struct sock *rx_sk)
+{
+	return handle_kfree_skb(skb, reason, rx_sk);
+}
+
+/* 5.17 to 6.10: no rx_sk, the listener is found by port. */
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(kfree_skb_btf_norxsk, const struct sk_buff *skb, void *location, int reason)
+{
+	return handle_kfree_skb(skb, reason, NULL);
+}
+
+SEC("raw_tp/kfree_skb")
+int BPF_PROG(kfree_skb_raw_norxsk, const struct sk_buff *skb, void *location, int reason)
+{
+	return handle_kfree_skb(skb, reason, NULL);
+}
+
+static __always_inline void track_listen(const struct sock *sk)
+{
+	struct rt_listener_key key = { .netns = sk_netns(sk) };
+	struct rt_sock_info info = {};
+	__u64 skaddr = (__u64)sk;
+
+	key.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	owner_from_current(&info.owner, RT_OWN_LISTEN);
+	info.is_listener = 1;
+	info.last_oldstate = RT_TCP_CLOSE;
+	bpf_map_update_elem(&socks, &skaddr, &info, BPF_ANY);
+	bpf_map_update_elem(&listeners, &key, &skaddr, BPF_ANY);
+}
+
+/* A child created by the kernel on a listener inherits the listener's owner. */
+static __always_inline void track_child(const struct sock *sk)
+{
+	__u32 netns = sk_netns(sk);
+	__u16 port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	const struct sock *lsk = listener_by_port(netns, port);
+	struct rt_sock_info *linfo, info = {};
+	__u64 skaddr = (__u64)sk;
+
+	if (!lsk)
+		return;
+	linfo = sock_info(lsk);
+	if (!linfo)
+		return;
+	info.owner = linfo->owner;
+	info.owner.source = RT_OWN_LISTENER;
+	info.last_oldstate = RT_TCP_LISTEN;
+	bpf_map_update_elem(&socks, &skaddr, &info, BPF_ANY);
+}
+
+static __always_inline void forget_listener(const struct sock *sk)
+{
+	struct rt_listener_key key = { .netns = sk_netns(sk) };
+	__u64 *val;
+
+	key.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	val = bpf_map_lookup_elem(&listeners, &key);
+	if (val && *val == (__u64)sk)
+		bpf_map_delete_elem(&listeners, &key);
+}
+
+static __always_inline int handle_set_state(const struct sock *sk, int oldstate, int newstate)
+{
+	struct rt_sock_info *info, fresh = {};
+	__u64 skaddr = (__u64)sk;
+
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	if (newstate == RT_TCP_LISTEN) {
+		track_listen(sk);
+		return 0;
+	}
+	if (newstate == RT_TCP_SYN_SENT) {
+		owner_from_current(&fresh.owner, RT_OWN_CONNECT);
+		fresh.last_oldstate = oldstate;
+		bpf_map_update_elem(&socks, &skaddr, &fresh, BPF_ANY);
+		return 0;
+	}
+	if (newstate == RT_TCP_SYN_RECV && oldstate == RT_TCP_LISTEN) {
+		track_child(sk);
+		return 0;
+	}
+	if (oldstate == RT_TCP_LISTEN)
+		forget_listener(sk);
+	info = sock_info(sk);
+	if (info)
+		info->last_oldstate = oldstate;
+	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(set_state_btf, const struct sock *sk, int oldstate, int newstate)
+{
+	return handle_set_state(sk, oldstate, newstate);
+}
+
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(set_state_raw, const struct sock *sk, int oldstate, int newstate)
+{
+	return handle_set_state(sk, oldstate, newstate);
+}
+
+static __always_inline int handle_destroy_sock(const struct sock *sk)
+{
+	__u64 skaddr = (__u64)sk;
+	struct rt_sock_info *info = sock_info(sk);
+
+	if (!info)
+		return 0;
+	if (info->is_listener)
+		forget_listener(sk);
+	bpf_map_delete_elem(&socks, &skaddr);
+	return 0;
+}
+
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(destroy_sock_btf, const struct sock *sk)
+{
+	return handle_destroy_sock(sk);
+}
+
+SEC("raw_tp/tcp_destroy_sock")
+int BPF_PROG(destroy_sock_raw, const struct sock *sk)
+{
+	return handle_destroy_sock(sk);
+}
+
+#define RT_S_IFMT 00170000
+#define RT_S_IFSOCK 0140000
+
+static __always_inline bool file_is_socket(const struct file *f)
+{
+	return (BPF_CORE_READ(f, f_inode, i_mode) & RT_S_IFMT) == RT_S_IFSOCK;
+}
+
+static __always_inline const struct sock *tcp_sock_of_file(const struct file *f)
+{
+	const struct socket *sock;
+	const struct sock *sk;
+	__u16 family;
+
+	if (!f || !file_is_socket(f))
+		return NULL;
+	sock = BPF_CORE_READ(f, private_data);
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return NULL;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != RT_AF_INET && family != RT_AF_INET6)
+		return NULL;
+	return sk;
+}
+
+/* The accepting process is the real owner of an accepted connection. */
+static __always_inline int handle_accept_exit(long fd)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct rt_sock_info *info, fresh = {};
+	const struct sock *sk;
+	struct file **fds;
+	struct file *f;
+	__u64 skaddr;
+
+	if (fd < 0 || fd >= BPF_CORE_READ(task, files, fdt, max_fds))
+		return 0;
+	fds = BPF_CORE_READ(task, files, fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]))
+		return 0;
+	sk = tcp_sock_of_file(f);
+	if (!sk)
+		return 0;
+	skaddr = (__u64)sk;
+	info = sock_info(sk);
+	if (info) {
+		owner_from_current(&info->owner, RT_OWN_ACCEPT);
+		return 0;
+	}
+	owner_from_current(&fresh.owner, RT_OWN_ACCEPT);
+	fresh.last_oldstate = RT_TCP_SYN_RECV;
+	bpf_map_update_elem(&socks, &skaddr, &fresh, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int accept4_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return handle_accept_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int accept_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return handle_accept_exit(ctx->ret);
+}
+
+/*
+ * Start-up scan: every process's open files, so that sockets created before
+ * rsttrace started have owners and listeners too. Entries the tracepoints
+ * already wrote are newer and win (BPF_NOEXIST). Processes come in pid order,
+ * so a socket shared after fork() is owned by its oldest holder (the
+ * pre-fork master) and counts its other holders in sharers.
+ */
+SEC("iter/task_file")
+int scan_task_file(struct bpf_iter__task_file *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+	struct rt_sock_info *info, fresh = {};
+	struct rt_scan_rec rec = {};
+	const struct sock *sk;
+	__u64 skaddr;
+
+	if (!task || !ctx->file)
+		return 0;
+	sk = tcp_sock_of_file(ctx->file);
+	if (!sk)
+		return 0;
+	skaddr = (__u64)sk;
+	rec.sk = skaddr;
+	rec.tgid = task->tgid;
+	rec.netns = sk_netns(sk);
+	rec.state = sk_state(sk);
+	rec.lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	rec.family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	info = sock_info(sk);
+	if (!info) {
+		owner_from_task(&fresh.owner, task, task->tgid, RT_OWN_SCAN);
+		fresh.is_listener = rec.state == RT_TCP_LISTEN;
+		bpf_map_update_elem(&socks, &skaddr, &fresh, BPF_NOEXIST);
+		rec.new_owner = 1;
+	} else if (info->owner.source == RT_OWN_SCAN && info->owner.tgid != (__u32)task->tgid &&
+		   info->owner.sharers < 255) {
+		info->owner.sharers++;
+	}
+	if (rec.state == RT_TCP_LISTEN) {
+		struct rt_listener_key key = { .netns = rec.netns, .port = rec.lport };
+
+		bpf_map_update_elem(&listeners, &key, &skaddr, BPF_NOEXIST);
+	}
+	bpf_seq_write(seq, &rec, sizeof(rec));
+	return 0;
+}

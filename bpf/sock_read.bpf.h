@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * CO-RE readers for sockets and packets. Everything goes through
+ * BPF_CORE_READ so the same code serves tp_btf, raw_tp and iterator programs.
+ */
+#ifndef RSTTRACE_SOCK_READ_BPF_H
+#define RSTTRACE_SOCK_READ_BPF_H
+
+#define RT_AF_INET 2
+#define RT_AF_INET6 10
+#define RT_ETH_P_IP 0x0800
+#define RT_ETH_P_IPV6 0x86DD
+
+#define RT_TCP_ESTABLISHED 1
+#define RT_TCP_SYN_SENT 2
+#define RT_TCP_SYN_RECV 3
+#define RT_TCP_TIME_WAIT 6
+#define RT_TCP_CLOSE 7
+#define RT_TCP_LISTEN 10
+#define RT_TCP_NEW_SYN_RECV 12
+
+/* Local and remote ends in host byte order ports, v4 in the first 4 bytes. */
+struct rt_tuple {
+	__u8 laddr[16];
+	__u8 raddr[16];
+	__u16 lport;
+	__u16 rport;
+	__u8 family;
+	__u8 pad[3];
+};
+
+static __always_inline __u32 sk_netns(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+}
+
+static __always_inline __u8 sk_state(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_state);
+}
+
+static __always_inline bool is_v4mapped(const __u8 *a)
+{
+	const __u32 *w = (const __u32 *)a;
+
+	return w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0x0000ffff);
+}
+
+/* Fold an IPv4-mapped IPv6 address to plain IPv4 in place. */
+static __always_inline void fold_v4mapped(__u8 *a)
+{
+	__u32 *w = (__u32 *)a;
+
+	w[0] = w[3];
+	w[1] = 0;
+	w[2] = 0;
+	w[3] = 0;
+}
+
+/* The socket's own view: local = bound/source side. Works for timewait socks. */
+static __always_inline void tuple_from_sk(const struct sock *sk, struct rt_tuple *t)
+{
+	const struct sock_common *skc = &sk->__sk_common;
+	__u16 family = BPF_CORE_READ(skc, skc_family);
+
+	__u8 state = BPF_CORE_READ(skc, skc_state);
+
+	/*
+	 * A full socket closed before its active reset has already given its
+	 * port back (skc_num = 0); inet_sport still holds what the RST carries.
+	 */
+	if (state == RT_TCP_TIME_WAIT || state == RT_TCP_NEW_SYN_RECV)
+		t->lport = BPF_CORE_READ(skc, skc_num);
+	else
+		t->lport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
+	t->rport = bpf_ntohs(BPF_CORE_READ(skc, skc_dport));
+	if (family == RT_AF_INET6) {
+		BPF_CORE_READ_INTO(&t->laddr, skc, skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO(&t->raddr, skc, skc_v6_daddr);
+		t->family = RT_AF_INET6;
+		if (is_v4mapped(t->laddr) && is_v4mapped(t->raddr)) {
+			fold_v4mapped(t->laddr);
+			fold_v4mapped(t->raddr);
+			t->family = RT_AF_INET;
+		} else if (is_v4mapped(t->laddr)) {
+			/* A dual-stack listener bound to a v4 address. */
+			fold_v4mapped(t->laddr);
+			t->family = RT_AF_INET;
+		}
+		return;
+	}
+	BPF_CORE_READ_INTO((__u32 *)t->laddr, skc, skc_rcv_saddr);
+	BPF_CORE_READ_INTO((__u32 *)t->raddr, skc, skc_daddr);
+	t->family = RT_AF_INET;
+}
+
+/*
+ * The packet's view, reversed: the packet came from the remote, so its
+ * destination is our local side. Returns false when the headers are not IP.
+ */
+static __always_inline bool tuple_from_skb(const struct sk_buff *skb, struct rt_tuple *t)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 nh = BPF_CORE_READ(skb, network_header);
+	__u16 th = BPF_CORE_READ(skb, transport_header);
+	__u16 proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
+	__u16 ports[2];
+
+	if (proto == RT_ETH_P_IP) {
+		struct iphdr ip;
+
+		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh))
+			return false;
+		*(__u32 *)t->laddr = ip.daddr;
+		*(__u32 *)t->raddr = ip.saddr;
+		t->family = RT_AF_INET;
+	} else if (proto == RT_ETH_P_IPV6) {
+		struct ipv6hdr ip6;
+
+		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh))
+			return false;
+		__builtin_memcpy(t->laddr, &ip6.daddr, 16);
+		__builtin_memcpy(t->raddr, &ip6.saddr, 16);
+		t->family = RT_AF_INET6;
+	} else {
+		return false;
+	}
+	if (bpf_probe_read_kernel(ports, sizeof(ports), head + th))
+		return false;
+	t->rport = bpf_ntohs(ports[0]);
+	t->lport = bpf_ntohs(ports[1]);
+	return true;
+}
+
+static __always_inline __u32 skb_netns(const struct sk_buff *skb)
+{
+	return BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
+}
+
+static __always_inline void read_listener(const struct sock *lsk, struct rt_listener *l)
+{
+	struct rt_tuple t = {};
+	const struct inet_connection_sock *icsk = (const void *)lsk;
+
+	tuple_from_sk(lsk, &t);
+	__builtin_memcpy(l->addr, t.laddr, 16);
+	l->port = t.lport;
+	l->family = t.family;
+	l->accept_qlen = BPF_CORE_READ(lsk, sk_ack_backlog);
+	l->accept_qmax = BPF_CORE_READ(lsk, sk_max_ack_backlog);
+	l->syn_qlen = BPF_CORE_READ(icsk, icsk_accept_queue.qlen.counter);
+	l->drops = BPF_CORE_READ(lsk, sk_drops.counter);
+}
+
+#endif /* RSTTRACE_SOCK_READ_BPF_H */

@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include "cli.h"
+
+#define DEFAULT_RING_BYTES (4u << 20)
+
+static const char usage_text[] =
+	"Usage: rsttrace [OPTIONS]\n"
+	"Explain TCP resets: every RST sent and received, with its kernel reason, the\n"
+	"socket's state and 4-tuple, the process that owns the socket, and the\n"
+	"listener's accept-queue depth; plus accept-queue overflows.\n"
+	"\n"
+	"Options:\n"
+	"  -j, --json              NDJSON output, one object per line (schema: docs/schema.md)\n"
+	"  -p, --pid PID           only sockets owned by process PID (or its listeners)\n"
+	"  -P, --port PORT         only events whose local or remote port is PORT (repeatable, up to 16)\n"
+	"  -4, --ipv4              only IPv4 (including IPv4-mapped IPv6)\n"
+	"  -6, --ipv6              only IPv6\n"
+	"      --netns NS          only network namespace NS: an inode number, a path such as\n"
+	"                          /proc/PID/ns/net or /var/run/netns/NAME, or a name from 'ip netns'\n"
+	"  -e, --events LIST       comma-separated: sent,received,overflow (default: all)\n"
+	"  -d, --duration SECS     stop after SECS seconds (fractions allowed)\n"
+	"      --ring-size BYTES   ring buffer size, a power of two with optional K/M suffix (default 4M)\n"
+	"      --no-scan           do not scan existing sockets at start-up\n"
+	"      --raw-tp            use raw tracepoints instead of BTF-typed ones\n"
+	"  -v, --verbose           show libbpf diagnostics\n"
+	"  -V, --version           print the version and exit\n"
+	"  -h, --help              print this help and exit\n"
+	"\n"
+	"Examples:\n"
+	"  rsttrace                         # every reset, as text\n"
+	"  rsttrace --json > rst.ndjson     # every reset, as NDJSON\n"
+	"  rsttrace -P 8080 -d 30           # resets on port 8080 for 30 seconds\n"
+	"  rsttrace -p $(pidof nginx | cut -d' ' -f1) --events sent,overflow\n"
+	"  rsttrace --netns /var/run/netns/blue -6\n"
+	"\n"
+	"Needs root (CAP_BPF, CAP_PERFMON) and a kernel with BTF; prints\n"
+	"'rsttrace: attached' on stderr once every event from then on will be seen.\n";
+
+void cli_usage(FILE *f)
+{
+	fputs(usage_text, f);
+}
+
+static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int cli_parse_port(const char *s, uint16_t *port)
+{
+	unsigned long v;
+
+	if (parse_ulong(s, 65535, &v) || v == 0)
+		return -EINVAL;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+int cli_parse_pid(const char *s, uint32_t *pid)
+{
+	unsigned long v;
+
+	/* pid_max can be at most 2^22 (PID_MAX_LIMIT). */
+	if (parse_ulong(s, 4194304, &v) || v == 0)
+		return -EINVAL;
+	*pid = (uint32_t)v;
+	return 0;
+}
+
+int cli_parse_events(const char *s, uint32_t *mask)
+{
+	static const struct {
+		const char *name;
+		uint32_t type;
+	} names[] = {
+		{ "sent", RT_EV_RST_SENT },
+		{ "received", RT_EV_RST_RECEIVED },
+		{ "overflow", RT_EV_LISTEN_OVERFLOW },
+	};
+	uint32_t m = 0;
+	const char *p = s;
+
+	if (!s || !*s)
+		return -EINVAL;
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		size_t i;
+
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strlen(names[i].name) == len && strncmp(p, names[i].name, len) == 0)
+				break;
+		if (i == sizeof(names) / sizeof(names[0]))
+			return -EINVAL;
+		m |= RT_EVM(names[i].type);
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	*mask = m;
+	return 0;
+}
+
+int cli_parse_duration(const char *s, uint64_t *ms)
+{
+	double v;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	/* A week is long enough for any incident and keeps the math exact. */
+	if (errno || *end || !(v > 0) || v > 7 * 24 * 3600.0)
+		return -EINVAL;
+	*ms = (uint64_t)(v * 1000.0 + 0.5);
+	if (!*ms)
+		*ms = 1;
+	return 0;
+}
+
+int cli_parse_netns(const char *s, uint32_t *inode)
+{
+	char path[PATH_MAX];
+	unsigned long v;
+	struct stat st;
+
+	if (!s || !*s)
+		return -EINVAL;
+	if (!parse_ulong(s, UINT32_MAX, &v)) {
+		if (!v)
+			return -EINVAL;
+		*inode = (uint32_t)v;
+		return 0;
+	}
+	if (!strchr(s, '/')) {
+		/* A bare name, as 'ip netns' shows it. */
+		if (snprintf(path, sizeof(path), "/var/run/netns/%s", s) >= (int)sizeof(path))
+			return -EINVAL;
+		s = path;
+	}
+	if (stat(s, &st))
+		return -errno;
+	if (st.st_ino > UINT32_MAX)
+		return -EINVAL;
+	*inode = (uint32_t)st.st_ino;
+	return 0;
+}
+
+int cli_parse_size(const char *s, uint32_t *bytes)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	if (*end == 'K' || *end == 'k')
+		v <<= 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		v <<= 20, end++;
+	/* The kernel wants a power of two, at least a page; 1 GiB is plenty. */
+	if (*end || v < 4096 || v > (1ull << 30) || (v & (v - 1)))
+		return -EINVAL;
+	*bytes = (uint32_t)v;
+	return 0;
+}
+
+enum {
+	OPT_NETNS = 256,
+	OPT_RING_SIZE,
+	OPT_NO_SCAN,
+	OPT_RAW_TP,
+};
+
+static const struct option long_opts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "port", required_argument, NULL, 'P' },
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
+	{ "netns", required_argument, NULL, OPT_NETNS },
+	{ "events", required_argument, NULL, 'e' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "ring-size", required_argument, NULL, OPT_RING_SIZE },
+	{ "no-scan", no_argument, NULL, OPT_NO_SCAN },
+	{ "raw-tp", no_argument, NULL, OPT_RAW_TP },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+#define BAD(...)                                   \
+	do {                                       \
+		snprintf(err, errlen, __VA_ARGS__); \
+		return CLI_ERROR;                  \
+	} while (0)
+
+enum cli_status cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
+{
+	int c, r;
+
+	memset(o, 0, sizeof(*o));
+	o->event_mask = RT_EVM_ALL;
+	o->ring_bytes = DEFAULT_RING_BYTES;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":jp:P:46e:d:vVh", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			o->json = true;
+			break;
+		case 'p':
+			if (cli_parse_pid(optarg, &o->pid))
+				BAD("invalid pid '%s': expected a process id from 1 to 4194304", optarg);
+			break;
+		case 'P':
+			if (o->nr_ports == RT_MAX_PORTS)
+				BAD("too many ports: at most %d -P/--port options", RT_MAX_PORTS);
+			if (cli_parse_port(optarg, &o->ports[o->nr_ports]))
+				BAD("invalid port '%s': expected a number from 1 to 65535", optarg);
+			o->nr_ports++;
+			break;
+		case '4':
+			if (o->family == AF_INET6)
+				BAD("-4 and -6 exclude each other");
+			o->family = AF_INET;
+			break;
+		case '6':
+			if (o->family == AF_INET)
+				BAD("-4 and -6 exclude each other");
+			o->family = AF_INET6;
+			break;
+		case OPT_NETNS:
+			r = cli_parse_netns(optarg, &o->netns);
+			if (r)
+				BAD("invalid netns '%s': %s", optarg,
+				    r == -EINVAL ? "expected an inode number or a path"
+						 : strerror(-r));
+			break;
+		case 'e':
+			if (cli_parse_events(optarg, &o->event_mask))
+				BAD("invalid event list '%s': expected a comma-separated list of sent, received, overflow",
+				    optarg);
+			break;
+		case 'd':
+			if (cli_parse_duration(optarg, &o->duration_ms))
+				BAD("invalid duration '%s': expected seconds greater than 0", optarg);
+			break;
+		case OPT_RING_SIZE:
+			if (cli_parse_size(optarg, &o->ring_bytes))
+				BAD("invalid ring size '%s': expected a power of two from 4K to 1024M",
+				    optarg);
+			break;
+		case OPT_NO_SCAN:
+			o->no_scan = true;
+			break;
+		case OPT_RAW_TP:
+			o->raw_tp = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'V':
+			return CLI_VERSION;
+		case 'h':
+			return CLI_HELP;
+		case ':':
+			BAD("option '%s' needs a value", argv[optind - 1]);
+		default:
+			BAD("unknown option '%s' (see --help)", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		BAD("unexpected argument '%s' (see --help)", argv[optind]);
+	return CLI_RUN;
+}

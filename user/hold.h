@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A short hold for rst_received events. Before the kernel sends a
+ * TCP_ABORT_ON_DATA reset it runs tcp_reset() on its own socket, which fires
+ * tcp_receive_reset although nothing was received; the rst_sent that follows
+ * (flagged RT_F_LOCAL_ABORT by BPF) cancels the held event.
+ */
+#ifndef RSTTRACE_HOLD_H
+#define RSTTRACE_HOLD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "../include/rsttrace.h"
+
+#define HOLD_SLOTS 256
+/* Both events are raised in one softirq, microseconds apart. */
+#define HOLD_NS 2000000ull
+
+typedef void (*hold_emit_fn)(void *ctx, const struct rt_event *e);
+
+struct hold {
+	struct rt_event ev[HOLD_SLOTS];
+	bool cancelled[HOLD_SLOTS];
+	unsigned int head; /* oldest */
+	unsigned int count;
+	hold_emit_fn emit;
+	void *ctx;
+};
+
+void hold_init(struct hold *h, hold_emit_fn emit, void *ctx);
+void hold_push(struct hold *h, const struct rt_event *e);
+/* Drops the held event of socket sk; false when none was held. */
+bool hold_cancel(struct hold *h, uint64_t sk);
+/* Emits held events stamped before 'cutoff_ns' (all of them with UINT64_MAX). */
+void hold_release(struct hold *h, uint64_t cutoff_ns);
+
+#endif

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
+#include <string.h>
+#include "json_writer.h"
+#include "strbuf.h"
+
+void jw_init(struct json_writer *jw, struct strbuf *out)
+{
+	memset(jw, 0, sizeof(*jw));
+	jw->out = out;
+}
+
+void jw_start_object(struct json_writer *jw)
+{
+	sb_putc(jw->out, '{');
+	if (jw->depth < JW_MAX_DEPTH - 1)
+		jw->depth++;
+	jw->need_comma[jw->depth] = false;
+}
+
+void jw_end_object(struct json_writer *jw)
+{
+	sb_putc(jw->out, '}');
+	if (jw->depth > 0)
+		jw->depth--;
+}
+
+static void jw_escaped(struct strbuf *sb, const char *s, size_t max)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	sb_putc(sb, '"');
+	for (i = 0; i < max && s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		switch (c) {
+		case '"':
+			sb_append(sb, "\\\"", 2);
+			break;
+		case '\\':
+			sb_append(sb, "\\\\", 2);
+			break;
+		case '\n':
+			sb_append(sb, "\\n", 2);
+			break;
+		case '\r':
+			sb_append(sb, "\\r", 2);
+			break;
+		case '\t':
+			sb_append(sb, "\\t", 2);
+			break;
+		default:
+			if (c < 0x20 || c >= 0x7f) {
+				/*
+				 * Kernel strings (comm) are bytes, not UTF-8:
+				 * escape every non-ASCII byte so each line stays
+				 * valid JSON whatever a process calls itself.
+				 */
+				char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+				sb_append(sb, esc, sizeof(esc));
+			} else {
+				sb_putc(sb, (char)c);
+			}
+		}
+	}
+	sb_putc(sb, '"');
+}
+
+void jw_name(struct json_writer *jw, const char *name)
+{
+	if (jw->need_comma[jw->depth])
+		sb_putc(jw->out, ',');
+	jw->need_comma[jw->depth] = true;
+	jw_escaped(jw->out, name, SIZE_MAX);
+	sb_putc(jw->out, ':');
+}
+
+void jw_string(struct json_writer *jw, const char *s)
+{
+	jw_escaped(jw->out, s, SIZE_MAX);
+}
+
+void jw_string_n(struct json_writer *jw, const char *s, size_t max)
+{
+	jw_escaped(jw->out, s, max);
+}
+
+void jw_uint(struct json_writer *jw, uint64_t v)
+{
+	sb_put_u64(jw->out, v);
+}
+
+void jw_int(struct json_writer *jw, int64_t v)
+{
+	if (v < 0) {
+		sb_putc(jw->out, '-');
+		sb_put_u64(jw->out, -(uint64_t)v);
+		return;
+	}
+	sb_put_u64(jw->out, (uint64_t)v);
+}
+
+void jw_bool(struct json_writer *jw, bool v)
+{
+	sb_puts(jw->out, v ? "true" : "false");
+}
+
+void jw_null(struct json_writer *jw)
+{
+	sb_puts(jw->out, "null");
+}
+
+void jw_string_field(struct json_writer *jw, const char *name, const char *s)
+{
+	jw_name(jw, name);
+	if (s)
+		jw_string(jw, s);
+	else
+		jw_null(jw);
+}
+
+void jw_uint_field(struct json_writer *jw, const char *name, uint64_t v)
+{
+	jw_name(jw, name);
+	jw_uint(jw, v);
+}
+
+void jw_null_field(struct json_writer *jw, const char *name)
+{
+	jw_name(jw, name);
+	jw_null(jw);
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Names of kernel enums, read from the running kernel's BTF. */
+#ifndef RSTTRACE_KENUMS_H
+#define RSTTRACE_KENUMS_H
+
+#include <stdint.h>
+
+struct btf;
+
+/* Value-indexed names of one enum, with the common prefix removed. */
+struct kenum {
+	char **names;
+	uint32_t nr;
+};
+
+/*
+ * Loads enum 'enum_name' from btf; strips 'prefix' from each name.
+ * Returns 0, or -ENOENT when the kernel has no such enum.
+ */
+int kenum_load(struct kenum *ke, const struct btf *btf, const char *enum_name,
+	       const char *prefix);
+void kenum_free(struct kenum *ke);
+/* NULL when the value has no name. */
+const char *kenum_name(const struct kenum *ke, uint32_t value);
+/* Value of a name (without prefix), or -1. */
+int64_t kenum_value(const struct kenum *ke, const char *name);
+
+/* TCP states are user ABI (/proc/net/tcp), so a fixed table is right here. */
+const char *tcp_state_name(unsigned int state);
+
+#endif

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Which programs fit the running kernel, and loading and attaching them. */
+#ifndef RSTTRACE_LOADER_H
+#define RSTTRACE_LOADER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "cli.h"
+
+struct rsttrace_bpf;
+struct btf;
+
+struct loader {
+	struct rsttrace_bpf *skel;
+	uint32_t event_mask;  /* event types that will really be produced */
+	int nr_attached;
+	int nr_warnings;
+	bool json_errors;
+};
+
+/* Prints "rsttrace: ..." on stderr, as JSON in JSON mode. */
+void rt_warn(bool json, const char *level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Checks privileges and BTF; 0 or a non-zero exit code after printing why. */
+int loader_check_environment(bool json);
+/* Opens, configures and loads the skeleton. 0 or -errno after printing why. */
+int loader_load(struct loader *ld, const struct btf *vmlinux, const struct cli_opts *o);
+/* Attaches every selected program; degrades with a warning where possible. */
+int loader_attach(struct loader *ld);
+void loader_destroy(struct loader *ld);
+
+/* Arguments of a raw tracepoint per the kernel's BTF (without ctx), or -1. */
+int loader_tp_arity(const struct btf *vmlinux, const char *tp);
+
+#endif

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
+#include <sys/socket.h>
+#include "addr.h"
+#include "json_writer.h"
+#include "output.h"
+#include "procinfo.h"
+
+#define RT_SCHEMA_VERSION 1
+
+static void start_line(struct output *o, struct json_writer *jw, const char *type,
+		       uint64_t ts_ns)
+{
+	char when[40];
+
+	jw_init(jw, &o->sb);
+	jw_start_object(jw);
+	jw_uint_field(jw, "schema", RT_SCHEMA_VERSION);
+	jw_string_field(jw, "type", type);
+	rt_clock_rfc3339(&o->clock, ts_ns, when, sizeof(when));
+	jw_string_field(jw, "time", when);
+}
+
+static void end_line(struct output *o, struct json_writer *jw)
+{
+	jw_end_object(jw);
+	sb_putc(&o->sb, '\n');
+}
+
+static void owner_object(struct json_writer *jw, const char *name, const struct rt_owner *ow,
+			 bool valid, uint64_t now_boot_ns)
+{
+	jw_name(jw, name);
+	if (!valid) {
+		jw_null(jw);
+		return;
+	}
+	jw_start_object(jw);
+	jw_uint_field(jw, "pid", ow->tgid);
+	jw_uint_field(jw, "tid", ow->pid);
+	jw_name(jw, "comm");
+	jw_string_n(jw, ow->comm, sizeof(ow->comm));
+	jw_name(jw, "cgroup_id");
+	if (ow->cgroup_id)
+		jw_uint(jw, ow->cgroup_id);
+	else
+		jw_null(jw);
+	jw_string_field(jw, "source", owner_source_name(ow->source));
+	if (ow->sharers > 1)
+		jw_uint_field(jw, "shared_by", ow->sharers);
+	jw_name(jw, "alive");
+	jw_bool(jw, procinfo_owner_alive(ow->tgid, ow->start_ns, now_boot_ns));
+	jw_end_object(jw);
+}
+
+static void endpoint_object(struct json_writer *jw, const char *name, int family,
+			    const uint8_t *addr, uint16_t port)
+{
+	char a[RT_ADDR_LEN];
+
+	rt_format_addr(family, addr, a, sizeof(a));
+	jw_name(jw, name);
+	jw_start_object(jw);
+	jw_string_field(jw, "addr", a);
+	jw_uint_field(jw, "port", port);
+	jw_end_object(jw);
+}
+
+static void listener_object(struct json_writer *jw, const struct rt_event *e, uint64_t now_boot_ns)
+{
+	const struct rt_listener *l = &e->listener;
+	char a[RT_ADDR_LEN];
+
+	jw_name(jw, "listener");
+	if (!(e->flags & RT_F_LISTENER)) {
+		jw_null(jw);
+		return;
+	}
+	rt_format_addr(l->family, l->addr, a, sizeof(a));
+	jw_start_object(jw);
+	jw_string_field(jw, "addr", a);
+	jw_uint_field(jw, "port", l->port);
+	jw_uint_field(jw, "accept_queue", l->accept_qlen);
+	jw_uint_field(jw, "accept_queue_max", l->accept_qmax);
+	jw_uint_field(jw, "syn_queue", l->syn_qlen);
+	jw_uint_field(jw, "drops", l->drops);
+	jw_string_field(jw, "matched_by", e->flags & RT_F_LISTENER_BY_PORT ? "port" : "socket");
+	owner_object(jw, "owner", &l->owner, l->flags & RT_LF_OWNER, now_boot_ns);
+	jw_end_object(jw);
+}
+
+static void context_object(struct json_writer *jw, const struct rt_event *e)
+{
+	jw_name(jw, "context");
+	if (!(e->flags & RT_F_ACTIVE)) {
+		jw_null(jw);
+		return;
+	}
+	jw_start_object(jw);
+	jw_uint_field(jw, "pid", e->ctx_tgid);
+	jw_uint_field(jw, "tid", e->ctx_pid);
+	jw_name(jw, "comm");
+	jw_string_n(jw, e->ctx_comm, sizeof(e->ctx_comm));
+	jw_end_object(jw);
+}
+
+void format_json_event(struct output *o, const struct rt_event *e, uint64_t now_boot_ns)
+{
+	const char *reason = event_reason(o->names, e);
+	struct json_writer jw;
+	char sk[24];
+
+	start_line(o, &jw, event_type_name(e->type), e->ts_ns);
+	jw_uint_field(&jw, "ts_ns", e->ts_ns);
+	jw_name(&jw, "netns");
+	if (e->netns)
+		jw_uint(&jw, e->netns);
+	else
+		jw_null(&jw);
+	jw_string_field(&jw, "family", e->family == AF_INET6 ? "ipv6" : "ipv4");
+	endpoint_object(&jw, "local", e->family, e->laddr, e->lport);
+	endpoint_object(&jw, "remote", e->family, e->raddr, e->rport);
+	jw_string_field(&jw, "addr_source", e->flags & RT_F_ADDR_FROM_SKB ? "packet" : "socket");
+	jw_string_field(&jw, "state", tcp_state_name(e->state));
+	jw_string_field(&jw, "prev_state",
+			e->flags & RT_F_PREV_STATE ? tcp_state_name(e->prev_state) : NULL);
+	jw_string_field(&jw, "reason", reason);
+	jw_name(&jw, "reason_code");
+	if (e->flags & RT_F_NO_REASON)
+		jw_null(&jw);
+	else
+		jw_uint(&jw, e->reason);
+	jw_string_field(&jw, "cause", event_cause(o->names, e));
+	if (e->type == RT_EV_LISTEN_OVERFLOW)
+		jw_string_field(&jw, "path", overflow_path_name(e->path));
+	owner_object(&jw, "owner", &e->owner, e->flags & RT_F_OWNER, now_boot_ns);
+	listener_object(&jw, e, now_boot_ns);
+	context_object(&jw, e);
+	if (e->sk) {
+		snprintf(sk, sizeof(sk), "0x%llx", (unsigned long long)e->sk);
+		jw_string_field(&jw, "sk", sk);
+	} else {
+		jw_null_field(&jw, "sk");
+	}
+	end_line(o, &jw);
+}
+
+void format_json_lost(struct output *o, uint64_t count, uint64_t total, uint64_t now_boot_ns)
+{
+	struct json_writer jw;
+
+	start_line(o, &jw, "lost", now_boot_ns);
+	jw_uint_field(&jw, "count", count);
+	jw_uint_field(&jw, "total", total);
+	end_line(o, &jw);
+}

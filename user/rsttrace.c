@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rsttrace: why are clients getting "connection reset by peer"?
+ *
+ * Start-up order matters: programs are attached before the scan of existing
+ * sockets, so a socket created during the scan is seen by one or the other,
+ * and "attached" is printed only once both are done.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "../include/rsttrace.h"
+#include "cli.h"
+#include "clock.h"
+#include "decode.h"
+#include "hold.h"
+#include "loader.h"
+#include "output.h"
+#include "scan.h"
+#include "rsttrace.skel.h"
+
+#ifndef RSTTRACE_VERSION
+#define RSTTRACE_VERSION "0.1.0"
+#endif
+
+#define POLL_MS 50
+#define EXIT_USAGE 2
+
+static volatile sig_atomic_t exiting;
+
+struct session {
+	struct output out;
+	struct hold hold;
+	struct rt_names names;
+	uint64_t written[RT_EV_MAX];
+	uint64_t lost_reported;
+	uint64_t local_aborts;
+	uint64_t now_ns; /* boot-time clock, refreshed once per batch */
+	int counters_fd;
+	int ncpus;
+};
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	(void)level;
+	return vfprintf(stderr, fmt, args);
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	(void)level;
+	(void)fmt;
+	(void)args;
+	return 0;
+}
+
+static void emit_event(void *ctx, const struct rt_event *e)
+{
+	struct session *s = ctx;
+
+	output_event(&s->out, e, s->now_ns);
+	s->written[e->type]++;
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct session *s = ctx;
+	const struct rt_event *e = data;
+
+	if (size < sizeof(*e) || e->type == 0 || e->type >= RT_EV_MAX)
+		return 0;
+	if (e->type == RT_EV_RST_RECEIVED) {
+		hold_push(&s->hold, e);
+		return 0;
+	}
+	if ((e->flags & RT_F_LOCAL_ABORT) && hold_cancel(&s->hold, e->sk))
+		s->local_aborts++;
+	emit_event(s, e);
+	return 0;
+}
+
+static int read_counters(struct session *s, uint64_t totals[RT_CNT_MAX])
+{
+	uint64_t percpu[s->ncpus];
+	uint32_t i;
+	int c;
+
+	for (i = 0; i < RT_CNT_MAX; i++) {
+		totals[i] = 0;
+		if (bpf_map_lookup_elem(s->counters_fd, &i, percpu))
+			return -errno;
+		for (c = 0; c < s->ncpus; c++)
+			totals[i] += percpu[c];
+	}
+	return 0;
+}
+
+static void report_lost(struct session *s)
+{
+	uint64_t totals[RT_CNT_MAX];
+
+	if (read_counters(s, totals))
+		return;
+	if (totals[RT_CNT_LOST] > s->lost_reported) {
+		output_lost(&s->out, totals[RT_CNT_LOST] - s->lost_reported, totals[RT_CNT_LOST],
+			    s->now_ns);
+		s->lost_reported = totals[RT_CNT_LOST];
+	}
+}
+
+static void print_totals(struct session *s, bool json)
+{
+	uint64_t t[RT_CNT_MAX] = {};
+
+	read_counters(s, t);
+	/* The kernel's own tcp_reset() before ABORT_ON_DATA is not a received reset. */
+	rt_warn(json, "info",
+		"totals: rst_sent=%llu rst_received=%llu listen_overflow=%llu lost=%llu written=%llu",
+		(unsigned long long)t[RT_CNT_RST_SENT],
+		(unsigned long long)(t[RT_CNT_RST_RECEIVED] - t[RT_CNT_LOCAL_ABORT]),
+		(unsigned long long)t[RT_CNT_LISTEN_OVERFLOW], (unsigned long long)t[RT_CNT_LOST],
+		(unsigned long long)(s->written[RT_EV_RST_SENT] + s->written[RT_EV_RST_RECEIVED] +
+				     s->written[RT_EV_LISTEN_OVERFLOW]));
+}
+
+static int load_names(struct rt_names *n, const struct btf *btf, bool json)
+{
+	if (kenum_load(&n->rst_reasons, btf, "sk_rst_reason", "SK_RST_REASON_"))
+		rt_warn(json, "warning", "kernel has no enum sk_rst_reason: reset reasons unnamed");
+	if (kenum_load(&n->drop_reasons, btf, "skb_drop_reason", "SKB_DROP_REASON_"))
+		rt_warn(json, "warning", "kernel has no enum skb_drop_reason: drop reasons unnamed");
+	return 0;
+}
+
+static void run_scan(struct loader *ld, bool json)
+{
+	struct scan_result r;
+	int err = scan_existing_sockets(ld->skel, &r);
+
+	if (err) {
+		rt_warn(json, "warning",
+			"cannot scan existing sockets (%s): sockets created before now have no owner",
+			strerror(-err));
+		return;
+	}
+	rt_warn(json, "info",
+		"scan: %llu TCP sockets (%llu listening) held by %llu processes in %llu netns, %llu.%03llu ms",
+		(unsigned long long)r.sockets, (unsigned long long)r.listeners,
+		(unsigned long long)r.processes, (unsigned long long)r.netns,
+		(unsigned long long)(r.elapsed_us / 1000), (unsigned long long)(r.elapsed_us % 1000));
+}
+
+static int trace_loop(struct session *s, struct ring_buffer *rb, uint64_t duration_ms)
+{
+	uint64_t deadline = duration_ms ? rt_clock_boot_now_ns() + duration_ms * 1000000ull : 0;
+	int err = 0;
+
+	while (!exiting) {
+		err = ring_buffer__poll(rb, POLL_MS);
+		if (err < 0 && err != -EINTR)
+			break;
+		err = 0;
+		s->now_ns = rt_clock_boot_now_ns();
+		hold_release(&s->hold, s->now_ns - HOLD_NS);
+		report_lost(s);
+		if (output_flush(&s->out) == -EPIPE)
+			break;
+		if (deadline && s->now_ns >= deadline)
+			break;
+	}
+	/* Everything the kernel already handed over is written before detaching. */
+	ring_buffer__consume(rb);
+	s->now_ns = rt_clock_boot_now_ns();
+	hold_release(&s->hold, UINT64_MAX);
+	report_lost(s);
+	output_flush(&s->out);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	struct ring_buffer *rb = NULL;
+	struct loader ld = {};
+	struct btf *btf = NULL;
+	struct session *s;
+	struct cli_opts o;
+	char err_msg[256];
+	int err, ret = 1;
+
+	switch (cli_parse(argc, argv, &o, err_msg, sizeof(err_msg))) {
+	case CLI_HELP:
+		cli_usage(stdout);
+		return 0;
+	case CLI_VERSION:
+		printf("rsttrace %s\n", RSTTRACE_VERSION);
+		return 0;
+	case CLI_ERROR:
+		rt_warn(o.json, "error", "%s", err_msg);
+		return EXIT_USAGE;
+	case CLI_RUN:
+		break;
+	}
+	if (loader_check_environment(o.json))
+		return 1;
+	libbpf_set_print(o.verbose ? libbpf_print : libbpf_quiet);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return 1;
+	btf = btf__load_vmlinux_btf();
+	if (!btf) {
+		rt_warn(o.json, "error", "cannot read kernel BTF: %s", strerror(errno));
+		goto cleanup;
+	}
+	load_names(&s->names, btf, o.json);
+	if (loader_load(&ld, btf, &o))
+		goto cleanup;
+	if (loader_attach(&ld))
+		goto cleanup;
+	if (!o.no_scan)
+		run_scan(&ld, o.json);
+
+	s->ncpus = libbpf_num_possible_cpus();
+	s->counters_fd = bpf_map__fd(ld.skel->maps.counters);
+	output_init(&s->out, o.json, STDOUT_FILENO, &s->names);
+	hold_init(&s->hold, emit_event, s);
+	rb = ring_buffer__new(bpf_map__fd(ld.skel->maps.events), handle_event, s, NULL);
+	if (!rb) {
+		rt_warn(o.json, "error", "cannot open the ring buffer: %s", strerror(errno));
+		goto cleanup_output;
+	}
+	rt_warn(o.json, "info", "attached: %d programs, tracing %s%s%s (Ctrl-C to stop)",
+		ld.nr_attached, ld.event_mask & RT_EVM(RT_EV_RST_SENT) ? "sent " : "",
+		ld.event_mask & RT_EVM(RT_EV_RST_RECEIVED) ? "received " : "",
+		ld.event_mask & RT_EVM(RT_EV_LISTEN_OVERFLOW) ? "overflow" : "");
+
+	err = trace_loop(s, rb, o.duration_ms);
+	if (err)
+		rt_warn(o.json, "error", "reading events failed: %s", strerror(-err));
+	print_totals(s, o.json);
+	ret = err ? 1 : 0;
+
+	ring_buffer__free(rb);
+cleanup_output:
+	output_free(&s->out);
+cleanup:
+	loader_destroy(&ld);
+	btf__free(btf);
+	kenum_free(&s->names.rst_reasons);
+	kenum_free(&s->names.drop_reasons);
+	free(s);
+	return ret;
+}
