@@ -120,31 +120,33 @@ class Netns:
             run(["ip", "netns", "del", self.name], check=False)
 
 
-def veth_pair(client, server, subnet):
-    """Link two namespaces with a veth pair.
+class VethPair:
+    """A veth pair between a client and a server namespace.
 
-    client gets 10.77.<subnet>.1 and fd77:<subnet>::1, server .2 / ::2.
-    nodad makes the IPv6 addresses usable at once instead of after the
-    duplicate-address-detection delay.  Returns (client_addrs, server_addrs)
-    as {"ipv4": ..., "ipv6": ...}.
+    The client end gets 10.77.<subnet>.1 and fd77:<subnet>::1, the server
+    end .2 and ::2.  nodad makes the IPv6 addresses usable at once instead
+    of after duplicate address detection.
     """
-    cdev, sdev = "rttc%d" % subnet, "rtts%d" % subnet
-    client.exec(["ip", "link", "add", cdev, "type", "veth", "peer", "name", sdev])
-    client.exec(["ip", "link", "set", sdev, "netns", server.name])
-    caddr = {"ipv4": "10.77.%d.1" % subnet, "ipv6": "fd77:%x::1" % subnet}
-    saddr = {"ipv4": "10.77.%d.2" % subnet, "ipv6": "fd77:%x::2" % subnet}
-    for ns, dev, addr in ((client, cdev, caddr), (server, sdev, saddr)):
-        ns.exec(["ip", "addr", "add", addr["ipv4"] + "/24", "dev", dev])
-        ns.exec(["ip", "-6", "addr", "add", addr["ipv6"] + "/64", "dev", dev, "nodad"])
-        ns.exec(["ip", "link", "set", dev, "up"])
-    return caddr, saddr
+
+    def __init__(self, client, server, subnet):
+        self.client_dev, self.server_dev = "rttc%d" % subnet, "rtts%d" % subnet
+        self.client_addr = {"ipv4": "10.77.%d.1" % subnet, "ipv6": "fd77:%x::1" % subnet}
+        self.server_addr = {"ipv4": "10.77.%d.2" % subnet, "ipv6": "fd77:%x::2" % subnet}
+        client.exec(["ip", "link", "add", self.client_dev, "type", "veth",
+                     "peer", "name", self.server_dev])
+        client.exec(["ip", "link", "set", self.server_dev, "netns", server.name])
+        for ns, dev, addr in ((client, self.client_dev, self.client_addr),
+                              (server, self.server_dev, self.server_addr)):
+            ns.exec(["ip", "addr", "add", addr["ipv4"] + "/24", "dev", dev])
+            ns.exec(["ip", "-6", "addr", "add", addr["ipv6"] + "/64", "dev", dev, "nodad"])
+            ns.exec(["ip", "link", "set", dev, "up"])
 
 
 def counter_delta(before, after, name):
     return after.get(name, 0) - before.get(name, 0)
 
 
-def sum_counters(namespaces):
+def snapshot(namespaces):
     """{ns.inode: counters} snapshot of several namespaces."""
     return {ns.inode: ns.counters() for ns in namespaces}
 
@@ -152,6 +154,36 @@ def sum_counters(namespaces):
 def sum_delta(before, after, name):
     """Sum of one counter's change over the namespaces of two snapshots."""
     return sum(counter_delta(before[k], after[k], name) for k in before)
+
+
+# --------------------------------------------------------------------------
+# what rsttrace should report about a process
+
+def process_comm(pid):
+    with open("/proc/%d/comm" % pid) as f:
+        return f.read().rstrip("\n")
+
+
+def cgroup2_mount():
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            fields = line.split()
+            fstype = fields[fields.index("-") + 1]
+            if fstype == "cgroup2":
+                return fields[4]
+    return None
+
+
+def process_cgroup_id(pid):
+    """Inode of the process's cgroup v2 directory; None without cgroup v2."""
+    mount = cgroup2_mount()
+    if mount is None:
+        return None
+    with open("/proc/%d/cgroup" % pid) as f:
+        for line in f:
+            if line.startswith("0::"):
+                return os.stat(mount + line[3:].rstrip("\n")).st_ino
+    return None
 
 
 # --------------------------------------------------------------------------
@@ -182,6 +214,8 @@ class Peer:
         if self.pid != self.proc.pid:
             raise PeerError("ip netns exec forked: Popen pid %d, peer pid %d"
                             % (self.proc.pid, self.pid))
+        self.comm = process_comm(self.pid)
+        self.cgroup_id = process_cgroup_id(self.pid)
 
     def _stderr(self):
         if self.proc.poll() is None:

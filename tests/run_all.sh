@@ -1,0 +1,39 @@
+#!/bin/sh
+# Runs every suite and ends with one summary line over all of them:
+# unit tests, the same under ASan+UBSan, a short fuzz run, integration tests.
+set -u
+cd "$(dirname "$0")/.."
+
+passed=0
+failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+# Adds a suite's "N passed, N failed" to the totals; a suite that died
+# without its summary counts as one failure.
+suite() {
+	name=$1
+	shift
+	echo "== $name"
+	"$@" 2>&1 | tee "$log"
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "$name: no summary line (crashed or did not build)"
+		failed=$((failed + 1))
+		return
+	fi
+	p=$(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')
+	f=$(echo "$line" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
+suite "unit" ./tests/unit/test_unit
+suite "unit (ASan+UBSan)" make -s check-asan
+if [ -x tests/fuzz/run.sh ] || [ -f tests/fuzz/run.sh ]; then
+	suite "fuzz (short)" sh tests/fuzz/run.sh "${FUZZ_SECONDS:-5}"
+fi
+suite "integration" python3 tests/integration/run.py
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
