@@ -47,6 +47,25 @@ struct {
 	__type(value, __u64);
 } last_reset_sk SEC(".maps");
 
+/*
+ * Recent accept-queue overflows by connection: folds the repeats of one
+ * stuck handshake into one event and lets a later reset name its cause.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct rt_flow_key);
+	__type(value, struct rt_link);
+} overflow_flows SEC(".maps");
+
+/* Listeners that closed, by netns and port: resets during a restart. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct rt_listener_key);
+	__type(value, struct rt_closed);
+} closed_listeners SEC(".maps");
+
 static __always_inline void count(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&counters, &idx);

@@ -27,6 +27,14 @@ const volatile __u32 nr_filter_ports = 0;
 const volatile __u16 filter_ports[RT_MAX_PORTS] = {};
 const volatile __u32 event_mask = RT_EVM_ALL;
 const volatile __u64 wakeup_bytes = 64 << 10;
+/* Where consume_skb() is called for a SYN a listener took or dropped. */
+const volatile __u64 rcv_state_process_start = 0;
+const volatile __u64 rcv_state_process_end = 0;
+
+/* Overflows of one flow closer together than this are one episode. */
+#define RT_EPISODE_NS (10ull * 1000000000)
+/* A reset this long after an overflow of its flow is still linked to it. */
+#define RT_LINK_WINDOW_NS (120ull * 1000000000)
 
 static __always_inline bool port_wanted(const struct rt_tuple *t)
 {
@@ -131,6 +139,51 @@ static __always_inline bool is_local_abort(const struct sock *sk, __u32 reason)
 	return last && *last == (__u64)sk;
 }
 
+static __always_inline void flow_key(struct rt_flow_key *k, const struct rt_tuple *t, bool reverse)
+{
+	if (reverse) {
+		__builtin_memcpy(k->laddr, t->raddr, 16);
+		__builtin_memcpy(k->raddr, t->laddr, 16);
+		k->lport = t->rport;
+		k->rport = t->lport;
+	} else {
+		__builtin_memcpy(k->laddr, t->laddr, 16);
+		__builtin_memcpy(k->raddr, t->raddr, 16);
+		k->lport = t->lport;
+		k->rport = t->rport;
+	}
+	k->family = t->family;
+}
+
+/* The overflow this reset follows, seen from either end of the connection. */
+static __always_inline void fill_link(struct rt_event *e, const struct rt_tuple *t)
+{
+	struct rt_flow_key k = {};
+	struct rt_link *link;
+
+	flow_key(&k, t, false);
+	link = bpf_map_lookup_elem(&overflow_flows, &k);
+	if (!link) {
+		flow_key(&k, t, true);
+		link = bpf_map_lookup_elem(&overflow_flows, &k);
+	}
+	if (!link || e->ts_ns - link->last_ns > RT_LINK_WINDOW_NS)
+		return;
+	e->link = *link;
+	e->flags |= RT_F_LINKED;
+}
+
+static __always_inline void fill_closed_listener(struct rt_event *e, __u32 netns, __u16 port)
+{
+	struct rt_listener_key key = { .netns = netns, .port = port };
+	struct rt_closed *c = bpf_map_lookup_elem(&closed_listeners, &key);
+
+	if (!c)
+		return;
+	e->closed = *c;
+	e->flags |= RT_F_CLOSED_LISTENER;
+}
+
 static __always_inline int handle_send_reset(const struct sock *sk, const struct sk_buff *skb,
 					     __u32 reason, __u32 flags)
 {
@@ -203,6 +256,14 @@ static __always_inline int handle_send_reset(const struct sock *sk, const struct
 	fill_listener(e, lsk, linfo);
 	if (flags & RT_F_ACTIVE)
 		fill_context(e);
+	if (full && bpf_core_enum_value_exists(enum sk_rst_reason, SK_RST_REASON_TCP_ABORT_ON_CLOSE) &&
+	    reason == bpf_core_enum_value(enum sk_rst_reason, SK_RST_REASON_TCP_ABORT_ON_CLOSE)) {
+		e->unread_bytes = sk_unread_bytes(sk);
+		e->flags |= RT_F_UNREAD;
+	}
+	if (!sk)
+		fill_closed_listener(e, netns, t.lport);
+	fill_link(e, &t);
 	submit(e);
 	return 0;
 }
@@ -265,7 +326,12 @@ static __always_inline int handle_receive_reset(const struct sock *sk)
 	if (info) {
 		e->owner = info->owner;
 		e->flags |= RT_F_OWNER;
+		if (info->state_ts) {
+			e->state_age_ns = e->ts_ns - info->state_ts;
+			e->flags |= RT_F_STATE_AGE;
+		}
 	}
+	fill_link(e, &t);
 	submit(e);
 	return 0;
 }
@@ -282,32 +348,56 @@ int BPF_PROG(receive_reset_raw, const struct sock *sk)
 	return handle_receive_reset(sk);
 }
 
-static __always_inline int handle_kfree_skb(const struct sk_buff *skb, __u32 reason,
-					    const struct sock *rx_sk)
+static __always_inline bool is_power_of_2(__u32 v)
 {
-	struct rt_sock_info *linfo = NULL;
-	const struct sock *lsk = rx_sk;
-	struct rt_tuple t = {};
-	struct rt_event *e;
-	__u32 netns;
+	return v && !(v & (v - 1));
+}
 
-	/* This fires for every dropped packet on the host: leave at once. */
-	if (!bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_TCP_LISTEN_OVERFLOW))
-		return 0;
-	if (reason != bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_TCP_LISTEN_OVERFLOW))
-		return 0;
+/*
+ * Counts every overflow (the totals must equal ListenOverflows) but emits
+ * only the first of a flow's episode and then at 2, 4, 8... repeats.
+ */
+static __always_inline int report_overflow(const struct rt_tuple *t, __u32 netns,
+					   const struct sock *lsk, __u8 path, __u32 reason)
+{
+	struct rt_sock_info *linfo = sock_info(lsk);
+	__u64 now = bpf_ktime_get_boot_ns();
+	struct rt_flow_key k = {};
+	struct rt_link *link, fresh = {};
+	struct rt_event *e;
+	__u32 repeat = 1;
+
 	if (!(event_mask & RT_EVM(RT_EV_LISTEN_OVERFLOW)))
 		return 0;
-	if (!tuple_from_skb(skb, &t))
-		return 0;
-	netns = lsk ? sk_netns(lsk) : skb_netns(skb);
-	if (!lsk)
-		lsk = listener_by_port(netns, t.lport);
-	if (lsk)
-		linfo = sock_info(lsk);
-	if (!wanted(&t, netns, linfo, linfo))
+	if (!wanted(t, netns, linfo, linfo))
 		return 0;
 	count(RT_CNT_LISTEN_OVERFLOW);
+	count(path == RT_PATH_SYN ? RT_CNT_OVERFLOW_SYN :
+	      path == RT_PATH_ACK ? RT_CNT_OVERFLOW_ACK : RT_CNT_OVERFLOW_COOKIE);
+
+	flow_key(&k, t, false);
+	link = bpf_map_lookup_elem(&overflow_flows, &k);
+	if (link && now - link->last_ns < RT_EPISODE_NS) {
+		/* Racy across CPUs: only the event cadence depends on it. */
+		repeat = ++link->count;
+		link->last_ns = now;
+		link->path = path;
+		if (!is_power_of_2(repeat))
+			return 0;
+	} else {
+		fresh.ts_ns = now;
+		fresh.last_ns = now;
+		fresh.count = 1;
+		fresh.path = path;
+		fresh.accept_qlen = BPF_CORE_READ(lsk, sk_ack_backlog);
+		fresh.accept_qmax = BPF_CORE_READ(lsk, sk_max_ack_backlog);
+		fresh.listener_port = t->lport;
+		if (linfo) {
+			fresh.listener_tgid = linfo->owner.tgid;
+			__builtin_memcpy(fresh.listener_comm, linfo->owner.comm, RT_COMM_LEN);
+		}
+		bpf_map_update_elem(&overflow_flows, &k, &fresh, BPF_ANY);
+	}
 
 	e = reserve(RT_EV_LISTEN_OVERFLOW);
 	if (!e)
@@ -315,11 +405,13 @@ static __always_inline int handle_kfree_skb(const struct sk_buff *skb, __u32 rea
 	e->sk = (__u64)lsk;
 	e->netns = netns;
 	e->reason = reason;
-	e->path = RT_PATH_ACK;
+	e->path = path;
+	e->repeat = repeat;
+	e->state = RT_TCP_LISTEN;
 	e->flags = RT_F_ADDR_FROM_SKB;
-	if (lsk)
-		e->state = RT_TCP_LISTEN;
-	fill_tuple(e, &t);
+	if (path == RT_PATH_SYN)
+		e->flags |= RT_F_NO_REASON;
+	fill_tuple(e, t);
 	if (linfo) {
 		e->owner = linfo->owner;
 		e->flags |= RT_F_OWNER;
@@ -327,6 +419,42 @@ static __always_inline int handle_kfree_skb(const struct sk_buff *skb, __u32 rea
 	fill_listener(e, lsk, linfo);
 	submit(e);
 	return 0;
+}
+
+static __always_inline bool acceptq_full(const struct sock *lsk)
+{
+	return BPF_CORE_READ(lsk, sk_ack_backlog) > BPF_CORE_READ(lsk, sk_max_ack_backlog);
+}
+
+/*
+ * Two drop reasons mean an overflow when the listener's accept queue is full:
+ * TCP_LISTEN_OVERFLOW (the handshake ACK) and NO_SOCKET with the listener as
+ * rx_sk (a syncookie ACK: cookie_v4_check() could not queue the child).
+ */
+static __always_inline int handle_kfree_skb(const struct sk_buff *skb, __u32 reason,
+					    const struct sock *rx_sk)
+{
+	const struct sock *lsk = rx_sk;
+	struct rt_tuple t = {};
+	__u32 netns;
+	__u8 path;
+
+	/* This fires for every dropped packet on the host: leave at once. */
+	if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_TCP_LISTEN_OVERFLOW) &&
+	    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_TCP_LISTEN_OVERFLOW))
+		path = RT_PATH_ACK;
+	else if (rx_sk && reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NO_SOCKET))
+		path = RT_PATH_COOKIE;
+	else
+		return 0;
+	if (!tuple_from_skb(skb, &t))
+		return 0;
+	netns = lsk ? sk_netns(lsk) : skb_netns(skb);
+	if (!lsk)
+		lsk = listener_by_port(netns, t.lport);
+	if (!lsk || sk_state(lsk) != RT_TCP_LISTEN || !acceptq_full(lsk))
+		return 0;
+	return report_overflow(&t, netns, lsk, path, reason);
 }
 
 SEC("tp_btf/kfree_skb")
@@ -356,6 +484,89 @@ int BPF_PROG(kfree_skb_raw_norxsk, const struct sk_buff *skb, void *location, in
 	return handle_kfree_skb(skb, reason, NULL);
 }
 
+static __always_inline int report_syn_queue_overflow(const struct rt_tuple *t, __u32 netns,
+						     const struct sock *lsk, bool cookie)
+{
+	struct rt_sock_info *linfo;
+	struct rt_event *e;
+
+	if (!(event_mask & RT_EVM(RT_EV_SYN_QUEUE_OVERFLOW)))
+		return 0;
+	linfo = sock_info(lsk);
+	if (!wanted(t, netns, linfo, linfo))
+		return 0;
+	count(RT_CNT_SYN_QUEUE_OVERFLOW);
+	e = reserve(RT_EV_SYN_QUEUE_OVERFLOW);
+	if (!e)
+		return 0;
+	e->sk = (__u64)lsk;
+	e->netns = netns;
+	e->state = RT_TCP_LISTEN;
+	e->flags = RT_F_ADDR_FROM_SKB | RT_F_NO_REASON | (cookie ? RT_F_SYNCOOKIES : 0);
+	fill_tuple(e, t);
+	if (linfo) {
+		e->owner = linfo->owner;
+		e->flags |= RT_F_OWNER;
+	}
+	fill_listener(e, lsk, linfo);
+	submit(e);
+	return 0;
+}
+
+/*
+ * A SYN the listener dropped gets no drop reason: tcp_conn_request() counts
+ * it and tcp_rcv_state_process() consume_skb()s it like an accepted one. The
+ * listener's queues, read right after, tell which happened: a full accept
+ * queue always drops the SYN (ListenOverflows); a full SYN queue drops it
+ * without syncookies and answers with a cookie with them.
+ */
+static __always_inline int handle_syn_consumed(const struct sk_buff *skb)
+{
+	const struct inet_connection_sock *icsk;
+	const struct sock *lsk;
+	struct rt_tuple t = {};
+	__u32 netns, synq, qmax;
+	__u8 cookies;
+
+	if ((skb_tcp_flags(skb) & (RT_TCPF_SYN | RT_TCPF_ACK)) != RT_TCPF_SYN)
+		return 0;
+	if (!tuple_from_skb(skb, &t))
+		return 0;
+	netns = skb_netns(skb);
+	lsk = listener_by_port(netns, t.lport);
+	if (!lsk)
+		return 0;
+	icsk = (const void *)lsk;
+	synq = BPF_CORE_READ(icsk, icsk_accept_queue.qlen.counter);
+	qmax = BPF_CORE_READ(lsk, sk_max_ack_backlog);
+	cookies = sk_syncookies(lsk);
+	if (acceptq_full(lsk)) {
+		if (!cookies && synq > qmax)
+			return report_syn_queue_overflow(&t, netns, lsk, false);
+		return report_overflow(&t, netns, lsk, RT_PATH_SYN, 0);
+	}
+	if (synq > qmax || cookies == 2)
+		return report_syn_queue_overflow(&t, netns, lsk, cookies != 0);
+	return 0;
+}
+
+SEC("tp_btf/consume_skb")
+int BPF_PROG(consume_skb_btf, const struct sk_buff *skb, void *location)
+{
+	/* Hot: every freed packet. One range compare before anything else. */
+	if ((__u64)location < rcv_state_process_start || (__u64)location >= rcv_state_process_end)
+		return 0;
+	return handle_syn_consumed(skb);
+}
+
+SEC("raw_tp/consume_skb")
+int BPF_PROG(consume_skb_raw, const struct sk_buff *skb, void *location)
+{
+	if ((__u64)location < rcv_state_process_start || (__u64)location >= rcv_state_process_end)
+		return 0;
+	return handle_syn_consumed(skb);
+}
+
 static __always_inline void track_listen(const struct sock *sk)
 {
 	struct rt_listener_key key = { .netns = sk_netns(sk) };
@@ -364,6 +575,7 @@ static __always_inline void track_listen(const struct sock *sk)
 
 	key.port = BPF_CORE_READ(sk, __sk_common.skc_num);
 	owner_from_current(&info.owner, RT_OWN_LISTEN);
+	info.state_ts = bpf_ktime_get_boot_ns();
 	info.is_listener = 1;
 	info.last_oldstate = RT_TCP_CLOSE;
 	bpf_map_update_elem(&socks, &skaddr, &info, BPF_ANY);
@@ -386,6 +598,7 @@ static __always_inline void track_child(const struct sock *sk)
 		return;
 	info.owner = linfo->owner;
 	info.owner.source = RT_OWN_LISTENER;
+	info.state_ts = bpf_ktime_get_boot_ns();
 	info.last_oldstate = RT_TCP_LISTEN;
 	bpf_map_update_elem(&socks, &skaddr, &info, BPF_ANY);
 }
@@ -401,6 +614,27 @@ static __always_inline void forget_listener(const struct sock *sk)
 		bpf_map_delete_elem(&listeners, &key);
 }
 
+/* Remembered so that resets on the port during a restart can name it. */
+static __always_inline void listener_closed(const struct sock *sk, const struct rt_sock_info *info)
+{
+	struct rt_listener_key key = { .netns = sk_netns(sk) };
+	struct rt_closed c = {};
+	struct rt_tuple t = {};
+
+	tuple_from_sk(sk, &t);
+	key.port = t.lport;
+	c.closed_ns = bpf_ktime_get_boot_ns();
+	__builtin_memcpy(c.addr, t.laddr, 16);
+	c.port = t.lport;
+	c.family = t.family;
+	if (info) {
+		c.owner_tgid = info->owner.tgid;
+		__builtin_memcpy(c.owner_comm, info->owner.comm, RT_COMM_LEN);
+	}
+	bpf_map_update_elem(&closed_listeners, &key, &c, BPF_ANY);
+	forget_listener(sk);
+}
+
 static __always_inline int handle_set_state(const struct sock *sk, int oldstate, int newstate)
 {
 	struct rt_sock_info *info, fresh = {};
@@ -414,6 +648,7 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 	}
 	if (newstate == RT_TCP_SYN_SENT) {
 		owner_from_current(&fresh.owner, RT_OWN_CONNECT);
+		fresh.state_ts = bpf_ktime_get_boot_ns();
 		fresh.last_oldstate = oldstate;
 		bpf_map_update_elem(&socks, &skaddr, &fresh, BPF_ANY);
 		return 0;
@@ -422,11 +657,13 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 		track_child(sk);
 		return 0;
 	}
-	if (oldstate == RT_TCP_LISTEN)
-		forget_listener(sk);
 	info = sock_info(sk);
-	if (info)
+	if (oldstate == RT_TCP_LISTEN)
+		listener_closed(sk, info);
+	if (info) {
 		info->last_oldstate = oldstate;
+		info->state_ts = bpf_ktime_get_boot_ns();
+	}
 	return 0;
 }
 

@@ -132,9 +132,51 @@ static __always_inline bool tuple_from_skb(const struct sk_buff *skb, struct rt_
 	return true;
 }
 
+/*
+ * Past ip_rcv TCP may have cleared skb->dev; the input route still names the
+ * device, which is how the kernel itself finds the netns there.
+ */
 static __always_inline __u32 skb_netns(const struct sk_buff *skb)
 {
-	return BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
+	struct net_device *dev = BPF_CORE_READ(skb, dev);
+	struct dst_entry *dst;
+
+	if (!dev) {
+		dst = (struct dst_entry *)(BPF_CORE_READ(skb, _skb_refdst) & ~1ul);
+		dev = BPF_CORE_READ(dst, dev);
+	}
+	return BPF_CORE_READ(dev, nd_net.net, ns.inum);
+}
+
+/* TCP flags byte of the packet's header, 0 when unreadable. */
+static __always_inline __u8 skb_tcp_flags(const struct sk_buff *skb)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 th = BPF_CORE_READ(skb, transport_header);
+	__u8 flags = 0;
+
+	bpf_probe_read_kernel(&flags, 1, head + th + 13);
+	return flags;
+}
+
+#define RT_TCPF_SYN 0x02
+#define RT_TCPF_ACK 0x10
+
+static __always_inline __u8 sk_syncookies(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ipv4.sysctl_tcp_syncookies);
+}
+
+/* Bytes the owner never read: what a close() with unread data threw away. */
+static __always_inline __u32 sk_unread_bytes(const struct sock *sk)
+{
+	const struct tcp_sock *tp = (const void *)sk;
+	__u32 unread = BPF_CORE_READ(tp, rcv_nxt) - BPF_CORE_READ(tp, copied_seq);
+
+	/* A received FIN takes a sequence number but is not data. */
+	if (unread && (BPF_CORE_READ(sk, sk_shutdown) & 1 /* RCV_SHUTDOWN */))
+		unread--;
+	return unread;
 }
 
 static __always_inline void read_listener(const struct sock *lsk, struct rt_listener *l)
@@ -150,6 +192,10 @@ static __always_inline void read_listener(const struct sock *lsk, struct rt_list
 	l->accept_qmax = BPF_CORE_READ(lsk, sk_max_ack_backlog);
 	l->syn_qlen = BPF_CORE_READ(icsk, icsk_accept_queue.qlen.counter);
 	l->drops = BPF_CORE_READ(lsk, sk_drops.counter);
+	l->somaxconn = BPF_CORE_READ(lsk, __sk_common.skc_net.net, core.sysctl_somaxconn);
+	l->abort_on_overflow =
+		BPF_CORE_READ(lsk, __sk_common.skc_net.net, ipv4.sysctl_tcp_abort_on_overflow);
+	l->syncookies = sk_syncookies(lsk);
 }
 
 #endif /* RSTTRACE_SOCK_READ_BPF_H */

@@ -21,17 +21,20 @@ enum rt_event_type {
 	RT_EV_RST_SENT = 1,
 	RT_EV_RST_RECEIVED = 2,
 	RT_EV_LISTEN_OVERFLOW = 3,
+	RT_EV_SYN_QUEUE_OVERFLOW = 4,
 	RT_EV_MAX,
 };
 
 #define RT_EVM(type) (1u << (type))
 #define RT_EVM_ALL (RT_EVM(RT_EV_RST_SENT) | RT_EVM(RT_EV_RST_RECEIVED) | \
-		    RT_EVM(RT_EV_LISTEN_OVERFLOW))
+		    RT_EVM(RT_EV_LISTEN_OVERFLOW) | RT_EVM(RT_EV_SYN_QUEUE_OVERFLOW))
 
 /* How an accept-queue overflow was seen. */
 enum rt_overflow_path {
 	RT_PATH_NONE = 0,
-	RT_PATH_ACK = 1, /* kfree_skb(TCP_LISTEN_OVERFLOW) on the handshake ACK */
+	RT_PATH_ACK = 1,    /* kfree_skb(TCP_LISTEN_OVERFLOW) on the handshake ACK */
+	RT_PATH_SYN = 2,    /* SYN consumed while the accept queue was full */
+	RT_PATH_COOKIE = 3, /* syncookie ACK dropped on a full accept queue */
 };
 
 /* How the owner of a socket was learnt. */
@@ -54,6 +57,11 @@ enum rt_owner_source {
 #define RT_F_LOCAL_ABORT (1u << 6)     /* rst_sent ABORT_ON_DATA paired with a local tcp_reset() */
 #define RT_F_NO_REASON (1u << 7)       /* the kernel gives no reason (tracepoint without one) */
 #define RT_F_LISTENER_BY_PORT (1u << 8) /* listener found by netns+port, not by the packet's socket */
+#define RT_F_LINKED (1u << 9)	       /* link holds the overflow this reset follows */
+#define RT_F_CLOSED_LISTENER (1u << 10) /* closed holds a listener that closed on this port */
+#define RT_F_UNREAD (1u << 11)	       /* unread_bytes is valid */
+#define RT_F_STATE_AGE (1u << 12)      /* state_age_ns is valid */
+#define RT_F_SYNCOOKIES (1u << 13)     /* syn_queue_overflow: a syncookie was sent instead */
 
 /* rt_listener.flags */
 #define RT_LF_OWNER (1u << 0)
@@ -79,8 +87,36 @@ struct rt_listener {
 	__u32 syn_qlen;	    /* icsk_accept_queue.qlen */
 	__u32 drops;	    /* sk_drops */
 	__u32 flags;	    /* RT_LF_* */
-	__u32 pad1[2];
+	__u32 somaxconn;    /* net.core.somaxconn of the listener's netns */
+	__u8 abort_on_overflow; /* net.ipv4.tcp_abort_on_overflow there */
+	__u8 syncookies;    /* net.ipv4.tcp_syncookies there */
+	__u16 pad1;
 	struct rt_owner owner;
+};
+
+/* An accept-queue overflow of one flow, remembered to explain what follows. */
+struct rt_link {
+	__u64 ts_ns;	 /* first overflow of this episode */
+	__u64 last_ns;	 /* latest overflow */
+	__u32 accept_qlen;
+	__u32 accept_qmax;
+	__u32 count;	 /* overflows of this flow in the episode */
+	__u32 listener_tgid;
+	__u16 listener_port;
+	__u8 path;	 /* enum rt_overflow_path */
+	__u8 pad[5];
+	char listener_comm[RT_COMM_LEN];
+};
+
+/* A listener that closed: explains NO_SOCKET resets during a restart. */
+struct rt_closed {
+	__u64 closed_ns;
+	__u8 addr[16];
+	__u16 port;
+	__u8 family;
+	__u8 pad;
+	__u32 owner_tgid;
+	char owner_comm[RT_COMM_LEN];
 };
 
 struct rt_event {
@@ -103,14 +139,29 @@ struct rt_event {
 	char ctx_comm[RT_COMM_LEN];
 	struct rt_owner owner;
 	struct rt_listener listener;
+	struct rt_link link;
+	struct rt_closed closed;
+	__u64 state_age_ns; /* time since the socket entered 'state' */
+	__u32 unread_bytes; /* received but not read by the owner (ABORT_ON_CLOSE) */
+	__u32 repeat;	    /* overflow events: overflows of this flow so far */
 };
 
 /* Per-socket state kept by BPF: owner and the state before the last change. */
 struct rt_sock_info {
 	struct rt_owner owner;
+	__u64 state_ts;	/* CLOCK_BOOTTIME of the last state change, 0 if unseen */
 	__u8 last_oldstate;
 	__u8 is_listener;
 	__u8 pad[6];
+};
+
+/* A connection as the listener sees it: local = listener side. */
+struct rt_flow_key {
+	__u8 laddr[16];
+	__u8 raddr[16];
+	__u16 lport;
+	__u16 rport;
+	__u32 family;
 };
 
 struct rt_listener_key {
@@ -134,7 +185,11 @@ struct rt_scan_rec {
 enum rt_counter {
 	RT_CNT_RST_SENT = 0,
 	RT_CNT_RST_RECEIVED,
-	RT_CNT_LISTEN_OVERFLOW,
+	RT_CNT_LISTEN_OVERFLOW, /* all paths; each path below too */
+	RT_CNT_OVERFLOW_SYN,
+	RT_CNT_OVERFLOW_ACK,
+	RT_CNT_OVERFLOW_COOKIE,
+	RT_CNT_SYN_QUEUE_OVERFLOW,
 	RT_CNT_LOCAL_ABORT, /* tcp_receive_reset raised by the kernel before its own ABORT_ON_DATA */
 	RT_CNT_LOST,	    /* ring buffer full */
 	RT_CNT_OWNER_EVICTED,
@@ -143,8 +198,11 @@ enum rt_counter {
 
 _Static_assert(sizeof(struct rt_owner) == 48, "rt_owner layout");
 _Static_assert(sizeof(struct rt_listener) == 96, "rt_listener layout");
-_Static_assert(sizeof(struct rt_event) == 240, "rt_event layout");
-_Static_assert(sizeof(struct rt_sock_info) == 56, "rt_sock_info layout");
+_Static_assert(sizeof(struct rt_event) == 360, "rt_event layout");
+_Static_assert(sizeof(struct rt_sock_info) == 64, "rt_sock_info layout");
+_Static_assert(sizeof(struct rt_link) == 56, "rt_link layout");
+_Static_assert(sizeof(struct rt_closed) == 48, "rt_closed layout");
+_Static_assert(sizeof(struct rt_flow_key) == 40, "rt_flow_key layout");
 _Static_assert(sizeof(struct rt_scan_rec) == 24, "rt_scan_rec layout");
 
 #endif /* RSTTRACE_H */

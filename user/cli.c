@@ -25,7 +25,7 @@ static const char usage_text[] =
 	"  -6, --ipv6              only IPv6\n"
 	"      --netns NS          only network namespace NS: an inode number, a path such as\n"
 	"                          /proc/PID/ns/net or /var/run/netns/NAME, or a name from 'ip netns'\n"
-	"  -e, --events LIST       comma-separated: sent,received,overflow (default: all)\n"
+	"  -e, --events LIST       comma-separated: sent,received,overflow,synq (default: all)\n"
 	"  -d, --duration SECS     stop after SECS seconds (fractions allowed)\n"
 	"      --ring-size BYTES   ring buffer size, a power of two with optional K/M suffix (default 4M)\n"
 	"      --no-scan           do not scan existing sockets at start-up\n"
@@ -94,6 +94,7 @@ int cli_parse_events(const char *s, uint32_t *mask)
 		{ "sent", RT_EV_RST_SENT },
 		{ "received", RT_EV_RST_RECEIVED },
 		{ "overflow", RT_EV_LISTEN_OVERFLOW },
+		{ "synq", RT_EV_SYN_QUEUE_OVERFLOW },
 	};
 	uint32_t m = 0;
 	const char *p = s;
@@ -261,7 +262,7 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_opts *o, char *err, 
 			break;
 		case 'e':
 			if (cli_parse_events(optarg, &o->event_mask))
-				BAD("invalid event list '%s': expected a comma-separated list of sent, received, overflow",
+				BAD("invalid event list '%s': expected a comma-separated list of sent, received, overflow, synq",
 				    optarg);
 			break;
 		case 'd':

@@ -11,6 +11,8 @@ const char *event_type_name(unsigned int type)
 		return "rst_received";
 	case RT_EV_LISTEN_OVERFLOW:
 		return "listen_overflow";
+	case RT_EV_SYN_QUEUE_OVERFLOW:
+		return "syn_queue_overflow";
 	default:
 		return "unknown";
 	}
@@ -31,6 +33,10 @@ const char *overflow_path_name(unsigned int path)
 	switch (path) {
 	case RT_PATH_ACK:
 		return "ack";
+	case RT_PATH_SYN:
+		return "syn";
+	case RT_PATH_COOKIE:
+		return "cookie";
 	default:
 		return NULL;
 	}

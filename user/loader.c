@@ -10,6 +10,7 @@
 #include <linux/capability.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "kallsyms.h"
 #include "loader.h"
 #include "strbuf.h"
 #include "json_writer.h"
@@ -119,6 +120,9 @@ static void hooks_of(struct rsttrace_bpf *s, struct hook *h, int *n)
 		  .btf_full = s->progs.kfree_skb_btf, .raw_full = s->progs.kfree_skb_raw,
 		  .older_args = 3, .btf_older = s->progs.kfree_skb_btf_norxsk,
 		  .raw_older = s->progs.kfree_skb_raw_norxsk },
+		{ .tp = "consume_skb", .what = "SYN-path overflow and SYN-queue overflow events",
+		  .events = RT_EVM(RT_EV_SYN_QUEUE_OVERFLOW), .full_args = 2,
+		  .btf_full = s->progs.consume_skb_btf, .raw_full = s->progs.consume_skb_raw },
 		{ .tp = "inet_sock_set_state", .what = "socket owners and listeners", .full_args = 3,
 		  .btf_full = s->progs.set_state_btf, .raw_full = s->progs.set_state_raw },
 		{ .tp = "tcp_destroy_sock", .what = "forgetting closed sockets (tables may go stale)",
@@ -131,6 +135,24 @@ static void hooks_of(struct rsttrace_bpf *s, struct hook *h, int *n)
 }
 
 #define MAX_HOOKS 8
+
+/* The SYN detector needs to know which consume_skb() call site is the listener's. */
+static bool set_syn_detector_range(struct loader *ld)
+{
+	uint64_t start, end;
+	FILE *f = fopen("/proc/kallsyms", "r");
+	int err;
+
+	if (!f)
+		return false;
+	err = kallsyms_func_range(f, "tcp_rcv_state_process", &start, &end);
+	fclose(f);
+	if (err || !start)
+		return false;
+	ld->skel->rodata->rcv_state_process_start = start;
+	ld->skel->rodata->rcv_state_process_end = end;
+	return true;
+}
 
 static void select_programs(struct loader *ld, const struct btf *btf, const struct cli_opts *o,
 			    struct hook *hooks, int nr)
@@ -150,6 +172,13 @@ static void select_programs(struct loader *ld, const struct btf *btf, const stru
 			h->chosen = raw ? h->raw_full : h->btf_full;
 		else if (arity >= 0 && h->older_args && arity >= h->older_args)
 			h->chosen = raw ? h->raw_older : h->btf_older;
+		if (h->chosen && strcmp(h->tp, "consume_skb") == 0 && !set_syn_detector_range(ld)) {
+			rt_warn(ld->json_errors, "warning",
+				"tcp_rcv_state_process not found in /proc/kallsyms: no SYN-path overflow events");
+			ld->nr_warnings++;
+			ld->event_mask &= ~h->events;
+			continue;
+		}
 		if (!h->chosen) {
 			rt_warn(ld->json_errors, "warning",
 				"tracepoint %s %s on this kernel: no %s", h->tp,

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 #include "addr.h"
+#include "diagnose.h"
 #include "json_writer.h"
 #include "output.h"
 #include "procinfo.h"
@@ -85,8 +86,90 @@ static void listener_object(struct json_writer *jw, const struct rt_event *e, ui
 	jw_uint_field(jw, "syn_queue", l->syn_qlen);
 	jw_uint_field(jw, "drops", l->drops);
 	jw_string_field(jw, "matched_by", e->flags & RT_F_LISTENER_BY_PORT ? "port" : "socket");
+	jw_uint_field(jw, "somaxconn", l->somaxconn);
+	jw_uint_field(jw, "abort_on_overflow", l->abort_on_overflow);
+	jw_uint_field(jw, "syncookies", l->syncookies);
 	owner_object(jw, "owner", &l->owner, l->flags & RT_LF_OWNER, now_boot_ns);
 	jw_end_object(jw);
+}
+
+static void short_owner(struct json_writer *jw, const char *name, uint32_t tgid, const char *comm)
+{
+	jw_name(jw, name);
+	if (!tgid) {
+		jw_null(jw);
+		return;
+	}
+	jw_start_object(jw);
+	jw_uint_field(jw, "pid", tgid);
+	jw_name(jw, "comm");
+	jw_string_n(jw, comm, RT_COMM_LEN);
+	jw_end_object(jw);
+}
+
+static void overflow_object(struct output *o, struct json_writer *jw, const struct rt_event *e)
+{
+	const struct rt_link *l = &e->link;
+	char when[40];
+
+	jw_name(jw, "overflow");
+	if (!(e->flags & RT_F_LINKED)) {
+		jw_null(jw);
+		return;
+	}
+	rt_clock_rfc3339(&o->clock, l->ts_ns, when, sizeof(when));
+	jw_start_object(jw);
+	jw_string_field(jw, "time", when);
+	jw_uint_field(jw, "ago_ms", e->ts_ns > l->ts_ns ? (e->ts_ns - l->ts_ns) / 1000000 : 0);
+	jw_string_field(jw, "path", overflow_path_name(l->path));
+	jw_uint_field(jw, "accept_queue", l->accept_qlen);
+	jw_uint_field(jw, "accept_queue_max", l->accept_qmax);
+	jw_uint_field(jw, "count", l->count);
+	jw_uint_field(jw, "listener_port", l->listener_port);
+	short_owner(jw, "listener_owner", l->listener_tgid, l->listener_comm);
+	jw_end_object(jw);
+}
+
+static void closed_listener_object(struct json_writer *jw, const struct rt_event *e)
+{
+	const struct rt_closed *c = &e->closed;
+	char a[RT_ADDR_LEN];
+
+	jw_name(jw, "closed_listener");
+	if (!(e->flags & RT_F_CLOSED_LISTENER)) {
+		jw_null(jw);
+		return;
+	}
+	rt_format_addr(c->family, c->addr, a, sizeof(a));
+	jw_start_object(jw);
+	jw_string_field(jw, "addr", a);
+	jw_uint_field(jw, "port", c->port);
+	jw_uint_field(jw, "closed_ago_ms",
+		      e->ts_ns > c->closed_ns ? (e->ts_ns - c->closed_ns) / 1000000 : 0);
+	short_owner(jw, "owner", c->owner_tgid, c->owner_comm);
+	jw_end_object(jw);
+}
+
+static void diagnosis_object(struct output *o, struct json_writer *jw, const struct rt_event *e)
+{
+	struct diagnosis d;
+
+	diagnose(o->names, e, &d);
+	jw_name(jw, "diagnosis");
+	jw_start_object(jw);
+	jw_string_field(jw, "code", d.code);
+	jw_string_field(jw, "text", d.text[0] ? d.text : NULL);
+	jw_string_field(jw, "hint", d.hint[0] ? d.hint : NULL);
+	jw_end_object(jw);
+}
+
+static void optional_uint(struct json_writer *jw, const char *name, bool valid, uint64_t v)
+{
+	jw_name(jw, name);
+	if (valid)
+		jw_uint(jw, v);
+	else
+		jw_null(jw);
 }
 
 static void context_object(struct json_writer *jw, const struct rt_event *e)
@@ -131,11 +214,25 @@ void format_json_event(struct output *o, const struct rt_event *e, uint64_t now_
 	else
 		jw_uint(&jw, e->reason);
 	jw_string_field(&jw, "cause", event_cause(o->names, e));
-	if (e->type == RT_EV_LISTEN_OVERFLOW)
+	if (e->type == RT_EV_LISTEN_OVERFLOW) {
 		jw_string_field(&jw, "path", overflow_path_name(e->path));
+		jw_uint_field(&jw, "repeat", e->repeat);
+	}
+	if (e->type == RT_EV_SYN_QUEUE_OVERFLOW) {
+		jw_name(&jw, "syncookies");
+		jw_bool(&jw, e->flags & RT_F_SYNCOOKIES);
+	}
 	owner_object(&jw, "owner", &e->owner, e->flags & RT_F_OWNER, now_boot_ns);
 	listener_object(&jw, e, now_boot_ns);
 	context_object(&jw, e);
+	if (e->type == RT_EV_RST_SENT || e->type == RT_EV_RST_RECEIVED) {
+		overflow_object(o, &jw, e);
+		closed_listener_object(&jw, e);
+		optional_uint(&jw, "unread_bytes", e->flags & RT_F_UNREAD, e->unread_bytes);
+		optional_uint(&jw, "state_age_ms", e->flags & RT_F_STATE_AGE,
+			      e->state_age_ns / 1000000);
+	}
+	diagnosis_object(o, &jw, e);
 	if (e->sk) {
 		snprintf(sk, sizeof(sk), "0x%llx", (unsigned long long)e->sk);
 		jw_string_field(&jw, "sk", sk);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "addr.h"
+#include "diagnose.h"
 #include "output.h"
 
 /* Column widths fit IPv4 tuples; longer values push the line, never cut it. */
@@ -12,6 +13,7 @@
 #define W_ENDPOINT 22
 #define W_STATE 12
 #define W_REASON 26
+#define W_QUEUE 7
 
 static void column(struct strbuf *sb, const char *s, size_t width)
 {
@@ -34,7 +36,8 @@ void format_text_header(struct output *o)
 	column(sb, "REMOTE", W_ENDPOINT);
 	column(sb, "STATE", W_STATE);
 	column(sb, "REASON", W_REASON);
-	sb_puts(sb, "QUEUE\n");
+	column(sb, "QUEUE", W_QUEUE);
+	sb_puts(sb, "DIAGNOSIS\n");
 }
 
 /* The process to name: the socket's owner, else the listener's. */
@@ -72,11 +75,14 @@ void format_text_event(struct output *o, const struct rt_event *e)
 	struct strbuf *sb = &o->sb;
 	char buf[RT_ENDPOINT_LEN + 16];
 	char comm[RT_COMM_LEN + 1];
+	struct diagnosis d;
 
 	rt_clock_short(&o->clock, e->ts_ns, buf, sizeof(buf));
 	column(sb, buf, W_TIME);
 	if (e->type == RT_EV_LISTEN_OVERFLOW)
 		snprintf(buf, sizeof(buf), "overflow/%s", overflow_path_name(e->path));
+	else if (e->type == RT_EV_SYN_QUEUE_OVERFLOW)
+		snprintf(buf, sizeof(buf), "synq_overflow");
 	else
 		snprintf(buf, sizeof(buf), "%s", event_type_name(e->type));
 	column(sb, buf, W_EVENT);
@@ -104,9 +110,16 @@ void format_text_event(struct output *o, const struct rt_event *e)
 		snprintf(buf, sizeof(buf), "%s", reason ? reason : "-");
 	column(sb, buf, W_REASON);
 	if (e->flags & RT_F_LISTENER)
-		sb_printf(sb, "%u/%u", e->listener.accept_qlen, e->listener.accept_qmax);
+		snprintf(buf, sizeof(buf), "%u/%u", e->listener.accept_qlen, e->listener.accept_qmax);
 	else
-		sb_putc(sb, '-');
+		snprintf(buf, sizeof(buf), "-");
+	column(sb, buf, W_QUEUE);
+	diagnose(o->names, e, &d);
+	sb_puts(sb, d.code);
+	if (d.text[0]) {
+		sb_puts(sb, ": ");
+		sb_puts(sb, d.text);
+	}
 	sb_putc(sb, '\n');
 }
 

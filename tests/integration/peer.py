@@ -16,8 +16,11 @@ Commands (NAME labels a socket or a group of sockets):
   send NAME NBYTES                               -> ok
   wait_unread NAME NBYTES   wait until NBYTES sit unread in the receive queue
   linger0 NAME              SO_LINGER {1, 0}: close() will send a RST
+  shutdown NAME             shutdown(SHUT_RDWR): FIN sent, socket kept open
   close NAME
   result NAME               -> ok ECONNRESET | eof | data | pending
+  sockerr NAME              -> ok ERRNO: the socket's pending error (SO_ERROR),
+                               waiting for one to appear
   burst NAME FAMILY ADDR PORT COUNT SECONDS
       COUNT concurrent non-blocking connects, each sending one byte once
       connected; -> ok connected=A failed=B pending=C lports=P1,P2,...
@@ -132,6 +135,11 @@ def cmd_linger0(name):
     return ""
 
 
+def cmd_shutdown(name):
+    sockets[name].shutdown(socket.SHUT_RDWR)
+    return ""
+
+
 def cmd_close(name):
     sockets.pop(name).close()
     return ""
@@ -154,6 +162,16 @@ def socket_result(sock, wait):
 
 def cmd_result(name):
     return socket_result(sockets[name], TIMEOUT)
+
+
+def cmd_sockerr(name):
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        err = sockets[name].getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if err:
+            return errname(err)
+        time.sleep(0.005)
+    return "none"
 
 
 def cmd_burst(name, fam, addr, port, count, seconds):
@@ -198,7 +216,7 @@ def cmd_burst_result(name):
 COMMANDS = {
     "listen": cmd_listen, "connect": cmd_connect, "accept": cmd_accept,
     "send": cmd_send, "wait_unread": cmd_wait_unread, "linger0": cmd_linger0,
-    "close": cmd_close, "result": cmd_result, "burst": cmd_burst,
+    "shutdown": cmd_shutdown, "close": cmd_close, "result": cmd_result, "sockerr": cmd_sockerr, "burst": cmd_burst,
     "burst_result": cmd_burst_result, "connect_kill": cmd_connect_kill,
 }
 

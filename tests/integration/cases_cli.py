@@ -1,0 +1,201 @@
+"""Command line, start-up, shutdown and output plumbing."""
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import nslib
+from harness import CLOSED_PORT, TestFailure, connect, of_type, test
+from nslib import Netns
+from tracer import Tracer
+
+
+def run_cli(ctx, args, timeout=10):
+    """Run the binary to completion; a tracer that starts tracing instead of
+    rejecting its arguments is killed after `timeout`."""
+    try:
+        return subprocess.run([ctx.binary] + args, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise TestFailure("still running after %ds" % timeout)
+
+
+def cli_error_test(name, args, bad_value):
+    @test(name, tracer_only=True)
+    def t(ctx, check):
+        res = run_cli(ctx, args)
+        lines = [l for l in res.stderr.splitlines() if l.strip()]
+        check.that(res.returncode == 2, "exit status %d, expected 2" % res.returncode)
+        check.that(len(lines) == 1, "stderr has %d lines, expected 1: %r"
+                   % (len(lines), res.stderr[:300]))
+        check.that(bad_value in res.stderr, "stderr does not mention %r: %r"
+                   % (bad_value, res.stderr[:300]))
+    return t
+
+
+cli_error_test("cli_port_out_of_range", ["-P", "70000"], "70000")
+cli_error_test("cli_pid_not_a_number", ["-p", "abc"], "abc")
+cli_error_test("cli_events_bogus", ["--events", "bogus"], "bogus")
+cli_error_test("cli_netns_missing", ["--netns", "/nonexistent"], "/nonexistent")
+cli_error_test("cli_unknown_flag", ["--bogus-flag"], "--bogus-flag")
+
+
+@test("cli_error_json", tracer_only=True)
+def t_cli_error_json(ctx, check):
+    """With --json the error is one JSON object on stderr."""
+    res = run_cli(ctx, ["--json", "-P", "70000"])
+    lines = [l for l in res.stderr.splitlines() if l.strip()]
+    check.that(res.returncode == 2, "exit status %d, expected 2" % res.returncode)
+    objs = []
+    for line in lines:
+        try:
+            objs.append(json.loads(line))
+        except ValueError:
+            pass
+    errors = [o for o in objs if isinstance(o, dict) and o.get("type") == "error"]
+    check.that(len(errors) == 1, "%d JSON error objects on stderr: %r" % (len(errors), res.stderr[:300]))
+    check.that(all("70000" in json.dumps(o) for o in errors), "JSON error does not mention 70000")
+
+
+@test("cli_version", tracer_only=True)
+def t_cli_version(ctx, check):
+    res = run_cli(ctx, ["--version"])
+    check.that(res.returncode == 0, "exit status %d" % res.returncode)
+    check.that(res.stdout.strip() != "", "nothing on stdout")
+
+
+@test("cli_help", tracer_only=True)
+def t_cli_help(ctx, check):
+    res = run_cli(ctx, ["--help"])
+    check.that(res.returncode == 0, "exit status %d" % res.returncode)
+    check.that("--json" in res.stdout, "--help output on stdout does not mention --json")
+
+
+# --------------------------------------------------------------------------
+# lifecycle
+
+def bpf_programs():
+    """{prog id: [pids holding it]} from bpftool (pids may be unknown: [])."""
+    res = nslib.run(["bpftool", "-j", "prog", "show"])
+    return {p["id"]: [h["pid"] for h in p.get("pids", [])] for p in json.loads(res.stdout or "[]")}
+
+
+def tracer_programs(before, pid):
+    """Programs the tracer loaded: those held by its pid, or, when bpftool
+    cannot tell owners, those that appeared since `before`."""
+    now = bpf_programs()
+    owned = {i for i, pids in now.items() if pid in pids}
+    return owned or set(now) - set(before)
+
+
+def check_programs_gone(check, progs):
+    """Programs are freed when the last fd closes; allow a moment."""
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        left = progs & set(bpf_programs())
+        if not left:
+            return
+        time.sleep(0.1)
+    check.that(False, "BPF programs %s still loaded after exit" % sorted(left))
+
+
+@test("lifecycle_sigterm", tracer_only=True)
+def t_lifecycle_sigterm(ctx, check):
+    ns = Netns()
+    client = ns.peer()
+    before = bpf_programs()
+    tracer = Tracer(ctx.binary)
+    tracer.wait_attached()
+    progs = tracer_programs(before, tracer.pid)
+    check.that(progs, "no BPF program loaded by the tracer")
+    connect(client, "C", "ipv4", "127.0.0.1", CLOSED_PORT)
+    run = tracer.stop(signal.SIGTERM)
+    check.problems += run.problems   # exit status 0, totals, valid JSON
+    check.that(len(run.in_netns([ns], "rst_sent")) == 1, "RST before SIGTERM not reported")
+    check_programs_gone(check, progs)
+
+
+@test("lifecycle_stdout_closed", tracer_only=True)
+def t_lifecycle_stdout_closed(ctx, check):
+    """`rsttrace --json | head -1`: the reader goes away after one line; the
+    next write fails and the tracer must exit 0 on its own, without a
+    complaint (Popen restores the default SIGPIPE disposition, as a shell
+    would)."""
+    ns = Netns()
+    client = ns.peer()
+    before = bpf_programs()
+    tracer = Tracer(ctx.binary, stdout_pipe=True)
+    tracer.wait_attached()
+    progs = tracer_programs(before, tracer.pid)
+    connect(client, "C0", "ipv4", "127.0.0.1", CLOSED_PORT)
+    first = tracer.read_line(5)
+    check.that(first, "no event line within 5s")
+    tracer.proc.stdout.close()
+    exited = False
+    for i in range(1, 50):   # keep producing events until it notices
+        connect(client, "C%d" % i, "ipv4", "127.0.0.1", CLOSED_PORT)
+        if tracer.wait_exit(0.1):
+            exited = True
+            break
+    exited = exited or tracer.wait_exit(5)
+    if not check.that(exited, "tracer still running 10s after its stdout was closed"):
+        tracer.kill()
+        check.finish()
+    rc = tracer.proc.returncode
+    check.that(rc == 0, "exit status %s after stdout closed" % rc)
+    noisy = [l for l in tracer.stderr().splitlines()
+             if any(w in l.lower() for w in ("error", "broken pipe", "epipe", "fail"))]
+    check.that(not noisy, "complaints on stderr: %r" % noisy[:3])
+    check_programs_gone(check, progs)
+
+
+@test("lifecycle_duration", tracer_only=True)
+def t_lifecycle_duration(ctx, check):
+    tracer = Tracer(ctx.binary, ["-d", "0.5"])
+    tracer.wait_attached()
+    if not tracer.wait_exit(5):
+        tracer.kill()
+        raise TestFailure("still running 5s after attaching with -d 0.5")
+    check.problems += tracer.result().problems   # exit status 0, totals
+
+
+@test("output_flushed_per_batch", tracer_only=True)
+def t_output_flushed(ctx, check):
+    """Events must reach stdout (here a file) while the tracer runs, not at
+    exit: the schema promises a flush after every ring-buffer batch."""
+    ns = Netns()
+    client = ns.peer()
+    tracer = Tracer(ctx.binary)
+    tracer.wait_attached()
+    connect(client, "C", "ipv4", "127.0.0.1", CLOSED_PORT)
+    deadline = time.monotonic() + 1.0
+    while os.path.getsize(tracer.out_path) == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    check.that(os.path.getsize(tracer.out_path) > 0,
+               "nothing written to stdout within 1s of an RST (written only at exit?)")
+    check.problems += tracer.stop().problems
+
+
+@test("drain_on_sigint", tracer_only=True)
+def t_drain_on_sigint(ctx, check):
+    """The peer sends SIGINT to the tracer right after its connect() was
+    refused (the RST went out inside that connect): the event must still
+    be printed before exit."""
+    ns = Netns()
+    client = ns.peer()
+    tracer = Tracer(ctx.binary)
+    tracer.wait_attached()
+    result, lport = client.call("connect_kill 4 127.0.0.1 %d %d" % (CLOSED_PORT, tracer.pid))
+    if not tracer.wait_exit(10):
+        tracer.kill()
+        raise TestFailure("tracer did not exit within 10s of SIGINT")
+    run = tracer.result()
+    check.that(result == "ECONNREFUSED", "scenario: connect gave %s" % result)
+    check.problems += run.problems
+    check.that(len(of_type(run.in_netns([ns]), "rst_sent", remote__port=int(lport))) == 1,
+               "rst_sent of the last RST missing from the output")
+    check.that(len(of_type(run.in_netns([ns]), "rst_received", local__port=int(lport))) == 1,
+               "rst_received of the last RST missing from the output")

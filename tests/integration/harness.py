@@ -1,0 +1,188 @@
+"""Test framework for the rsttrace integration tests: registry, checks that
+collect every failed expectation, and Session, one traced scenario."""
+
+import json
+import time
+
+import nslib
+from tracer import Tracer
+
+CLOSED_PORT = 4242     # nothing ever listens on it in our namespaces
+TESTS = []
+
+
+# --------------------------------------------------------------------------
+# test registry and assertions
+
+def test(name, tracer_only=False):
+    """Register a test.  tracer_only tests have no scenario worth running
+    without the tracer, so --scenarios-only skips them."""
+    def register(fn):
+        TESTS.append((name, fn, tracer_only))
+        return fn
+    return register
+
+
+class TestFailure(Exception):
+    pass
+
+
+MISSING = object()
+
+
+def dig(obj, path):
+    """dig(ev, "owner.pid"): MISSING when a key is absent, None when an
+    object on the way is null."""
+    for key in path.split("."):
+        if obj is None:
+            return None
+        if not isinstance(obj, dict) or key not in obj:
+            return MISSING
+        obj = obj[key]
+    return obj
+
+
+class Checks:
+    """Collects every failed expectation of a test, so one run shows all
+    that is wrong, plus details (JSON lines, tracer stderr) for -v."""
+
+    def __init__(self):
+        self.problems = []
+        self.details = []
+
+    def that(self, cond, msg, *events):
+        if not cond:
+            self.problems.append(msg)
+            for ev in events:
+                line = "  event: " + json.dumps(ev)
+                if line not in self.details:
+                    self.details.append(line)
+        return cond
+
+    def fields(self, ev, expected, label):
+        for path, want in expected.items():
+            got = dig(ev, path)
+            self.that(got == want, "%s: %s = %s, expected %s"
+                      % (label, path, "missing" if got is MISSING else json.dumps(got),
+                         json.dumps(want)), ev)
+
+    def one(self, events, label):
+        """The single event of a selection; records a problem otherwise."""
+        if self.that(len(events) == 1, "%s: %d events, expected exactly 1"
+                     % (label, len(events)), *events):
+            return events[0]
+        return None
+
+    def finish(self):
+        if self.problems:
+            raise TestFailure("; ".join(self.problems))
+
+
+def owner_fields(prefix, peer, source):
+    """Expected owner object of a socket that `peer` holds."""
+    return {prefix + ".pid": peer.pid, prefix + ".tid": peer.pid,
+            prefix + ".comm": peer.comm, prefix + ".cgroup_id": peer.cgroup_id,
+            prefix + ".source": source, prefix + ".alive": True}
+
+
+def context_fields(peer):
+    return {"context.pid": peer.pid, "context.tid": peer.pid, "context.comm": peer.comm}
+
+
+def endpoint_fields(local, remote):
+    """local/remote as (addr, port)."""
+    return {"local.addr": local[0], "local.port": local[1],
+            "remote.addr": remote[0], "remote.port": remote[1]}
+
+
+def of_type(events, type, **match):
+    """Events of one type whose dotted fields equal the given values
+    (dig paths written with __ for dots: local__port=80)."""
+    return [e for e in events if e.get("type") == type and
+            all(dig(e, k.replace("__", ".")) == v for k, v in match.items())]
+
+
+# --------------------------------------------------------------------------
+# a traced scenario
+
+class Session:
+    """Tracer attached before the scenario creates any socket (owners are
+    learnt at listen/connect/accept), namespace counters read around the
+    scenario, tracer stopped after the peers have exited and the counters
+    are final, so every RST counted by the kernel happened while tracing."""
+
+    def __init__(self, ctx, check, namespaces, args=()):
+        self.ctx, self.check, self.namespaces = ctx, check, namespaces
+        self.args = list(args)
+        self.tracer = self.run = None
+        self.before = self.after = None
+
+    @property
+    def traced(self):
+        return not self.ctx.scenarios_only
+
+    def __enter__(self):
+        if self.traced:
+            self.tracer = Tracer(self.ctx.binary, self.args)
+            self.tracer.wait_attached()
+        self.before = nslib.snapshot(self.namespaces)
+        return self
+
+    def finish_scenario(self, *peers):
+        """Wait until the scenario's events are printed (owners must still
+        be alive then: the schema allows one 50 ms poll interval), close the
+        peers in the given order, let in-flight packets settle, read the
+        counters."""
+        time.sleep(0.3)
+        for peer in peers:
+            peer.close()
+        time.sleep(0.3)
+        self.after = nslib.snapshot(self.namespaces)
+
+    def __exit__(self, exc_type, exc, tb):
+        if self.tracer is None:
+            return False
+        if exc_type is not None:
+            self.tracer.kill()
+            return False
+        if self.after is None:
+            self.finish_scenario()
+        self.run = self.tracer.stop()
+        self.check.problems += self.run.problems
+        self.check.details.append("  tracer %s: exit %s, stderr:\n%s" % (
+            " ".join(self.tracer.argv[1:]), self.run.rc,
+            "\n".join("    " + l for l in self.run.stderr_lines())))
+        for ev in self.run.in_netns(self.namespaces):
+            self.check.details.append("  netns event: " + json.dumps(ev))
+        self.check.details.append("  (failed expectations:)")
+        return False
+
+    def delta(self, counter):
+        return nslib.sum_delta(self.before, self.after, counter)
+
+    def events(self, type=None, namespaces=None):
+        return self.run.in_netns(namespaces or self.namespaces, type)
+
+    def check_rst_count(self):
+        """Every RST the kernel counted in these namespaces is one rst_sent."""
+        sent = len(self.events("rst_sent"))
+        out = self.delta("TcpOutRsts")
+        self.check.that(sent == out, "%d rst_sent events, TcpOutRsts delta %d" % (sent, out))
+
+
+# --------------------------------------------------------------------------
+# scenario steps
+
+def connect(peer, name, family, addr, port):
+    """-> (result, local port); result is "connected" or an errno name."""
+    result, lport = peer.call("connect %s %s %s %d" % (name, family[-1], addr, port))
+    return result, int(lport)
+
+
+def listen(peer, name, family, addr, backlog=16, v6only=1):
+    return int(peer.call("listen %s %s %s 0 %d %d"
+                         % (name, family[-1], addr, backlog, v6only))[0])
+
+
+def parse_kv(words):
+    return dict(w.split("=", 1) for w in words)

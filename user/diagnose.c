@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include "addr.h"
+#include "diagnose.h"
+#include "kenums.h"
+
+#define NSEC_PER_MSEC 1000000ull
+
+static void set(struct diagnosis *d, const char *code)
+{
+	d->code = code;
+	d->text[0] = '\0';
+	d->hint[0] = '\0';
+}
+
+/* "pid 42 (nginx)", from a fixed-size comm that may lack its NUL. */
+static void who(char *buf, size_t len, uint32_t tgid, const char *comm)
+{
+	snprintf(buf, len, "pid %u (%.*s)", tgid, RT_COMM_LEN, comm);
+}
+
+static void owner_text(char *buf, size_t len, const struct rt_event *e)
+{
+	if (e->flags & RT_F_OWNER)
+		who(buf, len, e->owner.tgid, e->owner.comm);
+	else
+		snprintf(buf, len, "an unknown process");
+}
+
+static void secs(char *buf, size_t len, uint64_t ns)
+{
+	snprintf(buf, len, "%llu.%03llu s", (unsigned long long)(ns / 1000000000ull),
+		 (unsigned long long)(ns / NSEC_PER_MSEC % 1000));
+}
+
+static void overflow_hint(struct diagnosis *d, const struct rt_event *e)
+{
+	const struct rt_listener *l = &e->listener;
+
+	if (e->flags & RT_F_LISTENER)
+		snprintf(d->hint, sizeof(d->hint),
+			 "the server does not accept() fast enough or its backlog is too small: raise its listen() backlog and net.core.somaxconn (%u in that netns); tcp_abort_on_overflow=%u makes clients see resets instead of retrying",
+			 l->somaxconn, l->abort_on_overflow);
+	else
+		snprintf(d->hint, sizeof(d->hint),
+			 "the server does not accept() fast enough or its backlog is too small: raise its listen() backlog and net.core.somaxconn in its netns");
+}
+
+static bool diagnose_overflow(const struct rt_names *n, const struct rt_event *e,
+			      struct diagnosis *d)
+{
+	char owner[64], age[32];
+
+	if (event_cause(n, e)) {
+		set(d, "listen_overflow");
+		if (e->listener.flags & RT_LF_OWNER)
+			who(owner, sizeof(owner), e->listener.owner.tgid, e->listener.owner.comm);
+		else
+			snprintf(owner, sizeof(owner), "an unknown process");
+		snprintf(d->text, sizeof(d->text),
+			 "accept queue of listener port %u owned by %s was full (%u waiting, limit %u): the kernel reset the new connection (tcp_abort_on_overflow=1)",
+			 e->listener.port, owner, e->listener.accept_qlen, e->listener.accept_qmax);
+		overflow_hint(d, e);
+		return true;
+	}
+	if (!(e->flags & RT_F_LINKED))
+		return false;
+	set(d, "listen_overflow");
+	who(owner, sizeof(owner), e->link.listener_tgid, e->link.listener_comm);
+	secs(age, sizeof(age), e->ts_ns > e->link.ts_ns ? e->ts_ns - e->link.ts_ns : 0);
+	snprintf(d->text, sizeof(d->text),
+		 "this connection overflowed the accept queue of listener port %u owned by %s %s earlier (%s path, %u waiting, limit %u, %u drops)",
+		 e->link.listener_port, e->link.listener_tgid ? owner : "an unknown process", age,
+		 e->link.path == RT_PATH_SYN ? "SYN" : e->link.path == RT_PATH_COOKIE ? "syncookie" : "ACK",
+		 e->link.accept_qlen, e->link.accept_qmax, e->link.count);
+	overflow_hint(d, e);
+	return true;
+}
+
+static void diagnose_no_socket(const struct rt_event *e, struct diagnosis *d)
+{
+	char local[RT_ENDPOINT_LEN], owner[64], age[32];
+
+	rt_format_endpoint(e->family, e->laddr, e->lport, local, sizeof(local));
+	if ((e->flags & RT_F_CLOSED_LISTENER) && e->ts_ns >= e->closed.closed_ns &&
+	    e->ts_ns - e->closed.closed_ns < RT_RESTART_WINDOW_NS) {
+		char addr[RT_ADDR_LEN];
+
+		set(d, "listener_restarting");
+		rt_format_addr(e->closed.family, e->closed.addr, addr, sizeof(addr));
+		who(owner, sizeof(owner), e->closed.owner_tgid, e->closed.owner_comm);
+		secs(age, sizeof(age), e->ts_ns - e->closed.closed_ns);
+		snprintf(d->text, sizeof(d->text),
+			 "nothing listens on %s: listener %s:%u owned by %s closed %s ago%s", local,
+			 addr, e->closed.port, e->closed.owner_tgid ? owner : "an unknown process", age,
+			 (e->flags & RT_F_LISTENER) ? " and a new one is listening again" : "");
+		snprintf(d->hint, sizeof(d->hint),
+			 "clients hit the port while the service restarted: hand the socket over (SO_REUSEPORT, socket activation) or drain clients before closing the listener");
+		return;
+	}
+	set(d, "no_listener");
+	if (e->flags & RT_F_LISTENER) {
+		char laddr[RT_ADDR_LEN];
+
+		rt_format_addr(e->listener.family, e->listener.addr, laddr, sizeof(laddr));
+		snprintf(d->text, sizeof(d->text),
+			 "no socket matched %s, although a listener on %s:%u exists in that netns (bound to another address?)",
+			 local, laddr, e->listener.port);
+	} else {
+		snprintf(d->text, sizeof(d->text), "nothing listens on %s in netns %u", local,
+			 e->netns);
+	}
+	snprintf(d->hint, sizeof(d->hint),
+		 "start the service or point the client at the right address and port; check the listener's bind address");
+}
+
+static void diagnose_active(const struct rt_event *e, const char *reason, struct diagnosis *d)
+{
+	char owner[64], ctx[64];
+
+	owner_text(owner, sizeof(owner), e);
+	if ((e->flags & RT_F_PREV_STATE) && e->prev_state == 5 /* FIN_WAIT2 */ &&
+	    strcmp(reason, "TCP_STATE") == 0) {
+		set(d, "fin_timeout");
+		snprintf(d->text, sizeof(d->text),
+			 "a connection closed by %s waited in FIN_WAIT2 for the peer's FIN until the timeout",
+			 owner);
+		snprintf(d->hint, sizeof(d->hint),
+			 "the peer never closed its side; see net.ipv4.tcp_fin_timeout");
+		return;
+	}
+	if ((e->flags & RT_F_ACTIVE) && (e->flags & RT_F_OWNER) && e->ctx_tgid &&
+	    e->ctx_tgid != e->owner.tgid) {
+		set(d, "killed");
+		who(ctx, sizeof(ctx), e->ctx_tgid, e->ctx_comm);
+		snprintf(d->text, sizeof(d->text),
+			 "the connection owned by %s was aborted by another process, %s (e.g. ss -K)",
+			 owner, ctx);
+		snprintf(d->hint, sizeof(d->hint),
+			 "find out why %s kills connections (ss -K, a sock_destroy BPF program, a connection tracker)",
+			 ctx);
+		return;
+	}
+	set(d, "abortive_close");
+	if ((e->flags & RT_F_OWNER) && e->owner.source == RT_OWN_LISTENER)
+		snprintf(d->text, sizeof(d->text),
+			 "the listener owned by %s was closed while this connection waited in its accept queue",
+			 owner);
+	else
+		snprintf(d->text, sizeof(d->text),
+			 "%s aborted the connection (%s: close() with SO_LINGER 0, shutdown by disconnect, or abort)",
+			 owner, reason);
+	snprintf(d->hint, sizeof(d->hint),
+		 "an abortive close is a choice of the application; use a normal close() if the peer should see EOF");
+}
+
+static void diagnose_received(const struct rt_event *e, struct diagnosis *d)
+{
+	char owner[64], remote[RT_ENDPOINT_LEN], age[32];
+
+	owner_text(owner, sizeof(owner), e);
+	rt_format_endpoint(e->family, e->raddr, e->rport, remote, sizeof(remote));
+	switch (e->state) {
+	case 8: /* CLOSE_WAIT */
+		set(d, "stale_keepalive");
+		if (e->flags & RT_F_STATE_AGE) {
+			secs(age, sizeof(age), e->state_age_ns);
+			snprintf(d->text, sizeof(d->text),
+				 "%s closed this connection %s ago, then %s used it again and got a reset: a keep-alive connection reused after the server closed it",
+				 remote, age, owner);
+		} else {
+			snprintf(d->text, sizeof(d->text),
+				 "%s had closed this connection when %s used it again and got a reset: a keep-alive connection reused after the server closed it",
+				 remote, owner);
+		}
+		snprintf(d->hint, sizeof(d->hint),
+			 "keep the client's idle-connection timeout below the server's keep-alive timeout, and retry idempotent requests on ECONNRESET/EPIPE");
+		return;
+	case 2: /* SYN_SENT */
+		set(d, "no_listener");
+		snprintf(d->text, sizeof(d->text),
+			 "%s refused the connection of %s (ECONNREFUSED): nothing listens there", remote,
+			 owner);
+		snprintf(d->hint, sizeof(d->hint),
+			 "start the service or point the client at the right address and port");
+		return;
+	default:
+		set(d, "peer_reset");
+		snprintf(d->text, sizeof(d->text),
+			 "%s reset the connection of %s (ECONNRESET): the reason is on the peer's side",
+			 remote, owner);
+		snprintf(d->hint, sizeof(d->hint),
+			 "run rsttrace on the peer to see why it sent the reset");
+	}
+}
+
+static bool reason_is(const char *reason, const char *const *names)
+{
+	for (; *names; names++)
+		if (strcmp(reason, *names) == 0)
+			return true;
+	return false;
+}
+
+static void diagnose_sent(const struct rt_event *e, const char *reason, struct diagnosis *d)
+{
+	static const char *const invalid[] = { "TCP_INVALID_ACK_SEQUENCE", "TCP_RFC7323_PAWS",
+					       "TCP_TOO_OLD_ACK", "TCP_ACK_UNSENT_DATA",
+					       "TCP_OLD_ACK", "TCP_FLAGS", "INVALID_SYN", NULL };
+	static const char *const active[] = { "TCP_STATE", "TCP_ABORT_ON_LINGER", NULL };
+	char owner[64], remote[RT_ENDPOINT_LEN];
+
+	owner_text(owner, sizeof(owner), e);
+	rt_format_endpoint(e->family, e->raddr, e->rport, remote, sizeof(remote));
+	if (strcmp(reason, "NO_SOCKET") == 0) {
+		diagnose_no_socket(e, d);
+	} else if (strcmp(reason, "TCP_ABORT_ON_CLOSE") == 0) {
+		set(d, "unread_data_on_close");
+		if (e->flags & RT_F_UNREAD)
+			snprintf(d->text, sizeof(d->text),
+				 "%s closed the connection with %u bytes from %s still unread", owner,
+				 e->unread_bytes, remote);
+		else
+			snprintf(d->text, sizeof(d->text),
+				 "%s closed the connection with data from %s still unread", owner,
+				 remote);
+		snprintf(d->hint, sizeof(d->hint),
+			 "the application closed before reading what the peer sent (e.g. a server closing while the request body is still arriving); read to EOF or shutdown(SHUT_WR) first");
+	} else if (reason_is(reason, active)) {
+		diagnose_active(e, reason, d);
+	} else if (strcmp(reason, "TCP_ABORT_ON_DATA") == 0) {
+		set(d, "data_after_close");
+		snprintf(d->text, sizeof(d->text),
+			 "%s sent data after %s had closed the connection", remote, owner);
+		snprintf(d->hint, sizeof(d->hint),
+			 "the peer kept sending after this side closed: often a keep-alive race where this side closed an idle connection as the peer sent a new request");
+	} else if (strcmp(reason, "TCP_TIMEWAIT_SOCKET") == 0) {
+		set(d, "timewait");
+		snprintf(d->text, sizeof(d->text),
+			 "%s sent a segment to a connection this side had already closed (TIME_WAIT)",
+			 remote);
+		snprintf(d->hint, sizeof(d->hint),
+			 "the peer still uses a connection that was closed here: a stale pooled connection or a keep-alive race on the peer's side");
+	} else if (strcmp(reason, "TCP_KEEPALIVE_TIMEOUT") == 0) {
+		set(d, "keepalive_timeout");
+		snprintf(d->text, sizeof(d->text),
+			 "keepalive probes from %s to %s went unanswered: the peer is gone or unreachable",
+			 owner, remote);
+		snprintf(d->hint, sizeof(d->hint),
+			 "check the path to the peer (NAT or firewall idle timeouts, a crashed host)");
+	} else if (strcmp(reason, "TCP_ABORT_ON_MEMORY") == 0) {
+		set(d, "memory_pressure");
+		snprintf(d->text, sizeof(d->text),
+			 "the kernel aborted the connection for lack of memory or too many orphaned sockets");
+		snprintf(d->hint, sizeof(d->hint),
+			 "see net.ipv4.tcp_mem and net.ipv4.tcp_max_orphans and the socket memory in /proc/net/sockstat");
+	} else if (reason_is(reason, invalid)) {
+		set(d, "invalid_segment");
+		snprintf(d->text, sizeof(d->text),
+			 "%s sent a segment that does not fit the connection's state (%s)%s", remote,
+			 reason, e->state == 10 ? ", to a listener that has no handshake for it" : "");
+		snprintf(d->hint, sizeof(d->hint),
+			 "a stale connection on the peer's side, a middlebox rewriting sequence numbers, or (at a listener) a handshake the listener already dropped");
+	} else {
+		set(d, "unknown");
+		snprintf(d->text, sizeof(d->text), "the kernel gave reason %s", reason);
+	}
+}
+
+static void diagnose_queue_event(const struct rt_event *e, struct diagnosis *d)
+{
+	const struct rt_listener *l = &e->listener;
+	char owner[64], remote[RT_ENDPOINT_LEN];
+
+	rt_format_endpoint(e->family, e->raddr, e->rport, remote, sizeof(remote));
+	if (l->flags & RT_LF_OWNER)
+		who(owner, sizeof(owner), l->owner.tgid, l->owner.comm);
+	else
+		snprintf(owner, sizeof(owner), "an unknown process");
+	if (e->type == RT_EV_LISTEN_OVERFLOW) {
+		static const char *const effect[] = {
+			[RT_PATH_SYN] = "its SYN was dropped; the client retries after a timeout",
+			[RT_PATH_ACK] = "its handshake ACK was dropped",
+			[RT_PATH_COOKIE] = "its syncookie ACK was dropped: the client thinks it is connected and its data vanishes",
+		};
+
+		set(d, "listen_overflow");
+		snprintf(d->text, sizeof(d->text),
+			 "accept queue of listener port %u owned by %s is full (%u waiting, limit %u): connection from %s lost, %s",
+			 l->port, owner, l->accept_qlen, l->accept_qmax, remote,
+			 e->path < sizeof(effect) / sizeof(effect[0]) && effect[e->path] ?
+				 effect[e->path] : "dropped");
+		overflow_hint(d, e);
+		return;
+	}
+	set(d, "syn_queue_overflow");
+	snprintf(d->text, sizeof(d->text),
+		 "SYN queue of listener port %u owned by %s is full (%u handshakes in progress, limit %u): SYN from %s %s",
+		 l->port, owner, l->syn_qlen, l->accept_qmax, remote,
+		 (e->flags & RT_F_SYNCOOKIES) ? "answered with a syncookie" : "dropped");
+	snprintf(d->hint, sizeof(d->hint),
+		 "a burst of connections or a SYN flood: raise the listen() backlog (it bounds the SYN queue too) and keep net.ipv4.tcp_syncookies enabled");
+}
+
+void diagnose(const struct rt_names *n, const struct rt_event *e, struct diagnosis *d)
+{
+	const char *reason = event_reason(n, e);
+
+	if (diagnose_overflow(n, e, d))
+		return;
+	if (e->type == RT_EV_LISTEN_OVERFLOW || e->type == RT_EV_SYN_QUEUE_OVERFLOW) {
+		diagnose_queue_event(e, d);
+		return;
+	}
+	if (e->type == RT_EV_RST_RECEIVED) {
+		diagnose_received(e, d);
+		return;
+	}
+	if (e->type != RT_EV_RST_SENT) {
+		set(d, "unknown");
+		return;
+	}
+	if (!reason) {
+		set(d, "unknown");
+		snprintf(d->text, sizeof(d->text), "this kernel does not report reset reasons");
+		return;
+	}
+	diagnose_sent(e, reason, d);
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The answer to "why?": a stable code, one line with the numbers, and what
+ * to do. docs/diagnosis.md documents every code and how it is decided.
+ */
+#ifndef RSTTRACE_DIAGNOSE_H
+#define RSTTRACE_DIAGNOSE_H
+
+#include "../include/rsttrace.h"
+#include "decode.h"
+
+/* A closed listener this recent makes NO_SOCKET resets a restart. */
+#define RT_RESTART_WINDOW_NS (60ull * 1000000000)
+
+struct diagnosis {
+	const char *code;
+	char text[320];
+	char hint[320];
+};
+
+void diagnose(const struct rt_names *n, const struct rt_event *e, struct diagnosis *d);
+
+#endif
