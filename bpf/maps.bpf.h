@@ -19,6 +19,21 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
+/* Exact totals by event type and kernel reason (or, for received, state). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RT_EV_MAX * RT_MAX_REASONS);
+	__type(key, __u32);
+	__type(value, __u64);
+} reason_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct rt_listener_key);
+	__type(value, struct rt_listener_stats);
+} listener_stats SEC(".maps");
+
 /* Owner and last state change of each TCP socket we know, keyed by sk address. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -40,11 +55,17 @@ struct {
  * its own socket right before it sends an ABORT_ON_DATA reset, in the same
  * softirq, so the pair can be recognised without guessing.
  */
+struct last_reset {
+	__u64 sk;
+	__u32 state;
+	__u32 counted; /* it passed the filters and was counted as received */
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct last_reset);
 } last_reset_sk SEC(".maps");
 
 /*
@@ -72,6 +93,29 @@ static __always_inline void count(__u32 idx)
 
 	if (v)
 		*v += 1;
+}
+
+static __always_inline void add_reason(__u32 type, __u32 reason, __s64 delta)
+{
+	__u32 idx = type * RT_MAX_REASONS + (reason < RT_MAX_REASONS ? reason : RT_MAX_REASONS - 1);
+	__u64 *v = bpf_map_lookup_elem(&reason_counts, &idx);
+
+	if (v)
+		*v += delta;
+}
+
+static __always_inline void count_reason(__u32 type, __u32 reason)
+{
+	add_reason(type, reason, 1);
+}
+
+/* Takes back a count made earlier on this same CPU, so per-CPU sums stay exact. */
+static __always_inline void uncount(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	if (v)
+		*v -= 1;
 }
 
 #endif /* RSTTRACE_MAPS_BPF_H */

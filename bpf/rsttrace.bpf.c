@@ -126,17 +126,29 @@ static __always_inline void fill_context(struct rt_event *e)
 	bpf_get_current_comm(e->ctx_comm, sizeof(e->ctx_comm));
 }
 
-static __always_inline bool is_local_abort(const struct sock *sk, __u32 reason)
+/*
+ * The kernel runs tcp_reset() on its own socket right before it sends an
+ * ABORT_ON_DATA reset, in the same softirq on the same CPU: that "received"
+ * reset is taken back from the totals here, and userspace drops its event.
+ */
+static __always_inline bool take_back_local_abort(const struct sock *sk, __u32 reason)
 {
+	struct last_reset *last;
 	__u32 zero = 0;
-	__u64 *last;
 
 	if (!bpf_core_enum_value_exists(enum sk_rst_reason, SK_RST_REASON_TCP_ABORT_ON_DATA))
 		return false;
 	if (reason != bpf_core_enum_value(enum sk_rst_reason, SK_RST_REASON_TCP_ABORT_ON_DATA))
 		return false;
 	last = bpf_map_lookup_elem(&last_reset_sk, &zero);
-	return last && *last == (__u64)sk;
+	if (!last || last->sk != (__u64)sk)
+		return false;
+	if (last->counted) {
+		uncount(RT_CNT_RST_RECEIVED);
+		add_reason(RT_EV_RST_RECEIVED, last->state, -1);
+		last->counted = 0;
+	}
+	return true;
 }
 
 static __always_inline void flow_key(struct rt_flow_key *k, const struct rt_tuple *t, bool reverse)
@@ -231,7 +243,8 @@ static __always_inline int handle_send_reset(const struct sock *sk, const struct
 		return 0;
 
 	count(RT_CNT_RST_SENT);
-	if (sk && is_local_abort(sk, reason)) {
+	count_reason(RT_EV_RST_SENT, reason);
+	if (sk && take_back_local_abort(sk, reason)) {
 		flags |= RT_F_LOCAL_ABORT;
 		count(RT_CNT_LOCAL_ABORT);
 	}
@@ -296,15 +309,19 @@ int BPF_PROG(send_reset_raw_noreason, const struct sock *sk, const struct sk_buf
 static __always_inline int handle_receive_reset(const struct sock *sk)
 {
 	struct rt_sock_info *info;
+	struct last_reset *last;
 	struct rt_tuple t = {};
 	struct rt_event *e;
+	__u8 state = sk_state(sk);
 	__u32 zero = 0;
-	__u64 *last;
 	__u32 netns;
 
 	last = bpf_map_lookup_elem(&last_reset_sk, &zero);
-	if (last)
-		*last = (__u64)sk;
+	if (!last)
+		return 0;
+	last->sk = (__u64)sk;
+	last->state = state;
+	last->counted = 0;
 	if (!(event_mask & RT_EVM(RT_EV_RST_RECEIVED)))
 		return 0;
 
@@ -314,13 +331,15 @@ static __always_inline int handle_receive_reset(const struct sock *sk)
 	if (!wanted(&t, netns, info, NULL))
 		return 0;
 	count(RT_CNT_RST_RECEIVED);
+	count_reason(RT_EV_RST_RECEIVED, state);
+	last->counted = 1;
 
 	e = reserve(RT_EV_RST_RECEIVED);
 	if (!e)
 		return 0;
 	e->sk = (__u64)sk;
 	e->netns = netns;
-	e->state = sk_state(sk);
+	e->state = state;
 	e->flags = RT_F_NO_REASON;
 	fill_tuple(e, &t);
 	if (info) {
@@ -346,6 +365,41 @@ SEC("raw_tp/tcp_receive_reset")
 int BPF_PROG(receive_reset_raw, const struct sock *sk)
 {
 	return handle_receive_reset(sk);
+}
+
+/* path RT_PATH_NONE counts a SYN-queue overflow. */
+static __always_inline void listener_stats_add(__u32 netns, const struct sock *lsk,
+					       const struct rt_sock_info *linfo, __u8 path)
+{
+	struct rt_listener_key key = { .netns = netns };
+	struct rt_listener_stats *st, fresh = {};
+	struct rt_tuple t = {};
+	__u32 qlen;
+
+	key.port = BPF_CORE_READ(lsk, __sk_common.skc_num);
+	st = bpf_map_lookup_elem(&listener_stats, &key);
+	if (!st) {
+		tuple_from_sk(lsk, &t);
+		__builtin_memcpy(fresh.addr, t.laddr, 16);
+		fresh.family = t.family;
+		fresh.port = key.port;
+		if (linfo) {
+			fresh.owner_tgid = linfo->owner.tgid;
+			__builtin_memcpy(fresh.owner_comm, linfo->owner.comm, RT_COMM_LEN);
+		}
+		bpf_map_update_elem(&listener_stats, &key, &fresh, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(&listener_stats, &key);
+		if (!st)
+			return;
+	}
+	if (path == RT_PATH_NONE)
+		__sync_fetch_and_add(&st->syn_queue_overflows, 1);
+	else if (path < 4)
+		__sync_fetch_and_add(&st->overflows[path & 3], 1);
+	qlen = BPF_CORE_READ(lsk, sk_ack_backlog);
+	if (qlen > st->max_accept_qlen)
+		st->max_accept_qlen = qlen;
+	st->accept_qmax = BPF_CORE_READ(lsk, sk_max_ack_backlog);
 }
 
 static __always_inline bool is_power_of_2(__u32 v)
@@ -374,6 +428,8 @@ static __always_inline int report_overflow(const struct rt_tuple *t, __u32 netns
 	count(RT_CNT_LISTEN_OVERFLOW);
 	count(path == RT_PATH_SYN ? RT_CNT_OVERFLOW_SYN :
 	      path == RT_PATH_ACK ? RT_CNT_OVERFLOW_ACK : RT_CNT_OVERFLOW_COOKIE);
+	count_reason(RT_EV_LISTEN_OVERFLOW, path);
+	listener_stats_add(netns, lsk, linfo, path);
 
 	flow_key(&k, t, false);
 	link = bpf_map_lookup_elem(&overflow_flows, &k);
@@ -496,6 +552,8 @@ static __always_inline int report_syn_queue_overflow(const struct rt_tuple *t, _
 	if (!wanted(t, netns, linfo, linfo))
 		return 0;
 	count(RT_CNT_SYN_QUEUE_OVERFLOW);
+	count_reason(RT_EV_SYN_QUEUE_OVERFLOW, cookie);
+	listener_stats_add(netns, lsk, linfo, RT_PATH_NONE);
 	e = reserve(RT_EV_SYN_QUEUE_OVERFLOW);
 	if (!e)
 		return 0;

@@ -181,6 +181,23 @@ struct rt_scan_rec {
 	__u32 new_owner; /* 1 when this record created the owner entry */
 };
 
+/* reason_counts index: type * RT_MAX_REASONS + min(reason, RT_MAX_REASONS - 1). */
+#define RT_MAX_REASONS 128
+
+/* Per listener overflow totals, for the summary. */
+struct rt_listener_stats {
+	__u64 overflows[4]; /* by enum rt_overflow_path */
+	__u64 syn_queue_overflows;
+	__u32 max_accept_qlen;
+	__u32 accept_qmax;
+	__u32 owner_tgid;
+	__u16 port;
+	__u8 family;
+	__u8 pad;
+	__u8 addr[16];
+	char owner_comm[RT_COMM_LEN];
+};
+
 /* Indexes into the per-CPU counters map. */
 enum rt_counter {
 	RT_CNT_RST_SENT = 0,
@@ -203,6 +220,7 @@ _Static_assert(sizeof(struct rt_sock_info) == 64, "rt_sock_info layout");
 _Static_assert(sizeof(struct rt_link) == 56, "rt_link layout");
 _Static_assert(sizeof(struct rt_closed) == 48, "rt_closed layout");
 _Static_assert(sizeof(struct rt_flow_key) == 40, "rt_flow_key layout");
+_Static_assert(sizeof(struct rt_listener_stats) == 88, "rt_listener_stats layout");
 _Static_assert(sizeof(struct rt_scan_rec) == 24, "rt_scan_rec layout");
 
 #endif /* RSTTRACE_H */

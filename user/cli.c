@@ -28,6 +28,9 @@ static const char usage_text[] =
 	"  -e, --events LIST       comma-separated: sent,received,overflow,synq (default: all)\n"
 	"  -d, --duration SECS     stop after SECS seconds (fractions allowed)\n"
 	"      --ring-size BYTES   ring buffer size, a power of two with optional K/M suffix (default 4M)\n"
+	"  -s, --summary[=SECS]    print a summary at exit, and every SECS seconds if given\n"
+	"      --fold              fold runs of identical events (default in text mode)\n"
+	"      --no-fold           print every event even in text mode\n"
 	"      --no-scan           do not scan existing sockets at start-up\n"
 	"      --raw-tp            use raw tracepoints instead of BTF-typed ones\n"
 	"  -v, --verbose           show libbpf diagnostics\n"
@@ -192,6 +195,9 @@ enum {
 	OPT_RING_SIZE,
 	OPT_NO_SCAN,
 	OPT_RAW_TP,
+	OPT_FOLD,
+	OPT_NO_FOLD,
+	OPT_BENCH_FORMAT,
 };
 
 static const struct option long_opts[] = {
@@ -206,6 +212,10 @@ static const struct option long_opts[] = {
 	{ "ring-size", required_argument, NULL, OPT_RING_SIZE },
 	{ "no-scan", no_argument, NULL, OPT_NO_SCAN },
 	{ "raw-tp", no_argument, NULL, OPT_RAW_TP },
+	{ "summary", optional_argument, NULL, 's' },
+	{ "fold", no_argument, NULL, OPT_FOLD },
+	{ "no-fold", no_argument, NULL, OPT_NO_FOLD },
+	{ "bench-format", required_argument, NULL, OPT_BENCH_FORMAT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
@@ -227,7 +237,7 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_opts *o, char *err, 
 	o->ring_bytes = DEFAULT_RING_BYTES;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":jp:P:46e:d:vVh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jp:P:46e:d:s::vVh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o->json = true;
@@ -280,6 +290,26 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_opts *o, char *err, 
 		case OPT_RAW_TP:
 			o->raw_tp = true;
 			break;
+		case 's':
+			o->summary = true;
+			if (optarg && cli_parse_duration(optarg, &o->summary_interval_ms))
+				BAD("invalid summary interval '%s': expected seconds greater than 0",
+				    optarg);
+			break;
+		case OPT_FOLD:
+			o->fold = true;
+			break;
+		case OPT_NO_FOLD:
+			o->no_fold = true;
+			break;
+		case OPT_BENCH_FORMAT: {
+			unsigned long n;
+
+			if (parse_ulong(optarg, 100000000, &n) || !n)
+				BAD("invalid event count '%s' for --bench-format", optarg);
+			o->bench_events = n;
+			break;
+		}
 		case 'v':
 			o->verbose = true;
 			break;
@@ -295,5 +325,9 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_opts *o, char *err, 
 	}
 	if (optind < argc)
 		BAD("unexpected argument '%s' (see --help)", argv[optind]);
+	if (o->fold && o->no_fold)
+		BAD("--fold and --no-fold exclude each other");
+	if (!o->json && !o->no_fold)
+		o->fold = true;
 	return CLI_RUN;
 }

@@ -21,6 +21,11 @@ struct cli_opts {
 	uint32_t event_mask;
 	uint64_t duration_ms; /* 0 = until interrupted */
 	uint32_t ring_bytes;
+	bool summary;		     /* print a summary at exit */
+	uint64_t summary_interval_ms; /* and every so often, 0 = only at exit */
+	bool fold;		     /* fold runs of identical events */
+	bool no_fold;		     /* text mode folds by default */
+	uint64_t bench_events;	     /* --bench-format N: time the formatters, no BPF */
 };
 
 enum cli_status {

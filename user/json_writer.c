@@ -10,19 +10,51 @@ void jw_init(struct json_writer *jw, struct strbuf *out)
 	jw->out = out;
 }
 
-void jw_start_object(struct json_writer *jw)
+/* In an array a value is preceded by a comma; in an object its name wrote it. */
+static void jw_value(struct json_writer *jw)
 {
-	sb_putc(jw->out, '{');
+	if (!jw->in_array[jw->depth])
+		return;
+	if (jw->need_comma[jw->depth])
+		sb_putc(jw->out, ',');
+	jw->need_comma[jw->depth] = true;
+}
+
+static void jw_open(struct json_writer *jw, char c, bool array)
+{
+	jw_value(jw);
+	sb_putc(jw->out, c);
 	if (jw->depth < JW_MAX_DEPTH - 1)
 		jw->depth++;
 	jw->need_comma[jw->depth] = false;
+	jw->in_array[jw->depth] = array;
+}
+
+static void jw_close(struct json_writer *jw, char c)
+{
+	sb_putc(jw->out, c);
+	if (jw->depth > 0)
+		jw->depth--;
+}
+
+void jw_start_object(struct json_writer *jw)
+{
+	jw_open(jw, '{', false);
 }
 
 void jw_end_object(struct json_writer *jw)
 {
-	sb_putc(jw->out, '}');
-	if (jw->depth > 0)
-		jw->depth--;
+	jw_close(jw, '}');
+}
+
+void jw_start_array(struct json_writer *jw)
+{
+	jw_open(jw, '[', true);
+}
+
+void jw_end_array(struct json_writer *jw)
+{
+	jw_close(jw, ']');
 }
 
 static void jw_escaped(struct strbuf *sb, const char *s, size_t max)
@@ -79,21 +111,25 @@ void jw_name(struct json_writer *jw, const char *name)
 
 void jw_string(struct json_writer *jw, const char *s)
 {
+	jw_value(jw);
 	jw_escaped(jw->out, s, SIZE_MAX);
 }
 
 void jw_string_n(struct json_writer *jw, const char *s, size_t max)
 {
+	jw_value(jw);
 	jw_escaped(jw->out, s, max);
 }
 
 void jw_uint(struct json_writer *jw, uint64_t v)
 {
+	jw_value(jw);
 	sb_put_u64(jw->out, v);
 }
 
 void jw_int(struct json_writer *jw, int64_t v)
 {
+	jw_value(jw);
 	if (v < 0) {
 		sb_putc(jw->out, '-');
 		sb_put_u64(jw->out, -(uint64_t)v);
@@ -104,11 +140,13 @@ void jw_int(struct json_writer *jw, int64_t v)
 
 void jw_bool(struct json_writer *jw, bool v)
 {
+	jw_value(jw);
 	sb_puts(jw->out, v ? "true" : "false");
 }
 
 void jw_null(struct json_writer *jw)
 {
+	jw_value(jw);
 	sb_puts(jw->out, "null");
 }
 

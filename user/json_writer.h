@@ -15,11 +15,14 @@ struct json_writer {
 	struct strbuf *out;
 	int depth;
 	bool need_comma[JW_MAX_DEPTH];
+	bool in_array[JW_MAX_DEPTH];
 };
 
 void jw_init(struct json_writer *jw, struct strbuf *out);
 void jw_start_object(struct json_writer *jw);
 void jw_end_object(struct json_writer *jw);
+void jw_start_array(struct json_writer *jw);
+void jw_end_array(struct json_writer *jw);
 /* Starts a member; follow it with exactly one value or object. */
 void jw_name(struct json_writer *jw, const char *name);
 void jw_string(struct json_writer *jw, const char *s);

@@ -251,3 +251,13 @@ void format_json_lost(struct output *o, uint64_t count, uint64_t total, uint64_t
 	jw_uint_field(&jw, "total", total);
 	end_line(o, &jw);
 }
+
+void format_json_folded(struct output *o, uint64_t count, uint64_t span_ns, uint64_t now_boot_ns)
+{
+	struct json_writer jw;
+
+	start_line(o, &jw, "folded", now_boot_ns);
+	jw_uint_field(&jw, "count", count);
+	jw_uint_field(&jw, "span_ms", span_ns / 1000000);
+	end_line(o, &jw);
+}

@@ -128,3 +128,10 @@ void format_text_lost(struct output *o, uint64_t count, uint64_t total)
 	sb_printf(&o->sb, "WARNING: %llu events lost (%llu in total): the reader fell behind\n",
 		  (unsigned long long)count, (unsigned long long)total);
 }
+
+void format_text_folded(struct output *o, uint64_t count, uint64_t span_ns)
+{
+	sb_printf(&o->sb, "... %llu more like this in %llu.%03llu s\n", (unsigned long long)count,
+		  (unsigned long long)(span_ns / 1000000000ull),
+		  (unsigned long long)(span_ns / 1000000 % 1000));
+}

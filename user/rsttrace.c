@@ -23,6 +23,8 @@
 #include "loader.h"
 #include "output.h"
 #include "scan.h"
+#include "selfbench.h"
+#include "summary.h"
 #include "rsttrace.skel.h"
 
 #ifndef RSTTRACE_VERSION
@@ -38,12 +40,13 @@ struct session {
 	struct output out;
 	struct hold hold;
 	struct rt_names names;
+	struct summary summary;
+	struct summary_maps maps;
+	bool summarize;
 	uint64_t written[RT_EV_MAX];
 	uint64_t lost_reported;
 	uint64_t local_aborts;
 	uint64_t now_ns; /* boot-time clock, refreshed once per batch */
-	int counters_fd;
-	int ncpus;
 };
 
 static void on_signal(int sig)
@@ -72,6 +75,18 @@ static void emit_event(void *ctx, const struct rt_event *e)
 
 	output_event(&s->out, e, s->now_ns);
 	s->written[e->type]++;
+	if (s->summarize)
+		summary_note(&s->summary, &s->names, e);
+}
+
+static uint64_t total_written(const struct session *s)
+{
+	uint64_t n = 0;
+	int t;
+
+	for (t = 0; t < RT_EV_MAX; t++)
+		n += s->written[t];
+	return n;
 }
 
 static int handle_event(void *ctx, void *data, size_t size)
@@ -91,27 +106,11 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static int read_counters(struct session *s, uint64_t totals[RT_CNT_MAX])
-{
-	uint64_t percpu[s->ncpus];
-	uint32_t i;
-	int c;
-
-	for (i = 0; i < RT_CNT_MAX; i++) {
-		totals[i] = 0;
-		if (bpf_map_lookup_elem(s->counters_fd, &i, percpu))
-			return -errno;
-		for (c = 0; c < s->ncpus; c++)
-			totals[i] += percpu[c];
-	}
-	return 0;
-}
-
 static void report_lost(struct session *s)
 {
 	uint64_t totals[RT_CNT_MAX];
 
-	if (read_counters(s, totals))
+	if (summary_read_counters(&s->maps, totals))
 		return;
 	if (totals[RT_CNT_LOST] > s->lost_reported) {
 		output_lost(&s->out, totals[RT_CNT_LOST] - s->lost_reported, totals[RT_CNT_LOST],
@@ -124,15 +123,13 @@ static void print_totals(struct session *s, bool json)
 {
 	uint64_t t[RT_CNT_MAX] = {};
 
-	read_counters(s, t);
-	/* The kernel's own tcp_reset() before ABORT_ON_DATA is not a received reset. */
+	summary_read_counters(&s->maps, t);
 	rt_warn(json, "info",
-		"totals: rst_sent=%llu rst_received=%llu listen_overflow=%llu lost=%llu written=%llu",
-		(unsigned long long)t[RT_CNT_RST_SENT],
-		(unsigned long long)(t[RT_CNT_RST_RECEIVED] - t[RT_CNT_LOCAL_ABORT]),
-		(unsigned long long)t[RT_CNT_LISTEN_OVERFLOW], (unsigned long long)t[RT_CNT_LOST],
-		(unsigned long long)(s->written[RT_EV_RST_SENT] + s->written[RT_EV_RST_RECEIVED] +
-				     s->written[RT_EV_LISTEN_OVERFLOW]));
+		"totals: rst_sent=%llu rst_received=%llu listen_overflow=%llu syn_queue_overflow=%llu lost=%llu written=%llu",
+		(unsigned long long)t[RT_CNT_RST_SENT], (unsigned long long)t[RT_CNT_RST_RECEIVED],
+		(unsigned long long)t[RT_CNT_LISTEN_OVERFLOW],
+		(unsigned long long)t[RT_CNT_SYN_QUEUE_OVERFLOW], (unsigned long long)t[RT_CNT_LOST],
+		(unsigned long long)total_written(s));
 }
 
 static int load_names(struct rt_names *n, const struct btf *btf, bool json)
@@ -162,9 +159,12 @@ static void run_scan(struct loader *ld, bool json)
 		(unsigned long long)(r.elapsed_us / 1000), (unsigned long long)(r.elapsed_us % 1000));
 }
 
-static int trace_loop(struct session *s, struct ring_buffer *rb, uint64_t duration_ms)
+static int trace_loop(struct session *s, struct ring_buffer *rb, const struct cli_opts *o)
 {
-	uint64_t deadline = duration_ms ? rt_clock_boot_now_ns() + duration_ms * 1000000ull : 0;
+	uint64_t start = rt_clock_boot_now_ns();
+	uint64_t deadline = o->duration_ms ? start + o->duration_ms * 1000000ull : 0;
+	uint64_t interval = o->summary_interval_ms * 1000000ull;
+	uint64_t next_summary = interval ? start + interval : 0;
 	int err = 0;
 
 	while (!exiting) {
@@ -174,7 +174,13 @@ static int trace_loop(struct session *s, struct ring_buffer *rb, uint64_t durati
 		err = 0;
 		s->now_ns = rt_clock_boot_now_ns();
 		hold_release(&s->hold, s->now_ns - HOLD_NS);
+		output_fold_tick(&s->out, s->now_ns);
 		report_lost(s);
+		if (next_summary && s->now_ns >= next_summary) {
+			summary_print(&s->summary, &s->maps, &s->out, total_written(s), s->now_ns,
+				      false);
+			next_summary += interval;
+		}
 		if (output_flush(&s->out) == -EPIPE)
 			break;
 		if (deadline && s->now_ns >= deadline)
@@ -184,7 +190,10 @@ static int trace_loop(struct session *s, struct ring_buffer *rb, uint64_t durati
 	ring_buffer__consume(rb);
 	s->now_ns = rt_clock_boot_now_ns();
 	hold_release(&s->hold, UINT64_MAX);
+	output_finish(&s->out, s->now_ns);
 	report_lost(s);
+	if (s->summarize)
+		summary_print(&s->summary, &s->maps, &s->out, total_written(s), s->now_ns, true);
 	output_flush(&s->out);
 	return err;
 }
@@ -212,6 +221,8 @@ int main(int argc, char **argv)
 	case CLI_RUN:
 		break;
 	}
+	if (o.bench_events)
+		return selfbench_run(o.bench_events);
 	if (loader_check_environment(o.json))
 		return 1;
 	libbpf_set_print(o.verbose ? libbpf_print : libbpf_quiet);
@@ -235,9 +246,14 @@ int main(int argc, char **argv)
 	if (!o.no_scan)
 		run_scan(&ld, o.json);
 
-	s->ncpus = libbpf_num_possible_cpus();
-	s->counters_fd = bpf_map__fd(ld.skel->maps.counters);
+	s->maps.ncpus = libbpf_num_possible_cpus();
+	s->maps.counters_fd = bpf_map__fd(ld.skel->maps.counters);
+	s->maps.reasons_fd = bpf_map__fd(ld.skel->maps.reason_counts);
+	s->maps.listeners_fd = bpf_map__fd(ld.skel->maps.listener_stats);
+	s->summarize = o.summary;
+	summary_init(&s->summary, rt_clock_boot_now_ns());
 	output_init(&s->out, o.json, STDOUT_FILENO, &s->names);
+	s->out.fold = o.fold;
 	hold_init(&s->hold, emit_event, s);
 	rb = ring_buffer__new(bpf_map__fd(ld.skel->maps.events), handle_event, s, NULL);
 	if (!rb) {
@@ -249,7 +265,7 @@ int main(int argc, char **argv)
 		ld.event_mask & RT_EVM(RT_EV_RST_RECEIVED) ? "received " : "",
 		ld.event_mask & RT_EVM(RT_EV_LISTEN_OVERFLOW) ? "overflow" : "");
 
-	err = trace_loop(s, rb, o.duration_ms);
+	err = trace_loop(s, rb, &o);
 	if (err)
 		rt_warn(o.json, "error", "reading events failed: %s", strerror(-err));
 	print_totals(s, o.json);

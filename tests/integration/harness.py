@@ -73,9 +73,23 @@ class Checks:
             return events[0]
         return None
 
+    def run_ok(self, run):
+        """Add what is wrong with a tracer run as a whole (tracer.Run)."""
+        for msg, ev in run.problems:
+            self.that(False, msg, *([ev] if ev else []))
+
+    def summary(self, limit=8):
+        """Distinct problems in order, repeats counted, at most `limit`."""
+        counts = {}
+        for p in self.problems:
+            counts[p] = counts.get(p, 0) + 1
+        parts = [p if n == 1 else "%s (x%d)" % (p, n) for p, n in counts.items()]
+        more = len(parts) - limit
+        return "; ".join(parts[:limit]) + ("; ... %d more" % more if more > 0 else "")
+
     def finish(self):
         if self.problems:
-            raise TestFailure("; ".join(self.problems))
+            raise TestFailure(self.summary())
 
 
 def owner_fields(prefix, peer, source):
@@ -148,7 +162,7 @@ class Session:
         if self.after is None:
             self.finish_scenario()
         self.run = self.tracer.stop()
-        self.check.problems += self.run.problems
+        self.check.run_ok(self.run)
         self.check.details.append("  tracer %s: exit %s, stderr:\n%s" % (
             " ".join(self.tracer.argv[1:]), self.run.rc,
             "\n".join("    " + l for l in self.run.stderr_lines())))

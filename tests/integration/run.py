@@ -63,7 +63,7 @@ def run_test(ctx, fn):
     except TestFailure as exc:
         return False, str(exc), check.details
     except (TracerError, nslib.PeerError, TestTimeout) as exc:
-        return False, "; ".join([str(exc)] + check.problems), check.details
+        return False, "; ".join(filter(None, [str(exc), check.summary()])), check.details
     except Exception as exc:  # a bug in the test or the environment
         return False, "error: %r" % exc, check.details + [traceback.format_exc()]
     finally:

@@ -24,6 +24,7 @@ COMMON_KEYS = ("schema", "type", "time", "ts_ns", "netns", "family", "local",
                "reason_code", "cause", "owner", "listener", "context", "sk")
 EVENT_TYPES = ("rst_sent", "rst_received", "listen_overflow")
 OWNER_SOURCES = ("listen", "connect", "accept", "listener", "scan")
+OVERFLOW_PATHS = ("ack",)
 
 
 class TracerError(Exception):
@@ -66,17 +67,16 @@ class Run:
 
     def _problems(self, window):
         """Everything wrong with the run as a whole: exit status, totals,
-        unparsable lines, schema violations."""
-        problems = []
+        unparsable lines, departures from docs/schema.md."""
+        problems = []   # (message, offending event or None)
         if self.rc != 0:
-            problems.append("tracer exit status %s" % self.rc)
+            problems.append(("tracer exit status %s" % self.rc, None))
         if not self.has_totals():
-            problems.append("no '%s' line on stderr" % TOTALS)
+            problems.append(("no '%s' line on stderr" % TOTALS, None))
         for line in self.bad_lines[:3]:
-            problems.append("non-JSON stdout line %r" % line[:200])
+            problems.append(("non-JSON stdout line %r" % line[:200], None))
         for ev in self.events + self.lost:
-            for p in schema_problems(ev, window):
-                problems.append("%s: %s" % (p, json.dumps(ev)[:400]))
+            problems += [("schema: " + p, ev) for p in schema_problems(ev, window)]
         return problems
 
     def in_netns(self, namespaces, type=None):
@@ -263,6 +263,8 @@ def schema_problems(ev, window):
     if missing:
         return ["missing keys %s" % missing]
     problems = time_problems(ev, window)
+    if ev["type"] == "listen_overflow" and ev["path"] not in OVERFLOW_PATHS:
+        problems.append("listen_overflow path %r" % ev["path"])
     if ev["netns"] is not None and not is_int(ev["netns"]):
         problems.append("netns %r" % ev["netns"])
     if ev["family"] not in ("ipv4", "ipv6"):

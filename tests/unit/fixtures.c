@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <bpf/btf.h>
 #include "fixtures.h"
@@ -61,7 +62,8 @@ void fixture_names_free(struct rt_names *n)
 	kenum_free(&n->drop_reasons);
 }
 
-/* Independent of procinfo.c: the scanf layout of proc(5), fields 3 to 22. */
+/* Independent of procinfo.c: field 22 per proc(5), after state and 18 numbers. */
+#define SKIP6 " %*s %*s %*s %*s %*s %*s"
 uint64_t fixture_start_ns(int pid)
 {
 	long hz = sysconf(_SC_CLK_TCK);
@@ -80,8 +82,7 @@ uint64_t fixture_start_ns(int pid)
 	buf[len] = '\0';
 	p = strrchr(buf, ')');
 	if (!p || hz <= 0 ||
-	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*lu %*lu %*lu %*lu %*lu %*lu %*ld %*ld %*ld %*ld %*ld %*ld %llu",
-		   &ticks) != 1)
+	    sscanf(p + 1, " %*c" SKIP6 SKIP6 SKIP6 " %llu", &ticks) != 1)
 		return 0;
 	return ticks * (1000000000ull / (uint64_t)hz);
 }
@@ -91,4 +92,96 @@ void fixture_addr(uint8_t addr[16], int family, const char *text)
 	memset(addr, 0, 16);
 	if (inet_pton(family, text, addr) != 1)
 		fprintf(stderr, "fixture_addr: bad address %s\n", text);
+}
+
+static void fill_owner(struct rt_owner *ow, uint32_t tgid, const char *comm, uint8_t source)
+{
+	memset(ow, 0, sizeof(*ow));
+	ow->tgid = tgid;
+	ow->pid = tgid;
+	ow->cgroup_id = 1;
+	ow->source = source;
+	ow->sharers = 1;
+	strncpy(ow->comm, comm, sizeof(ow->comm));
+}
+
+static void base(struct rt_event *e, uint32_t type, uint32_t flags)
+{
+	memset(e, 0, sizeof(*e));
+	e->ts_ns = 123;
+	e->type = type;
+	e->flags = flags;
+	e->netns = FIXTURE_NETNS;
+	e->family = AF_INET;
+	fixture_addr(e->laddr, AF_INET, "10.0.0.1");
+	fixture_addr(e->raddr, AF_INET, "10.0.0.2");
+	e->lport = 8080;
+	e->rport = 40000;
+}
+
+void fixture_ev_no_socket(struct rt_event *e)
+{
+	base(e, RT_EV_RST_SENT, RT_F_ADDR_FROM_SKB);
+	e->reason = 1;
+}
+
+void fixture_ev_invalid_syn(struct rt_event *e)
+{
+	struct rt_listener *l = &e->listener;
+
+	base(e, RT_EV_RST_SENT, RT_F_ADDR_FROM_SKB | RT_F_OWNER | RT_F_LISTENER | RT_F_ACCEPTQ_FULL);
+	e->sk = FIXTURE_SK;
+	e->reason = 10;
+	e->state = 10;
+	fill_owner(&e->owner, (uint32_t)getpid(), "server", RT_OWN_LISTEN);
+	e->owner.start_ns = fixture_start_ns(getpid());
+	l->family = AF_INET;
+	l->port = 8080;
+	l->accept_qlen = 3;
+	l->accept_qmax = 2;
+	l->syn_qlen = 0;
+	l->drops = 5;
+	l->flags = RT_LF_OWNER;
+	l->owner = e->owner;
+}
+
+void fixture_ev_received(struct rt_event *e)
+{
+	base(e, RT_EV_RST_RECEIVED, RT_F_NO_REASON | RT_F_OWNER);
+	e->sk = FIXTURE_SK + 0x100;
+	e->state = 1;
+	fill_owner(&e->owner, FIXTURE_DEAD_PID, "client", RT_OWN_CONNECT);
+	e->owner.cgroup_id = 0;
+	e->owner.pid = FIXTURE_DEAD_PID + 1;
+}
+
+void fixture_ev_overflow(struct rt_event *e)
+{
+	fixture_ev_invalid_syn(e);
+	e->type = RT_EV_LISTEN_OVERFLOW;
+	e->flags &= ~RT_F_OWNER;
+	memset(&e->owner, 0, sizeof(e->owner));
+	e->reason = 40;
+	e->path = RT_PATH_ACK;
+	e->listener.accept_qlen = 129;
+	e->listener.accept_qmax = 128;
+	e->listener.owner.tgid = FIXTURE_DEAD_PID;
+}
+
+void fixture_ev_ipv6_active(struct rt_event *e)
+{
+	base(e, RT_EV_RST_SENT, RT_F_OWNER | RT_F_ACTIVE | RT_F_PREV_STATE);
+	e->family = AF_INET6;
+	fixture_addr(e->laddr, AF_INET6, "fd77::1");
+	fixture_addr(e->raddr, AF_INET6, "fd77::2");
+	e->lport = 443;
+	e->rport = 50000;
+	e->sk = FIXTURE_SK + 0x200;
+	e->reason = 11;
+	e->state = 7;
+	e->prev_state = 1;
+	fill_owner(&e->owner, FIXTURE_DEAD_PID, "curl", RT_OWN_CONNECT);
+	e->ctx_tgid = 4242;
+	e->ctx_pid = 4243;
+	strncpy(e->ctx_comm, "curl", sizeof(e->ctx_comm));
 }

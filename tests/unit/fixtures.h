@@ -24,3 +24,23 @@ uint64_t fixture_start_ns(int pid);
 void fixture_addr(uint8_t addr[16], int family, const char *text);
 
 #endif
+
+/*
+ * Events as BPF fills them, all at boot time 123 ns. The owner of
+ * fixture_ev_invalid_syn is this process with its real start time (alive);
+ * the others name pid FIXTURE_DEAD_PID, which never exists.
+ */
+#define FIXTURE_DEAD_PID 0x7ffffff0u
+#define FIXTURE_NETNS 4026531840u
+#define FIXTURE_SK 0xffff888003a1c000ull
+
+/* rst_sent NO_SOCKET for 10.0.0.1:8080 <- 10.0.0.2:40000, no socket, no owner. */
+void fixture_ev_no_socket(struct rt_event *e);
+/* rst_sent INVALID_SYN by a LISTEN socket whose accept queue is 3/2. */
+void fixture_ev_invalid_syn(struct rt_event *e);
+/* rst_received on an ESTABLISHED socket owned by a connect()ing process. */
+void fixture_ev_received(struct rt_event *e);
+/* listen_overflow on the handshake ACK path. */
+void fixture_ev_overflow(struct rt_event *e);
+/* Active rst_sent over IPv6 (fd77::1 -> fd77::2): CLOSE after ESTABLISHED, close() context. */
+void fixture_ev_ipv6_active(struct rt_event *e);

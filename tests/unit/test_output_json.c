@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+#include "fixtures.h"
+#include "outcheck.h"
+#include "unit.h"
+
+static struct output out;
+
+/* One event as an NDJSON line, checked for what every line must be. */
+static const char *json_line(const struct rt_event *e)
+{
+	sb_reset(&out.sb);
+	format_json_event(&out, e, rt_clock_boot_now_ns());
+	CHECK_JSON_LINE(out.sb.buf, out.sb.len);
+	CHECK_INT(strchr(out.sb.buf, '\n') - out.sb.buf, out.sb.len - 1);
+	return out.sb.buf;
+}
+
+static const char *u64_text(uint64_t v)
+{
+	static char buf[4][24];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%llu", (unsigned long long)v);
+	return buf[i];
+}
+
+static void check_all_keys(const char *l, bool overflow)
+{
+	CHECK_KEYS(l, "", SCHEMA_COMMON_KEYS);
+	if (overflow)
+		CHECK_KEYS(l, "", "path");
+	CHECK_KEYS(l, "local", SCHEMA_ENDPOINT_KEYS);
+	CHECK_KEYS(l, "remote", SCHEMA_ENDPOINT_KEYS);
+}
+
+static void test_json_no_socket(void)
+{
+	struct rt_event e;
+	const char *l;
+
+	outcheck_open(&out, true);
+	fixture_ev_no_socket(&e);
+	l = json_line(&e);
+	check_all_keys(l, false);
+	CHECK_FIELD(l, "schema", "1");
+	CHECK_FIELD(l, "type", "\"rst_sent\"");
+	CHECK_FIELD(l, "time", "\"2026-11-26T08:40:01.123456789Z\"");
+	CHECK_FIELD(l, "ts_ns", "123");
+	CHECK_FIELD(l, "netns", "4026531840");
+	CHECK_FIELD(l, "family", "\"ipv4\"");
+	CHECK_FIELD(l, "local", "{\"addr\":\"10.0.0.1\",\"port\":8080}");
+	CHECK_FIELD(l, "remote", "{\"addr\":\"10.0.0.2\",\"port\":40000}");
+	CHECK_FIELD(l, "addr_source", "\"packet\"");
+	CHECK_FIELD(l, "state", "null");
+	CHECK_FIELD(l, "prev_state", "null");
+	CHECK_FIELD(l, "reason", "\"NO_SOCKET\"");
+	CHECK_FIELD(l, "reason_code", "1");
+	CHECK_FIELD(l, "cause", "null");
+	CHECK_FIELD(l, "owner", "null");
+	CHECK_FIELD(l, "listener", "null");
+	CHECK_FIELD(l, "context", "null");
+	CHECK_FIELD(l, "sk", "null");
+	CHECK_INT(l[0], '{');
+	outcheck_close(&out);
+}
+
+static void test_json_invalid_syn_overflow(void)
+{
+	const char *pid;
+	struct rt_event e;
+	const char *l;
+
+	outcheck_open(&out, true);
+	fixture_ev_invalid_syn(&e);
+	pid = u64_text((uint64_t)getpid());
+	l = json_line(&e);
+	check_all_keys(l, false);
+	CHECK_KEYS(l, "owner", SCHEMA_OWNER_KEYS);
+	CHECK_KEYS(l, "listener", SCHEMA_LISTENER_KEYS);
+	CHECK_KEYS(l, "listener.owner", SCHEMA_OWNER_KEYS);
+	CHECK_FIELD(l, "type", "\"rst_sent\"");
+	CHECK_FIELD(l, "state", "\"LISTEN\"");
+	CHECK_FIELD(l, "reason", "\"INVALID_SYN\"");
+	CHECK_FIELD(l, "reason_code", "10");
+	CHECK_FIELD(l, "cause", "\"listen_overflow\"");
+	CHECK_FIELD(l, "owner.pid", pid);
+	CHECK_FIELD(l, "owner.tid", pid);
+	CHECK_FIELD(l, "owner.comm", "\"server\"");
+	CHECK_FIELD(l, "owner.cgroup_id", "1");
+	CHECK_FIELD(l, "owner.source", "\"listen\"");
+	CHECK_FIELD(l, "owner.alive", "true");
+	CHECK_FIELD(l, "listener.addr", "\"0.0.0.0\"");
+	CHECK_FIELD(l, "listener.port", "8080");
+	CHECK_FIELD(l, "listener.accept_queue", "3");
+	CHECK_FIELD(l, "listener.accept_queue_max", "2");
+	CHECK_FIELD(l, "listener.syn_queue", "0");
+	CHECK_FIELD(l, "listener.drops", "5");
+	CHECK_FIELD(l, "listener.matched_by", "\"socket\"");
+	CHECK_FIELD(l, "listener.owner.pid", pid);
+	CHECK_FIELD(l, "listener.owner.alive", "true");
+	CHECK_FIELD(l, "context", "null");
+	CHECK_FIELD(l, "sk", "\"0xffff888003a1c000\"");
+
+	/* Matched by port: the listener is shown, the cause is not claimed. */
+	e.flags |= RT_F_LISTENER_BY_PORT;
+	l = json_line(&e);
+	CHECK_FIELD(l, "listener.matched_by", "\"port\"");
+	CHECK_FIELD(l, "cause", "null");
+	outcheck_close(&out);
+}
+
+static void test_json_received(void)
+{
+	struct rt_event e;
+	const char *l;
+
+	outcheck_open(&out, true);
+	fixture_ev_received(&e);
+	l = json_line(&e);
+	check_all_keys(l, false);
+	CHECK_KEYS(l, "owner", SCHEMA_OWNER_KEYS);
+	CHECK_FIELD(l, "type", "\"rst_received\"");
+	CHECK_FIELD(l, "state", "\"ESTABLISHED\"");
+	CHECK_FIELD(l, "addr_source", "\"socket\"");
+	CHECK_FIELD(l, "reason", "null");
+	CHECK_FIELD(l, "reason_code", "null");
+	CHECK_FIELD(l, "cause", "null");
+	CHECK_FIELD(l, "owner.pid", u64_text(FIXTURE_DEAD_PID));
+	CHECK_FIELD(l, "owner.tid", u64_text(FIXTURE_DEAD_PID + 1));
+	CHECK_FIELD(l, "owner.comm", "\"client\"");
+	CHECK_FIELD(l, "owner.cgroup_id", "null");
+	CHECK_FIELD(l, "owner.source", "\"connect\"");
+	CHECK_FIELD(l, "owner.alive", "false");
+	CHECK_FIELD(l, "listener", "null");
+	CHECK_FIELD(l, "sk", "\"0xffff888003a1c100\"");
+	outcheck_close(&out);
+}
+
+static void test_json_listen_overflow(void)
+{
+	struct rt_event e;
+	const char *l;
+
+	outcheck_open(&out, true);
+	fixture_ev_overflow(&e);
+	l = json_line(&e);
+	check_all_keys(l, true);
+	CHECK_KEYS(l, "listener", SCHEMA_LISTENER_KEYS);
+	CHECK_KEYS(l, "listener.owner", SCHEMA_OWNER_KEYS);
+	CHECK_FIELD(l, "type", "\"listen_overflow\"");
+	CHECK_FIELD(l, "path", "\"ack\"");
+	CHECK_FIELD(l, "reason", "\"TCP_LISTEN_OVERFLOW\"");
+	CHECK_FIELD(l, "reason_code", "40");
+	CHECK_FIELD(l, "cause", "null");
+	CHECK_FIELD(l, "owner", "null");
+	CHECK_FIELD(l, "listener.accept_queue", "129");
+	CHECK_FIELD(l, "listener.accept_queue_max", "128");
+	CHECK_FIELD(l, "listener.owner.pid", u64_text(FIXTURE_DEAD_PID));
+	CHECK_FIELD(l, "listener.owner.alive", "false");
+	outcheck_close(&out);
+}
+
+static void test_json_ipv6_active(void)
+{
+	struct rt_event e;
+	const char *l;
+
+	outcheck_open(&out, true);
+	fixture_ev_ipv6_active(&e);
+	l = json_line(&e);
+	check_all_keys(l, false);
+	CHECK_KEYS(l, "context", SCHEMA_CONTEXT_KEYS);
+	CHECK_FIELD(l, "family", "\"ipv6\"");
+	CHECK_FIELD(l, "local.addr", "\"fd77::1\"");
+	CHECK_FIELD(l, "local.port", "443");
+	CHECK_FIELD(l, "remote.addr", "\"fd77::2\"");
+	CHECK_FIELD(l, "remote.port", "50000");
+	CHECK_FIELD(l, "state", "\"CLOSE\"");
+	CHECK_FIELD(l, "prev_state", "\"ESTABLISHED\"");
+	CHECK_FIELD(l, "reason", "\"TCP_ABORT_ON_CLOSE\"");
+	CHECK_FIELD(l, "context", "{\"pid\":4242,\"tid\":4243,\"comm\":\"curl\"}");
+	CHECK_FIELD(l, "owner.comm", "\"curl\"");
+	outcheck_close(&out);
+}
+
+/* comm is whatever bytes a process chose: quotes, high bytes, no NUL at all. */
+static void test_json_hostile_comm(void)
+{
+	static const char comm[] = { 'a', '"', 'b', (char)0xff, '\\', 0x01, '\n', 0 };
+	struct rt_event e;
+	const char *l;
+
+	outcheck_open(&out, true);
+	fixture_ev_ipv6_active(&e);
+	memcpy(e.owner.comm, comm, sizeof(comm));
+	memset(e.ctx_comm, 'x', sizeof(e.ctx_comm));
+	e.flags |= RT_F_LISTENER;
+	e.listener.flags = RT_LF_OWNER;
+	memset(e.listener.owner.comm, 0x7f, sizeof(e.listener.owner.comm));
+	l = json_line(&e);
+	CHECK_FIELD(l, "owner.comm", "\"a\\\"b\\u00ff\\\\\\u0001\\n\"");
+	CHECK_FIELD(l, "context.comm", "\"xxxxxxxxxxxxxxxx\"");
+	CHECK_FIELD(l, "listener.owner.comm",
+		    "\"\\u007f\\u007f\\u007f\\u007f\\u007f\\u007f\\u007f\\u007f"
+		    "\\u007f\\u007f\\u007f\\u007f\\u007f\\u007f\\u007f\\u007f\"");
+	CHECK_FIELD(l, "context.pid", "4242");
+	outcheck_close(&out);
+}
+
+static void test_json_unknown_values(void)
+{
+	struct rt_event e;
+	const char *l;
+
+	outcheck_open(&out, true);
+	fixture_ev_no_socket(&e);
+	e.state = 200;
+	e.reason = 9999;
+	e.netns = 0;
+	e.flags |= RT_F_PREV_STATE;
+	e.prev_state = 0;
+	l = json_line(&e);
+	check_all_keys(l, false);
+	CHECK_FIELD(l, "state", "null");
+	CHECK_FIELD(l, "prev_state", "null");
+	CHECK_FIELD(l, "reason", "null");
+	CHECK_FIELD(l, "reason_code", "9999");
+	CHECK_FIELD(l, "netns", "null");
+	e.ts_ns = UINT64_MAX / 2;
+	e.sk = UINT64_MAX;
+	l = json_line(&e);
+	CHECK_FIELD(l, "ts_ns", "9223372036854775807");
+	CHECK_FIELD(l, "sk", "\"0xffffffffffffffff\"");
+	outcheck_close(&out);
+}
+
+static void test_json_lost(void)
+{
+	outcheck_open(&out, true);
+	output_lost(&out, 5, 7, 123);
+	CHECK_JSON_LINE(out.sb.buf, out.sb.len);
+	CHECK_KEYS(out.sb.buf, "", SCHEMA_LOST_KEYS);
+	CHECK_STR(out.sb.buf, "{\"schema\":1,\"type\":\"lost\",\"time\":"
+			      "\"2026-11-26T08:40:01.123456789Z\",\"count\":5,\"total\":7}\n");
+	outcheck_close(&out);
+}
+
+/* output_event buffers whole lines; output_flush writes them and stops at EPIPE. */
+static void test_json_flush(void)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	struct rt_event e;
+	char got[8192];
+	int p[2], fd;
+	size_t len;
+	ssize_t n;
+
+	outcheck_open(&out, true);
+	if (pipe(p)) {
+		CHECK(!"pipe");
+		return;
+	}
+	fd = out.fd;
+	out.fd = p[1];
+	fixture_ev_no_socket(&e);
+	output_event(&out, &e, 0);
+	fixture_ev_received(&e);
+	output_event(&out, &e, 0);
+	len = out.sb.len;
+	CHECK(len > 0 && len < sizeof(got));
+	CHECK_INT(out.sb.buf[len - 1], '\n');
+	memcpy(got, out.sb.buf, len);
+	CHECK_INT(output_flush(&out), 0);
+	CHECK_INT(out.sb.len, 0);
+	n = read(p[0], got + len, sizeof(got) - len);
+	CHECK_INT(n, (ssize_t)len);
+	CHECK(n > 0 && memcmp(got, got + len, len) == 0);
+
+	sigaction(SIGPIPE, &ign, &old);
+	close(p[0]);
+	output_event(&out, &e, 0);
+	CHECK_INT(output_flush(&out), -EPIPE);
+	CHECK(out.closed);
+	output_event(&out, &e, 0);
+	output_lost(&out, 1, 1, 0);
+	CHECK_INT(out.sb.len, 0);
+	CHECK_INT(output_flush(&out), -EPIPE);
+	sigaction(SIGPIPE, &old, NULL);
+	close(p[1]);
+	out.fd = fd;
+	outcheck_close(&out);
+}
+
+void run_output_json_tests(void)
+{
+	RUN_TEST(test_json_no_socket);
+	RUN_TEST(test_json_invalid_syn_overflow);
+	RUN_TEST(test_json_received);
+	RUN_TEST(test_json_listen_overflow);
+	RUN_TEST(test_json_ipv6_active);
+	RUN_TEST(test_json_hostile_comm);
+	RUN_TEST(test_json_unknown_values);
+	RUN_TEST(test_json_lost);
+	RUN_TEST(test_json_flush);
+}

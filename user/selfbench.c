@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <bpf/btf.h>
+#include "clock.h"
+#include "output.h"
+#include "selfbench.h"
+
+/* The three shapes of a storm: closed port, abort-on-overflow, keep-alive race. */
+static void make_events(struct rt_event ev[3])
+{
+	uint32_t me = (uint32_t)getpid();
+	int i;
+
+	memset(ev, 0, 3 * sizeof(ev[0]));
+	for (i = 0; i < 3; i++) {
+		ev[i].family = AF_INET;
+		ev[i].netns = 4026531840u;
+		memcpy(ev[i].laddr, "\x0a\x00\x00\x01", 4);
+		memcpy(ev[i].raddr, "\x0a\x00\x00\x02", 4);
+		ev[i].lport = 8080;
+		ev[i].rport = (uint16_t)(40000 + i);
+		ev[i].sk = 0xffff888100000000ull + (uint64_t)i * 0x1000;
+	}
+	ev[0].type = RT_EV_RST_SENT;
+	ev[0].reason = 1; /* NO_SOCKET on this kernel or not: names are looked up */
+	ev[0].flags = RT_F_ADDR_FROM_SKB;
+	ev[0].sk = 0;
+
+	ev[1].type = RT_EV_RST_SENT;
+	ev[1].reason = 10;
+	ev[1].state = 10;
+	ev[1].flags = RT_F_ADDR_FROM_SKB | RT_F_OWNER | RT_F_LISTENER | RT_F_ACCEPTQ_FULL;
+	ev[1].owner.tgid = me;
+	ev[1].owner.pid = me;
+	memcpy(ev[1].owner.comm, "server", 7);
+	ev[1].listener.accept_qlen = 3;
+	ev[1].listener.accept_qmax = 2;
+	ev[1].listener.port = 8080;
+	ev[1].listener.family = AF_INET;
+	ev[1].listener.flags = RT_LF_OWNER;
+	ev[1].listener.owner = ev[1].owner;
+
+	ev[2].type = RT_EV_RST_RECEIVED;
+	ev[2].state = 8;
+	ev[2].flags = RT_F_OWNER | RT_F_NO_REASON | RT_F_STATE_AGE;
+	ev[2].owner.tgid = me;
+	memcpy(ev[2].owner.comm, "crawler", 8);
+	ev[2].state_age_ns = 1500000000ull;
+}
+
+static double run(bool json, const struct rt_names *names, uint64_t n, int fd)
+{
+	struct rt_event ev[3];
+	struct output o;
+	uint64_t i, t0, t1;
+
+	make_events(ev);
+	output_init(&o, json, fd, names);
+	t0 = rt_clock_boot_now_ns();
+	for (i = 0; i < n; i++) {
+		struct rt_event *e = &ev[i % 3];
+
+		e->ts_ns = t0 + i * 1000;
+		output_event(&o, e, t0);
+		/* The tracer writes once per ring-buffer batch; a batch is ~this size. */
+		if (o.sb.len > (64 << 10))
+			output_flush(&o);
+	}
+	output_flush(&o);
+	t1 = rt_clock_boot_now_ns();
+	output_free(&o);
+	return (double)n * 1e9 / (double)(t1 - t0 ? t1 - t0 : 1);
+}
+
+int selfbench_run(uint64_t n)
+{
+	struct rt_names names = {};
+	struct btf *btf = btf__load_vmlinux_btf();
+	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	double json, text;
+
+	if (fd < 0)
+		return 1;
+	if (btf) {
+		kenum_load(&names.rst_reasons, btf, "sk_rst_reason", "SK_RST_REASON_");
+		kenum_load(&names.drop_reasons, btf, "skb_drop_reason", "SKB_DROP_REASON_");
+	}
+	json = run(true, &names, n, fd);
+	text = run(false, &names, n, fd);
+	printf("{\"type\":\"bench_format\",\"events\":%llu,\"json_events_per_s\":%.0f,\"text_events_per_s\":%.0f}\n",
+	       (unsigned long long)n, json, text);
+	close(fd);
+	kenum_free(&names.rst_reasons);
+	kenum_free(&names.drop_reasons);
+	btf__free(btf);
+	return 0;
+}

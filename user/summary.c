@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "addr.h"
+#include "diagnose.h"
+#include "json_writer.h"
+#include "kenums.h"
+#include "summary.h"
+
+void summary_init(struct summary *s, uint64_t start_ns)
+{
+	memset(s, 0, sizeof(*s));
+	s->start_ns = start_ns;
+}
+
+static void note_code(struct summary *s, const char *code)
+{
+	unsigned int i;
+
+	for (i = 0; i < SUMMARY_MAX_CODES && s->codes[i]; i++)
+		if (strcmp(s->codes[i], code) == 0)
+			break;
+	if (i == SUMMARY_MAX_CODES)
+		return;
+	/* Codes are string literals: keeping the pointer is safe. */
+	s->codes[i] = code;
+	s->code_counts[i]++;
+}
+
+static void note_peer(struct summary *s, const struct rt_event *e)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nr_peers; i++)
+		if (s->peers[i].family == e->family && !memcmp(s->peers[i].addr, e->raddr, 16)) {
+			s->peers[i].resets++;
+			return;
+		}
+	if (s->nr_peers == SUMMARY_MAX_PEERS) {
+		s->peers_untracked++;
+		return;
+	}
+	memcpy(s->peers[s->nr_peers].addr, e->raddr, 16);
+	s->peers[s->nr_peers].family = e->family;
+	s->peers[s->nr_peers].resets = 1;
+	s->nr_peers++;
+}
+
+void summary_note(struct summary *s, const struct rt_names *n, const struct rt_event *e)
+{
+	struct diagnosis d;
+
+	diagnose(n, e, &d);
+	note_code(s, d.code);
+	if (e->type == RT_EV_RST_SENT || e->type == RT_EV_RST_RECEIVED)
+		note_peer(s, e);
+}
+
+static int sum_percpu(int fd, uint32_t key, int ncpus, uint64_t *out)
+{
+	uint64_t vals[ncpus];
+	int c;
+
+	*out = 0;
+	if (bpf_map_lookup_elem(fd, &key, vals))
+		return -errno;
+	for (c = 0; c < ncpus; c++)
+		*out += vals[c];
+	return 0;
+}
+
+int summary_read_counters(const struct summary_maps *m, uint64_t totals[RT_CNT_MAX])
+{
+	uint32_t i;
+	int err;
+
+	for (i = 0; i < RT_CNT_MAX; i++) {
+		err = sum_percpu(m->counters_fd, i, m->ncpus, &totals[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* The top peers by resets, most first. */
+static int peer_cmp(const void *a, const void *b)
+{
+	const struct summary_peer *pa = a, *pb = b;
+
+	return pa->resets < pb->resets ? 1 : pa->resets > pb->resets ? -1 : 0;
+}
+
+static const char *reason_label(const struct rt_names *n, uint32_t type, uint32_t r, char *buf,
+				size_t len)
+{
+	const char *name = NULL;
+
+	if (type == RT_EV_RST_SENT)
+		name = kenum_name(&n->rst_reasons, r);
+	else if (type == RT_EV_RST_RECEIVED)
+		name = tcp_state_name(r);
+	if (name)
+		return name;
+	snprintf(buf, len, "%u", r);
+	return buf;
+}
+
+static void reasons_json(struct json_writer *jw, const struct summary_maps *m,
+			 const struct rt_names *n, uint32_t type, const char *key)
+{
+	char buf[16];
+	uint32_t r;
+	uint64_t v;
+
+	jw_name(jw, key);
+	jw_start_object(jw);
+	for (r = 0; r < RT_MAX_REASONS; r++) {
+		if (sum_percpu(m->reasons_fd, type * RT_MAX_REASONS + r, m->ncpus, &v) || !v)
+			continue;
+		jw_uint_field(jw, reason_label(n, type, r, buf, sizeof(buf)), v);
+	}
+	jw_end_object(jw);
+}
+
+static void listeners_json(struct json_writer *jw, const struct summary_maps *m)
+{
+	struct rt_listener_key key, next, *prev = NULL;
+	struct rt_listener_stats st;
+	char addr[RT_ADDR_LEN];
+
+	jw_name(jw, "listeners");
+	jw_start_array(jw);
+	while (bpf_map_get_next_key(m->listeners_fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(m->listeners_fd, &key, &st))
+			continue;
+		rt_format_addr(st.family, st.addr, addr, sizeof(addr));
+		jw_start_object(jw);
+		jw_uint_field(jw, "netns", key.netns);
+		jw_string_field(jw, "addr", addr);
+		jw_uint_field(jw, "port", st.port);
+		jw_name(jw, "overflows");
+		jw_start_object(jw);
+		jw_uint_field(jw, "syn", st.overflows[RT_PATH_SYN]);
+		jw_uint_field(jw, "ack", st.overflows[RT_PATH_ACK]);
+		jw_uint_field(jw, "cookie", st.overflows[RT_PATH_COOKIE]);
+		jw_end_object(jw);
+		jw_uint_field(jw, "syn_queue_overflows", st.syn_queue_overflows);
+		jw_uint_field(jw, "max_accept_queue", st.max_accept_qlen);
+		jw_uint_field(jw, "accept_queue_max", st.accept_qmax);
+		jw_name(jw, "owner");
+		if (st.owner_tgid) {
+			jw_start_object(jw);
+			jw_uint_field(jw, "pid", st.owner_tgid);
+			jw_name(jw, "comm");
+			jw_string_n(jw, st.owner_comm, RT_COMM_LEN);
+			jw_end_object(jw);
+		} else {
+			jw_null(jw);
+		}
+		jw_end_object(jw);
+	}
+	jw_end_array(jw);
+}
+
+static void print_json(struct summary *s, const struct summary_maps *m, struct output *o,
+		       const uint64_t t[RT_CNT_MAX], uint64_t written, uint64_t now_ns, bool final)
+{
+	struct json_writer jw;
+	char when[40], addr[RT_ADDR_LEN];
+	unsigned int i;
+
+	jw_init(&jw, &o->sb);
+	jw_start_object(&jw);
+	jw_uint_field(&jw, "schema", 1);
+	jw_string_field(&jw, "type", "summary");
+	rt_clock_rfc3339(&o->clock, now_ns, when, sizeof(when));
+	jw_string_field(&jw, "time", when);
+	jw_name(&jw, "final");
+	jw_bool(&jw, final);
+	jw_uint_field(&jw, "elapsed_ms", (now_ns - s->start_ns) / 1000000);
+	jw_name(&jw, "totals");
+	jw_start_object(&jw);
+	jw_uint_field(&jw, "rst_sent", t[RT_CNT_RST_SENT]);
+	jw_uint_field(&jw, "rst_received", t[RT_CNT_RST_RECEIVED]);
+	jw_uint_field(&jw, "listen_overflow", t[RT_CNT_LISTEN_OVERFLOW]);
+	jw_uint_field(&jw, "listen_overflow_syn", t[RT_CNT_OVERFLOW_SYN]);
+	jw_uint_field(&jw, "listen_overflow_ack", t[RT_CNT_OVERFLOW_ACK]);
+	jw_uint_field(&jw, "listen_overflow_cookie", t[RT_CNT_OVERFLOW_COOKIE]);
+	jw_uint_field(&jw, "syn_queue_overflow", t[RT_CNT_SYN_QUEUE_OVERFLOW]);
+	jw_uint_field(&jw, "lost", t[RT_CNT_LOST]);
+	jw_uint_field(&jw, "written", written);
+	jw_end_object(&jw);
+	reasons_json(&jw, m, o->names, RT_EV_RST_SENT, "rst_sent_by_reason");
+	reasons_json(&jw, m, o->names, RT_EV_RST_RECEIVED, "rst_received_by_state");
+	jw_name(&jw, "by_diagnosis");
+	jw_start_object(&jw);
+	for (i = 0; i < SUMMARY_MAX_CODES && s->codes[i]; i++)
+		jw_uint_field(&jw, s->codes[i], s->code_counts[i]);
+	jw_end_object(&jw);
+	listeners_json(&jw, m);
+	qsort(s->peers, s->nr_peers, sizeof(s->peers[0]), peer_cmp);
+	jw_name(&jw, "top_peers");
+	jw_start_array(&jw);
+	for (i = 0; i < s->nr_peers && i < SUMMARY_TOP; i++) {
+		rt_format_addr(s->peers[i].family, s->peers[i].addr, addr, sizeof(addr));
+		jw_start_object(&jw);
+		jw_string_field(&jw, "addr", addr);
+		jw_uint_field(&jw, "resets", s->peers[i].resets);
+		jw_end_object(&jw);
+	}
+	jw_end_array(&jw);
+	jw_end_object(&jw);
+	sb_putc(&o->sb, '\n');
+}
+
+static void print_text(struct summary *s, const struct summary_maps *m, struct output *o,
+		       const uint64_t t[RT_CNT_MAX], uint64_t written, uint64_t now_ns, bool final)
+{
+	struct rt_listener_key key, next, *prev = NULL;
+	struct rt_listener_stats st;
+	struct strbuf *sb = &o->sb;
+	char buf[16], addr[RT_ADDR_LEN];
+	unsigned int i;
+	uint32_t r;
+	uint64_t v;
+
+	sb_printf(sb, "--- %s summary after %llu s ---\n", final ? "final" : "interval",
+		  (unsigned long long)((now_ns - s->start_ns) / 1000000000ull));
+	sb_printf(sb,
+		  "resets sent %llu, received %llu; accept-queue overflows %llu (syn %llu, ack %llu, cookie %llu); SYN-queue overflows %llu; written %llu, lost %llu\n",
+		  (unsigned long long)t[RT_CNT_RST_SENT], (unsigned long long)t[RT_CNT_RST_RECEIVED],
+		  (unsigned long long)t[RT_CNT_LISTEN_OVERFLOW],
+		  (unsigned long long)t[RT_CNT_OVERFLOW_SYN], (unsigned long long)t[RT_CNT_OVERFLOW_ACK],
+		  (unsigned long long)t[RT_CNT_OVERFLOW_COOKIE],
+		  (unsigned long long)t[RT_CNT_SYN_QUEUE_OVERFLOW], (unsigned long long)written,
+		  (unsigned long long)t[RT_CNT_LOST]);
+	for (r = 0; r < RT_MAX_REASONS; r++)
+		if (!sum_percpu(m->reasons_fd, RT_EV_RST_SENT * RT_MAX_REASONS + r, m->ncpus, &v) && v)
+			sb_printf(sb, "  sent     %-28s %llu\n",
+				  reason_label(o->names, RT_EV_RST_SENT, r, buf, sizeof(buf)),
+				  (unsigned long long)v);
+	for (r = 0; r < RT_MAX_REASONS; r++)
+		if (!sum_percpu(m->reasons_fd, RT_EV_RST_RECEIVED * RT_MAX_REASONS + r, m->ncpus,
+				&v) && v)
+			sb_printf(sb, "  received in %-25s %llu\n",
+				  reason_label(o->names, RT_EV_RST_RECEIVED, r, buf, sizeof(buf)),
+				  (unsigned long long)v);
+	for (i = 0; i < SUMMARY_MAX_CODES && s->codes[i]; i++)
+		sb_printf(sb, "  diagnosis %-27s %llu\n", s->codes[i],
+			  (unsigned long long)s->code_counts[i]);
+	while (bpf_map_get_next_key(m->listeners_fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(m->listeners_fd, &key, &st))
+			continue;
+		rt_format_addr(st.family, st.addr, addr, sizeof(addr));
+		sb_printf(sb,
+			  "  listener %s:%u netns %u pid %u (%.*s): overflows syn %llu ack %llu cookie %llu, SYN-queue %llu, max queue %u/%u\n",
+			  addr, st.port, key.netns, st.owner_tgid, RT_COMM_LEN, st.owner_comm,
+			  (unsigned long long)st.overflows[RT_PATH_SYN],
+			  (unsigned long long)st.overflows[RT_PATH_ACK],
+			  (unsigned long long)st.overflows[RT_PATH_COOKIE],
+			  (unsigned long long)st.syn_queue_overflows, st.max_accept_qlen,
+			  st.accept_qmax);
+	}
+	qsort(s->peers, s->nr_peers, sizeof(s->peers[0]), peer_cmp);
+	for (i = 0; i < s->nr_peers && i < SUMMARY_TOP; i++) {
+		rt_format_addr(s->peers[i].family, s->peers[i].addr, addr, sizeof(addr));
+		sb_printf(sb, "  peer     %-28s %llu resets\n", addr,
+			  (unsigned long long)s->peers[i].resets);
+	}
+}
+
+void summary_print(struct summary *s, const struct summary_maps *m, struct output *o,
+		   uint64_t written, uint64_t now_ns, bool final)
+{
+	uint64_t t[RT_CNT_MAX] = {};
+
+	if (o->closed)
+		return;
+	summary_read_counters(m, t);
+	if (o->json)
+		print_json(s, m, o, t, written, now_ns, final);
+	else
+		print_text(s, m, o, t, written, now_ns, final);
+}

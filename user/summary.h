@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Periodic and final summaries. Totals, reasons and per-listener overflows
+ * come from BPF maps and stay exact when events are lost; diagnoses and top
+ * peers are counted over the events actually written.
+ */
+#ifndef RSTTRACE_SUMMARY_H
+#define RSTTRACE_SUMMARY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "../include/rsttrace.h"
+#include "output.h"
+
+#define SUMMARY_MAX_CODES 24
+#define SUMMARY_MAX_PEERS 1024
+#define SUMMARY_TOP 5
+
+struct summary_peer {
+	uint8_t addr[16];
+	uint8_t family;
+	uint64_t resets;
+};
+
+struct summary {
+	const char *codes[SUMMARY_MAX_CODES];
+	uint64_t code_counts[SUMMARY_MAX_CODES];
+	struct summary_peer peers[SUMMARY_MAX_PEERS];
+	unsigned int nr_peers;
+	uint64_t peers_untracked; /* resets from peers beyond the table */
+	uint64_t start_ns;
+};
+
+/* Where the BPF side keeps the exact numbers. */
+struct summary_maps {
+	int counters_fd;
+	int reasons_fd;
+	int listeners_fd;
+	int ncpus;
+};
+
+void summary_init(struct summary *s, uint64_t start_ns);
+void summary_note(struct summary *s, const struct rt_names *n, const struct rt_event *e);
+int summary_read_counters(const struct summary_maps *m, uint64_t totals[RT_CNT_MAX]);
+void summary_print(struct summary *s, const struct summary_maps *m, struct output *o,
+		   uint64_t written, uint64_t now_ns, bool final);
+
+#endif
