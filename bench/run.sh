@@ -210,9 +210,10 @@ wait_line() { # file pattern timeout_s pid
 }
 
 # ---------------------------------------------------------------- tracers
+TICK=$(getconf CLK_TCK 2>/dev/null || echo 100)
 # start_tracer VARIANT TAG: sets TPID (empty for none), TOUT, TERR, ATTACH_MS.
 start_tracer() {
-	TPID="" TOUT="$W/$2.out" TERR="$W/$2.err" ATTACH_MS=""
+	TPID="" TOUT="$W/$2.out" TERR="$W/$2.err" ATTACH_MS="" CPU0=""
 	: >"$TOUT"
 	: >"$TERR"
 	_t0=$(now_ms)
@@ -235,7 +236,12 @@ start_tracer() {
 	e) wait_line "$TERR" 'listening on' 30 $TPID || { tracer_failed "$1"; return 1; } ;;
 	esac
 	ATTACH_MS=$(($(now_ms) - _t0))
+	CPU0=$(proc_cpu_ms $TPID)
 	return 0
+}
+
+proc_cpu_ms() { # pid -> user + system CPU time so far, ms (fields 14, 15 of stat)
+	awk -v t="$TICK" '{ printf "%d", ($14 + $15) * 1000 / t }' "/proc/$1/stat" 2>/dev/null
 }
 
 tracer_failed() {
@@ -245,11 +251,17 @@ tracer_failed() {
 	TPID=""
 }
 
-# stop_tracer VARIANT: SIGINT, bounded wait; sets HWM_KB (rsttrace) first.
+# stop_tracer VARIANT: SIGINT, bounded wait. Reads first HWM_KB (peak RSS)
+# and CPU_MS (user + system CPU time of the tracer process so far).
 stop_tracer() {
-	HWM_KB=""
+	HWM_KB="" CPU_MS=""
 	[ -n "$TPID" ] || return 0
-	case $1 in b | c) HWM_KB=$(awk '/^VmHWM:/ { print $2 }' "/proc/$TPID/status" 2>/dev/null) ;; esac
+	HWM_KB=$(awk '/^VmHWM:/ { print $2 }' "/proc/$TPID/status" 2>/dev/null)
+	CPU_MS=$(proc_cpu_ms $TPID)
+	[ -n "$CPU_MS" ] && [ -n "$CPU0" ] && CPU_MS=$((CPU_MS - CPU0))
+	# bpftrace and tcpdump do not drain their buffers on SIGINT: give them
+	# a moment (tcpdump hands over a block at most every second).
+	case $1 in d | e) sleep 1.2 ;; esac
 	stop_pid "$TPID" INT 30
 	TPID=""
 }
@@ -342,6 +354,7 @@ storm_run() { # variant round
 		;;
 	esac
 	[ -n "$HWM_KB" ] && extra="$extra hwm_kb=$HWM_KB"
+	[ -n "$CPU_MS" ] && extra="$extra cpu_ms=$CPU_MS"
 	[ -n "$ATTACH_MS" ] && extra="$extra attach_ms=$ATTACH_MS"
 	record "phase=storm variant=$v round=$2 $STORM_LINE outrsts=$((after - before)) $extra"
 	log "storm round $2 $v: $(kv rate "$STORM_LINE") RSTs/s, TcpOutRsts +$((after - before)) $extra"
@@ -378,6 +391,7 @@ echo_run() { # variant round
 	extra=""
 	if [ "$v" = b ]; then
 		extra="rst_sent_ns=$(count_json "$TOUT" rst_sent) $(rsttrace_totals "$TERR") hwm_kb=$HWM_KB"
+		extra="$extra cpu_ms=$CPU_MS attach_ms=$ATTACH_MS exit=$STOP_RC"
 	fi
 	record "phase=echo variant=$v round=$2 $line outrsts=$((after - before)) $extra"
 	log "echo round $2 $v: $(kv rate "$line") requests/s $extra"
@@ -462,11 +476,20 @@ if [ "$OVERFLOW" = 1 ]; then
 fi
 
 # ---------------------------------------------------------------- userspace decode
-if "$RSTTRACE" --help 2>&1 | grep -q -- '--bench-decode'; then
+# rsttrace's own userspace benchmark, when this build has one (--bench-decode
+# or --bench-format N: events formatted per second, no BPF involved).
+DECODE_OPT=""
+for opt in --bench-decode --bench-format; do
+	if timeout 30 "$RSTTRACE" $opt 1000 >/dev/null 2>&1; then
+		DECODE_OPT=$opt
+		break
+	fi
+done
+if [ -n "$DECODE_OPT" ]; then
 	if [ "$QUICK" = 1 ]; then DN=100000; else DN=1000000; fi
-	timeout 120 "$RSTTRACE" --bench-decode $DN >"$W/decode.out" 2>&1
-	rc=$?
-	record "phase=decode n=$DN rc=$rc out=$(tail -n 1 "$W/decode.out" | tr ' =' '_:')"
+	log "userspace: $RSTTRACE $DECODE_OPT $DN"
+	timeout 120 "$RSTTRACE" $DECODE_OPT $DN >"$W/decode.out" 2>&1
+	record "phase=decode opt=$DECODE_OPT n=$DN rc=$? file=$W/decode.out"
 else
 	record "phase=decode unsupported=1"
 fi

@@ -101,6 +101,21 @@ def prog_delta(a, b):
     return res
 
 
+def read_decode(dec):
+    res = {"option": dec.get("opt"), "n": dec.get("n"), "rc": dec.get("rc"), "result": None, "output": None}
+    try:
+        with open(dec.get("file")) as f:
+            lines = [x for x in f.read().splitlines() if x.strip()]
+    except (OSError, TypeError):
+        return res
+    last = lines[-1] if lines else ""
+    try:
+        res["result"] = json.loads(last)
+    except ValueError:
+        res["output"] = last
+    return res
+
+
 def report(path, meta_path, notes_path):
     rows = load(path)
     meta = {}
@@ -297,8 +312,7 @@ def report(path, meta_path, notes_path):
         "peak_rss_kb_json_echo_median": med(hwm_echo),
         "attach_ms_median": med(att), "attach_ms_max": max(att) if att else None,
         "json_events_written_per_s_in_storm_median": round(med(evs)) if evs else None,
-        "bench_decode": None if dec.get("unsupported") else {
-            "n": dec.get("n"), "rc": dec.get("rc"), "output": str(dec.get("out", "")).replace("_", " ")},
+        "bench_decode": None if dec.get("unsupported") or not dec else read_decode(dec),
     }
     p("rsttrace userspace")
     p(f"  peak RSS (VmHWM): --json storm median {fmt(med(hwm_storm))} kB (max {fmt(J['userspace']['peak_rss_kb_json_storm_max'])}), "
@@ -306,10 +320,21 @@ def report(path, meta_path, notes_path):
     p(f"  start to 'rsttrace: attached': median {fmt(med(att))} ms, max {fmt(J['userspace']['attach_ms_max'])} ms")
     p(f"  JSON events written per second during the storm (sent + received): median "
       f"{fmt(J['userspace']['json_events_written_per_s_in_storm_median'])}")
-    if J["userspace"]["bench_decode"] is None:
-        p("  --bench-decode: not supported by this build (column skipped)")
+    bd = J["userspace"]["bench_decode"]
+    if bd is None:
+        p("  --bench-decode / --bench-format: not supported by this build (column skipped)")
+    elif isinstance(bd.get("result"), dict):
+        r = bd["result"]
+        parts = [f"{k.replace('_events_per_s', '')} {fmt(v)} events/s" for k, v in r.items()
+                 if k.endswith("_events_per_s")]
+        p(f"  {bd['option']} {fmt(bd['n'])} (formatting only, no BPF): " + ", ".join(parts))
     else:
-        p(f"  --bench-decode {dec.get('n')}: rc={dec.get('rc')} {J['userspace']['bench_decode']['output']}")
+        p(f"  {bd['option']} {fmt(bd['n'])}: rc={bd['rc']} {bd.get('output')}")
+    cpu = {v: med([r.get("cpu_ms") for r in storm if r.get("variant") == v and r.get("cpu_ms") is not None])
+           for v in "bcde"}
+    J["userspace"]["tracer_cpu_ms_per_storm_run_median"] = cpu
+    p("  tracer process CPU (user+sys) per storm run, median: " + ", ".join(
+        f"({v}) {fmt(cpu[v])} ms" for v in "bcde" if cpu[v] is not None))
     p("")
 
     # Overflow.

@@ -63,11 +63,28 @@ static void split(struct rt_clock *c, uint64_t boot_ns, int64_t *sec, long *nsec
 
 void rt_clock_rfc3339(struct rt_clock *c, uint64_t boot_ns, char *buf, size_t len)
 {
+	const char *prefix;
+	size_t plen;
 	int64_t sec;
 	long nsec;
+	int i;
 
 	split(c, boot_ns, &sec, &nsec);
-	snprintf(buf, len, "%s.%09ldZ", prefix_for(c, sec), nsec);
+	prefix = prefix_for(c, sec);
+	plen = strlen(prefix);
+	/* Every event has a timestamp: digits by hand, not printf. */
+	if (len < plen + 12) {
+		snprintf(buf, len, "%s", prefix);
+		return;
+	}
+	memcpy(buf, prefix, plen);
+	buf[plen] = '.';
+	for (i = 9; i >= 1; i--) {
+		buf[plen + i] = (char)('0' + nsec % 10);
+		nsec /= 10;
+	}
+	buf[plen + 10] = 'Z';
+	buf[plen + 11] = '\0';
 }
 
 void rt_clock_short(struct rt_clock *c, uint64_t boot_ns, char *buf, size_t len)

@@ -12,7 +12,7 @@ static void set(struct diagnosis *d, const char *code)
 {
 	d->code = code;
 	d->text[0] = '\0';
-	d->hint[0] = '\0';
+	d->hint = "";
 }
 
 /* "pid 42 (nginx)", from a fixed-size comm that may lack its NUL. */
@@ -39,13 +39,14 @@ static void overflow_hint(struct diagnosis *d, const struct rt_event *e)
 {
 	const struct rt_listener *l = &e->listener;
 
-	if (e->flags & RT_F_LISTENER)
-		snprintf(d->hint, sizeof(d->hint),
-			 "the server does not accept() fast enough or its backlog is too small: raise its listen() backlog and net.core.somaxconn (%u in that netns); tcp_abort_on_overflow=%u makes clients see resets instead of retrying",
-			 l->somaxconn, l->abort_on_overflow);
-	else
-		snprintf(d->hint, sizeof(d->hint),
-			 "the server does not accept() fast enough or its backlog is too small: raise its listen() backlog and net.core.somaxconn in its netns");
+	if (!(e->flags & RT_F_LISTENER)) {
+		d->hint = "the server does not accept() fast enough or its backlog is too small: raise its listen() backlog and net.core.somaxconn in its netns";
+		return;
+	}
+	snprintf(d->hint_buf, sizeof(d->hint_buf),
+		 "the server does not accept() fast enough or its backlog is too small: raise its listen() backlog and net.core.somaxconn (%u in that netns); tcp_abort_on_overflow=%u makes clients see resets instead of retrying",
+		 l->somaxconn, l->abort_on_overflow);
+	d->hint = d->hint_buf;
 }
 
 static bool diagnose_overflow(const struct rt_names *n, const struct rt_event *e,
@@ -96,8 +97,7 @@ static void diagnose_no_socket(const struct rt_event *e, struct diagnosis *d)
 			 "nothing listens on %s: listener %s:%u owned by %s closed %s ago%s", local,
 			 addr, e->closed.port, e->closed.owner_tgid ? owner : "an unknown process", age,
 			 (e->flags & RT_F_LISTENER) ? " and a new one is listening again" : "");
-		snprintf(d->hint, sizeof(d->hint),
-			 "clients hit the port while the service restarted: hand the socket over (SO_REUSEPORT, socket activation) or drain clients before closing the listener");
+		d->hint = "clients hit the port while the service restarted: hand the socket over (SO_REUSEPORT, socket activation) or drain clients before closing the listener";
 		return;
 	}
 	set(d, "no_listener");
@@ -112,8 +112,7 @@ static void diagnose_no_socket(const struct rt_event *e, struct diagnosis *d)
 		snprintf(d->text, sizeof(d->text), "nothing listens on %s in netns %u", local,
 			 e->netns);
 	}
-	snprintf(d->hint, sizeof(d->hint),
-		 "start the service or point the client at the right address and port; check the listener's bind address");
+	d->hint = "start the service or point the client at the right address and port; check the listener's bind address";
 }
 
 static void diagnose_active(const struct rt_event *e, const char *reason, struct diagnosis *d)
@@ -127,8 +126,7 @@ static void diagnose_active(const struct rt_event *e, const char *reason, struct
 		snprintf(d->text, sizeof(d->text),
 			 "a connection closed by %s waited in FIN_WAIT2 for the peer's FIN until the timeout",
 			 owner);
-		snprintf(d->hint, sizeof(d->hint),
-			 "the peer never closed its side; see net.ipv4.tcp_fin_timeout");
+		d->hint = "the peer never closed its side; see net.ipv4.tcp_fin_timeout";
 		return;
 	}
 	if ((e->flags & RT_F_ACTIVE) && (e->flags & RT_F_OWNER) && e->ctx_tgid &&
@@ -138,9 +136,10 @@ static void diagnose_active(const struct rt_event *e, const char *reason, struct
 		snprintf(d->text, sizeof(d->text),
 			 "the connection owned by %s was aborted by another process, %s (e.g. ss -K)",
 			 owner, ctx);
-		snprintf(d->hint, sizeof(d->hint),
+		snprintf(d->hint_buf, sizeof(d->hint_buf),
 			 "find out why %s kills connections (ss -K, a sock_destroy BPF program, a connection tracker)",
 			 ctx);
+		d->hint = d->hint_buf;
 		return;
 	}
 	set(d, "abortive_close");
@@ -152,8 +151,7 @@ static void diagnose_active(const struct rt_event *e, const char *reason, struct
 		snprintf(d->text, sizeof(d->text),
 			 "%s aborted the connection (%s: close() with SO_LINGER 0, shutdown by disconnect, or abort)",
 			 owner, reason);
-	snprintf(d->hint, sizeof(d->hint),
-		 "an abortive close is a choice of the application; use a normal close() if the peer should see EOF");
+	d->hint = "an abortive close is a choice of the application; use a normal close() if the peer should see EOF";
 }
 
 static void diagnose_received(const struct rt_event *e, struct diagnosis *d)
@@ -175,24 +173,21 @@ static void diagnose_received(const struct rt_event *e, struct diagnosis *d)
 				 "%s had closed this connection when %s used it again and got a reset: a keep-alive connection reused after the server closed it",
 				 remote, owner);
 		}
-		snprintf(d->hint, sizeof(d->hint),
-			 "keep the client's idle-connection timeout below the server's keep-alive timeout, and retry idempotent requests on ECONNRESET/EPIPE");
+		d->hint = "keep the client's idle-connection timeout below the server's keep-alive timeout, and retry idempotent requests on ECONNRESET/EPIPE";
 		return;
 	case 2: /* SYN_SENT */
 		set(d, "no_listener");
 		snprintf(d->text, sizeof(d->text),
 			 "%s refused the connection of %s (ECONNREFUSED): nothing listens there", remote,
 			 owner);
-		snprintf(d->hint, sizeof(d->hint),
-			 "start the service or point the client at the right address and port");
+		d->hint = "start the service or point the client at the right address and port";
 		return;
 	default:
 		set(d, "peer_reset");
 		snprintf(d->text, sizeof(d->text),
 			 "%s reset the connection of %s (ECONNRESET): the reason is on the peer's side",
 			 remote, owner);
-		snprintf(d->hint, sizeof(d->hint),
-			 "run rsttrace on the peer to see why it sent the reset");
+		d->hint = "run rsttrace on the peer to see why it sent the reset";
 	}
 }
 
@@ -226,43 +221,37 @@ static void diagnose_sent(const struct rt_event *e, const char *reason, struct d
 			snprintf(d->text, sizeof(d->text),
 				 "%s closed the connection with data from %s still unread", owner,
 				 remote);
-		snprintf(d->hint, sizeof(d->hint),
-			 "the application closed before reading what the peer sent (e.g. a server closing while the request body is still arriving); read to EOF or shutdown(SHUT_WR) first");
+		d->hint = "the application closed before reading what the peer sent (e.g. a server closing while the request body is still arriving); read to EOF or shutdown(SHUT_WR) first";
 	} else if (reason_is(reason, active)) {
 		diagnose_active(e, reason, d);
 	} else if (strcmp(reason, "TCP_ABORT_ON_DATA") == 0) {
 		set(d, "data_after_close");
 		snprintf(d->text, sizeof(d->text),
 			 "%s sent data after %s had closed the connection", remote, owner);
-		snprintf(d->hint, sizeof(d->hint),
-			 "the peer kept sending after this side closed: often a keep-alive race where this side closed an idle connection as the peer sent a new request");
+		d->hint = "the peer kept sending after this side closed: often a keep-alive race where this side closed an idle connection as the peer sent a new request";
 	} else if (strcmp(reason, "TCP_TIMEWAIT_SOCKET") == 0) {
 		set(d, "timewait");
 		snprintf(d->text, sizeof(d->text),
 			 "%s sent a segment to a connection this side had already closed (TIME_WAIT)",
 			 remote);
-		snprintf(d->hint, sizeof(d->hint),
-			 "the peer still uses a connection that was closed here: a stale pooled connection or a keep-alive race on the peer's side");
+		d->hint = "the peer still uses a connection that was closed here: a stale pooled connection or a keep-alive race on the peer's side";
 	} else if (strcmp(reason, "TCP_KEEPALIVE_TIMEOUT") == 0) {
 		set(d, "keepalive_timeout");
 		snprintf(d->text, sizeof(d->text),
 			 "keepalive probes from %s to %s went unanswered: the peer is gone or unreachable",
 			 owner, remote);
-		snprintf(d->hint, sizeof(d->hint),
-			 "check the path to the peer (NAT or firewall idle timeouts, a crashed host)");
+		d->hint = "check the path to the peer (NAT or firewall idle timeouts, a crashed host)";
 	} else if (strcmp(reason, "TCP_ABORT_ON_MEMORY") == 0) {
 		set(d, "memory_pressure");
 		snprintf(d->text, sizeof(d->text),
 			 "the kernel aborted the connection for lack of memory or too many orphaned sockets");
-		snprintf(d->hint, sizeof(d->hint),
-			 "see net.ipv4.tcp_mem and net.ipv4.tcp_max_orphans and the socket memory in /proc/net/sockstat");
+		d->hint = "see net.ipv4.tcp_mem and net.ipv4.tcp_max_orphans and the socket memory in /proc/net/sockstat";
 	} else if (reason_is(reason, invalid)) {
 		set(d, "invalid_segment");
 		snprintf(d->text, sizeof(d->text),
 			 "%s sent a segment that does not fit the connection's state (%s)%s", remote,
 			 reason, e->state == 10 ? ", to a listener that has no handshake for it" : "");
-		snprintf(d->hint, sizeof(d->hint),
-			 "a stale connection on the peer's side, a middlebox rewriting sequence numbers, or (at a listener) a handshake the listener already dropped");
+		d->hint = "a stale connection on the peer's side, a middlebox rewriting sequence numbers, or (at a listener) a handshake the listener already dropped";
 	} else {
 		set(d, "unknown");
 		snprintf(d->text, sizeof(d->text), "the kernel gave reason %s", reason);
@@ -300,8 +289,7 @@ static void diagnose_queue_event(const struct rt_event *e, struct diagnosis *d)
 		 "SYN queue of listener port %u owned by %s is full (%u handshakes in progress, limit %u): SYN from %s %s",
 		 l->port, owner, l->syn_qlen, l->accept_qmax, remote,
 		 (e->flags & RT_F_SYNCOOKIES) ? "answered with a syncookie" : "dropped");
-	snprintf(d->hint, sizeof(d->hint),
-		 "a burst of connections or a SYN flood: raise the listen() backlog (it bounds the SYN queue too) and keep net.ipv4.tcp_syncookies enabled");
+	d->hint = "a burst of connections or a SYN flood: raise the listen() backlog (it bounds the SYN queue too) and keep net.ipv4.tcp_syncookies enabled";
 }
 
 void diagnose(const struct rt_names *n, const struct rt_event *e, struct diagnosis *d)

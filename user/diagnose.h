@@ -15,7 +15,8 @@
 struct diagnosis {
 	const char *code;
 	char text[320];
-	char hint[320];
+	const char *hint; /* a constant, or hint_buf when it carries numbers */
+	char hint_buf[320];
 };
 
 void diagnose(const struct rt_names *n, const struct rt_event *e, struct diagnosis *d);

@@ -57,15 +57,42 @@ void jw_end_array(struct json_writer *jw)
 	jw_close(jw, ']');
 }
 
+/* Bytes that can go out as they are; everything else is escaped. */
+static bool plain_table[256];
+static bool plain_ready;
+
+static void plain_init(void)
+{
+	int c;
+
+	for (c = 0x20; c < 0x7f; c++)
+		plain_table[c] = c != '"' && c != '\\';
+	plain_ready = true;
+}
+
+static inline bool plain(unsigned char c)
+{
+	return plain_table[c];
+}
+
 static void jw_escaped(struct strbuf *sb, const char *s, size_t max)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i;
+	size_t i = 0, run;
 
+	if (!plain_ready)
+		plain_init();
 	sb_putc(sb, '"');
-	for (i = 0; i < max && s[i]; i++) {
+	while (i < max && s[i]) {
 		unsigned char c = (unsigned char)s[i];
 
+		for (run = i; run < max && s[run] && plain((unsigned char)s[run]); run++)
+			;
+		if (run > i) {
+			sb_append(sb, s + i, run - i);
+			i = run;
+			continue;
+		}
 		switch (c) {
 		case '"':
 			sb_append(sb, "\\\"", 2);
@@ -82,20 +109,18 @@ static void jw_escaped(struct strbuf *sb, const char *s, size_t max)
 		case '\t':
 			sb_append(sb, "\\t", 2);
 			break;
-		default:
-			if (c < 0x20 || c >= 0x7f) {
-				/*
-				 * Kernel strings (comm) are bytes, not UTF-8:
-				 * escape every non-ASCII byte so each line stays
-				 * valid JSON whatever a process calls itself.
-				 */
-				char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+		default: {
+			/*
+			 * Kernel strings (comm) are bytes, not UTF-8: every
+			 * non-ASCII byte is escaped so each line stays valid
+			 * JSON whatever a process calls itself.
+			 */
+			char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
 
-				sb_append(sb, esc, sizeof(esc));
-			} else {
-				sb_putc(sb, (char)c);
-			}
+			sb_append(sb, esc, sizeof(esc));
 		}
+		}
+		i++;
 	}
 	sb_putc(sb, '"');
 }

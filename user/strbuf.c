@@ -20,7 +20,7 @@ void sb_reset(struct strbuf *sb)
 	sb->len = 0;
 }
 
-static int sb_grow(struct strbuf *sb, size_t extra)
+int sb_reserve(struct strbuf *sb, size_t extra)
 {
 	size_t want = sb->len + extra + 1;
 	size_t cap = sb->cap ? sb->cap : 4096;
@@ -44,18 +44,10 @@ static int sb_grow(struct strbuf *sb, size_t extra)
 
 void sb_append(struct strbuf *sb, const char *s, size_t n)
 {
-	if (sb_grow(sb, n))
+	if (sb_reserve(sb, n))
 		return;
 	memcpy(sb->buf + sb->len, s, n);
 	sb->len += n;
-	sb->buf[sb->len] = '\0';
-}
-
-void sb_putc(struct strbuf *sb, char c)
-{
-	if (sb_grow(sb, 1))
-		return;
-	sb->buf[sb->len++] = c;
 	sb->buf[sb->len] = '\0';
 }
 
@@ -72,7 +64,7 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0 || sb_grow(sb, (size_t)n))
+	if (n < 0 || sb_reserve(sb, (size_t)n))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);

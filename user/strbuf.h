@@ -16,7 +16,16 @@ struct strbuf {
 void sb_init(struct strbuf *sb);
 void sb_free(struct strbuf *sb);
 void sb_reset(struct strbuf *sb);
-void sb_putc(struct strbuf *sb, char c);
+int sb_reserve(struct strbuf *sb, size_t extra);
+
+/* Per-character appends dominate JSON output: keep the common case inline. */
+static inline void sb_putc(struct strbuf *sb, char c)
+{
+	if (sb->len + 2 > sb->cap && sb_reserve(sb, 1))
+		return;
+	sb->buf[sb->len++] = c;
+	sb->buf[sb->len] = '\0';
+}
 void sb_append(struct strbuf *sb, const char *s, size_t n);
 void sb_puts(struct strbuf *sb, const char *s);
 void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

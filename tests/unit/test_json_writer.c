@@ -128,7 +128,7 @@ static void test_jw_nesting(void)
 	CHECK_STR(written(), "{}");
 }
 
-/* The deepest nesting the writer tracks: every level keeps its own commas. */
+/* The deepest nesting the writer tracks (JW_MAX_DEPTH - 1 objects): every level keeps its commas. */
 static void test_jw_deep(void)
 {
 	char want[512];
@@ -136,7 +136,7 @@ static void test_jw_deep(void)
 	int i;
 
 	begin();
-	for (i = 0; i < JW_MAX_DEPTH - 1; i++) {
+	for (i = 0; i < JW_MAX_DEPTH - 2; i++) {
 		jw_start_object(&jw);
 		jw_uint_field(&jw, "x", (uint64_t)i);
 		jw_name(&jw, "o");
@@ -145,12 +145,67 @@ static void test_jw_deep(void)
 	jw_start_object(&jw);
 	jw_end_object(&jw);
 	n += (size_t)snprintf(want + n, sizeof(want) - n, "{}");
-	for (i = 0; i < JW_MAX_DEPTH - 1; i++) {
+	for (i = 0; i < JW_MAX_DEPTH - 2; i++) {
 		jw_uint_field(&jw, "y", (uint64_t)i);
 		jw_end_object(&jw);
 		n += (size_t)snprintf(want + n, sizeof(want) - n, ",\"y\":%d}", i);
 	}
 	CHECK_STR(written(), want);
+}
+
+static void test_jw_arrays(void)
+{
+	begin();
+	jw_start_array(&jw);
+	jw_end_array(&jw);
+	CHECK_STR(written(), "[]");
+
+	begin();
+	jw_start_object(&jw);
+	jw_name(&jw, "a");
+	jw_start_array(&jw);
+	jw_uint(&jw, 1);
+	jw_string(&jw, "x");
+	jw_null(&jw);
+	jw_bool(&jw, false);
+	jw_int(&jw, -2);
+	jw_start_object(&jw);
+	jw_uint_field(&jw, "b", 2);
+	jw_null_field(&jw, "c");
+	jw_end_object(&jw);
+	jw_start_array(&jw);
+	jw_end_array(&jw);
+	jw_start_array(&jw);
+	jw_string_n(&jw, "yz", 1);
+	jw_end_array(&jw);
+	jw_end_array(&jw);
+	jw_uint_field(&jw, "d", 3);
+	jw_end_object(&jw);
+	CHECK_STR(written(), "{\"a\":[1,\"x\",null,false,-2,{\"b\":2,\"c\":null},[],[\"y\"]],\"d\":3}");
+}
+
+/* Long plain runs around escapes: nothing dropped, doubled or reordered. */
+static void test_jw_long_mixed(void)
+{
+	char in[3000], want[8000];
+	size_t i, n = 0;
+
+	for (i = 0; i + 1 < sizeof(in); i++) {
+		in[i] = (char)(i % 97 == 0 ? '"' : i % 89 == 0 ? 0x01 : 'a' + i % 26);
+		if (in[i] == '"')
+			n += (size_t)snprintf(want + n, sizeof(want) - n, "\\\"");
+		else if (in[i] == 0x01)
+			n += (size_t)snprintf(want + n, sizeof(want) - n, "\\u0001");
+		else
+			want[n++] = in[i];
+	}
+	in[i] = '\0';
+	want[n] = '\0';
+	begin();
+	jw_string(&jw, in);
+	CHECK_INT(sb.len, n + 2);
+	CHECK(sb.buf && strncmp(sb.buf + 1, want, n) == 0);
+	written();
 }
 
 static void test_jw_escaped_names(void)
@@ -171,6 +226,8 @@ void run_json_writer_tests(void)
 	RUN_TEST(test_jw_null_bool);
 	RUN_TEST(test_jw_nesting);
 	RUN_TEST(test_jw_deep);
+	RUN_TEST(test_jw_arrays);
+	RUN_TEST(test_jw_long_mixed);
 	RUN_TEST(test_jw_escaped_names);
 	sb_free(&sb);
 }
