@@ -87,6 +87,14 @@ struct {
 	__type(value, struct rt_closed);
 } closed_listeners SEC(".maps");
 
+/* sk_drops of each listener at its last SYN: tells a dropped SYN from a queued one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u32);
+} syn_drops_seen SEC(".maps");
+
 static __always_inline void count(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&counters, &idx);

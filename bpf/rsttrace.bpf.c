@@ -571,6 +571,17 @@ static __always_inline int report_syn_queue_overflow(const struct rt_tuple *t, _
 	return 0;
 }
 
+static __always_inline bool syn_dropped(const struct sock *lsk)
+{
+	__u32 drops = BPF_CORE_READ(lsk, sk_drops.counter);
+	__u64 key = (__u64)lsk;
+	__u32 *seen = bpf_map_lookup_elem(&syn_drops_seen, &key);
+	bool moved = seen && *seen != drops;
+
+	bpf_map_update_elem(&syn_drops_seen, &key, &drops, BPF_ANY);
+	return moved;
+}
+
 /*
  * A SYN the listener dropped gets no drop reason: tcp_conn_request() counts
  * it and tcp_rcv_state_process() consume_skb()s it like an accepted one. The
@@ -584,6 +595,7 @@ static __always_inline int handle_syn_consumed(const struct sk_buff *skb)
 	const struct sock *lsk;
 	struct rt_tuple t = {};
 	__u32 netns, synq, qmax;
+	bool dropped;
 	__u8 cookies;
 
 	if ((skb_tcp_flags(skb) & (RT_TCPF_SYN | RT_TCPF_ACK)) != RT_TCPF_SYN)
@@ -603,9 +615,17 @@ static __always_inline int handle_syn_consumed(const struct sk_buff *skb)
 			return report_syn_queue_overflow(&t, netns, lsk, false);
 		return report_overflow(&t, netns, lsk, RT_PATH_SYN, 0);
 	}
-	if (synq > qmax || cookies == 2)
-		return report_syn_queue_overflow(&t, netns, lsk, cookies != 0);
-	return 0;
+	if (cookies == 2)
+		return report_syn_queue_overflow(&t, netns, lsk, true);
+	/*
+	 * The SYN that took the last free slot also leaves the queue over its
+	 * limit: without cookies only a moved drop counter means a drop, so
+	 * the counter is followed at every SYN.
+	 */
+	dropped = !cookies && syn_dropped(lsk);
+	if (synq <= qmax || (!cookies && !dropped))
+		return 0;
+	return report_syn_queue_overflow(&t, netns, lsk, cookies != 0);
 }
 
 SEC("tp_btf/consume_skb")

@@ -44,8 +44,11 @@ static void overflow_hint(struct diagnosis *d, const struct rt_event *e)
 		return;
 	}
 	snprintf(d->hint_buf, sizeof(d->hint_buf),
-		 "the server does not accept() fast enough or its backlog is too small: raise its listen() backlog and net.core.somaxconn (%u in that netns); tcp_abort_on_overflow=%u makes clients see resets instead of retrying",
-		 l->somaxconn, l->abort_on_overflow);
+		 "the server does not accept() fast enough or its backlog is too small: raise its listen() backlog and net.core.somaxconn (%u in that netns); %s",
+		 l->somaxconn,
+		 l->abort_on_overflow ?
+			 "tcp_abort_on_overflow=1 there turns each overflow into an immediate reset" :
+			 "with tcp_abort_on_overflow=0 there clients retry, and may get a reset or lose data later");
 	d->hint = d->hint_buf;
 }
 
@@ -285,10 +288,15 @@ static void diagnose_queue_event(const struct rt_event *e, struct diagnosis *d)
 		return;
 	}
 	set(d, "syn_queue_overflow");
-	snprintf(d->text, sizeof(d->text),
-		 "SYN queue of listener port %u owned by %s is full (%u handshakes in progress, limit %u): SYN from %s %s",
-		 l->port, owner, l->syn_qlen, l->accept_qmax, remote,
-		 (e->flags & RT_F_SYNCOOKIES) ? "answered with a syncookie" : "dropped");
+	if (l->syncookies == 2)
+		snprintf(d->text, sizeof(d->text),
+			 "listener port %u owned by %s answered the SYN from %s with a syncookie (net.ipv4.tcp_syncookies=2 always does)",
+			 l->port, owner, remote);
+	else
+		snprintf(d->text, sizeof(d->text),
+			 "SYN queue of listener port %u owned by %s is full (%u handshakes in progress, limit %u): SYN from %s %s",
+			 l->port, owner, l->syn_qlen, l->accept_qmax, remote,
+			 (e->flags & RT_F_SYNCOOKIES) ? "answered with a syncookie" : "dropped");
 	d->hint = "a burst of connections or a SYN flood: raise the listen() backlog (it bounds the SYN queue too) and keep net.ipv4.tcp_syncookies enabled";
 }
 

@@ -8,6 +8,7 @@ test dies half-way.
 """
 
 import atexit
+import ctypes
 import os
 import select
 import signal
@@ -37,6 +38,13 @@ def run(cmd, check=True, timeout=10):
 
 # --------------------------------------------------------------------------
 # process bookkeeping
+
+def die_with_parent():
+    """preexec_fn: SIGTERM this child if the test runner dies, even by
+    SIGKILL, so no tracer or peer outlives it (survives exec)."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
 
 def track(proc):
     """Register a Popen so cleanup() stops it if the test does not."""
@@ -206,7 +214,7 @@ class Peer:
         self.proc = track(subprocess.Popen(
             ns.cmd([sys.executable, "-u", PEER]),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, bufsize=1))
+            text=True, bufsize=1, preexec_fn=die_with_parent))
         hello = self._read_line(10)
         if not hello.startswith("hello pid="):
             raise PeerError("peer did not start: %r %s" % (hello, self._stderr()))
@@ -278,6 +286,18 @@ def cleanup():
     for name in list(_namespaces):
         run(["ip", "netns", "del", name], check=False)
         _namespaces.remove(name)
+
+
+def remove_stale_namespaces():
+    """Delete rtt-<pid>-<n> namespaces left by a runner that was killed
+    (SIGKILL skips atexit); only those whose runner pid is gone."""
+    if not os.path.isdir(NETNS_DIR):
+        return
+    for name in os.listdir(NETNS_DIR):
+        parts = name.split("-")
+        if len(parts) == 3 and parts[0] == "rtt" and parts[1].isdigit():
+            if not os.path.exists("/proc/%s" % parts[1]):
+                run(["ip", "netns", "del", name], check=False)
 
 
 atexit.register(cleanup)

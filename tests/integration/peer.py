@@ -216,8 +216,9 @@ def cmd_burst_result(name):
 COMMANDS = {
     "listen": cmd_listen, "connect": cmd_connect, "accept": cmd_accept,
     "send": cmd_send, "wait_unread": cmd_wait_unread, "linger0": cmd_linger0,
-    "shutdown": cmd_shutdown, "close": cmd_close, "result": cmd_result, "sockerr": cmd_sockerr, "burst": cmd_burst,
-    "burst_result": cmd_burst_result, "connect_kill": cmd_connect_kill,
+    "shutdown": cmd_shutdown, "close": cmd_close, "result": cmd_result,
+    "sockerr": cmd_sockerr, "burst": cmd_burst, "burst_result": cmd_burst_result,
+    "connect_kill": cmd_connect_kill,
 }
 
 

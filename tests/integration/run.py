@@ -88,6 +88,7 @@ def main():
         print("FAIL root: the integration tests need root (network namespaces, BPF)")
         print("0 passed, 1 failed")
         return 1
+    nslib.remove_stale_namespaces()
     ctx = Ctx(os.path.abspath(opts.bin), opts.v, opts.scenarios_only)
     passed = failed = 0
     for name, fn, tracer_only in TESTS:

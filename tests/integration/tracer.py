@@ -99,7 +99,8 @@ class Tracer:
             out = subprocess.PIPE if stdout_pipe else open(self.out_path, "w")
             try:
                 self.proc = nslib.track(subprocess.Popen(
-                    self.argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err))
+                    self.argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                    preexec_fn=nslib.die_with_parent))
             finally:
                 if not stdout_pipe:
                     out.close()

@@ -80,6 +80,8 @@ int main(void)
 	run_procinfo_tests();
 	run_hold_tests();
 	run_decode_tests();
+	run_diagnose_tests();
+	run_kallsyms_tests();
 	run_output_json_tests();
 	run_output_text_tests();
 	printf("%d passed, %d failed\n", passed, failed);

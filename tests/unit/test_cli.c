@@ -70,6 +70,41 @@ static void test_cli_defaults(void)
 	CHECK_INT(o.event_mask, RT_EVM_ALL);
 	CHECK_U64(o.duration_ms, 0);
 	CHECK_INT(o.ring_bytes, 4 << 20);
+	CHECK(!o.summary && !o.no_fold);
+	CHECK_U64(o.summary_interval_ms, 0);
+	CHECK_U64(o.bench_events, 0);
+	/* Text folds by default, JSON does not. */
+	CHECK(o.fold);
+	CHECK_INT(PARSE(&o, "-j"), CLI_RUN);
+	CHECK(!o.fold);
+}
+
+static void test_cli_summary_fold_bench(void)
+{
+	struct cli_opts o;
+
+	CHECK_INT(PARSE(&o, "-s"), CLI_RUN);
+	CHECK(o.summary);
+	CHECK_U64(o.summary_interval_ms, 0);
+	CHECK_INT(PARSE(&o, "--summary=5"), CLI_RUN);
+	CHECK(o.summary);
+	CHECK_U64(o.summary_interval_ms, 5000);
+	CHECK_INT(PARSE(&o, "-s2.5"), CLI_RUN);
+	CHECK_U64(o.summary_interval_ms, 2500);
+	CHECK_CLI_ERROR("'abc'", "--summary=abc");
+	CHECK_CLI_ERROR("'0'", "-s0");
+	/* The interval is optional, so it must be attached: a separate one is stray. */
+	CHECK_CLI_ERROR("'5'", "--summary", "5");
+	CHECK_INT(PARSE(&o, "--no-fold"), CLI_RUN);
+	CHECK(!o.fold && o.no_fold);
+	CHECK_INT(PARSE(&o, "-j", "--fold"), CLI_RUN);
+	CHECK(o.fold);
+	CHECK_CLI_ERROR("--fold and --no-fold", "--fold", "--no-fold");
+	CHECK_INT(PARSE(&o, "--bench-format", "1000"), CLI_RUN);
+	CHECK_U64(o.bench_events, 1000);
+	CHECK_CLI_ERROR("'0'", "--bench-format", "0");
+	CHECK_CLI_ERROR("'100000001'", "--bench-format", "100000001");
+	CHECK_CLI_ERROR("'x'", "--bench-format", "x");
 }
 
 static void test_cli_flags(void)
@@ -320,6 +355,7 @@ void run_cli_tests(void)
 {
 	RUN_TEST(test_cli_defaults);
 	RUN_TEST(test_cli_flags);
+	RUN_TEST(test_cli_summary_fold_bench);
 	RUN_TEST(test_cli_ports);
 	RUN_TEST(test_cli_port_limit);
 	RUN_TEST(test_cli_pid);

@@ -239,6 +239,32 @@ static void test_json_unknown_values(void)
 	outcheck_close(&out);
 }
 
+/* Folded runs are summed up in a line of their own, valid like any other. */
+static void test_json_fold(void)
+{
+	struct rt_event e;
+	const char *l;
+
+	outcheck_open(&out, true);
+	out.fold = true;
+	fixture_ev_no_socket(&e);
+	output_event(&out, &e, 0);
+	e.ts_ns += 2500000;
+	output_event(&out, &e, 0);
+	output_finish(&out, 123);
+	l = strchr(out.sb.buf, '\n');
+	CHECK(l != NULL);
+	if (!l)
+		return;
+	l++;
+	CHECK_JSON_LINE(l, strlen(l));
+	CHECK_FIELD(l, "type", "\"folded\"");
+	CHECK_FIELD(l, "count", "1");
+	CHECK_FIELD(l, "span_ms", "2");
+	CHECK_FIELD(l, "time", "\"2026-11-26T08:40:01.123456789Z\"");
+	outcheck_close(&out);
+}
+
 static void test_json_lost(void)
 {
 	outcheck_open(&out, true);
@@ -305,6 +331,7 @@ void run_output_json_tests(void)
 	RUN_TEST(test_json_ipv6_active);
 	RUN_TEST(test_json_hostile_comm);
 	RUN_TEST(test_json_unknown_values);
+	RUN_TEST(test_json_fold);
 	RUN_TEST(test_json_lost);
 	RUN_TEST(test_json_flush);
 }

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The formatters on whatever the ring buffer could hold: arbitrary bytes as
+ * one struct rt_event (zero-padded or truncated), as JSON and as text.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "fixtures.h"
+#include "minijson.h"
+#include "output.h"
+
+static struct rt_names names;
+static struct output out;
+
+static void setup(void)
+{
+	if (fixture_names(&names))
+		abort();
+	output_init(&out, true, open("/dev/null", O_WRONLY | O_CLOEXEC), &names);
+	/* What the offset looks like on a real host: CLOCK_REALTIME - CLOCK_BOOTTIME. */
+	rt_clock_init_offset(&out.clock, FIXTURE_BOOT_TO_REAL);
+}
+
+/* One line, '\n' last and nowhere else, ASCII without control bytes, braces balanced, valid. */
+static void check_json(const char *s, size_t len)
+{
+	int depth = 0, in_str = 0;
+	size_t i;
+
+	if (!len || s[len - 1] != '\n')
+		abort();
+	for (i = 0; i + 1 < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c >= 0x7f)
+			abort();
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = 0;
+			continue;
+		}
+		if (c == '"')
+			in_str = 1;
+		else if (c == '{')
+			depth++;
+		else if (c == '}' && --depth < 0)
+			abort();
+	}
+	if (depth || in_str || mj_check(s, len - 1))
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static int ready;
+	struct rt_event e;
+
+	if (!ready) {
+		setup();
+		ready = 1;
+	}
+	memset(&e, 0, sizeof(e));
+	memcpy(&e, data, size < sizeof(e) ? size : sizeof(e));
+
+	sb_reset(&out.sb);
+	format_json_event(&out, &e, e.ts_ns);
+	check_json(out.sb.buf, out.sb.len);
+
+	/* Text lines end in a newline; their control bytes are the unit tests' business. */
+	sb_reset(&out.sb);
+	format_text_event(&out, &e);
+	if (!out.sb.len || out.sb.buf[out.sb.len - 1] != '\n')
+		abort();
+	return 0;
+}
