@@ -75,7 +75,7 @@ static bool diagnose_overflow(const struct rt_names *n, const struct rt_event *e
 	who(owner, sizeof(owner), e->link.listener_tgid, e->link.listener_comm);
 	secs(age, sizeof(age), e->ts_ns > e->link.ts_ns ? e->ts_ns - e->link.ts_ns : 0);
 	snprintf(d->text, sizeof(d->text),
-		 "this connection overflowed the accept queue of listener port %u owned by %s %s earlier (%s path, %u waiting, limit %u, %u drops)",
+		 "this connection overflowed the accept queue of listener port %u owned by %s %s earlier (%s path, %u waiting, limit %u; %u overflows of this connection)",
 		 e->link.listener_port, e->link.listener_tgid ? owner : "an unknown process", age,
 		 e->link.path == RT_PATH_SYN ? "SYN" : e->link.path == RT_PATH_COOKIE ? "syncookie" : "ACK",
 		 e->link.accept_qlen, e->link.accept_qmax, e->link.count);

@@ -96,6 +96,9 @@ static int handle_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*e) || e->type == 0 || e->type >= RT_EV_MAX)
 		return 0;
+	/* Held events go out before anything much newer, keeping the order. */
+	if (e->ts_ns > HOLD_NS)
+		hold_release(&s->hold, e->ts_ns - HOLD_NS);
 	if (e->type == RT_EV_RST_RECEIVED) {
 		hold_push(&s->hold, e);
 		return 0;
