@@ -69,7 +69,8 @@ for t in ip nstat python3 cc bpftool; do
 done
 
 # ---------------------------------------------------------------- cleanup
-W=$(mktemp -d /tmp/rsttrace-bench.XXXXXX) || die "mktemp failed"
+# (Named so that a "pkill -f rsttrace" elsewhere cannot hit the load generator.)
+W=$(mktemp -d /tmp/rstbench.XXXXXX) || die "mktemp failed"
 NSP="rstb$$"
 NS_LO="${NSP}l"
 NS_CLI="${NSP}c"
@@ -181,6 +182,7 @@ use_topology() {
 		CNS=$NS_CLI SNS=$NS_SRV DST=10.77.251.2 SRC=10.77.251.1 CAPIF="${NSP}v1"
 	fi
 	SNS_INO=$(stat -L -c %i "/var/run/netns/$SNS")
+	CNS_INO=$(stat -L -c %i "/var/run/netns/$CNS")
 }
 
 nstat_get() { # ns counter -> absolute value
@@ -192,9 +194,15 @@ kv() { # key line -> value of key=value in line
 	echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1
 }
 
-storm() { # n -> sets STORM_LINE
-	STORM_LINE=$(ip netns exec "$CNS" "$RSTGEN" closed -d "$DST" -p $CLOSED_PORT -n "$1" \
-		-w "$WORKERS" -i "$INFLIGHT" -t $STORM_MAX_SECS 2>&1 | tail -n 1)
+storm() { # n -> sets STORM_LINE (rstgen's result, or gen_failed=1 with its exit status)
+	ip netns exec "$CNS" "$RSTGEN" closed -d "$DST" -p $CLOSED_PORT -n "$1" \
+		-w "$WORKERS" -i "$INFLIGHT" -t $STORM_MAX_SECS >"$W/gen.out" 2>&1
+	_rc=$?
+	STORM_LINE=$(grep '^mode=' "$W/gen.out" | tail -n 1)
+	if [ $_rc != 0 ] || [ -z "$STORM_LINE" ]; then
+		log "warning: load generator failed (exit status $_rc): $(tr '\n' ' ' <"$W/gen.out")"
+		STORM_LINE="gen_failed=1 gen_rc=$_rc"
+	fi
 }
 
 # Waits (bounded) until a file contains a pattern; fails if the process died.
@@ -270,9 +278,9 @@ rsttrace_totals() { # errfile -> "rst_sent=.. rst_received=.. listen_overflow=..
 	sed -n 's/^rsttrace: totals: //p' "$1" | tail -n 1
 }
 
-# Counts of one rsttrace --json file for our server namespace.
-count_json() { # file type -> count of events of that type in $SNS_INO
-	grep -F "\"type\":\"$2\"" "$1" | grep -cF "\"netns\":$SNS_INO,"
+# Counts of one rsttrace --json file for one of our namespaces.
+count_json() { # file type [netns inode] -> count of events of that type there
+	grep -F "\"type\":\"$2\"" "$1" | grep -cF "\"netns\":${3:-$SNS_INO},"
 }
 
 # ---------------------------------------------------------------- topology
@@ -339,7 +347,7 @@ storm_run() { # variant round
 	extra=""
 	case $v in
 	b)
-		extra="rst_sent_ns=$(count_json "$TOUT" rst_sent) rst_received_ns=$(count_json "$TOUT" rst_received)"
+		extra="rst_sent_ns=$(count_json "$TOUT" rst_sent) rst_received_ns=$(count_json "$TOUT" rst_received "$CNS_INO")"
 		extra="$extra lost_lines=$(grep -c '"type":"lost"' "$TOUT") $(rsttrace_totals "$TERR")"
 		extra="$extra exit=$STOP_RC"
 		;;

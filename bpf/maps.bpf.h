@@ -95,6 +95,19 @@ struct {
 	__type(value, __u32);
 } syn_drops_seen SEC(".maps");
 
+struct rate_window {
+	__u64 start_ns;
+	__u64 count;
+};
+
+/* --rate-limit: events per second per CPU, per event type and reason. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RT_EV_MAX * RT_MAX_REASONS);
+	__type(key, __u32);
+	__type(value, struct rate_window);
+} rate_windows SEC(".maps");
+
 static __always_inline void count(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&counters, &idx);

@@ -33,6 +33,18 @@ static __always_inline struct rt_sock_info *sock_info(const void *sk)
 	return bpf_map_lookup_elem(&socks, &key);
 }
 
+/* Inserts or replaces; counts real insertions so evictions can be estimated. */
+static __always_inline void sock_info_put(const void *sk, const struct rt_sock_info *info)
+{
+	__u64 key = (__u64)sk;
+
+	if (bpf_map_update_elem(&socks, &key, info, BPF_NOEXIST) == 0) {
+		count(RT_CNT_SOCKS_ADDED);
+		return;
+	}
+	bpf_map_update_elem(&socks, &key, info, BPF_ANY);
+}
+
 static __always_inline const struct sock *listener_by_port(__u32 netns, __u16 port)
 {
 	struct rt_listener_key key = { .netns = netns, .port = port };

@@ -27,6 +27,7 @@ const volatile __u32 nr_filter_ports = 0;
 const volatile __u16 filter_ports[RT_MAX_PORTS] = {};
 const volatile __u32 event_mask = RT_EVM_ALL;
 const volatile __u64 wakeup_bytes = 64 << 10;
+const volatile __u64 rate_limit = 0; /* events per second per CPU and reason, 0 = none */
 /* Where consume_skb() is called for a SYN a listener took or dropped. */
 const volatile __u64 rcv_state_process_start = 0;
 const volatile __u64 rcv_state_process_end = 0;
@@ -76,6 +77,31 @@ static __always_inline void submit(struct rt_event *e)
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 
 	bpf_ringbuf_submit(e, avail >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+}
+
+/* True when this event is over --rate-limit: counted, but not sent. */
+static __always_inline bool rate_limited(__u32 type, __u32 reason)
+{
+	__u32 idx = type * RT_MAX_REASONS + (reason < RT_MAX_REASONS ? reason : RT_MAX_REASONS - 1);
+	struct rate_window *w;
+	__u64 now;
+
+	if (!rate_limit)
+		return false;
+	w = bpf_map_lookup_elem(&rate_windows, &idx);
+	if (!w)
+		return false;
+	now = bpf_ktime_get_boot_ns();
+	if (now - w->start_ns >= 1000000000ull) {
+		w->start_ns = now;
+		w->count = 0;
+	}
+	if (w->count >= rate_limit) {
+		count(RT_CNT_RATE_LIMITED);
+		return true;
+	}
+	w->count++;
+	return false;
 }
 
 static __always_inline struct rt_event *reserve(__u32 type)
@@ -249,6 +275,8 @@ static __always_inline int handle_send_reset(const struct sock *sk, const struct
 		count(RT_CNT_LOCAL_ABORT);
 	}
 
+	if (rate_limited(RT_EV_RST_SENT, reason))
+		return 0;
 	e = reserve(RT_EV_RST_SENT);
 	if (!e)
 		return 0;
@@ -334,6 +362,8 @@ static __always_inline int handle_receive_reset(const struct sock *sk)
 	count_reason(RT_EV_RST_RECEIVED, state);
 	last->counted = 1;
 
+	if (rate_limited(RT_EV_RST_RECEIVED, state))
+		return 0;
 	e = reserve(RT_EV_RST_RECEIVED);
 	if (!e)
 		return 0;
@@ -455,6 +485,8 @@ static __always_inline int report_overflow(const struct rt_tuple *t, __u32 netns
 		bpf_map_update_elem(&overflow_flows, &k, &fresh, BPF_ANY);
 	}
 
+	if (rate_limited(RT_EV_LISTEN_OVERFLOW, path))
+		return 0;
 	e = reserve(RT_EV_LISTEN_OVERFLOW);
 	if (!e)
 		return 0;
@@ -554,6 +586,8 @@ static __always_inline int report_syn_queue_overflow(const struct rt_tuple *t, _
 	count(RT_CNT_SYN_QUEUE_OVERFLOW);
 	count_reason(RT_EV_SYN_QUEUE_OVERFLOW, cookie);
 	listener_stats_add(netns, lsk, linfo, RT_PATH_NONE);
+	if (rate_limited(RT_EV_SYN_QUEUE_OVERFLOW, cookie))
+		return 0;
 	e = reserve(RT_EV_SYN_QUEUE_OVERFLOW);
 	if (!e)
 		return 0;
@@ -656,7 +690,7 @@ static __always_inline void track_listen(const struct sock *sk)
 	info.state_ts = bpf_ktime_get_boot_ns();
 	info.is_listener = 1;
 	info.last_oldstate = RT_TCP_CLOSE;
-	bpf_map_update_elem(&socks, &skaddr, &info, BPF_ANY);
+	sock_info_put(sk, &info);
 	bpf_map_update_elem(&listeners, &key, &skaddr, BPF_ANY);
 }
 
@@ -667,7 +701,6 @@ static __always_inline void track_child(const struct sock *sk)
 	__u16 port = BPF_CORE_READ(sk, __sk_common.skc_num);
 	const struct sock *lsk = listener_by_port(netns, port);
 	struct rt_sock_info *linfo, info = {};
-	__u64 skaddr = (__u64)sk;
 
 	if (!lsk)
 		return;
@@ -678,7 +711,7 @@ static __always_inline void track_child(const struct sock *sk)
 	info.owner.source = RT_OWN_LISTENER;
 	info.state_ts = bpf_ktime_get_boot_ns();
 	info.last_oldstate = RT_TCP_LISTEN;
-	bpf_map_update_elem(&socks, &skaddr, &info, BPF_ANY);
+	sock_info_put(sk, &info);
 }
 
 static __always_inline void forget_listener(const struct sock *sk)
@@ -716,7 +749,6 @@ static __always_inline void listener_closed(const struct sock *sk, const struct 
 static __always_inline int handle_set_state(const struct sock *sk, int oldstate, int newstate)
 {
 	struct rt_sock_info *info, fresh = {};
-	__u64 skaddr = (__u64)sk;
 
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
@@ -728,7 +760,7 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 		owner_from_current(&fresh.owner, RT_OWN_CONNECT);
 		fresh.state_ts = bpf_ktime_get_boot_ns();
 		fresh.last_oldstate = oldstate;
-		bpf_map_update_elem(&socks, &skaddr, &fresh, BPF_ANY);
+		sock_info_put(sk, &fresh);
 		return 0;
 	}
 	if (newstate == RT_TCP_SYN_RECV && oldstate == RT_TCP_LISTEN) {
@@ -766,7 +798,8 @@ static __always_inline int handle_destroy_sock(const struct sock *sk)
 		return 0;
 	if (info->is_listener)
 		forget_listener(sk);
-	bpf_map_delete_elem(&socks, &skaddr);
+	if (bpf_map_delete_elem(&socks, &skaddr) == 0)
+		count(RT_CNT_SOCKS_REMOVED);
 	return 0;
 }
 
@@ -816,7 +849,6 @@ static __always_inline int handle_accept_exit(long fd)
 	const struct sock *sk;
 	struct file **fds;
 	struct file *f;
-	__u64 skaddr;
 
 	if (fd < 0 || fd >= BPF_CORE_READ(task, files, fdt, max_fds))
 		return 0;
@@ -826,7 +858,6 @@ static __always_inline int handle_accept_exit(long fd)
 	sk = tcp_sock_of_file(f);
 	if (!sk)
 		return 0;
-	skaddr = (__u64)sk;
 	info = sock_info(sk);
 	if (info) {
 		owner_from_current(&info->owner, RT_OWN_ACCEPT);
@@ -834,7 +865,7 @@ static __always_inline int handle_accept_exit(long fd)
 	}
 	owner_from_current(&fresh.owner, RT_OWN_ACCEPT);
 	fresh.last_oldstate = RT_TCP_SYN_RECV;
-	bpf_map_update_elem(&socks, &skaddr, &fresh, BPF_ANY);
+	sock_info_put(sk, &fresh);
 	return 0;
 }
 
@@ -884,8 +915,10 @@ int scan_task_file(struct bpf_iter__task_file *ctx)
 	if (!info) {
 		owner_from_task(&fresh.owner, task, task->tgid, RT_OWN_SCAN);
 		fresh.is_listener = rec.state == RT_TCP_LISTEN;
-		bpf_map_update_elem(&socks, &skaddr, &fresh, BPF_NOEXIST);
-		rec.new_owner = 1;
+		if (bpf_map_update_elem(&socks, &skaddr, &fresh, BPF_NOEXIST) == 0) {
+			count(RT_CNT_SOCKS_ADDED);
+			rec.new_owner = 1;
+		}
 	} else if (info->owner.source == RT_OWN_SCAN && info->owner.tgid != (__u32)task->tgid &&
 		   info->owner.sharers < 255) {
 		info->owner.sharers++;

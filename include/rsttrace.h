@@ -209,7 +209,9 @@ enum rt_counter {
 	RT_CNT_SYN_QUEUE_OVERFLOW,
 	RT_CNT_LOCAL_ABORT, /* tcp_receive_reset raised by the kernel before its own ABORT_ON_DATA */
 	RT_CNT_LOST,	    /* ring buffer full */
-	RT_CNT_OWNER_EVICTED,
+	RT_CNT_RATE_LIMITED, /* not emitted because of --rate-limit, still counted above */
+	RT_CNT_SOCKS_ADDED,  /* entries added to / removed from the socket table: */
+	RT_CNT_SOCKS_REMOVED, /* with its size they tell how many the LRU evicted */
 	RT_CNT_MAX,
 };
 

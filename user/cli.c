@@ -27,6 +27,8 @@ static const char usage_text[] =
 	"                          /proc/PID/ns/net or /var/run/netns/NAME, or a name from 'ip netns'\n"
 	"  -e, --events LIST       comma-separated: sent,received,overflow,synq (default: all)\n"
 	"  -d, --duration SECS     stop after SECS seconds (fractions allowed)\n"
+	"      --rate-limit N      at most N events per second per CPU and reason; the rest are\n"
+	"                          counted (totals, summary) but not printed\n"
 	"      --ring-size BYTES   ring buffer size, a power of two with optional K/M suffix (default 4M)\n"
 	"  -s, --summary[=SECS]    print a summary at exit, and every SECS seconds if given\n"
 	"      --fold              fold runs of identical events (default in text mode)\n"
@@ -198,6 +200,7 @@ enum {
 	OPT_FOLD,
 	OPT_NO_FOLD,
 	OPT_BENCH_FORMAT,
+	OPT_RATE_LIMIT,
 };
 
 static const struct option long_opts[] = {
@@ -216,6 +219,7 @@ static const struct option long_opts[] = {
 	{ "fold", no_argument, NULL, OPT_FOLD },
 	{ "no-fold", no_argument, NULL, OPT_NO_FOLD },
 	{ "bench-format", required_argument, NULL, OPT_BENCH_FORMAT },
+	{ "rate-limit", required_argument, NULL, OPT_RATE_LIMIT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
@@ -302,6 +306,15 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_opts *o, char *err, 
 		case OPT_NO_FOLD:
 			o->no_fold = true;
 			break;
+		case OPT_RATE_LIMIT: {
+			unsigned long n;
+
+			if (parse_ulong(optarg, 10000000, &n) || !n)
+				BAD("invalid rate limit '%s': expected events per second from 1 to 10000000",
+				    optarg);
+			o->rate_limit = n;
+			break;
+		}
 		case OPT_BENCH_FORMAT: {
 			unsigned long n;
 

@@ -25,6 +25,7 @@ struct cli_opts {
 	uint64_t summary_interval_ms; /* and every so often, 0 = only at exit */
 	bool fold;		     /* fold runs of identical events */
 	bool no_fold;		     /* text mode folds by default */
+	uint64_t rate_limit;	     /* events/s per CPU and reason, 0 = no limit */
 	uint64_t bench_events;	     /* --bench-format N: time the formatters, no BPF */
 };
 

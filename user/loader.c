@@ -223,6 +223,7 @@ int loader_load(struct loader *ld, const struct btf *btf, const struct cli_opts 
 	for (i = 0; i < (int)o->nr_ports; i++)
 		s->rodata->filter_ports[i] = o->ports[i];
 	s->rodata->event_mask = ld->event_mask;
+	s->rodata->rate_limit = o->rate_limit;
 	/* Wake the reader when an eighth of the ring is used. */
 	s->rodata->wakeup_bytes = o->ring_bytes / 8;
 	bpf_map__set_max_entries(s->maps.events, o->ring_bytes);

@@ -22,6 +22,7 @@
 #include "hold.h"
 #include "loader.h"
 #include "output.h"
+#include "privs.h"
 #include "scan.h"
 #include "selfbench.h"
 #include "summary.h"
@@ -128,11 +129,11 @@ static void print_totals(struct session *s, bool json)
 
 	summary_read_counters(&s->maps, t);
 	rt_warn(json, "info",
-		"totals: rst_sent=%llu rst_received=%llu listen_overflow=%llu syn_queue_overflow=%llu lost=%llu written=%llu",
+		"totals: rst_sent=%llu rst_received=%llu listen_overflow=%llu syn_queue_overflow=%llu lost=%llu rate_limited=%llu written=%llu",
 		(unsigned long long)t[RT_CNT_RST_SENT], (unsigned long long)t[RT_CNT_RST_RECEIVED],
 		(unsigned long long)t[RT_CNT_LISTEN_OVERFLOW],
 		(unsigned long long)t[RT_CNT_SYN_QUEUE_OVERFLOW], (unsigned long long)t[RT_CNT_LOST],
-		(unsigned long long)total_written(s));
+		(unsigned long long)t[RT_CNT_RATE_LIMITED], (unsigned long long)total_written(s));
 }
 
 static int load_names(struct rt_names *n, const struct btf *btf, bool json)
@@ -253,6 +254,8 @@ int main(int argc, char **argv)
 	s->maps.counters_fd = bpf_map__fd(ld.skel->maps.counters);
 	s->maps.reasons_fd = bpf_map__fd(ld.skel->maps.reason_counts);
 	s->maps.listeners_fd = bpf_map__fd(ld.skel->maps.listener_stats);
+	s->maps.socks_fd = bpf_map__fd(ld.skel->maps.socks);
+	s->maps.socks_max = bpf_map__max_entries(ld.skel->maps.socks);
 	s->summarize = o.summary;
 	summary_init(&s->summary, rt_clock_boot_now_ns());
 	output_init(&s->out, o.json, STDOUT_FILENO, &s->names);
@@ -263,6 +266,8 @@ int main(int argc, char **argv)
 		rt_warn(o.json, "error", "cannot open the ring buffer: %s", strerror(errno));
 		goto cleanup_output;
 	}
+	if (drop_privileges())
+		rt_warn(o.json, "warning", "cannot drop capabilities: %s", strerror(errno));
 	rt_warn(o.json, "info", "attached: %d programs, tracing %s%s%s (Ctrl-C to stop)",
 		ld.nr_attached, ld.event_mask & RT_EVM(RT_EV_RST_SENT) ? "sent " : "",
 		ld.event_mask & RT_EVM(RT_EV_RST_RECEIVED) ? "received " : "",

@@ -85,6 +85,22 @@ int summary_read_counters(const struct summary_maps *m, uint64_t totals[RT_CNT_M
 	return 0;
 }
 
+/* Entries in the socket table and how many the LRU pushed out to make room. */
+static void socket_table(const struct summary_maps *m, const uint64_t t[RT_CNT_MAX],
+			 uint64_t *entries, uint64_t *evicted)
+{
+	uint64_t key, next, *prev = NULL, added_live;
+
+	*entries = 0;
+	while (bpf_map_get_next_key(m->socks_fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		(*entries)++;
+	}
+	added_live = t[RT_CNT_SOCKS_ADDED] - t[RT_CNT_SOCKS_REMOVED];
+	*evicted = added_live > *entries ? added_live - *entries : 0;
+}
+
 /* The top peers by resets, most first. */
 static int peer_cmp(const void *a, const void *b)
 {
@@ -172,6 +188,7 @@ static void print_json(struct summary *s, const struct summary_maps *m, struct o
 {
 	struct json_writer jw;
 	char when[40], addr[RT_ADDR_LEN];
+	uint64_t entries, evicted;
 	unsigned int i;
 
 	jw_init(&jw, &o->sb);
@@ -193,7 +210,15 @@ static void print_json(struct summary *s, const struct summary_maps *m, struct o
 	jw_uint_field(&jw, "listen_overflow_cookie", t[RT_CNT_OVERFLOW_COOKIE]);
 	jw_uint_field(&jw, "syn_queue_overflow", t[RT_CNT_SYN_QUEUE_OVERFLOW]);
 	jw_uint_field(&jw, "lost", t[RT_CNT_LOST]);
+	jw_uint_field(&jw, "rate_limited", t[RT_CNT_RATE_LIMITED]);
 	jw_uint_field(&jw, "written", written);
+	jw_end_object(&jw);
+	socket_table(m, t, &entries, &evicted);
+	jw_name(&jw, "socket_table");
+	jw_start_object(&jw);
+	jw_uint_field(&jw, "entries", entries);
+	jw_uint_field(&jw, "max", m->socks_max);
+	jw_uint_field(&jw, "evicted", evicted);
 	jw_end_object(&jw);
 	reasons_json(&jw, m, o->names, RT_EV_RST_SENT, "rst_sent_by_reason");
 	reasons_json(&jw, m, o->names, RT_EV_RST_RECEIVED, "rst_received_by_state");
@@ -225,6 +250,7 @@ static void print_text(struct summary *s, const struct summary_maps *m, struct o
 	struct rt_listener_stats st;
 	struct strbuf *sb = &o->sb;
 	char buf[16], addr[RT_ADDR_LEN];
+	uint64_t entries, evicted;
 	unsigned int i;
 	uint32_t r;
 	uint64_t v;
@@ -239,6 +265,12 @@ static void print_text(struct summary *s, const struct summary_maps *m, struct o
 		  (unsigned long long)t[RT_CNT_OVERFLOW_COOKIE],
 		  (unsigned long long)t[RT_CNT_SYN_QUEUE_OVERFLOW], (unsigned long long)written,
 		  (unsigned long long)t[RT_CNT_LOST]);
+	socket_table(m, t, &entries, &evicted);
+	sb_printf(sb, "  socket table: %llu of %u entries, %llu evicted\n",
+		  (unsigned long long)entries, m->socks_max, (unsigned long long)evicted);
+	if (t[RT_CNT_RATE_LIMITED])
+		sb_printf(sb, "  rate-limited (counted, not printed): %llu\n",
+			  (unsigned long long)t[RT_CNT_RATE_LIMITED]);
 	for (r = 0; r < RT_MAX_REASONS; r++)
 		if (!sum_percpu(m->reasons_fd, RT_EV_RST_SENT * RT_MAX_REASONS + r, m->ncpus, &v) && v)
 			sb_printf(sb, "  sent     %-28s %llu\n",

@@ -36,6 +36,8 @@ struct summary_maps {
 	int counters_fd;
 	int reasons_fd;
 	int listeners_fd;
+	int socks_fd;
+	uint32_t socks_max;
 	int ncpus;
 };
 

@@ -119,7 +119,7 @@ def t_lifecycle_sigterm(ctx, check):
     check.that(progs, "no BPF program loaded by the tracer")
     connect(client, "C", "ipv4", "127.0.0.1", CLOSED_PORT)
     run = tracer.stop(signal.SIGTERM)
-    check.run_ok(run)   # exit status 0, totals, valid JSON
+    check.run_ok(run, [ns])   # exit status 0, totals, valid JSON
     check.that(len(run.in_netns([ns], "rst_sent")) == 1, "RST before SIGTERM not reported")
     check_programs_gone(check, progs)
 
@@ -129,10 +129,10 @@ def t_lifecycle_stdout_closed(ctx, check):
     """`rsttrace --json | head -1`: the reader goes away after one line; the
     next write fails and the tracer must exit 0 on its own, without a
     complaint (Popen restores the default SIGPIPE disposition, as a shell
-    would)."""
+    would).  --netns keeps other namespaces' events out of the pipe."""
     ns = Netns()
     client = ns.peer()
-    tracer = Tracer(ctx.binary, stdout_pipe=True)
+    tracer = Tracer(ctx.binary, ["--netns", str(ns.inode)], stdout_pipe=True)
     tracer.wait_attached()
     progs = tracer_programs(tracer.pid)
     connect(client, "C0", "ipv4", "127.0.0.1", CLOSED_PORT)
@@ -164,16 +164,18 @@ def t_lifecycle_duration(ctx, check):
     if not tracer.wait_exit(5):
         tracer.kill()
         raise TestFailure("still running 5s after attaching with -d 0.5")
-    check.run_ok(tracer.result())   # exit status 0, totals
+    check.run_ok(tracer.result(), [])   # exit status 0, totals
 
 
 @test("output_flushed_per_batch", tracer_only=True)
 def t_output_flushed(ctx, check):
     """Events must reach stdout (here a file) while the tracer runs, not at
-    exit: the schema promises a flush after every ring-buffer batch."""
+    exit: the schema promises a flush after every ring-buffer batch.
+    --netns keeps other namespaces' traffic out: a busy ring buffer would
+    wake the reader and hide a reader that only wakes when it is busy."""
     ns = Netns()
     client = ns.peer()
-    tracer = Tracer(ctx.binary)
+    tracer = Tracer(ctx.binary, ["--netns", str(ns.inode)])
     tracer.wait_attached()
     connect(client, "C", "ipv4", "127.0.0.1", CLOSED_PORT)
     deadline = time.monotonic() + 1.0
@@ -181,7 +183,7 @@ def t_output_flushed(ctx, check):
         time.sleep(0.02)
     check.that(os.path.getsize(tracer.out_path) > 0,
                "nothing written to stdout within 1s of an RST (written only at exit?)")
-    check.run_ok(tracer.stop())
+    check.run_ok(tracer.stop(), [ns])
 
 
 @test("drain_on_sigint", tracer_only=True)
@@ -199,7 +201,7 @@ def t_drain_on_sigint(ctx, check):
         raise TestFailure("tracer did not exit within 10s of SIGINT")
     run = tracer.result()
     check.that(result == "ECONNREFUSED", "scenario: connect gave %s" % result)
-    check.run_ok(run)
+    check.run_ok(run, [ns])
     check.that(len(of_type(run.in_netns([ns]), "rst_sent", remote__port=int(lport))) == 1,
                "rst_sent of the last RST missing from the output")
     check.that(len(of_type(run.in_netns([ns]), "rst_received", local__port=int(lport))) == 1,

@@ -31,7 +31,7 @@ def no_listener_case(ctx, check, family, subnet, args=()):
     client = client_ns.peer()
     with Session(ctx, check, [client_ns, server_ns], args) as s:
         result, lport = connect(client, "C", family, saddr, CLOSED_PORT)
-        s.finish_scenario(client)
+        s.finish_scenario(client, expect=2)
     check.that(result == "ECONNREFUSED", "scenario: connect gave %s" % result)
     check.that(s.delta("TcpOutRsts") == 1,
                "scenario: TcpOutRsts delta %d, expected 1" % s.delta("TcpOutRsts"))
@@ -85,7 +85,7 @@ def abort_on_close_case(ctx, check, family, listen_addr, connect_addr,
     with Session(ctx, check, [ns], args) as s:
         result, port, lport, seen = abort_on_close_steps(
             server, client, family, listen_addr, connect_addr)
-        s.finish_scenario(server, client)
+        s.finish_scenario(server, client, expect=2)
     check.that(result == "connected", "scenario: connect gave %s" % result)
     check.that(seen == "ECONNRESET", "scenario: client saw %s, not ECONNRESET" % seen)
     aborts = s.delta("TcpExtTCPAbortOnClose")
@@ -137,7 +137,7 @@ def linger0_case(ctx, check, accept, args=()):
         client.call("linger0 C")
         client.call("close C")
         seen = server.call("result A")[0] if accept else "ECONNRESET"
-        s.finish_scenario(client, server)
+        s.finish_scenario(client, server, expect=2)
     check.that(result == "connected", "scenario: connect gave %s" % result)
     check.that(seen == "ECONNRESET", "scenario: server saw %s, not ECONNRESET" % seen)
     check.that(s.delta("TcpOutRsts") >= 1, "scenario: no RST counted")
@@ -184,7 +184,7 @@ def abort_on_data_case(ctx, check, args=()):
         eof = client.call("result C")[0]   # the FIN arrived: CLOSE_WAIT
         client.call("send C 10")           # data for a reader that shut down
         err = client.call("sockerr C")[0]  # RST in CLOSE_WAIT -> EPIPE
-        s.finish_scenario(client, server)
+        s.finish_scenario(client, server, expect=2)
     check.that(result == "connected" and eof == "eof",
                "scenario: connect %s, client saw %s instead of eof" % (result, eof))
     check.that(err == "EPIPE", "scenario: client socket error %s, not EPIPE" % err)
@@ -231,7 +231,7 @@ def t_owner_from_scan(ctx, check):
     with Session(ctx, check, [ns]) as s:
         server.call("close A")
         seen = client.call("result C")[0]
-        s.finish_scenario(server, client)
+        s.finish_scenario(server, client, expect=2)
     check.that(result == "connected", "scenario: connect gave %s" % result)
     check.that(seen == "ECONNRESET", "scenario: client saw %s, not ECONNRESET" % seen)
     if not s.traced:
@@ -282,7 +282,8 @@ def overflow_abort_case(ctx, check, args=()):
         burst = parse_kv(client.call("burst G 4 %s %d 28 0.6" % (saddr, port), timeout=10))
         time.sleep(0.5)  # the slow link drains, resets reach the clients
         outcome = parse_kv(client.call("burst_result G"))
-        s.finish_scenario(client, server)
+        # per reset client: INVALID_SYN rst_sent, listen_overflow, rst_received
+        s.finish_scenario(client, server, expect=3 * int(outcome.get("ECONNRESET", 0)))
     burst_ports = {int(p) for p in burst["lports"].split(",")}
     resets = int(outcome.get("ECONNRESET", 0))
     overflows = s.delta("TcpExtListenOverflows")

@@ -8,6 +8,9 @@ import nslib
 from tracer import Tracer
 
 CLOSED_PORT = 4242     # nothing ever listens on it in our namespaces
+# The schema promises output within one 50 ms poll interval; allow for a
+# tracer busy with other namespaces' traffic.
+PRINT_TIMEOUT = 5
 TESTS = []
 
 
@@ -73,9 +76,9 @@ class Checks:
             return events[0]
         return None
 
-    def run_ok(self, run):
+    def run_ok(self, run, namespaces):
         """Add what is wrong with a tracer run as a whole (tracer.Run)."""
-        for msg, ev in run.problems:
+        for msg, ev in run.problems(namespaces):
             self.that(False, msg, *([ev] if ev else []))
 
     def summary(self, limit=8):
@@ -142,12 +145,18 @@ class Session:
         self.before = nslib.snapshot(self.namespaces)
         return self
 
-    def finish_scenario(self, *peers):
-        """Wait until the scenario's events are printed (owners must still
-        be alive then: the schema allows one 50 ms poll interval), close the
-        peers in the given order, let in-flight packets settle, read the
-        counters."""
-        time.sleep(0.3)
+    def finish_scenario(self, *peers, expect=0):
+        """Wait for the `expect` events the scenario must have produced to
+        be printed while their owners still run (so owner.alive is true),
+        close the peers in the given order, let in-flight packets settle,
+        read the counters."""
+        if self.tracer and expect:
+            inodes = {ns.inode for ns in self.namespaces}
+            seen = self.tracer.wait_events(inodes, expect, PRINT_TIMEOUT)
+            self.check.that(seen >= expect, "only %d of %d events printed within %ds"
+                            % (seen, expect, PRINT_TIMEOUT))
+        else:
+            time.sleep(0.1)
         for peer in peers:
             peer.close()
         time.sleep(0.3)
@@ -162,7 +171,7 @@ class Session:
         if self.after is None:
             self.finish_scenario()
         self.run = self.tracer.stop()
-        self.check.run_ok(self.run)
+        self.check.run_ok(self.run, self.namespaces)
         self.check.details.append("  tracer %s: exit %s, stderr:\n%s" % (
             " ".join(self.tracer.argv[1:]), self.run.rc,
             "\n".join("    " + l for l in self.run.stderr_lines())))
