@@ -384,6 +384,17 @@ SERVER_PID=$!
 track $SERVER_PID
 wait_line "$W/server.out" ready 10 $SERVER_PID || die "echo server did not start: $(cat "$W/server.out")"
 
+echo_load() { # -> sets ECHO_LINE
+	ip netns exec "$CNS" "$RSTGEN" echo -d "$DST" -p $ECHO_PORT -w 1 -c 32 -n "$ECHO_N" \
+		-t "$ECHO_SECS" >"$W/gen.out" 2>&1
+	_rc=$?
+	ECHO_LINE=$(grep '^mode=' "$W/gen.out" | tail -n 1)
+	if [ $_rc != 0 ] || [ -z "$ECHO_LINE" ]; then
+		log "warning: echo client failed (exit status $_rc): $(tr '\n' ' ' <"$W/gen.out")"
+		ECHO_LINE="gen_failed=1 gen_rc=$_rc"
+	fi
+}
+
 echo_run() { # variant round
 	v=$1
 	tag="echo-$v-$2"
@@ -392,8 +403,8 @@ echo_run() { # variant round
 		return
 	}
 	before=$(nstat_get "$SNS" TcpOutRsts)
-	line=$(ip netns exec "$CNS" "$RSTGEN" echo -d "$DST" -p $ECHO_PORT -w 1 -c 32 -n "$ECHO_N" \
-		-t "$ECHO_SECS" 2>&1 | tail -n 1)
+	echo_load
+	line=$ECHO_LINE
 	after=$(nstat_get "$SNS" TcpOutRsts)
 	stop_tracer "$v"
 	extra=""
@@ -436,8 +447,8 @@ if [ -n "$STATS_PREV" ] && echo 1 >/proc/sys/kernel/bpf_stats_enabled 2>/dev/nul
 		after=$(nstat_get "$SNS" TcpOutRsts)
 		prog_snapshot "$TPID" "$W/progs1.json"
 		record "phase=bpfstorm $STORM_LINE outrsts=$((after - before))"
-		line=$(ip netns exec "$CNS" "$RSTGEN" echo -d "$DST" -p $ECHO_PORT -w 1 -c 32 -n "$ECHO_N" \
-			-t "$ECHO_SECS" 2>&1 | tail -n 1)
+		echo_load
+		line=$ECHO_LINE
 		prog_snapshot "$TPID" "$W/progs2.json"
 		record "phase=bpfecho $line"
 		stop_tracer b

@@ -44,8 +44,22 @@ def load(path):
     with open(path) as f:
         for line in f:
             if line.strip():
-                rows.append({k: num(v) for k, v in parse_line(line).items()})
+                r = {k: num(v) for k, v in parse_line(line).items()}
+                # A run whose load generator died has no rate: count it as failed.
+                if r.get("phase") in ("storm", "echo", "topo") and not isinstance(r.get("rate"), (int, float)):
+                    r["failed"] = 1
+                rows.append(r)
     return rows
+
+
+def paired(rows, v, base="a"):
+    """Median over rounds of rate(v)/rate(base) within the same round: robust to slow drift."""
+    by = {}
+    for r in rows:
+        if not r.get("failed"):
+            by.setdefault(r.get("round"), {})[r.get("variant")] = r.get("rate")
+    rs = [d[v] / d[base] for d in by.values() if d.get(v) and d.get(base)]
+    return round(statistics.median(rs), 3) if rs else None
 
 
 def med(xs):
@@ -55,7 +69,8 @@ def med(xs):
 
 def pick_topology(path):
     rows = [r for r in load(path) if r.get("phase") == "topo"]
-    rates = {t: med([r.get("rate") for r in rows if r.get("topo") == t]) for t in ("lo", "veth")}
+    rates = {t: med([r.get("rate") for r in rows if r.get("topo") == t and not r.get("failed")])
+             for t in ("lo", "veth")}
     lo, veth = rates["lo"] or 0, rates["veth"] or 0
     print("lo" if lo >= veth else "veth")
 
@@ -139,7 +154,8 @@ def report(path, meta_path, notes_path):
 
     # Topology probe.
     topo = [r for r in rows if r.get("phase") == "topo"]
-    tp = {t: med([r.get("rate") for r in topo if r.get("topo") == t]) for t in ("lo", "veth")}
+    tp = {t: med([r.get("rate") for r in topo if r.get("topo") == t and not r.get("failed")])
+          for t in ("lo", "veth")}
     J["topology"] = {
         "chosen": meta.get("topology"),
         "chosen_by": str(meta.get("chosen_by")).replace("_", " "),
@@ -161,7 +177,7 @@ def report(path, meta_path, notes_path):
     base = med([r.get("rate") for r in storm if r.get("variant") == "a" and not r.get("failed")])
     J["storm"] = {}
     p("RST storm: connect() to a closed port in the server netns, every connect answered by a RST (NO_SOCKET)")
-    p(f"  {'variant':<34} {'RSTs/s median':>14} {'min':>10} {'max':>10} {'vs (a)':>7}  runs")
+    p(f"  {'variant':<34} {'RSTs/s median':>14} {'min':>10} {'max':>10} {'vs (a)':>7} {'paired':>7}  runs")
     for v in variants:
         rs = [r for r in storm if r.get("variant") == v]
         ok = [r for r in rs if not r.get("failed")]
@@ -171,6 +187,7 @@ def report(path, meta_path, notes_path):
             "name": NAMES[v],
             "rsts_per_s_median": m,
             "ratio_to_a": ratio(m, base),
+            "paired_ratio_median": paired(storm, v),
             "rsts_per_s_runs": rates,
             "failed_runs": len(rs) - len(ok),
             "tcp_out_rsts_runs": [r.get("outrsts") for r in ok],
@@ -178,7 +195,8 @@ def report(path, meta_path, notes_path):
         }
         if ok:
             p(f"  ({v}) {NAMES[v]:<30} {fmt(m):>14} {fmt(min(rates)):>10} {fmt(max(rates)):>10} "
-              f"{(str(ratio(m, base)) + 'x') if base else '-':>7}  {len(ok)}"
+              f"{(str(ratio(m, base)) + 'x') if base else '-':>7} "
+              f"{(str(paired(storm, v)) + 'x') if paired(storm, v) else '-':>7}  {len(ok)}"
               + (f" ({len(rs) - len(ok)} failed)" if len(rs) != len(ok) else ""))
         else:
             p(f"  ({v}) {NAMES[v]:<30} {'failed':>14}")
@@ -200,6 +218,7 @@ def report(path, meta_path, notes_path):
             entry["captured_runs"] = [r.get("captured") for r in ok]
             entry["dropped_runs"] = [r.get("dropped") for r in ok]
         J["storm"][v] = entry
+    p("  vs (a): ratio of medians; paired: median over rounds of the ratio to (a) in the same round")
     p("")
 
     # Accounting.
@@ -248,6 +267,7 @@ def report(path, meta_path, notes_path):
         J["echo"] = {
             "requests_per_s_median": {"a": ea, "b": eb},
             "ratio_b_to_a": ratio(eb, ea),
+            "paired_ratio_median": paired(echo, "b"),
             "runs": {v: [r.get("rate") for r in echo if r.get("variant") == v and not r.get("failed")]
                      for v in ("a", "b")},
             "tcp_out_rsts": sum(r.get("outrsts") or 0 for r in echo),
@@ -259,7 +279,7 @@ def report(path, meta_path, notes_path):
           + ", ".join(fmt(x) for x in J["echo"]["runs"]["a"]))
         p(f"  (b) rsttrace --json > file {fmt(eb):>10} requests/s   runs: "
           + ", ".join(fmt(x) for x in J["echo"]["runs"]["b"]))
-        p(f"  ratio (b)/(a): {ratio(eb, ea)}x   (TcpOutRsts during echo: {J['echo']['tcp_out_rsts']}, "
+        p(f"  ratio (b)/(a): {ratio(eb, ea)}x, paired per round {paired(echo, 'b')}x   (TcpOutRsts during echo: {J['echo']['tcp_out_rsts']}, "
           f"client errors: {J['echo']['errors']})")
         p("")
 
@@ -354,6 +374,12 @@ def report(path, meta_path, notes_path):
           f"  -> {'exact' if J['overflow']['exact'] else 'MISMATCH'}")
         p("")
 
+    arates = [r.get("rate") for r in storm if r.get("variant") == "a" and not r.get("failed")]
+    if len(arates) >= 2 and min(arates) > 0 and max(arates) / min(arates) > 1.3:
+        notes.append("the no-tracer storm varied %.2fx between rounds (%s..%s RSTs/s): other load on the "
+                     "machine; read the ratios with that uncertainty (loadavg %s at start, %s at end)"
+                     % (max(arates) / min(arates), fmt(min(arates)), fmt(max(arates)),
+                        meta.get("load_start"), meta.get("load_end")))
     J["notes"] = notes
     if notes:
         p("Notes:")

@@ -181,6 +181,9 @@ int cli_parse_size(const char *s, uint32_t *bytes)
 	v = strtoull(s, &end, 10);
 	if (errno)
 		return -EINVAL;
+	/* Checked before shifting so that huge values cannot wrap around. */
+	if (v > (1ull << 30))
+		return -EINVAL;
 	if (*end == 'K' || *end == 'k')
 		v <<= 10, end++;
 	else if (*end == 'M' || *end == 'm')
@@ -240,7 +243,8 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_opts *o, char *err, 
 	o->event_mask = RT_EVM_ALL;
 	o->ring_bytes = DEFAULT_RING_BYTES;
 	opterr = 0;
-	optind = 1;
+	/* 0, not 1: glibc then also forgets where it was inside a "-abc" cluster. */
+	optind = 0;
 	while ((c = getopt_long(argc, argv, ":jp:P:46e:d:s::vVh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
@@ -331,8 +335,12 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_opts *o, char *err, 
 		case 'h':
 			return CLI_HELP;
 		case ':':
+			if (strncmp(argv[optind - 1], "--", 2) && optopt > 0 && optopt < 256)
+				BAD("option '-%c' needs a value", optopt);
 			BAD("option '%s' needs a value", argv[optind - 1]);
 		default:
+			if (optopt)
+				BAD("unknown option '-%c' (see --help)", optopt);
 			BAD("unknown option '%s' (see --help)", argv[optind - 1]);
 		}
 	}

@@ -18,7 +18,6 @@ void rt_clock_init_offset(struct rt_clock *c, int64_t boot_to_real_ns)
 {
 	memset(c, 0, sizeof(*c));
 	c->boot_to_real_ns = boot_to_real_ns;
-	c->cached_sec = -1;
 }
 
 void rt_clock_init(struct rt_clock *c)
@@ -41,10 +40,12 @@ static const char *prefix_for(struct rt_clock *c, int64_t sec)
 	time_t t = (time_t)sec;
 	struct tm tm;
 
-	if (sec != c->cached_sec) {
-		gmtime_r(&t, &tm);
-		strftime(c->cached_prefix, sizeof(c->cached_prefix), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!c->cached || sec != c->cached_sec) {
+		if (!gmtime_r(&t, &tm) ||
+		    !strftime(c->cached_prefix, sizeof(c->cached_prefix), "%Y-%m-%dT%H:%M:%S", &tm))
+			snprintf(c->cached_prefix, sizeof(c->cached_prefix), "0000-00-00T00:00:00");
 		c->cached_sec = sec;
+		c->cached = 1;
 	}
 	return c->cached_prefix;
 }

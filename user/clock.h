@@ -9,6 +9,7 @@
 struct rt_clock {
 	int64_t boot_to_real_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME at start */
 	int64_t cached_sec;	 /* second whose prefix is cached */
+	int cached;		 /* cached_sec is valid */
 	char cached_prefix[24];	 /* "2026-11-26T08:40:01" */
 };
 

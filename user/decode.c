@@ -38,7 +38,7 @@ const char *overflow_path_name(unsigned int path)
 	case RT_PATH_COOKIE:
 		return "cookie";
 	default:
-		return NULL;
+		return "unknown";
 	}
 }
 

@@ -18,7 +18,14 @@ static void set(struct diagnosis *d, const char *code)
 /* "pid 42 (nginx)", from a fixed-size comm that may lack its NUL. */
 static void who(char *buf, size_t len, uint32_t tgid, const char *comm)
 {
-	snprintf(buf, len, "pid %u (%.*s)", tgid, RT_COMM_LEN, comm);
+	char safe[RT_COMM_LEN + 1];
+	int i;
+
+	/* The text goes to terminals: no control bytes from a process name. */
+	for (i = 0; i < RT_COMM_LEN && comm[i]; i++)
+		safe[i] = (unsigned char)comm[i] < 0x20 || comm[i] == 0x7f ? '?' : comm[i];
+	safe[i] = '\0';
+	snprintf(buf, len, "pid %u (%s)", tgid, safe);
 }
 
 static void owner_text(char *buf, size_t len, const struct rt_event *e)
