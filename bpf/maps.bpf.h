@@ -79,6 +79,17 @@ struct {
 	__type(value, struct rt_link);
 } overflow_flows SEC(".maps");
 
+/*
+ * Owners of connections whose socket was destroyed, by netns and 4-tuple: a
+ * TIME_WAIT mini-socket that answers with a reset has no owner of its own.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct rt_conn_key);
+	__type(value, struct rt_owner);
+} closed_owners SEC(".maps");
+
 /* Listeners that closed, by netns and port: resets during a restart. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -222,6 +222,20 @@ static __always_inline void fill_closed_listener(struct rt_event *e, __u32 netns
 	e->flags |= RT_F_CLOSED_LISTENER;
 }
 
+static __always_inline void fill_closed_owner(struct rt_event *e, const struct rt_tuple *t,
+					      __u32 netns)
+{
+	struct rt_conn_key key = { .netns = netns };
+	struct rt_owner *o;
+
+	flow_key(&key.flow, t, false);
+	o = bpf_map_lookup_elem(&closed_owners, &key);
+	if (!o)
+		return;
+	e->owner = *o;
+	e->flags |= RT_F_OWNER | RT_F_OWNER_CLOSED;
+}
+
 static __always_inline int handle_send_reset(const struct sock *sk, const struct sk_buff *skb,
 					     __u32 reason, __u32 flags)
 {
@@ -285,6 +299,8 @@ static __always_inline int handle_send_reset(const struct sock *sk, const struct
 	e->reason = reason;
 	e->state = state;
 	fill_tuple(e, &t);
+	if (!info && state == RT_TCP_TIME_WAIT)
+		fill_closed_owner(e, &t, netns);
 	if (info) {
 		e->owner = info->owner;
 		flags |= RT_F_OWNER;
@@ -793,11 +809,19 @@ static __always_inline int handle_destroy_sock(const struct sock *sk)
 {
 	__u64 skaddr = (__u64)sk;
 	struct rt_sock_info *info = sock_info(sk);
+	struct rt_conn_key key = {};
+	struct rt_tuple t = {};
 
 	if (!info)
 		return 0;
-	if (info->is_listener)
+	if (info->is_listener) {
 		forget_listener(sk);
+	} else {
+		tuple_from_sk(sk, &t);
+		flow_key(&key.flow, &t, false);
+		key.netns = sk_netns(sk);
+		bpf_map_update_elem(&closed_owners, &key, &info->owner, BPF_ANY);
+	}
 	if (bpf_map_delete_elem(&socks, &skaddr) == 0)
 		count(RT_CNT_SOCKS_REMOVED);
 	return 0;

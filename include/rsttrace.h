@@ -62,6 +62,7 @@ enum rt_owner_source {
 #define RT_F_UNREAD (1u << 11)	       /* unread_bytes is valid */
 #define RT_F_STATE_AGE (1u << 12)      /* state_age_ns is valid */
 #define RT_F_SYNCOOKIES (1u << 13)     /* syn_queue_overflow: a syncookie was sent instead */
+#define RT_F_OWNER_CLOSED (1u << 14)   /* owner had already closed the socket (TIME_WAIT) */
 
 /* rt_listener.flags */
 #define RT_LF_OWNER (1u << 0)
@@ -170,6 +171,13 @@ struct rt_listener_key {
 	__u16 pad;
 };
 
+/* A connection in one netns: finds the owner of a socket that is gone. */
+struct rt_conn_key {
+	struct rt_flow_key flow;
+	__u32 netns;
+	__u32 pad;
+};
+
 /* One record written by the start-up scan iterator per (process, TCP socket). */
 struct rt_scan_rec {
 	__u64 sk;
@@ -223,6 +231,7 @@ _Static_assert(sizeof(struct rt_link) == 56, "rt_link layout");
 _Static_assert(sizeof(struct rt_closed) == 48, "rt_closed layout");
 _Static_assert(sizeof(struct rt_flow_key) == 40, "rt_flow_key layout");
 _Static_assert(sizeof(struct rt_listener_stats) == 88, "rt_listener_stats layout");
+_Static_assert(sizeof(struct rt_conn_key) == 48, "rt_conn_key layout");
 _Static_assert(sizeof(struct rt_scan_rec) == 24, "rt_scan_rec layout");
 
 #endif /* RSTTRACE_H */

@@ -242,8 +242,8 @@ static void diagnose_sent(const struct rt_event *e, const char *reason, struct d
 	} else if (strcmp(reason, "TCP_TIMEWAIT_SOCKET") == 0) {
 		set(d, "timewait");
 		snprintf(d->text, sizeof(d->text),
-			 "%s sent a segment to a connection this side had already closed (TIME_WAIT)",
-			 remote);
+			 "%s sent a segment to a connection %s had already closed (TIME_WAIT)", remote,
+			 (e->flags & RT_F_OWNER) ? owner : "this side");
 		d->hint = "the peer still uses a connection that was closed here: a stale pooled connection or a keep-alive race on the peer's side";
 	} else if (strcmp(reason, "TCP_KEEPALIVE_TIMEOUT") == 0) {
 		set(d, "keepalive_timeout");

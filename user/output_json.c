@@ -29,7 +29,7 @@ static void end_line(struct output *o, struct json_writer *jw)
 }
 
 static void owner_object(struct json_writer *jw, const char *name, const struct rt_owner *ow,
-			 bool valid, uint64_t now_boot_ns)
+			 bool valid, bool closed, uint64_t now_boot_ns)
 {
 	jw_name(jw, name);
 	if (!valid) {
@@ -51,6 +51,8 @@ static void owner_object(struct json_writer *jw, const char *name, const struct 
 		jw_uint_field(jw, "shared_by", ow->sharers);
 	jw_name(jw, "alive");
 	jw_bool(jw, procinfo_owner_alive(ow->tgid, ow->start_ns, now_boot_ns));
+	jw_name(jw, "closed");
+	jw_bool(jw, closed);
 	jw_end_object(jw);
 }
 
@@ -89,7 +91,7 @@ static void listener_object(struct json_writer *jw, const struct rt_event *e, ui
 	jw_uint_field(jw, "somaxconn", l->somaxconn);
 	jw_uint_field(jw, "abort_on_overflow", l->abort_on_overflow);
 	jw_uint_field(jw, "syncookies", l->syncookies);
-	owner_object(jw, "owner", &l->owner, l->flags & RT_LF_OWNER, now_boot_ns);
+	owner_object(jw, "owner", &l->owner, l->flags & RT_LF_OWNER, false, now_boot_ns);
 	jw_end_object(jw);
 }
 
@@ -222,7 +224,8 @@ void format_json_event(struct output *o, const struct rt_event *e, uint64_t now_
 		jw_name(&jw, "syncookies");
 		jw_bool(&jw, e->flags & RT_F_SYNCOOKIES);
 	}
-	owner_object(&jw, "owner", &e->owner, e->flags & RT_F_OWNER, now_boot_ns);
+	owner_object(&jw, "owner", &e->owner, e->flags & RT_F_OWNER, e->flags & RT_F_OWNER_CLOSED,
+		     now_boot_ns);
 	listener_object(&jw, e, now_boot_ns);
 	context_object(&jw, e);
 	if (e->type == RT_EV_RST_SENT || e->type == RT_EV_RST_RECEIVED) {
