@@ -23,7 +23,8 @@ USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h) include/rsttrace.h
 USER_HDRS := $(wildcard user/*.h) include/rsttrace.h $(OUTPUT)/rsttrace.skel.h
 
-.PHONY: all deps run test unit integration check-asan cppcheck format vmlinux bench clean
+.PHONY: all deps run test unit integration check-asan fuzz fuzz-long cppcheck format vmlinux \
+	bench soak clean
 
 all: rsttrace
 
@@ -71,6 +72,16 @@ check-asan: $(OUTPUT)/rsttrace.skel.h
 		$(wildcard tests/unit/*.c) $(USER_LIB_SRCS) $(LIBS_STATIC) -o tests/unit/test_unit_asan
 	./tests/unit/test_unit_asan
 
+# libFuzzer harnesses for every parser of outside input: short, and long.
+fuzz: $(OUTPUT)/rsttrace.skel.h
+	sh tests/fuzz/run.sh 10
+
+fuzz-long: $(OUTPUT)/rsttrace.skel.h
+	sh tests/fuzz/run.sh $${FUZZ_SECONDS:-600}
+
+integration: rsttrace
+	python3 tests/integration/run.py
+
 cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr -Iinclude -Iuser user tests/unit
@@ -86,5 +97,10 @@ bench: deps
 	$(MAKE) rsttrace
 	sh bench/run.sh
 
+# A long mixed storm; SOAK_SECONDS sets its length (the test suite runs a short one).
+soak: deps
+	$(MAKE) rsttrace
+	python3 tests/soak.py --seconds $${SOAK_SECONDS:-600}
+
 clean:
-	rm -rf $(OUTPUT) rsttrace tests/unit/test_unit tests/unit/test_unit_asan
+	rm -rf $(OUTPUT) rsttrace tests/unit/test_unit tests/unit/test_unit_asan tests/fuzz/.build

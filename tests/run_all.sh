@@ -17,6 +17,10 @@ suite() {
 	echo "== $name"
 	"$@" 2>&1 | tee "$log"
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	if [ -z "$line" ] && grep -qE '^fuzz: [a-z_]+ (ok|FAILED)' "$log"; then
+		# The fuzz runner reports per harness.
+		line="$(grep -cE '^fuzz: [a-z_]+ ok' "$log") passed, $(grep -cE '^fuzz: [a-z_]+ FAILED' "$log") failed"
+	fi
 	if [ -z "$line" ]; then
 		echo "$name: no summary line (crashed or did not build)"
 		failed=$((failed + 1))
@@ -30,9 +34,7 @@ suite() {
 
 suite "unit" ./tests/unit/test_unit
 suite "unit (ASan+UBSan)" make -s check-asan
-if [ -x tests/fuzz/run.sh ] || [ -f tests/fuzz/run.sh ]; then
-	suite "fuzz (short)" sh tests/fuzz/run.sh "${FUZZ_SECONDS:-5}"
-fi
+suite "fuzz (short)" sh tests/fuzz/run.sh "${FUZZ_SECONDS:-5}"
 suite "integration" python3 tests/integration/run.py
 
 echo "$passed passed, $failed failed"
