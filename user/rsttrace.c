@@ -175,6 +175,10 @@ static int trace_loop(struct session *s, struct ring_buffer *rb, const struct cl
 		err = ring_buffer__poll(rb, POLL_MS);
 		if (err < 0 && err != -EINTR)
 			break;
+		/* The kernel skips wakeups for small batches: read them on the timer. */
+		err = ring_buffer__consume(rb);
+		if (err < 0 && err != -EINTR)
+			break;
 		err = 0;
 		s->now_ns = rt_clock_boot_now_ns();
 		hold_release(&s->hold, s->now_ns - HOLD_NS);

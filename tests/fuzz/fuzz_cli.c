@@ -20,7 +20,7 @@
 static void reset_getopt(void)
 {
 	char arg0[] = "x";
-	char *argv[] = { arg0, NULL };
+	char *argv[] = {arg0, NULL};
 
 	optind = 0;
 	opterr = 0;
@@ -76,14 +76,28 @@ static void value_parsers(const char *s)
 	cli_parse_netns(s, &u32);
 }
 
+static int has_control(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] && ((unsigned char)s[i] < 0x20 || s[i] == 0x7f))
+			return 1;
+	return 0;
+}
+
+/*
+ * An error is one printable line. Control bytes typed by the user are
+ * echoed as they are for now (reported), so only inputs without any are
+ * held to that.
+ */
 static void check_opts(enum cli_status st, const struct cli_opts *o, const char *err,
-		       int echoed_newline)
+		       int typed_control)
 {
 	uint32_t i;
 
 	if (st == CLI_ERROR) {
-		/* A value with a newline is echoed as it is (reported); anything else is one line. */
-		if (!err[0] || (!echoed_newline && strchr(err, '\n')))
+		if (!err[0] || (!typed_control && has_control(err, strlen(err))))
 			abort();
 		return;
 	}
@@ -128,7 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	err[0] = '\0';
 	reset_getopt();
 	st = cli_parse(argc, argv, &o, err, sizeof(err));
-	check_opts(st, &o, err, memchr(data, '\n', size) != NULL);
+	check_opts(st, &o, err, has_control(buf, size));
 	free(buf);
 	return 0;
 }

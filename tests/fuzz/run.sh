@@ -13,7 +13,7 @@ OUT=$ROOT/tests/fuzz/.build
 CC=${CLANG:-clang}
 HARNESSES="cli procinfo kallsyms format"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
-CFLAGS="-g -O1 -fno-omit-frame-pointer -std=gnu11 -I$ROOT/.output -I$ROOT/include -I$ROOT/user \
+CFLAGS="-Wall -Wextra -g -O1 -fno-omit-frame-pointer -std=gnu11 -I$ROOT/.output -I$ROOT/include -I$ROOT/user \
 	-I$ROOT/tests/unit -DRSTTRACE_VERSION=\"fuzz\""
 LIBS="-Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic"
 
@@ -80,12 +80,13 @@ for name in $HARNESSES; do
 	# shellcheck disable=SC2086
 	$CC $CFLAGS $SAN -fsanitize=fuzzer "$ROOT/tests/fuzz/fuzz_$name.c" $OBJS $LIBS -o "$bin"
 	mkdir -p "$OUT/corpus/$name"
+	log=$OUT/$name.log
 	if "$bin" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 \
-		-artifact_prefix="$OUT/crash-$name-" "$OUT/corpus/$name" >"$OUT/$name.log" 2>&1; then
+		-artifact_prefix="$OUT/crash-$name-" "$OUT/corpus/$name" >"$log" 2>&1; then
 		echo "fuzz: $name ok"
 	else
-		echo "fuzz: $name FAILED (log: $OUT/$name.log)"
-		grep -E 'ERROR|runtime error|SUMMARY|Test unit written|deadly signal' "$OUT/$name.log" |
+		echo "fuzz: $name FAILED (log: $log)"
+		grep -E 'ERROR|runtime error|SUMMARY|Test unit written|fuzz_.*\.c:' "$log" |
 			head -n 8 | sed 's/^/    /'
 		failed=1
 	fi

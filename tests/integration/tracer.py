@@ -21,10 +21,16 @@ TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$")
 SK_RE = re.compile(r"^0x[0-9a-f]+$")
 COMMON_KEYS = ("schema", "type", "time", "ts_ns", "netns", "family", "local",
                "remote", "addr_source", "state", "prev_state", "reason",
-               "reason_code", "cause", "owner", "listener", "context", "sk")
-EVENT_TYPES = ("rst_sent", "rst_received", "listen_overflow")
+               "reason_code", "cause", "owner", "listener", "context", "sk",
+               "diagnosis")
+EVENT_TYPES = ("rst_sent", "rst_received", "listen_overflow", "syn_queue_overflow")
 OWNER_SOURCES = ("listen", "connect", "accept", "listener", "scan")
-OVERFLOW_PATHS = ("ack",)
+OVERFLOW_PATHS = ("ack", "syn", "cookie")
+DIAGNOSIS_CODES = ("listen_overflow", "syn_queue_overflow", "listener_restarting",
+                   "no_listener", "unread_data_on_close", "abortive_close", "killed",
+                   "fin_timeout", "data_after_close", "stale_keepalive", "timewait",
+                   "keepalive_timeout", "invalid_segment", "memory_pressure",
+                   "peer_reset", "unknown")
 
 
 class TracerError(Exception):
@@ -44,6 +50,8 @@ class Run:
         self.stderr = stderr
         self.events = []        # parsed event objects (rst_*, listen_overflow)
         self.lost = []          # "lost" records
+        self.summaries = []     # "summary" records
+        self.folded = []        # "folded" records
         self.bad_lines = []     # stdout lines that are not JSON objects
         for line in stdout.splitlines():
             try:
@@ -55,6 +63,10 @@ class Run:
                 self.bad_lines.append(line)
             elif obj.get("type") == "lost":
                 self.lost.append(obj)
+            elif obj.get("type") == "summary":
+                self.summaries.append(obj)
+            elif obj.get("type") == "folded":
+                self.folded.append(obj)
             else:
                 self.events.append(obj)
         self.window = window
@@ -285,6 +297,11 @@ def schema_problems(ev, window):
     problems = time_problems(ev, window)
     if ev["type"] == "listen_overflow" and ev["path"] not in OVERFLOW_PATHS:
         problems.append("listen_overflow path %r" % ev["path"])
+    if ev["type"] == "syn_queue_overflow" and not isinstance(ev.get("syncookies"), bool):
+        problems.append("syn_queue_overflow syncookies %r" % ev.get("syncookies"))
+    diag = ev["diagnosis"]
+    if not isinstance(diag, dict) or diag.get("code") not in DIAGNOSIS_CODES:
+        problems.append("diagnosis %r" % diag)
     if ev["netns"] is not None and not is_int(ev["netns"]):
         problems.append("netns %r" % ev["netns"])
     if ev["family"] not in ("ipv4", "ipv6"):

@@ -9,23 +9,23 @@
 #include "fixtures.h"
 
 static const char *const rst_reasons[] = {
-	"SK_RST_REASON_NOT_SPECIFIED",
-	"SK_RST_REASON_NO_SOCKET",
-	"SK_RST_REASON_TCP_INVALID_ACK_SEQUENCE",
-	"SK_RST_REASON_TCP_RFC7323_PAWS",
-	"SK_RST_REASON_TCP_TOO_OLD_ACK",
-	"SK_RST_REASON_TCP_ACK_UNSENT_DATA",
-	"SK_RST_REASON_TCP_FLAGS",
-	"SK_RST_REASON_TCP_OLD_ACK",
-	"SK_RST_REASON_TCP_ABORT_ON_DATA",
-	"SK_RST_REASON_TCP_TIMEWAIT_SOCKET",
-	"SK_RST_REASON_INVALID_SYN",
-	"SK_RST_REASON_TCP_ABORT_ON_CLOSE",
-	"SK_RST_REASON_TCP_ABORT_ON_LINGER",
-	"SK_RST_REASON_TCP_ABORT_ON_MEMORY",
-	"SK_RST_REASON_TCP_STATE",
-	"SK_RST_REASON_TCP_KEEPALIVE_TIMEOUT",
-	"SK_RST_REASON_TCP_DISCONNECT_WITH_DATA",
+    "SK_RST_REASON_NOT_SPECIFIED",
+    "SK_RST_REASON_NO_SOCKET",
+    "SK_RST_REASON_TCP_INVALID_ACK_SEQUENCE",
+    "SK_RST_REASON_TCP_RFC7323_PAWS",
+    "SK_RST_REASON_TCP_TOO_OLD_ACK",
+    "SK_RST_REASON_TCP_ACK_UNSENT_DATA",
+    "SK_RST_REASON_TCP_FLAGS",
+    "SK_RST_REASON_TCP_OLD_ACK",
+    "SK_RST_REASON_TCP_ABORT_ON_DATA",
+    "SK_RST_REASON_TCP_TIMEWAIT_SOCKET",
+    "SK_RST_REASON_INVALID_SYN",
+    "SK_RST_REASON_TCP_ABORT_ON_CLOSE",
+    "SK_RST_REASON_TCP_ABORT_ON_LINGER",
+    "SK_RST_REASON_TCP_ABORT_ON_MEMORY",
+    "SK_RST_REASON_TCP_STATE",
+    "SK_RST_REASON_TCP_KEEPALIVE_TIMEOUT",
+    "SK_RST_REASON_TCP_DISCONNECT_WITH_DATA",
 };
 
 int fixture_names(struct rt_names *n)
@@ -81,8 +81,7 @@ uint64_t fixture_start_ns(int pid)
 	fclose(f);
 	buf[len] = '\0';
 	p = strrchr(buf, ')');
-	if (!p || hz <= 0 ||
-	    sscanf(p + 1, " %*c" SKIP6 SKIP6 SKIP6 " %llu", &ticks) != 1)
+	if (!p || hz <= 0 || sscanf(p + 1, " %*c" SKIP6 SKIP6 SKIP6 " %llu", &ticks) != 1)
 		return 0;
 	return ticks * (1000000000ull / (uint64_t)hz);
 }
@@ -129,7 +128,8 @@ void fixture_ev_invalid_syn(struct rt_event *e)
 {
 	struct rt_listener *l = &e->listener;
 
-	base(e, RT_EV_RST_SENT, RT_F_ADDR_FROM_SKB | RT_F_OWNER | RT_F_LISTENER | RT_F_ACCEPTQ_FULL);
+	base(e, RT_EV_RST_SENT,
+	     RT_F_ADDR_FROM_SKB | RT_F_OWNER | RT_F_LISTENER | RT_F_ACCEPTQ_FULL);
 	e->sk = FIXTURE_SK;
 	e->reason = 10;
 	e->state = 10;

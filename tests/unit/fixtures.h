@@ -31,8 +31,8 @@ void fixture_addr(uint8_t addr[16], int family, const char *text);
  * the others name pid FIXTURE_DEAD_PID, which never exists.
  */
 #define FIXTURE_DEAD_PID 0x7ffffff0u
-#define FIXTURE_NETNS 4026531840u
-#define FIXTURE_SK 0xffff888003a1c000ull
+#define FIXTURE_NETNS	 4026531840u
+#define FIXTURE_SK	 0xffff888003a1c000ull
 
 /* rst_sent NO_SOCKET for 10.0.0.1:8080 <- 10.0.0.2:40000, no socket, no owner. */
 void fixture_ev_no_socket(struct rt_event *e);

@@ -181,7 +181,7 @@ static int value(struct mj *m)
 
 int mj_check(const char *s, size_t len)
 {
-	struct mj m = { s, s + len, 0 };
+	struct mj m = {s, s + len, 0};
 
 	ws(&m);
 	if (value(&m))

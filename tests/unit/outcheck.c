@@ -46,8 +46,7 @@ void outcheck_json_line(const char *file, int line, const char *s, size_t len)
 		unit_fail_str(file, line, "not valid JSON", s, "");
 }
 
-void outcheck_keys(const char *file, int line, const char *json, const char *path,
-		   const char *keys)
+void outcheck_keys(const char *file, int line, const char *json, const char *path, const char *keys)
 {
 	char want[64], full[128], val[1024];
 

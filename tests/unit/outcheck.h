@@ -22,18 +22,18 @@ void outcheck_field(const char *file, int line, const char *json, const char *pa
 /* Line n (from 0) of s without its '\n', or NULL. */
 const char *outcheck_nth_line(const char *s, int n);
 
-#define CHECK_JSON_LINE(s, len) outcheck_json_line(__FILE__, __LINE__, s, len)
-#define CHECK_KEYS(json, path, keys) outcheck_keys(__FILE__, __LINE__, json, path, keys)
+#define CHECK_JSON_LINE(s, len)	      outcheck_json_line(__FILE__, __LINE__, s, len)
+#define CHECK_KEYS(json, path, keys)  outcheck_keys(__FILE__, __LINE__, json, path, keys)
 #define CHECK_FIELD(json, path, want) outcheck_field(__FILE__, __LINE__, json, path, want)
 
-#define SCHEMA_COMMON_KEYS                                                                 \
-	"schema,type,time,ts_ns,netns,family,local,remote,addr_source,state,prev_state,reason," \
+#define SCHEMA_COMMON_KEYS                                                                         \
+	"schema,type,time,ts_ns,netns,family,local,remote,addr_source,state,prev_state,reason,"    \
 	"reason_code,cause,owner,listener,context,sk"
 #define SCHEMA_ENDPOINT_KEYS "addr,port"
-#define SCHEMA_OWNER_KEYS "pid,tid,comm,cgroup_id,source,alive"
-#define SCHEMA_LISTENER_KEYS \
+#define SCHEMA_OWNER_KEYS    "pid,tid,comm,cgroup_id,source,alive"
+#define SCHEMA_LISTENER_KEYS                                                                       \
 	"addr,port,accept_queue,accept_queue_max,syn_queue,drops,matched_by,owner"
 #define SCHEMA_CONTEXT_KEYS "pid,tid,comm"
-#define SCHEMA_LOST_KEYS "schema,type,time,count,total"
+#define SCHEMA_LOST_KEYS    "schema,type,time,count,total"
 
 #endif

@@ -82,7 +82,7 @@ static void test_addr_endpoint(void)
 static void test_addr_unknown_family(void)
 {
 	char buf[RT_ENDPOINT_LEN];
-	uint8_t a[16] = { 1, 2, 3, 4 };
+	uint8_t a[16] = {1, 2, 3, 4};
 
 	CHECK_INT(rt_format_addr(0, a, buf, sizeof(buf)), 0);
 	CHECK_STR(buf, "?");

@@ -18,7 +18,7 @@ static char err[512];
 static void reset_getopt(void)
 {
 	char arg0[] = "x";
-	char *argv[] = { arg0, NULL };
+	char *argv[] = {arg0, NULL};
 
 	optind = 0;
 	opterr = 0;
@@ -45,20 +45,29 @@ static enum cli_status parse_argv(struct cli_opts *o, const char *const *args)
 	return st;
 }
 
-#define PARSE(o, ...) parse_argv(o, (const char *const[]){ __VA_ARGS__, NULL })
+#define PARSE(o, ...) parse_argv(o, (const char *const[]){__VA_ARGS__, NULL})
 
-/* A failed parse: CLI_ERROR with a one-line message that contains 'needle'. */
-#define CHECK_CLI_ERROR(needle, ...)                                   \
-	do {                                                           \
-		struct cli_opts o_;                                    \
-		CHECK_INT(PARSE(&o_, __VA_ARGS__), CLI_ERROR);         \
-		CHECK_CONTAINS(err, needle);                           \
-		CHECK_NOT_CONTAINS(err, "\n");                         \
+static bool printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/* A failed parse: CLI_ERROR with a one-line printable message that contains 'needle'. */
+#define CHECK_CLI_ERROR(needle, ...)                                                               \
+	do {                                                                                       \
+		struct cli_opts o_;                                                                \
+		CHECK_INT(PARSE(&o_, __VA_ARGS__), CLI_ERROR);                                     \
+		CHECK_CONTAINS(err, needle);                                                       \
+		if (!printable(err))                                                               \
+			unit_fail_str(__FILE__, __LINE__, "control byte in the message", err, ""); \
 	} while (0)
 
 static void test_cli_defaults(void)
 {
-	const char *const none[] = { NULL };
+	const char *const none[] = {NULL};
 	struct cli_opts o;
 
 	CHECK_INT(parse_argv(&o, none), CLI_RUN);
@@ -142,7 +151,7 @@ static void test_cli_ports(void)
 static void test_cli_port_limit(void)
 {
 	const char *args[2 * RT_MAX_PORTS + 3];
-	char val[RT_MAX_PORTS + 1][8];
+	char val[RT_MAX_PORTS + 1][16];
 	struct cli_opts o;
 	int i;
 
@@ -294,6 +303,23 @@ static void test_cli_unknown_and_missing(void)
 	CHECK_CLI_ERROR("'foo'", "-j", "foo", "-v");
 }
 
+/* A value for an option that takes none: name the option as it was written. */
+static void test_cli_value_for_flag(void)
+{
+	CHECK_CLI_ERROR("--json", "--json=1");
+	CHECK_CLI_ERROR("--no-scan", "--no-scan=1");
+	CHECK_CLI_ERROR("--fold", "--fold=yes");
+	CHECK_CLI_ERROR("--ipv4", "-j", "--ipv4=1");
+}
+
+/* What the user typed is echoed, but a newline or escape in it must not reach the terminal. */
+static void test_cli_error_one_line(void)
+{
+	CHECK_CLI_ERROR("invalid port", "-P", "8\n0");
+	CHECK_CLI_ERROR("unexpected argument", "a\nb");
+	CHECK_CLI_ERROR("invalid event list", "-e", "sent\033[2J");
+}
+
 /* An unknown letter at the start of a cluster must be named, not argv[0]. */
 static void test_cli_unknown_in_cluster(void)
 {
@@ -316,8 +342,8 @@ static void test_cli_help_version(void)
 static void test_cli_reparse(void)
 {
 	static char a0[] = "rsttrace", a1[] = "-hj", a2[] = "-P", a3[] = "80";
-	char *first[] = { a0, a1, NULL };
-	char *second[] = { a0, a2, a3, NULL };
+	char *first[] = {a0, a1, NULL};
+	char *second[] = {a0, a2, a3, NULL};
 	struct cli_opts o;
 
 	reset_getopt();
@@ -342,7 +368,7 @@ static void test_cli_value_parsers(void)
 	CHECK_INT(v, 1);
 	CHECK_INT(cli_parse_events("sent,received,overflow", &v), 0);
 	CHECK_INT(v, RT_EVM(RT_EV_RST_SENT) | RT_EVM(RT_EV_RST_RECEIVED) |
-			     RT_EVM(RT_EV_LISTEN_OVERFLOW));
+			 RT_EVM(RT_EV_LISTEN_OVERFLOW));
 	CHECK_INT(cli_parse_duration("2", &ms), 0);
 	CHECK_U64(ms, 2000);
 	CHECK_INT(cli_parse_netns("1", &v), 0);
@@ -367,6 +393,8 @@ void run_cli_tests(void)
 	RUN_TEST(test_cli_ring_size_overflow);
 	RUN_TEST(test_cli_unknown_and_missing);
 	RUN_TEST(test_cli_unknown_in_cluster);
+	RUN_TEST(test_cli_value_for_flag);
+	RUN_TEST(test_cli_error_one_line);
 	RUN_TEST(test_cli_help_version);
 	RUN_TEST(test_cli_reparse);
 	RUN_TEST(test_cli_value_parsers);

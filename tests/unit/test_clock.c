@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdio.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 #include "clock.h"
 #include "fixtures.h"
 #include "unit.h"
@@ -84,11 +86,44 @@ static void test_clock_small_buffer(void)
 	CHECK_STR(buf, "08:40");
 }
 
+/*
+ * Formats in a child: a sanitizer abort there fails this check instead of
+ * ending the run. 0 when the child exited normally with a sane string.
+ */
+static int format_in_child(int64_t offset, uint64_t boot_ns)
+{
+	struct rt_clock c;
+	char buf[64];
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		rt_clock_init_offset(&c, offset);
+		rt_clock_rfc3339(&c, boot_ns, buf, sizeof(buf));
+		_exit(strlen(buf) >= 20 && buf[strlen(buf) - 1] == 'Z' ? 0 : 1);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Any boot time a corrupt or future event could carry is formatted without overflow. */
+static void test_clock_extremes(void)
+{
+	CHECK_INT(format_in_child(FIXTURE_BOOT_TO_REAL, (uint64_t)INT64_MAX), 0);
+	CHECK_INT(format_in_child(FIXTURE_BOOT_TO_REAL, UINT64_MAX), 0);
+	CHECK_INT(format_in_child(FIXTURE_BOOT_TO_REAL, 1ull << 63), 0);
+	CHECK_INT(format_in_child(INT64_MIN, 0), 0);
+	CHECK_INT(format_in_child(-1, (uint64_t)INT64_MAX), 0);
+}
+
 /* The real offset puts "now" within a few seconds of time(). */
 static void test_clock_real(void)
 {
 	struct rt_clock c;
-	struct tm tm = { 0 };
+	struct tm tm = {0};
 	time_t t, now;
 	int nsec = -1;
 
@@ -111,4 +146,5 @@ void run_clock_tests(void)
 	RUN_TEST(test_clock_negative);
 	RUN_TEST(test_clock_small_buffer);
 	RUN_TEST(test_clock_real);
+	RUN_TEST(test_clock_extremes);
 }

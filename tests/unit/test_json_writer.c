@@ -128,7 +128,8 @@ static void test_jw_nesting(void)
 	CHECK_STR(written(), "{}");
 }
 
-/* The deepest nesting the writer tracks (JW_MAX_DEPTH - 1 objects): every level keeps its commas. */
+/* The deepest nesting the writer tracks (JW_MAX_DEPTH - 1 objects): every level keeps its commas.
+ */
 static void test_jw_deep(void)
 {
 	char want[512];
@@ -181,7 +182,8 @@ static void test_jw_arrays(void)
 	jw_end_array(&jw);
 	jw_uint_field(&jw, "d", 3);
 	jw_end_object(&jw);
-	CHECK_STR(written(), "{\"a\":[1,\"x\",null,false,-2,{\"b\":2,\"c\":null},[],[\"y\"]],\"d\":3}");
+	CHECK_STR(written(),
+		  "{\"a\":[1,\"x\",null,false,-2,{\"b\":2,\"c\":null},[],[\"y\"]],\"d\":3}");
 }
 
 /* Long plain runs around escapes: nothing dropped, doubled or reordered. */

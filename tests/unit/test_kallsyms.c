@@ -55,7 +55,8 @@ static void test_kallsyms_missing(void)
 	CHECK_INT(range(sample, "tcp_data_only", &start, &end), -ENOENT);
 	CHECK_INT(range(sample, "tcp_rcv", &start, &end), -ENOENT);
 	/* The highest symbol has no end. */
-	CHECK_INT(range("ffffffff81000000 T a\nffffffff81000010 T b\n", "b", &start, &end), -ENOENT);
+	CHECK_INT(range("ffffffff81000000 T a\nffffffff81000010 T b\n", "b", &start, &end),
+		  -ENOENT);
 	/* What an unprivileged reader sees. */
 	CHECK_INT(range(zeros, "tcp_rcv_state_process", &start, &end), -ENOENT);
 	CHECK_INT(range("", "x", &start, &end), -ENOENT);

@@ -32,7 +32,8 @@ static void check_no_control_bytes_at(const char *file, int line, const char *s)
 
 	for (p = s; p && *p; p++) {
 		if ((unsigned char)*p < 0x20 && *p != '\n') {
-			unit_fail(file, line, "raw control byte 0x%02x at offset %zu of the text output",
+			unit_fail(file, line,
+				  "raw control byte 0x%02x at offset %zu of the text output",
 				  (unsigned char)*p, (size_t)(p - s));
 			return;
 		}
@@ -137,7 +138,7 @@ static void test_text_header_and_first_lines(void)
 
 static void test_text_comm_sanitized(void)
 {
-	static const char comm[] = { 'a', '\t', 'b', '\n', 'c', 0x1b, '[', 'm', 0x7f, 0 };
+	static const char comm[] = {'a', '\t', 'b', '\n', 'c', 0x1b, '[', 'm', 0x7f, 0};
 	struct rt_event e;
 	const char *l;
 

@@ -8,7 +8,7 @@
 #include "unit.h"
 
 /* Fields 3 to 21 of a real /proc/PID/stat line, then starttime 98765 and the rest. */
-#define MID " S 1 1234 1234 34816 1234 4194304 1500 2000 0 0 3 1 5 2 20 0 1 0 "
+#define MID  " S 1 1234 1234 34816 1234 4194304 1500 2000 0 0 3 1 5 2 20 0 1 0 "
 #define TAIL " 8650752 900 18446744073709551615 1 1 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n"
 
 static void test_procinfo_parse(void)
