@@ -315,7 +315,9 @@ static __always_inline int handle_send_reset(const struct sock *sk, const struct
 		fill_context(e);
 	if (full && bpf_core_enum_value_exists(enum sk_rst_reason, SK_RST_REASON_TCP_ABORT_ON_CLOSE) &&
 	    reason == bpf_core_enum_value(enum sk_rst_reason, SK_RST_REASON_TCP_ABORT_ON_CLOSE)) {
-		e->unread_bytes = sk_unread_bytes(sk);
+		/* CLOSE_WAIT, LAST_ACK, CLOSING: the peer's FIN had arrived. */
+		e->unread_bytes = sk_unread_bytes(sk, e->prev_state == 8 || e->prev_state == 9 ||
+							      e->prev_state == 11);
 		e->flags |= RT_F_UNREAD;
 	}
 	if (!sk)

@@ -167,14 +167,17 @@ static __always_inline __u8 sk_syncookies(const struct sock *sk)
 	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ipv4.sysctl_tcp_syncookies);
 }
 
-/* Bytes the owner never read: what a close() with unread data threw away. */
-static __always_inline __u32 sk_unread_bytes(const struct sock *sk)
+/*
+ * Bytes the owner never read: what a close() with unread data threw away.
+ * close() has set sk_shutdown already, so whether the peer's FIN (which takes
+ * a sequence number but is no data) came in is told by the caller.
+ */
+static __always_inline __u32 sk_unread_bytes(const struct sock *sk, bool fin_received)
 {
 	const struct tcp_sock *tp = (const void *)sk;
 	__u32 unread = BPF_CORE_READ(tp, rcv_nxt) - BPF_CORE_READ(tp, copied_seq);
 
-	/* A received FIN takes a sequence number but is not data. */
-	if (unread && (BPF_CORE_READ(sk, sk_shutdown) & 1 /* RCV_SHUTDOWN */))
+	if (unread && fin_received)
 		unread--;
 	return unread;
 }

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -229,11 +231,36 @@ static const struct option long_opts[] = {
 	{},
 };
 
-#define BAD(...)                                   \
-	do {                                       \
-		snprintf(err, errlen, __VA_ARGS__); \
-		return CLI_ERROR;                  \
-	} while (0)
+/* Errors echo what the user typed: one line, no terminal control bytes. */
+static enum cli_status bad(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static enum cli_status bad(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	for (p = err; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return CLI_ERROR;
+}
+
+#define BAD(...) return bad(err, errlen, __VA_ARGS__)
+
+/* How the user spelled the option getopt stopped at. */
+static bool typed_long(char **argv)
+{
+	return strncmp(argv[optind - 1], "--", 2) == 0;
+}
+
+static bool short_option(int c)
+{
+	return c > ' ' && c < 0x7f;
+}
 
 enum cli_status cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
 {
@@ -335,12 +362,15 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_opts *o, char *err, 
 		case 'h':
 			return CLI_HELP;
 		case ':':
-			if (strncmp(argv[optind - 1], "--", 2) && optopt > 0 && optopt < 256)
+			if (!typed_long(argv) && short_option(optopt))
 				BAD("option '-%c' needs a value", optopt);
 			BAD("option '%s' needs a value", argv[optind - 1]);
 		default:
-			if (optopt)
+			if (!typed_long(argv) && short_option(optopt))
 				BAD("unknown option '-%c' (see --help)", optopt);
+			if (typed_long(argv) && strchr(argv[optind - 1], '='))
+				BAD("option '%.*s' takes no value (see --help)",
+				    (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
 			BAD("unknown option '%s' (see --help)", argv[optind - 1]);
 		}
 	}

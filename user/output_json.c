@@ -228,13 +228,10 @@ void format_json_event(struct output *o, const struct rt_event *e, uint64_t now_
 		     now_boot_ns);
 	listener_object(&jw, e, now_boot_ns);
 	context_object(&jw, e);
-	if (e->type == RT_EV_RST_SENT || e->type == RT_EV_RST_RECEIVED) {
-		overflow_object(o, &jw, e);
-		closed_listener_object(&jw, e);
-		optional_uint(&jw, "unread_bytes", e->flags & RT_F_UNREAD, e->unread_bytes);
-		optional_uint(&jw, "state_age_ms", e->flags & RT_F_STATE_AGE,
-			      e->state_age_ns / 1000000);
-	}
+	overflow_object(o, &jw, e);
+	closed_listener_object(&jw, e);
+	optional_uint(&jw, "unread_bytes", e->flags & RT_F_UNREAD, e->unread_bytes);
+	optional_uint(&jw, "state_age_ms", e->flags & RT_F_STATE_AGE, e->state_age_ns / 1000000);
 	diagnosis_object(o, &jw, e);
 	if (e->sk) {
 		snprintf(sk, sizeof(sk), "0x%llx", (unsigned long long)e->sk);

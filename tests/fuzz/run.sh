@@ -13,8 +13,8 @@ OUT=$ROOT/tests/fuzz/.build
 CC=${CLANG:-clang}
 HARNESSES="cli procinfo kallsyms format"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
-CFLAGS="-Wall -Wextra -g -O1 -fno-omit-frame-pointer -std=gnu11 -I$ROOT/.output -I$ROOT/include -I$ROOT/user \
-	-I$ROOT/tests/unit -DRSTTRACE_VERSION=\"fuzz\""
+CFLAGS="-Wall -Wextra -g -O1 -fno-omit-frame-pointer -std=gnu11"
+CFLAGS="$CFLAGS -I$ROOT/.output -I$ROOT/include -I$ROOT/user -I$ROOT/tests/unit"
 LIBS="-Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic"
 
 case $SECS in

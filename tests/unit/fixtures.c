@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -184,4 +185,43 @@ void fixture_ev_ipv6_active(struct rt_event *e)
 	e->ctx_tgid = 4242;
 	e->ctx_pid = 4243;
 	strncpy(e->ctx_comm, "curl", sizeof(e->ctx_comm));
+}
+
+void fixture_ev_synq(struct rt_event *e)
+{
+	fixture_ev_overflow(e);
+	e->type = RT_EV_SYN_QUEUE_OVERFLOW;
+	e->flags |= RT_F_SYNCOOKIES;
+	e->reason = 0;
+	e->path = 0;
+	e->listener.syn_qlen = 7;
+}
+
+/* Found from this file's own path, so that it works from any working directory. */
+char *fixture_read_doc(const char *name)
+{
+	const char *self = __FILE__, *tail = "tests/unit/fixtures.c";
+	size_t prefix = strlen(self) - strlen(tail);
+	char path[4096], *text;
+	long len;
+	FILE *f;
+
+	if (strlen(self) < strlen(tail) || strcmp(self + prefix, tail))
+		return NULL;
+	snprintf(path, sizeof(path), "%.*sdocs/%s", (int)prefix, self, name);
+	f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	text = len >= 0 ? malloc((size_t)len + 1) : NULL;
+	if (text && fread(text, 1, (size_t)len, f) != (size_t)len) {
+		free(text);
+		text = NULL;
+	}
+	if (text)
+		text[len] = '\0';
+	fclose(f);
+	return text;
 }

@@ -23,6 +23,9 @@ uint64_t fixture_start_ns(int pid);
 /* Fills a 16-byte event address from text ("10.0.0.1" or "fd77::1"). */
 void fixture_addr(uint8_t addr[16], int family, const char *text);
 
+/* The text of docs/NAME in this source tree (malloc'd), or NULL. */
+char *fixture_read_doc(const char *name);
+
 #endif
 
 /*
@@ -42,5 +45,7 @@ void fixture_ev_invalid_syn(struct rt_event *e);
 void fixture_ev_received(struct rt_event *e);
 /* listen_overflow on the handshake ACK path. */
 void fixture_ev_overflow(struct rt_event *e);
+/* syn_queue_overflow answered with a syncookie, listener 10.0.0.1:8080 with 7 handshakes. */
+void fixture_ev_synq(struct rt_event *e);
 /* Active rst_sent over IPv6 (fd77::1 -> fd77::2): CLOSE after ESTABLISHED, close() context. */
 void fixture_ev_ipv6_active(struct rt_event *e);

@@ -55,8 +55,11 @@ void outcheck_keys(const char *file, int line, const char *json, const char *pat
 
 		snprintf(want, sizeof(want), "%.*s", (int)n, keys);
 		snprintf(full, sizeof(full), "%s%s%s", path, *path ? "." : "", want);
-		if (mj_get(json, full, val, sizeof(val)) < 0)
-			unit_fail_str(file, line, "missing key", full, json);
+		if (mj_get(json, full, val, sizeof(val)) < 0) {
+			if (mj_get(json, "type", val, sizeof(val)) < 0)
+				snprintf(val, sizeof(val), "?");
+			unit_fail(file, line, "missing key \"%s\" in a %s line", full, val);
+		}
 		keys += n;
 		if (*keys == ',')
 			keys++;
@@ -69,7 +72,7 @@ void outcheck_field(const char *file, int line, const char *json, const char *pa
 	char val[1024];
 
 	if (mj_get(json, path, val, sizeof(val)) < 0) {
-		unit_fail_str(file, line, "missing key", path, json);
+		unit_fail(file, line, "missing key \"%s\"", path);
 		return;
 	}
 	if (strcmp(val, want))

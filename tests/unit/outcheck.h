@@ -26,14 +26,25 @@ const char *outcheck_nth_line(const char *s, int n);
 #define CHECK_KEYS(json, path, keys)  outcheck_keys(__FILE__, __LINE__, json, path, keys)
 #define CHECK_FIELD(json, path, want) outcheck_field(__FILE__, __LINE__, json, path, want)
 
+/* The keys docs/schema.md promises, per object. */
 #define SCHEMA_COMMON_KEYS                                                                         \
 	"schema,type,time,ts_ns,netns,family,local,remote,addr_source,state,prev_state,reason,"    \
-	"reason_code,cause,owner,listener,context,sk"
-#define SCHEMA_ENDPOINT_KEYS "addr,port"
-#define SCHEMA_OWNER_KEYS    "pid,tid,comm,cgroup_id,source,alive"
+	"reason_code,cause,owner,listener,context,sk,diagnosis,overflow,closed_listener,"          \
+	"unread_bytes,state_age_ms"
+#define SCHEMA_LISTEN_OVERFLOW_KEYS    "path,repeat"
+#define SCHEMA_SYN_QUEUE_OVERFLOW_KEYS "syncookies"
+#define SCHEMA_ENDPOINT_KEYS	       "addr,port"
+#define SCHEMA_OWNER_KEYS	       "pid,tid,comm,cgroup_id,source,alive,closed"
 #define SCHEMA_LISTENER_KEYS                                                                       \
-	"addr,port,accept_queue,accept_queue_max,syn_queue,drops,matched_by,owner"
-#define SCHEMA_CONTEXT_KEYS "pid,tid,comm"
-#define SCHEMA_LOST_KEYS    "schema,type,time,count,total"
+	"addr,port,accept_queue,accept_queue_max,syn_queue,drops,matched_by,somaxconn,"            \
+	"abort_on_overflow,syncookies,owner"
+#define SCHEMA_CONTEXT_KEYS   "pid,tid,comm"
+#define SCHEMA_DIAGNOSIS_KEYS "code,text,hint"
+#define SCHEMA_OVERFLOW_KEYS                                                                       \
+	"time,ago_ms,path,accept_queue,accept_queue_max,count,listener_port,listener_owner"
+#define SCHEMA_CLOSED_LISTENER_KEYS "addr,port,closed_ago_ms,owner"
+#define SCHEMA_SHORT_OWNER_KEYS	    "pid,comm"
+#define SCHEMA_LOST_KEYS	    "schema,type,time,count,total"
+#define SCHEMA_FOLDED_KEYS	    "schema,type,time,count,span_ms"
 
 #endif

@@ -1,15 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
+#include <stdlib.h>
 #include "diagnose.h"
 #include "fixtures.h"
 #include "unit.h"
 
 static struct rt_names names;
+static char *codes_doc;
+
+/* Every code a test sees must be one docs/diagnosis.md explains. */
+static void check_documented(const char *code)
+{
+	char quoted[64];
+
+	snprintf(quoted, sizeof(quoted), "`%s`", code);
+	if (!codes_doc || !strstr(codes_doc, quoted))
+		unit_fail_str(__FILE__, __LINE__, "code not in docs/diagnosis.md", code, "");
+}
 
 static const char *code_of(const struct rt_event *e, struct diagnosis *d)
 {
 	memset(d, 0xa5, sizeof(*d));
 	diagnose(&names, e, d);
 	CHECK(d->code != NULL);
+	if (d->code)
+		check_documented(d->code);
 	CHECK(strnlen(d->text, sizeof(d->text)) < sizeof(d->text));
 	return d->code;
 }
@@ -63,6 +78,8 @@ static void test_diagnose_no_names(void)
 
 void run_diagnose_tests(void)
 {
+	codes_doc = fixture_read_doc("diagnosis.md");
 	RUN_TEST(test_diagnose_codes);
 	RUN_TEST(test_diagnose_no_names);
+	free(codes_doc);
 }

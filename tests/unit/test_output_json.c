@@ -2,8 +2,11 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include "fixtures.h"
+#include "minijson.h"
 #include "outcheck.h"
 #include "unit.h"
 
@@ -29,13 +32,14 @@ static const char *u64_text(uint64_t v)
 	return buf[i];
 }
 
-static void check_all_keys(const char *l, bool overflow)
+/* The keys every event line has, and those of its type ("" when none). */
+static void check_all_keys(const char *l, const char *type_keys)
 {
 	CHECK_KEYS(l, "", SCHEMA_COMMON_KEYS);
-	if (overflow)
-		CHECK_KEYS(l, "", "path");
+	CHECK_KEYS(l, "", type_keys);
 	CHECK_KEYS(l, "local", SCHEMA_ENDPOINT_KEYS);
 	CHECK_KEYS(l, "remote", SCHEMA_ENDPOINT_KEYS);
+	CHECK_KEYS(l, "diagnosis", SCHEMA_DIAGNOSIS_KEYS);
 }
 
 static void test_json_no_socket(void)
@@ -46,7 +50,7 @@ static void test_json_no_socket(void)
 	outcheck_open(&out, true);
 	fixture_ev_no_socket(&e);
 	l = json_line(&e);
-	check_all_keys(l, false);
+	check_all_keys(l, "");
 	CHECK_FIELD(l, "schema", "1");
 	CHECK_FIELD(l, "type", "\"rst_sent\"");
 	CHECK_FIELD(l, "time", "\"2026-11-26T08:40:01.123456789Z\"");
@@ -65,6 +69,11 @@ static void test_json_no_socket(void)
 	CHECK_FIELD(l, "listener", "null");
 	CHECK_FIELD(l, "context", "null");
 	CHECK_FIELD(l, "sk", "null");
+	CHECK_FIELD(l, "overflow", "null");
+	CHECK_FIELD(l, "closed_listener", "null");
+	CHECK_FIELD(l, "unread_bytes", "null");
+	CHECK_FIELD(l, "state_age_ms", "null");
+	CHECK_FIELD(l, "diagnosis.code", "\"no_listener\"");
 	CHECK_INT(l[0], '{');
 	outcheck_close(&out);
 }
@@ -79,7 +88,7 @@ static void test_json_invalid_syn_overflow(void)
 	fixture_ev_invalid_syn(&e);
 	pid = u64_text((uint64_t)getpid());
 	l = json_line(&e);
-	check_all_keys(l, false);
+	check_all_keys(l, "");
 	CHECK_KEYS(l, "owner", SCHEMA_OWNER_KEYS);
 	CHECK_KEYS(l, "listener", SCHEMA_LISTENER_KEYS);
 	CHECK_KEYS(l, "listener.owner", SCHEMA_OWNER_KEYS);
@@ -122,7 +131,7 @@ static void test_json_received(void)
 	outcheck_open(&out, true);
 	fixture_ev_received(&e);
 	l = json_line(&e);
-	check_all_keys(l, false);
+	check_all_keys(l, "");
 	CHECK_KEYS(l, "owner", SCHEMA_OWNER_KEYS);
 	CHECK_FIELD(l, "type", "\"rst_received\"");
 	CHECK_FIELD(l, "state", "\"ESTABLISHED\"");
@@ -149,7 +158,7 @@ static void test_json_listen_overflow(void)
 	outcheck_open(&out, true);
 	fixture_ev_overflow(&e);
 	l = json_line(&e);
-	check_all_keys(l, true);
+	check_all_keys(l, SCHEMA_LISTEN_OVERFLOW_KEYS);
 	CHECK_KEYS(l, "listener", SCHEMA_LISTENER_KEYS);
 	CHECK_KEYS(l, "listener.owner", SCHEMA_OWNER_KEYS);
 	CHECK_FIELD(l, "type", "\"listen_overflow\"");
@@ -158,11 +167,177 @@ static void test_json_listen_overflow(void)
 	CHECK_FIELD(l, "reason_code", "40");
 	CHECK_FIELD(l, "cause", "null");
 	CHECK_FIELD(l, "owner", "null");
+	CHECK_FIELD(l, "repeat", "0");
+	CHECK_FIELD(l, "diagnosis.code", "\"listen_overflow\"");
 	CHECK_FIELD(l, "listener.accept_queue", "129");
 	CHECK_FIELD(l, "listener.accept_queue_max", "128");
 	CHECK_FIELD(l, "listener.owner.pid", u64_text(FIXTURE_DEAD_PID));
 	CHECK_FIELD(l, "listener.owner.alive", "false");
 	outcheck_close(&out);
+}
+
+static void test_json_syn_queue_overflow(void)
+{
+	struct rt_event e;
+	const char *l;
+
+	outcheck_open(&out, true);
+	fixture_ev_synq(&e);
+	l = json_line(&e);
+	check_all_keys(l, SCHEMA_SYN_QUEUE_OVERFLOW_KEYS);
+	CHECK_KEYS(l, "listener", SCHEMA_LISTENER_KEYS);
+	CHECK_FIELD(l, "type", "\"syn_queue_overflow\"");
+	CHECK_FIELD(l, "syncookies", "true");
+	CHECK_FIELD(l, "listener.syn_queue", "7");
+	CHECK_FIELD(l, "diagnosis.code", "\"syn_queue_overflow\"");
+	e.flags &= ~RT_F_SYNCOOKIES;
+	l = json_line(&e);
+	CHECK_FIELD(l, "syncookies", "false");
+	outcheck_close(&out);
+}
+
+/* A reset linked to the overflow before it: the "overflow" object tells when and how. */
+static void test_json_linked_overflow(void)
+{
+	struct rt_event e;
+	const char *l;
+
+	outcheck_open(&out, true);
+	fixture_ev_received(&e);
+	e.ts_ns = 123 + 2500000000ull;
+	e.flags |= RT_F_LINKED;
+	e.link.ts_ns = 123;
+	e.link.last_ns = 123 + 1000;
+	e.link.accept_qlen = 5;
+	e.link.accept_qmax = 4;
+	e.link.count = 3;
+	e.link.listener_tgid = 77;
+	e.link.listener_port = 8080;
+	e.link.path = RT_PATH_SYN;
+	memcpy(e.link.listener_comm, "srv\"x", 6);
+	l = json_line(&e);
+	check_all_keys(l, "");
+	CHECK_KEYS(l, "overflow", SCHEMA_OVERFLOW_KEYS);
+	CHECK_KEYS(l, "overflow.listener_owner", SCHEMA_SHORT_OWNER_KEYS);
+	CHECK_FIELD(l, "overflow.time", "\"2026-11-26T08:40:01.123456789Z\"");
+	CHECK_FIELD(l, "overflow.ago_ms", "2500");
+	CHECK_FIELD(l, "overflow.path", "\"syn\"");
+	CHECK_FIELD(l, "overflow.accept_queue", "5");
+	CHECK_FIELD(l, "overflow.accept_queue_max", "4");
+	CHECK_FIELD(l, "overflow.count", "3");
+	CHECK_FIELD(l, "overflow.listener_port", "8080");
+	CHECK_FIELD(l, "overflow.listener_owner", "{\"pid\":77,\"comm\":\"srv\\\"x\"}");
+	CHECK_FIELD(l, "diagnosis.code", "\"listen_overflow\"");
+	e.link.listener_tgid = 0;
+	l = json_line(&e);
+	CHECK_FIELD(l, "overflow.listener_owner", "null");
+	outcheck_close(&out);
+}
+
+/* NO_SOCKET right after a listener on that port closed: a restart. */
+static void test_json_closed_listener(void)
+{
+	struct rt_event e;
+	const char *l;
+
+	outcheck_open(&out, true);
+	fixture_ev_no_socket(&e);
+	e.ts_ns = 5000000123ull;
+	e.flags |= RT_F_CLOSED_LISTENER;
+	e.closed.closed_ns = 123;
+	e.closed.family = AF_INET;
+	e.closed.port = 8080;
+	e.closed.owner_tgid = 88;
+	memcpy(e.closed.owner_comm, "nginx", 6);
+	l = json_line(&e);
+	check_all_keys(l, "");
+	CHECK_KEYS(l, "closed_listener", SCHEMA_CLOSED_LISTENER_KEYS);
+	CHECK_FIELD(l, "closed_listener",
+		    "{\"addr\":\"0.0.0.0\",\"port\":8080,\"closed_ago_ms\":5000,"
+		    "\"owner\":{\"pid\":88,\"comm\":\"nginx\"}}");
+	CHECK_FIELD(l, "diagnosis.code", "\"listener_restarting\"");
+	outcheck_close(&out);
+}
+
+static void test_json_unread_and_age(void)
+{
+	struct rt_event e;
+	const char *l;
+
+	outcheck_open(&out, true);
+	fixture_ev_ipv6_active(&e);
+	e.flags |= RT_F_UNREAD | RT_F_STATE_AGE;
+	e.unread_bytes = 4096;
+	e.state_age_ns = 1999999999;
+	l = json_line(&e);
+	CHECK_FIELD(l, "unread_bytes", "4096");
+	CHECK_FIELD(l, "state_age_ms", "1999");
+	CHECK_FIELD(l, "diagnosis.code", "\"unread_data_on_close\"");
+	CHECK_CONTAINS(l, "4096 bytes");
+	outcheck_close(&out);
+}
+
+/* Two comma-separated lists hold the same names, in any order. */
+static bool same_names(const char *a, const char *b)
+{
+	char wrapped[1100], item[80];
+	int na = 0, nb = 1;
+
+	if (!*b)
+		return !*a;
+	snprintf(wrapped, sizeof(wrapped), ",%s,", b);
+	while (*a) {
+		size_t n = strcspn(a, ",");
+
+		snprintf(item, sizeof(item), ",%.*s,", (int)n, a);
+		if (!strstr(wrapped, item))
+			return false;
+		na++;
+		a += n + (a[n] == ',');
+	}
+	for (; *b; b++)
+		nb += *b == ',';
+	return na == nb;
+}
+
+/* The example in docs/schema.md has the keys a real line of its kind has. */
+static void test_json_schema_example(void)
+{
+	char *doc = fixture_read_doc("schema.md"), *ex, *end;
+	char want[1024], got[1024];
+	static const char *const paths[] = {"", "owner", "listener", "listener.owner"};
+	struct rt_event e;
+	const char *l;
+	size_t i;
+
+	CHECK(doc != NULL);
+	if (!doc)
+		return;
+	ex = strstr(doc, "## Example\n\n```json\n");
+	CHECK(ex != NULL);
+	if (!ex) {
+		free(doc);
+		return;
+	}
+	ex += strlen("## Example\n\n```json\n");
+	end = strchr(ex, '\n');
+	if (end)
+		*end = '\0';
+	CHECK_INT(mj_check(ex, strlen(ex)), 0);
+	outcheck_open(&out, true);
+	fixture_ev_invalid_syn(&e);
+	l = json_line(&e);
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		mj_keys(l, paths[i], want, sizeof(want));
+		if (mj_keys(ex, paths[i], got, sizeof(got)) < 0)
+			strcpy(got, "(none)");
+		if (!same_names(got, want))
+			unit_fail(__FILE__, __LINE__,
+				  "keys of %s: docs/schema.md example has %s, output has %s",
+				  paths[i][0] ? paths[i] : "the event", got, want);
+	}
+	outcheck_close(&out);
+	free(doc);
 }
 
 static void test_json_ipv6_active(void)
@@ -173,7 +348,7 @@ static void test_json_ipv6_active(void)
 	outcheck_open(&out, true);
 	fixture_ev_ipv6_active(&e);
 	l = json_line(&e);
-	check_all_keys(l, false);
+	check_all_keys(l, "");
 	CHECK_KEYS(l, "context", SCHEMA_CONTEXT_KEYS);
 	CHECK_FIELD(l, "family", "\"ipv6\"");
 	CHECK_FIELD(l, "local.addr", "\"fd77::1\"");
@@ -225,7 +400,7 @@ static void test_json_unknown_values(void)
 	e.flags |= RT_F_PREV_STATE;
 	e.prev_state = 0;
 	l = json_line(&e);
-	check_all_keys(l, false);
+	check_all_keys(l, "");
 	CHECK_FIELD(l, "state", "null");
 	CHECK_FIELD(l, "prev_state", "null");
 	CHECK_FIELD(l, "reason", "null");
@@ -258,6 +433,7 @@ static void test_json_fold(void)
 		return;
 	l++;
 	CHECK_JSON_LINE(l, strlen(l));
+	CHECK_KEYS(l, "", SCHEMA_FOLDED_KEYS);
 	CHECK_FIELD(l, "type", "\"folded\"");
 	CHECK_FIELD(l, "count", "1");
 	CHECK_FIELD(l, "span_ms", "2");
@@ -328,6 +504,11 @@ void run_output_json_tests(void)
 	RUN_TEST(test_json_invalid_syn_overflow);
 	RUN_TEST(test_json_received);
 	RUN_TEST(test_json_listen_overflow);
+	RUN_TEST(test_json_syn_queue_overflow);
+	RUN_TEST(test_json_linked_overflow);
+	RUN_TEST(test_json_closed_listener);
+	RUN_TEST(test_json_unread_and_age);
+	RUN_TEST(test_json_schema_example);
 	RUN_TEST(test_json_ipv6_active);
 	RUN_TEST(test_json_hostile_comm);
 	RUN_TEST(test_json_unknown_values);

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""peer.py with a few more commands, for cases_explain.py and
+cases_existing.py.  Same protocol ("hello pid=N", one "ok ..." answer per
+command line); every peer.py command works here too.
+
+Extra commands:
+  recv NAME NBYTES          read exactly NBYTES (bounded by TIMEOUT)
+  keepalive NAME IDLE INTVL CNT
+                            SO_KEEPALIVE with TCP_KEEPIDLE/KEEPINTVL/KEEPCNT
+  tbf_burst NAME ADDR PORT COUNT SECONDS UDPCOUNT UDPSIZE
+                            UDPCOUNT datagrams of UDPSIZE bytes to ADDR:9
+                            (they empty a tbf bucket on the way, so the SYNs
+                            that follow queue behind them), then
+                            `burst NAME 4 ADDR PORT COUNT SECONDS`
+  send_group NAME NBYTES    send NBYTES on every socket of a burst group that
+                            is connected; -> ok sent=N
+  fork                      fork a child that keeps every socket open and
+                            idles until this process has exited and its
+                            stdin is closed (bounded); -> ok CHILDPID
+"""
+
+import os
+import select
+import socket
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+import peer  # noqa: E402
+
+CHILD_MAX_SECONDS = 120
+
+
+def cmd_recv(name, nbytes):
+    sock, want, got = peer.sockets[name], int(nbytes), 0
+    deadline = time.monotonic() + peer.TIMEOUT
+    while got < want:
+        if time.monotonic() > deadline:
+            raise TimeoutError("only %d of %d bytes" % (got, want))
+        data = sock.recv(want - got)
+        if not data:
+            raise EOFError("eof after %d of %d bytes" % (got, want))
+        got += len(data)
+    return ""
+
+
+def cmd_keepalive(name, idle, intvl, cnt):
+    sock = peer.sockets[name]
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, int(idle))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, int(intvl))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, int(cnt))
+    return ""
+
+
+def cmd_tbf_burst(name, addr, port, count, seconds, udpcount, udpsize):
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        for _ in range(int(udpcount)):
+            udp.sendto(b"u" * int(udpsize), (addr, 9))
+    finally:
+        udp.close()
+    return peer.cmd_burst(name, "4", addr, port, count, seconds)
+
+
+def cmd_send_group(name, nbytes):
+    sent = 0
+    for sock in peer.groups[name]:
+        try:
+            if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
+                sock.send(b"y" * int(nbytes))
+                sent += 1
+        except OSError:
+            pass
+    return "sent=%d" % sent
+
+
+def child_idle(parent):
+    """Hold the inherited sockets; never read stdin while the parent still
+    serves commands on it."""
+    deadline = time.monotonic() + CHILD_MAX_SECONDS
+    while os.getppid() == parent and time.monotonic() < deadline:
+        time.sleep(0.05)
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([0], [], [], 1)
+        if ready and not os.read(0, 4096):
+            break
+    os._exit(0)
+
+
+def cmd_fork():
+    sys.stdout.flush()
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            child_idle(parent)
+        finally:
+            os._exit(0)
+    return str(pid)
+
+
+peer.COMMANDS.update({
+    "recv": cmd_recv, "keepalive": cmd_keepalive, "tbf_burst": cmd_tbf_burst,
+    "send_group": cmd_send_group, "fork": cmd_fork,
+})
+
+if __name__ == "__main__":
+    peer.main()
