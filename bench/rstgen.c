@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -77,6 +78,17 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* CPU time (user + system) this process used so far, ms: includes the
+ * softirq work (TCP receive, RST) the kernel did in its context. */
+static double cpu_ms(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 }
 
 static void die(const char *what)
@@ -272,9 +284,9 @@ static int run_closed(void)
 		sum.abandoned += st[w].abandoned;
 	}
 	el = now() - t0;
-	printf("mode=closed conns=%ld refused=%ld connected=%ld other=%ld abandoned=%ld secs=%.3f rate=%.0f\n",
+	printf("mode=closed conns=%ld refused=%ld connected=%ld other=%ld abandoned=%ld secs=%.3f rate=%.0f cpu_ms=%.0f\n",
 	       sum.started, sum.refused, sum.connected, sum.other, sum.abandoned, el,
-	       sum.refused / el);
+	       sum.refused / el, cpu_ms());
 	return 0;
 }
 
@@ -521,7 +533,8 @@ static int run_echo(void)
 		err += st[w].errors;
 	}
 	el = now() - t0;
-	printf("mode=echo requests=%ld errors=%ld secs=%.3f rate=%.0f\n", req, err, el, req / el);
+	printf("mode=echo requests=%ld errors=%ld secs=%.3f rate=%.0f cpu_ms=%.0f\n", req, err, el, req / el,
+	       cpu_ms());
 	return 0;
 }
 

@@ -362,7 +362,7 @@ storm_run() { # variant round
 		;;
 	esac
 	[ -n "$HWM_KB" ] && extra="$extra hwm_kb=$HWM_KB"
-	[ -n "$CPU_MS" ] && extra="$extra cpu_ms=$CPU_MS"
+	[ -n "$CPU_MS" ] && extra="$extra tcpu_ms=$CPU_MS"
 	[ -n "$ATTACH_MS" ] && extra="$extra attach_ms=$ATTACH_MS"
 	record "phase=storm variant=$v round=$2 $STORM_LINE outrsts=$((after - before)) $extra"
 	log "storm round $2 $v: $(kv rate "$STORM_LINE") RSTs/s, TcpOutRsts +$((after - before)) $extra"
@@ -410,7 +410,7 @@ echo_run() { # variant round
 	extra=""
 	if [ "$v" = b ]; then
 		extra="rst_sent_ns=$(count_json "$TOUT" rst_sent) $(rsttrace_totals "$TERR") hwm_kb=$HWM_KB"
-		extra="$extra cpu_ms=$CPU_MS attach_ms=$ATTACH_MS exit=$STOP_RC"
+		extra="$extra tcpu_ms=$CPU_MS attach_ms=$ATTACH_MS exit=$STOP_RC"
 	fi
 	record "phase=echo variant=$v round=$2 $line outrsts=$((after - before)) $extra"
 	log "echo round $2 $v: $(kv rate "$line") requests/s $extra"

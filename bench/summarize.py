@@ -219,6 +219,21 @@ def report(path, meta_path, notes_path):
             entry["dropped_runs"] = [r.get("dropped") for r in ok]
         J["storm"][v] = entry
     p("  vs (a): ratio of medians; paired: median over rounds of the ratio to (a) in the same round")
+    cpr = {}
+    for v in variants:
+        xs = []
+        for r in storm:
+            if r.get("variant") == v and not r.get("failed") and r.get("refused"):
+                xs.append(((r.get("cpu_ms") or 0) + (r.get("tcpu_ms") or 0)) * 1000.0 / r["refused"])
+        cpr[v] = round(med(xs), 2) if xs else None
+        if v in J["storm"]:
+            J["storm"][v]["cpu_us_per_rst_median"] = cpr[v]
+            J["storm"][v]["cpu_per_rst_ratio_to_a"] = ratio(cpr[v], cpr.get("a"))
+    if any(cpr.values()):
+        p("  CPU per RST (load generator incl. the softirq work in its context + tracer process), median:")
+        p("    " + ", ".join(f"({v}) {cpr[v]} us" + (f" = {ratio(cpr[v], cpr['a'])}x" if cpr.get('a') and v != 'a' else "")
+                            for v in variants if cpr[v] is not None))
+        p("    (BPF programs run inside that softirq work; kernel threads such as ksoftirqd are not counted)")
     p("")
 
     # Accounting.
@@ -350,7 +365,7 @@ def report(path, meta_path, notes_path):
         p(f"  {bd['option']} {fmt(bd['n'])} (formatting only, no BPF): " + ", ".join(parts))
     else:
         p(f"  {bd['option']} {fmt(bd['n'])}: rc={bd['rc']} {bd.get('output')}")
-    cpu = {v: med([r.get("cpu_ms") for r in storm if r.get("variant") == v and r.get("cpu_ms") is not None])
+    cpu = {v: med([r.get("tcpu_ms") for r in storm if r.get("variant") == v and r.get("tcpu_ms") is not None])
            for v in "bcde"}
     J["userspace"]["tracer_cpu_ms_per_storm_run_median"] = cpu
     p("  tracer process CPU (user+sys) per storm run, median: " + ", ".join(

@@ -32,6 +32,10 @@ suite() {
 	failed=$((failed + f))
 }
 
+# Static analysis counts as one test.
+echo "== cppcheck"
+if make -s cppcheck; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
 suite "unit" ./tests/unit/test_unit
 suite "unit (ASan+UBSan)" make -s check-asan
 suite "fuzz (short)" sh tests/fuzz/run.sh "${FUZZ_SECONDS:-5}"

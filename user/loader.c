@@ -160,7 +160,8 @@ static void select_programs(struct loader *ld, const struct btf *btf, const stru
 	struct bpf_program *p;
 	int i;
 
-	bpf_object__for_each_program(p, ld->skel->obj)
+	for (p = bpf_object__next_program(ld->skel->obj, NULL); p;
+	     p = bpf_object__next_program(ld->skel->obj, p))
 		bpf_program__set_autoload(p, false);
 
 	for (i = 0; i < nr; i++) {
