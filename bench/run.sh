@@ -147,8 +147,7 @@ HAVE_TCPDUMP=1
 ensure_tool bpftrace bpftrace || { HAVE_BPFTRACE=0; note "bpftrace unavailable (install failed): column d skipped"; }
 ensure_tool tcpdump tcpdump || { HAVE_TCPDUMP=0; note "tcpdump unavailable (install failed): column e skipped"; }
 
-OTHERS=$(pgrep -x rsttrace 2>/dev/null | wc -l)
-[ "$OTHERS" -gt 0 ] && note "$OTHERS other rsttrace process(es) were running at start: figures may be noisy"
+OTHERS=$(pgrep -x 'rsttrace|bpftrace' 2>/dev/null | wc -l)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 R="$W/results.txt"
@@ -215,6 +214,31 @@ wait_line() { # file pattern timeout_s pid
 		_i=$((_i + 1))
 	done
 	return 1
+}
+
+# ---------------------------------------------------------------- foreign tracers
+# Another rsttrace or bpftrace on the machine (a test suite, a colleague) runs
+# its BPF programs on our storm too, so "no tracer" would not be: before each
+# run wait for them to go, within a budget, and record how many were there.
+QUIET_WAIT=${QUIET_WAIT:-10}        # seconds per run
+QUIET_BUDGET=${QUIET_BUDGET:-120}   # seconds for the whole benchmark
+QUIET_SPENT=0
+foreign_tracers() {
+	_n=0
+	for _p in $(pgrep -x 'rsttrace|bpftrace' 2>/dev/null); do
+		case " $PIDS " in *" $_p "*) ;; *) _n=$((_n + 1)) ;; esac
+	done
+	echo $_n
+}
+wait_quiet() { # -> sets FOREIGN (count left when the run starts)
+	FOREIGN=$(foreign_tracers)
+	_w=0
+	while [ "$FOREIGN" -gt 0 ] && [ $_w -lt $((QUIET_WAIT * 4)) ] && [ $QUIET_SPENT -lt $((QUIET_BUDGET * 4)) ]; do
+		sleep 0.25
+		_w=$((_w + 1))
+		QUIET_SPENT=$((QUIET_SPENT + 1))
+		FOREIGN=$(foreign_tracers)
+	done
 }
 
 # ---------------------------------------------------------------- tracers
@@ -294,6 +318,7 @@ if [ "$TOPOLOGY" = auto ]; then
 		if [ $((r % 2)) = 1 ]; then order="lo veth"; else order="veth lo"; fi
 		for t in $order; do
 			use_topology $t
+			wait_quiet
 			storm $PROBE_N
 			record "phase=topo topo=$t round=$r $STORM_LINE"
 		done
@@ -336,6 +361,7 @@ rotate() { # k list... -> the list rotated left by k
 storm_run() { # variant round
 	v=$1
 	tag="storm-$v-$2"
+	wait_quiet
 	start_tracer "$v" "$tag" || {
 		record "phase=storm variant=$v round=$2 failed=1"
 		return
@@ -343,21 +369,22 @@ storm_run() { # variant round
 	before=$(nstat_get "$SNS" TcpOutRsts)
 	storm "$STORM_N"
 	after=$(nstat_get "$SNS" TcpOutRsts)
+	foreign_after=$(foreign_tracers)
 	stop_tracer "$v"
-	extra=""
+	extra="foreign=$FOREIGN foreign_after=$foreign_after"
 	case $v in
 	b)
-		extra="rst_sent_ns=$(count_json "$TOUT" rst_sent) rst_received_ns=$(count_json "$TOUT" rst_received "$CNS_INO")"
+		extra="$extra rst_sent_ns=$(count_json "$TOUT" rst_sent) rst_received_ns=$(count_json "$TOUT" rst_received "$CNS_INO")"
 		extra="$extra lost_lines=$(grep -c '"type":"lost"' "$TOUT") $(rsttrace_totals "$TERR")"
 		extra="$extra exit=$STOP_RC"
 		;;
-	c) extra="$(rsttrace_totals "$TERR") exit=$STOP_RC" ;;
+	c) extra="$extra $(rsttrace_totals "$TERR") exit=$STOP_RC" ;;
 	d)
-		extra="events=$(grep -c '^rst ' "$TOUT")"
+		extra="$extra events=$(grep -c '^rst ' "$TOUT")"
 		extra="$extra bt_lost=$(grep -ho 'Lost [0-9]* events' "$TOUT" "$TERR" | awk '{ s += $2 } END { print s + 0 }')"
 		;;
 	e)
-		extra="captured=$(sed -n 's/^\([0-9]*\) packets\{0,1\} captured.*/\1/p' "$TERR")"
+		extra="$extra captured=$(sed -n 's/^\([0-9]*\) packets\{0,1\} captured.*/\1/p' "$TERR")"
 		extra="$extra dropped=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel.*/\1/p' "$TERR")"
 		;;
 	esac
@@ -398,6 +425,7 @@ echo_load() { # -> sets ECHO_LINE
 echo_run() { # variant round
 	v=$1
 	tag="echo-$v-$2"
+	wait_quiet
 	start_tracer "$v" "$tag" || {
 		record "phase=echo variant=$v round=$2 failed=1"
 		return
@@ -406,10 +434,11 @@ echo_run() { # variant round
 	echo_load
 	line=$ECHO_LINE
 	after=$(nstat_get "$SNS" TcpOutRsts)
+	foreign_after=$(foreign_tracers)
 	stop_tracer "$v"
-	extra=""
+	extra="foreign=$FOREIGN foreign_after=$foreign_after"
 	if [ "$v" = b ]; then
-		extra="rst_sent_ns=$(count_json "$TOUT" rst_sent) $(rsttrace_totals "$TERR") hwm_kb=$HWM_KB"
+		extra="$extra rst_sent_ns=$(count_json "$TOUT" rst_sent) $(rsttrace_totals "$TERR") hwm_kb=$HWM_KB"
 		extra="$extra tcpu_ms=$CPU_MS attach_ms=$ATTACH_MS exit=$STOP_RC"
 	fi
 	record "phase=echo variant=$v round=$2 $line outrsts=$((after - before)) $extra"
@@ -517,8 +546,11 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 {
 	echo "kernel=$(uname -r) cpus=$(nproc) topology=$TOPO chosen_by=$(echo "$CHOSEN_BY" | tr ' ' '_')"
 	echo "rounds=$ROUNDS storm_n=$STORM_N echo_secs=$ECHO_SECS workers=$WORKERS inflight=$INFLIGHT quick=$QUICK"
-	echo "load_start=$(echo "$LOAD_START" | tr ' ' ,) load_end=$(echo "$LOAD_END" | tr ' ' ,) other_rsttrace=$OTHERS"
-	echo "rsttrace=$RSTTRACE version=$("$RSTTRACE" --version 2>/dev/null | tr ' ' '_')"
+	echo "load_start=$(echo "$LOAD_START" | tr ' ' ,) load_end=$(echo "$LOAD_END" | tr ' ' ,) other_rsttrace=$OTHERS" \
+		"quiet_wait_s=$((QUIET_SPENT / 4))"
+	echo "rsttrace=$RSTTRACE version=$("$RSTTRACE" --version 2>/dev/null | tr ' ' '_')" \
+		"git=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD -- user bpf include 2>/dev/null || echo +dirty)" \
+		"binary_mtime=$(date -u -r "$RSTTRACE" +%Y-%m-%dT%H:%M:%SZ)"
 } >"$W/meta.txt"
 printf '%s' "$NOTES" >"$W/notes.txt"
 python3 "$BENCH_DIR/summarize.py" report "$R" "$W/meta.txt" "$W/notes.txt"

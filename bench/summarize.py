@@ -52,11 +52,16 @@ def load(path):
     return rows
 
 
-def paired(rows, v, base="a"):
+def clean(r):
+    """No other rsttrace/bpftrace was running before or at the end of this run."""
+    return not r.get("foreign") and not r.get("foreign_after")
+
+
+def paired(rows, v, base="a", only_clean=False):
     """Median over rounds of rate(v)/rate(base) within the same round: robust to slow drift."""
     by = {}
     for r in rows:
-        if not r.get("failed"):
+        if not r.get("failed") and (clean(r) or not only_clean):
             by.setdefault(r.get("round"), {})[r.get("variant")] = r.get("rate")
     rs = [d[v] / d[base] for d in by.values() if d.get(v) and d.get(base)]
     return round(statistics.median(rs), 3) if rs else None
@@ -149,6 +154,8 @@ def report(path, meta_path, notes_path):
         "loadavg_end": meta.get("load_end"),
         "other_rsttrace_at_start": meta.get("other_rsttrace"),
         "rsttrace_version": str(meta.get("version", "")).replace("_", " "),
+        "rsttrace_git": meta.get("git"),
+        "rsttrace_binary_mtime": meta.get("binary_mtime"),
     }
     J["config"] = {k: meta.get(k) for k in ("rounds", "storm_n", "echo_secs", "workers", "inflight", "quick")}
 
@@ -164,6 +171,7 @@ def report(path, meta_path, notes_path):
     p(f"rsttrace benchmark: Linux {meta.get('kernel')}, {meta.get('cpus')} CPUs, "
       f"{meta.get('rounds')} rounds, {fmt(meta.get('storm_n'))} connections per storm run, "
       f"{meta.get('workers')} load threads")
+    p(f"rsttrace: {J['machine']['rsttrace_version']}, source {meta.get('git')}, binary built {meta.get('binary_mtime')}")
     if topo:
         p(f"topology: {meta.get('topology')} (probe medians: loopback in one netns {fmt(tp['lo'])} RSTs/s, "
           f"veth between two netns {fmt(tp['veth'])} RSTs/s; the faster is used)")
@@ -177,7 +185,10 @@ def report(path, meta_path, notes_path):
     base = med([r.get("rate") for r in storm if r.get("variant") == "a" and not r.get("failed")])
     J["storm"] = {}
     p("RST storm: connect() to a closed port in the server netns, every connect answered by a RST (NO_SOCKET)")
-    p(f"  {'variant':<34} {'RSTs/s median':>14} {'min':>10} {'max':>10} {'vs (a)':>7} {'paired':>7}  runs")
+    cbase = med([r.get("rate") for r in storm if r.get("variant") == "a" and not r.get("failed") and clean(r)])
+    p(f"  {'':<34} {'---------- all runs ----------':>44} {'---- clean runs ----':>30}")
+    p(f"  {'variant':<34} {'RSTs/s median':>14} {'min':>10} {'max':>10} {'vs (a)':>7} {'paired':>7}"
+      f"  {'n':>3} {'median':>9} {'vs (a)':>7} {'paired':>7}")
     for v in variants:
         rs = [r for r in storm if r.get("variant") == v]
         ok = [r for r in rs if not r.get("failed")]
@@ -188,6 +199,11 @@ def report(path, meta_path, notes_path):
             "rsts_per_s_median": m,
             "ratio_to_a": ratio(m, base),
             "paired_ratio_median": paired(storm, v),
+            "clean_runs": sum(1 for r in ok if clean(r)),
+            "clean_rsts_per_s_median": med([r.get("rate") for r in ok if clean(r)]),
+            "clean_ratio_to_a": ratio(med([r.get("rate") for r in ok if clean(r)]), cbase),
+            "clean_paired_ratio_median": paired(storm, v, only_clean=True),
+            "foreign_tracers_runs": [max(r.get("foreign") or 0, r.get("foreign_after") or 0) for r in ok],
             "rsts_per_s_runs": rates,
             "failed_runs": len(rs) - len(ok),
             "tcp_out_rsts_runs": [r.get("outrsts") for r in ok],
@@ -196,8 +212,11 @@ def report(path, meta_path, notes_path):
         if ok:
             p(f"  ({v}) {NAMES[v]:<30} {fmt(m):>14} {fmt(min(rates)):>10} {fmt(max(rates)):>10} "
               f"{(str(ratio(m, base)) + 'x') if base else '-':>7} "
-              f"{(str(paired(storm, v)) + 'x') if paired(storm, v) else '-':>7}  {len(ok)}"
-              + (f" ({len(rs) - len(ok)} failed)" if len(rs) != len(ok) else ""))
+              f"{(str(paired(storm, v)) + 'x') if paired(storm, v) else '-':>7}"
+              f"  {entry['clean_runs']:>3} {fmt(entry['clean_rsts_per_s_median']):>9} "
+              f"{(str(entry['clean_ratio_to_a']) + 'x') if entry['clean_ratio_to_a'] else '-':>7} "
+              f"{(str(entry['clean_paired_ratio_median']) + 'x') if entry['clean_paired_ratio_median'] else '-':>7}"
+              + (f"  ({len(rs) - len(ok)} failed)" if len(rs) != len(ok) else ""))
         else:
             p(f"  ({v}) {NAMES[v]:<30} {'failed':>14}")
         if v in ("b", "c"):
@@ -218,7 +237,9 @@ def report(path, meta_path, notes_path):
             entry["captured_runs"] = [r.get("captured") for r in ok]
             entry["dropped_runs"] = [r.get("dropped") for r in ok]
         J["storm"][v] = entry
-    p("  vs (a): ratio of medians; paired: median over rounds of the ratio to (a) in the same round")
+    p(f"  {len(J['storm'].get('a', {}).get('rsts_per_s_runs', []))} runs per variant; vs (a): ratio of medians; "
+      "paired: median over rounds of the ratio to (a) in the same round;")
+    p("  clean: runs during which no other rsttrace/bpftrace process was running on the machine")
     cpr = {}
     for v in variants:
         xs = []
@@ -294,6 +315,14 @@ def report(path, meta_path, notes_path):
           + ", ".join(fmt(x) for x in J["echo"]["runs"]["a"]))
         p(f"  (b) rsttrace --json > file {fmt(eb):>10} requests/s   runs: "
           + ", ".join(fmt(x) for x in J["echo"]["runs"]["b"]))
+        ca = med([r.get("rate") for r in echo if r.get("variant") == "a" and not r.get("failed") and clean(r)])
+        cb = med([r.get("rate") for r in eb_rows if clean(r)])
+        J["echo"]["clean_runs"] = {v: sum(1 for r in echo if r.get("variant") == v and not r.get("failed") and clean(r))
+                                   for v in ("a", "b")}
+        J["echo"]["clean_ratio_b_to_a"] = ratio(cb, ca)
+        J["echo"]["clean_paired_ratio_median"] = paired(echo, "b", only_clean=True)
+        p(f"  clean runs only: (a) {fmt(ca)} ({J['echo']['clean_runs']['a']} runs), (b) {fmt(cb)} "
+          f"({J['echo']['clean_runs']['b']} runs): {ratio(cb, ca)}x, paired {J['echo']['clean_paired_ratio_median']}x")
         p(f"  ratio (b)/(a): {ratio(eb, ea)}x, paired per round {paired(echo, 'b')}x   (TcpOutRsts during echo: {J['echo']['tcp_out_rsts']}, "
           f"client errors: {J['echo']['errors']})")
         p("")
@@ -395,6 +424,11 @@ def report(path, meta_path, notes_path):
                      "machine; read the ratios with that uncertainty (loadavg %s at start, %s at end)"
                      % (max(arates) / min(arates), fmt(min(arates)), fmt(max(arates)),
                         meta.get("load_start"), meta.get("load_end")))
+    if meta.get("other_rsttrace"):
+        notes.insert(0, "%s other rsttrace/bpftrace process(es) were running at start; waited %s s for quiet "
+                     "in all (budget QUIET_BUDGET); runs with one running are not 'clean'"
+                     % (meta.get("other_rsttrace"), meta.get("quiet_wait_s")))
+    J["machine"]["quiet_wait_s"] = meta.get("quiet_wait_s")
     J["notes"] = notes
     if notes:
         p("Notes:")

@@ -199,7 +199,7 @@ static void select_programs(struct loader *ld, const struct btf *btf, const stru
 	bpf_program__set_autoload(ld->skel->progs.scan_task_file, !o->no_scan);
 }
 
-int loader_load(struct loader *ld, const struct btf *btf, const struct cli_opts *o)
+int loader_open(struct loader *ld, const struct btf *btf, const struct cli_opts *o)
 {
 	struct hook hooks[MAX_HOOKS];
 	struct rsttrace_bpf *s;
@@ -228,15 +228,18 @@ int loader_load(struct loader *ld, const struct btf *btf, const struct cli_opts 
 	/* Wake the reader when an eighth of the ring is used. */
 	s->rodata->wakeup_bytes = o->ring_bytes / 8;
 	bpf_map__set_max_entries(s->maps.events, o->ring_bytes);
+	return 0;
+}
 
-	err = rsttrace_bpf__load(s);
-	if (err) {
-		rt_warn(o->json, "error",
+int loader_load(struct loader *ld)
+{
+	int err = rsttrace_bpf__load(ld->skel);
+
+	if (err)
+		rt_warn(ld->json_errors, "error",
 			"cannot load the BPF programs: %s (run with -v for the verifier log)",
 			strerror(-err));
-		return err;
-	}
-	return 0;
+	return err;
 }
 
 /* libbpf finds classic tracepoints through tracefs, which may not be mounted. */

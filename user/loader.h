@@ -24,8 +24,13 @@ void rt_warn(bool json, const char *level, const char *fmt, ...)
 
 /* Checks privileges and BTF; 0 or a non-zero exit code after printing why. */
 int loader_check_environment(bool json);
-/* Opens, configures and loads the skeleton. 0 or -errno after printing why. */
-int loader_load(struct loader *ld, const struct btf *vmlinux, const struct cli_opts *o);
+/*
+ * Opens and configures the skeleton: picks the programs that fit the kernel
+ * described by vmlinux. 0 or -errno after printing why.
+ */
+int loader_open(struct loader *ld, const struct btf *vmlinux, const struct cli_opts *o);
+/* Loads what loader_open() chose. 0 or -errno after printing why. */
+int loader_load(struct loader *ld);
 /* Attaches every selected program; degrades with a warning where possible. */
 int loader_attach(struct loader *ld);
 void loader_destroy(struct loader *ld);

@@ -4,6 +4,8 @@
 #include <unistd.h>
 #include "output.h"
 
+#define OUTPUT_KEEP_BYTES (1u << 20)
+
 void output_init(struct output *o, bool json, int fd, const struct rt_names *names)
 {
 	memset(o, 0, sizeof(*o));
@@ -123,5 +125,8 @@ int output_flush(struct output *o)
 		off += (size_t)n;
 	}
 	sb_reset(&o->sb);
+	/* A summary or a burst may have grown it: give the memory back. */
+	if (o->sb.cap > OUTPUT_KEEP_BYTES)
+		sb_free(&o->sb);
 	return 0;
 }

@@ -33,6 +33,7 @@
 #endif
 
 #define POLL_MS 50
+#define OUT_FLUSH_BYTES (128u << 10)
 #define EXIT_USAGE 2
 
 static volatile sig_atomic_t exiting;
@@ -48,6 +49,7 @@ struct session {
 	uint64_t lost_reported;
 	uint64_t local_aborts;
 	uint64_t now_ns; /* boot-time clock, refreshed once per batch */
+	struct rsttrace_bpf *skel;
 };
 
 static void on_signal(int sig)
@@ -107,6 +109,9 @@ static int handle_event(void *ctx, void *data, size_t size)
 	if ((e->flags & RT_F_LOCAL_ABORT) && hold_cancel(&s->hold, e->sk))
 		s->local_aborts++;
 	emit_event(s, e);
+	/* A long batch must not grow the buffer without bound: write as it fills. */
+	if (s->out.sb.len >= OUT_FLUSH_BYTES)
+		output_flush(&s->out);
 	return 0;
 }
 
@@ -194,7 +199,11 @@ static int trace_loop(struct session *s, struct ring_buffer *rb, const struct cl
 		if (deadline && s->now_ns >= deadline)
 			break;
 	}
-	/* Everything the kernel already handed over is written before detaching. */
+	/*
+	 * Detach first, so that the counters stop with the stream: then read
+	 * everything the kernel already handed over, and the totals match it.
+	 */
+	rsttrace_bpf__detach(s->skel);
 	ring_buffer__consume(rb);
 	s->now_ns = rt_clock_boot_now_ns();
 	hold_release(&s->hold, UINT64_MAX);
@@ -247,7 +256,15 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	load_names(&s->names, btf, o.json);
-	if (loader_load(&ld, btf, &o))
+	if (loader_open(&ld, btf, &o))
+		goto cleanup;
+	/*
+	 * 5 MiB that nothing needs once the programs are chosen, freed before
+	 * libbpf loads its own copy: peak RSS is a budget.
+	 */
+	btf__free(btf);
+	btf = NULL;
+	if (loader_load(&ld))
 		goto cleanup;
 	if (loader_attach(&ld))
 		goto cleanup;
@@ -261,6 +278,7 @@ int main(int argc, char **argv)
 	s->maps.socks_fd = bpf_map__fd(ld.skel->maps.socks);
 	s->maps.socks_max = bpf_map__max_entries(ld.skel->maps.socks);
 	s->summarize = o.summary;
+	s->skel = ld.skel;
 	summary_init(&s->summary, rt_clock_boot_now_ns());
 	output_init(&s->out, o.json, STDOUT_FILENO, &s->names);
 	s->out.fold = o.fold;

@@ -34,6 +34,7 @@ from tracer import TracerError  # noqa: E402
 import cases_traffic  # noqa: E402,F401  (registers tests)
 import cases_filters  # noqa: E402,F401
 import cases_cli  # noqa: E402,F401
+import cases_explain  # noqa: E402,F401
 
 TEST_TIMEOUT = 60  # seconds per test, enforced with SIGALRM
 

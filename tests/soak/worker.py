@@ -215,12 +215,23 @@ def overflow_setup(cfg):
 def overflow_step(cfg, state, i):
     """One burst at a fresh listener with a tiny backlog that never accepts
     (tcp_abort_on_overflow=1 in its namespace); then the listener closes,
-    resetting what it had queued, and the clients go."""
-    fam, addr = cfg["targets"][i % len(cfg["targets"])]
+    resetting what it had queued, and the clients go.
+
+    Over veth each handshake completes inside connect(), so a plain listener
+    fills its accept queue and drops the later SYNs (SYN path).  Every other
+    burst the listener has TCP_DEFER_ACCEPT: the bare ACKs are dropped and
+    the first handshakes wait in the SYN queue, which overflows into
+    syncookies (syn_queue_overflow); the cookie handshakes fill the accept
+    queue, and the data the waiting clients send later finds it full (ACK
+    path: an INVALID_SYN reset)."""
+    fam, addr = cfg["targets"][(i // 2) % len(cfg["targets"])]
+    defer = i % 2 == 1
     listener = None
     clients = []
     try:
         listener = make_listener(cfg["server_ns"], fam, cfg["port"], cfg["backlog"])
+        if defer:
+            listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, 1)
         for _ in range(cfg["burst"]):
             sock = socket.socket(family(fam), socket.SOCK_STREAM)
             sock.setblocking(False)

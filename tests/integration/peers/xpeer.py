@@ -12,8 +12,15 @@ Extra commands:
                             (they empty a tbf bucket on the way, so the SYNs
                             that follow queue behind them), then
                             `burst NAME 4 ADDR PORT COUNT SECONDS`
-  send_group NAME NBYTES    send NBYTES on every socket of a burst group that
-                            is connected; -> ok sent=N
+  send_group NAME NBYTES    send NBYTES (TCP_NODELAY: a segment of their own)
+                            on every socket of a burst group that is
+                            connected; -> ok sent=N
+  group_ports NAME          the local ports of a burst group by what each
+                            socket shows: an error (ECONNRESET, ...; it stays
+                            the result once seen), eof, connected or pending
+                            (still connecting)
+                            -> ok RESULT=P1,P2 RESULT=P3 ... (sorted by RESULT)
+  shut NAME HOW             shutdown(HOW), HOW one of rd, wr, rdwr
   fork                      fork a child that keeps every socket open and
                             idles until this process has exited and its
                             stdin is closed (bounded); -> ok CHILDPID
@@ -31,6 +38,8 @@ sys.path.insert(0, os.path.dirname(HERE))
 import peer  # noqa: E402
 
 CHILD_MAX_SECONDS = 120
+group_lports = {}   # burst NAME -> local ports, in the order of peer.groups[NAME]
+sticky = {}         # socket -> the error it reported (reported only once)
 
 
 def cmd_recv(name, nbytes):
@@ -62,7 +71,7 @@ def cmd_tbf_burst(name, addr, port, count, seconds, udpcount, udpsize):
             udp.sendto(b"u" * int(udpsize), (addr, 9))
     finally:
         udp.close()
-    return peer.cmd_burst(name, "4", addr, port, count, seconds)
+    return cmd_burst(name, "4", addr, port, count, seconds)
 
 
 def cmd_send_group(name, nbytes):
@@ -70,11 +79,44 @@ def cmd_send_group(name, nbytes):
     for sock in peer.groups[name]:
         try:
             if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
+                # a segment of its own, even with the burst's byte unacked
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 sock.send(b"y" * int(nbytes))
                 sent += 1
         except OSError:
             pass
     return "sent=%d" % sent
+
+
+def cmd_burst(name, fam, addr, port, count, seconds):
+    """peer.py's burst, remembering the local ports (a reset socket forgets
+    its port)."""
+    out = peer.cmd_burst(name, fam, addr, port, count, seconds)
+    group_lports[name] = [int(p) for p in out.rsplit("lports=", 1)[1].split(",")]
+    return out
+
+
+def cmd_group_ports(name):
+    by_result = {}
+    for sock, port in zip(peer.groups[name], group_lports[name]):
+        # the socket error is reported once: remember it
+        result = sticky.get(sock) or peer.socket_result(sock, 0)
+        if result.startswith("E"):
+            sticky[sock] = result
+        elif result != "eof":
+            try:
+                sock.getpeername()
+                result = "connected"
+            except OSError:
+                result = "pending"
+        by_result.setdefault(result, []).append(str(port))
+    return " ".join("%s=%s" % (res, ",".join(ports)) for res, ports in sorted(by_result.items()))
+
+
+def cmd_shut(name, how):
+    peer.sockets[name].shutdown({"rd": socket.SHUT_RD, "wr": socket.SHUT_WR,
+                                 "rdwr": socket.SHUT_RDWR}[how])
+    return ""
 
 
 def child_idle(parent):
@@ -103,8 +145,8 @@ def cmd_fork():
 
 
 peer.COMMANDS.update({
-    "recv": cmd_recv, "keepalive": cmd_keepalive, "tbf_burst": cmd_tbf_burst,
-    "send_group": cmd_send_group, "fork": cmd_fork,
+    "burst": cmd_burst, "recv": cmd_recv, "keepalive": cmd_keepalive, "tbf_burst": cmd_tbf_burst,
+    "send_group": cmd_send_group, "group_ports": cmd_group_ports, "shut": cmd_shut, "fork": cmd_fork,
 })
 
 if __name__ == "__main__":

@@ -1,0 +1,1126 @@
+"""Issue "rsttrace explains": every diagnosis code that can be provoked on
+demand, the three accept-queue overflow paths with the resets that follow
+them, and the tracer's totals checked against the namespace's own counters.
+
+Tracers are filtered to the scenario, so other users of the machine (a
+benchmark storm, another test run) cannot crowd the ring buffer or the
+totals:
+  - one namespace: `--netns NS --summary`; the totals then equal that
+    namespace's counters;
+  - a client and a server namespace joined by a veth pair: the events come
+    from `-P PORT` (both ends, so the overflow a reset follows is linked
+    from either end; PORT is a fixed server port of the test), the totals
+    from a second tracer `--netns SERVER --summary`.
+Events are still selected by the netns inodes of the test's namespaces.
+
+Delaying handshakes: on loopback (or an idle veth) every handshake completes
+inside connect(), so the ACK and cookie paths need a slow link.  The client
+end of the veth gets `tbf rate 100kbit burst 1600`, and the client sends
+three 1400-byte UDP datagrams right before the burst of connects: they
+empty the bucket, the SYNs queue behind them, and every SYN of the burst
+reaches the server before the first handshake ACK.  Before the counters are
+read for the last time the client's link is set down, so no packet is in
+flight between that read and the tracer's exit.
+"""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import nslib
+from harness import (PRINT_TIMEOUT, Session, context_fields, dig, endpoint_fields, of_type,
+                     owner_fields, parse_kv, test)
+from nslib import Netns, PeerError, VethPair
+from tracer import ATTACHED, TOTALS, Tracer
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+XPEER = os.path.join(HERE, "peers", "xpeer.py")
+
+DEFAULT_SOMAXCONN = 4096          # net.core.somaxconn of a new namespace
+TBF = ["tbf", "rate", "100kbit", "burst", "1600", "latency", "5s"]
+
+
+# --------------------------------------------------------------------------
+# helpers shared with cases_existing.py
+
+class ScriptPeer(nslib.Peer):
+    """nslib.Peer running another script of the same line protocol
+    (peers/xpeer.py by default, a superset of peer.py)."""
+
+    def __init__(self, ns, script=XPEER, args=()):   # pylint: disable=super-init-not-called
+        self.ns = ns
+        self.proc = nslib.track(subprocess.Popen(
+            ns.cmd([sys.executable, "-u", script] + [str(a) for a in args]),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, bufsize=1, preexec_fn=nslib.die_with_parent))
+        hello = self._read_line(10)
+        if not hello.startswith("hello pid="):
+            raise PeerError("%s did not start: %r %s" % (script, hello, self._stderr()))
+        self.pid = int(hello.split("=", 1)[1])
+        if self.pid != self.proc.pid:
+            raise PeerError("ip netns exec forked: Popen pid %d, peer pid %d"
+                            % (self.proc.pid, self.pid))
+        self.comm = nslib.process_comm(self.pid)
+        self.cgroup_id = nslib.process_cgroup_id(self.pid)
+
+
+class XSession(Session):
+    """harness.Session, plus optionally a second tracer `--netns TOTALS_NS
+    --summary` started before and stopped after the main one, whose final
+    totals are compared with TOTALS_NS's counters (read while both run)."""
+
+    def __init__(self, ctx, check, namespaces, args=(), totals_ns=None):
+        super().__init__(ctx, check, namespaces, args)
+        self.totals_ns = totals_ns
+        self.totals_tracer = self.totals_run = None
+
+    def __enter__(self):
+        if self.traced and self.totals_ns is not None:
+            self.totals_tracer = Tracer(self.ctx.binary,
+                                        ["--netns", str(self.totals_ns.inode), "--summary"])
+            self.totals_tracer.wait_attached()
+        return super().__enter__()
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            return super().__exit__(exc_type, exc, tb)
+        finally:
+            if self.totals_tracer is not None:
+                if exc_type is not None or self.after is None:
+                    self.totals_tracer.kill()
+                else:
+                    self.totals_run = self.totals_tracer.stop()
+                    self.check.run_ok(self.totals_run, [self.totals_ns])
+
+    def wait_events(self, count):
+        """Wait until `count` events of the session's namespaces are
+        printed (while their owners still run: owner.alive)."""
+        if self.tracer:
+            inodes = {ns.inode for ns in self.namespaces}
+            seen = self.tracer.wait_events(inodes, count, PRINT_TIMEOUT)
+            self.check.that(seen >= count, "only %d of %d events printed within %ds"
+                            % (seen, count, PRINT_TIMEOUT))
+
+    def delta_in(self, ns, counter):
+        return nslib.counter_delta(self.before[ns.inode], self.after[ns.inode], counter)
+
+    def final_summary(self):
+        """The final summary of the totals tracer (or of the main one when
+        it runs with --summary itself)."""
+        run = self.totals_run or self.run
+        finals = [x for x in run.summaries if x.get("final") is True]
+        self.check.that(len(finals) == 1, "%d final summary lines, expected 1" % len(finals))
+        return finals[-1] if finals else {}
+
+    def check_totals(self, ns, expected):
+        """expected: {totals key: counter name of ns, or an int}."""
+        summary = self.final_summary()
+        totals = summary.get("totals", {})
+        for key, want in expected.items():
+            if isinstance(want, str):
+                name, want = want, self.delta_in(ns, want)
+                label = "%s delta %d" % (name, want)
+            else:
+                label = "expected %d" % want
+            self.check.that(totals.get(key) == want, "summary totals.%s = %s, %s"
+                            % (key, totals.get(key), label))
+        return summary
+
+
+def check_scenario(check, cond, msg):
+    """A scenario that did not do what it should: no tracer check can be
+    trusted then, stop the test here."""
+    if not check.that(cond, "scenario: " + msg):
+        check.finish()
+
+
+def parse_groups(words):
+    """group_ports answer -> {result: [ports]}"""
+    out = {}
+    for word in words:
+        result, ports = word.split("=", 1)
+        out[result] = [int(p) for p in ports.split(",") if p]
+    return out
+
+
+def poll(fn, timeout, interval=0.1):
+    """Call fn() until it returns something true or timeout; -> last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fn()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+
+
+def slow_link(ns, dev):
+    ns.exec(["tc", "qdisc", "add", "dev", dev, "root"] + TBF)
+
+
+def cut_link(ns, dev):
+    """Nothing reaches the other namespace any more (queued packets too)."""
+    ns.exec(["ip", "link", "set", dev, "down"])
+    time.sleep(0.1)
+
+
+def tbf_burst(client, name, addr, port, count, seconds=1.5):
+    return parse_kv(client.call("tbf_burst %s %s %d %d %s 3 1400"
+                                % (name, addr, port, count, seconds), timeout=seconds + 10))
+
+
+def check_repeats(check, events, label):
+    """Overflow events of one flow are folded: the printed repeats of a flow
+    are 1, 2, 4, ... in order.  -> {remote port: [repeats]}"""
+    flows = {}
+    for ev in events:
+        flows.setdefault(dig(ev, "remote.port"), []).append(ev.get("repeat"))
+    for port, repeats in flows.items():
+        want = [1 << i for i in range(len(repeats))]
+        check.that(repeats == want, "%s: flow from port %s printed repeats %s, expected %s"
+                   % (label, port, repeats, want),
+                   *[e for e in events if dig(e, "remote.port") == port])
+    return flows
+
+
+def check_listener_close(check, s, server_ns, server, port, queued):
+    """The server exits with connections in its accept queue (the link is
+    cut by then): each gets a TCP_STATE reset from the listener's close(),
+    owned by the listener's owner (source listener).  `queued`: their
+    client ports; these must be the only other resets."""
+    others = [e for e in s.events("rst_sent", [server_ns])
+              if e.get("reason") not in ("TCP_FLAGS", "INVALID_SYN")]
+    check.that(sorted(dig(e, "remote.port") for e in others) == sorted(queued),
+               "other rst_sent to %s, clients in the accept queue %s"
+               % (sorted(dig(e, "remote.port") for e in others), sorted(queued)), *others)
+    for ev in others:
+        check.fields(ev, {"reason": "TCP_STATE", "state": "CLOSE", "prev_state": "ESTABLISHED",
+                          "local.port": port, "diagnosis.code": "abortive_close",
+                          "owner.pid": server.pid, "owner.source": "listener",
+                          "context.pid": server.pid}, "listener close rst_sent")
+        text_has(check, ev, "the listener owned by pid %d (%s) was closed while this "
+                 "connection waited in its accept queue" % (server.pid, server.comm))
+
+
+def listener_fields(prefix, peer, addr, port, qlen, qmax, source="listen", **more):
+    fields = {prefix + ".addr": addr, prefix + ".port": port,
+              prefix + ".accept_queue": qlen, prefix + ".accept_queue_max": qmax,
+              prefix + ".matched_by": "socket",
+              **owner_fields(prefix + ".owner", peer, source)}
+    fields.update({prefix + "." + k: v for k, v in more.items()})
+    return fields
+
+
+def text_has(check, ev, *parts):
+    text = dig(ev, "diagnosis.text") or ""
+    for part in parts:
+        check.that(part in text, "diagnosis text lacks %r: %r" % (part, text), ev)
+
+
+def summary_listener(check, summary, ns, port):
+    rows = [l for l in summary.get("listeners", [])
+            if l.get("netns") == ns.inode and l.get("port") == port]
+    if check.that(len(rows) == 1, "%d summary listeners rows for port %d, expected 1"
+                  % (len(rows), port)):
+        return rows[0]
+    return {}
+
+
+# --------------------------------------------------------------------------
+# accept-queue overflows
+
+@test("explain_syn_path_overflow")
+def t_syn_path_overflow(ctx, check):
+    """listen(1) that never accepts, 20 connects on loopback: the first two
+    complete (the queue holds 2 > 1), the other 18 SYNs, and their
+    retransmissions 1 s later, are dropped on the SYN path."""
+    ns = Netns()
+    ns.sysctl({"net.ipv4.tcp_syncookies": 0})
+    server, client = ScriptPeer(ns), ScriptPeer(ns)
+    port = 20101
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
+        server.call("listen L 4 127.0.0.1 %d 1" % port)
+        burst = parse_kv(client.call("burst G 4 127.0.0.1 %d 20 1.6" % port, timeout=15))
+        groups = parse_groups(client.call("group_ports G"))
+        s.finish_scenario(client, server)
+    pending = groups.get("pending", [])
+    check_scenario(check, burst["connected"] == "2" and len(pending) == 18,
+                   "burst gave %s, expected 2 connected, 18 pending" % burst)
+    overflows = s.delta("TcpExtListenOverflows")
+    check_scenario(check, overflows >= 36, "ListenOverflows delta %d, expected >= 36" % overflows)
+    if not s.traced:
+        return
+
+    drops = s.events("listen_overflow")
+    check.that(len(drops) == len(s.events()), "events other than listen_overflow",
+               *[e for e in s.events() if e["type"] != "listen_overflow"])
+    for ev in drops:
+        check.fields(ev, {
+            "path": "syn", "reason": None, "reason_code": None, "cause": None,
+            "state": "LISTEN", "prev_state": None, "addr_source": "packet", "context": None,
+            "local.addr": "127.0.0.1", "local.port": port, "remote.addr": "127.0.0.1",
+            "diagnosis.code": "listen_overflow",
+            **owner_fields("owner", server, "listen"),
+            **listener_fields("listener", server, "127.0.0.1", port, 2, 1,
+                              somaxconn=DEFAULT_SOMAXCONN, abort_on_overflow=0, syncookies=0)},
+            "listen_overflow")
+        check.that(dig(ev, "remote.port") in pending, "listen_overflow from port %s, not a "
+                   "pending client" % dig(ev, "remote.port"), ev)
+    flows = check_repeats(check, drops, "listen_overflow")
+    check.that(sorted(flows) == sorted(pending), "flows with an overflow %s, pending clients %s"
+               % (sorted(flows), sorted(pending)))
+    if drops:
+        text_has(check, drops[0], "listener port %d owned by pid %d (%s)"
+                 % (port, server.pid, server.comm), "(2 waiting, limit 1)",
+                 "connection from 127.0.0.1:%d lost, its SYN was dropped"
+                 % dig(drops[0], "remote.port"))
+    summary = s.check_totals(ns, {
+        "listen_overflow": "TcpExtListenOverflows", "listen_overflow_syn": "TcpExtListenOverflows",
+        "listen_overflow_ack": 0, "listen_overflow_cookie": 0,
+        "syn_queue_overflow": "TcpExtTCPReqQFullDrop", "rst_sent": "TcpOutRsts",
+        "lost": 0, "written": len(s.events())})
+    row = summary_listener(check, summary, ns, port)
+    check.that(dig(row, "overflows.syn") == overflows, "summary listener overflows.syn %s, "
+               "ListenOverflows delta %d" % (dig(row, "overflows.syn"), overflows))
+    check.that(dig(row, "owner.pid") == server.pid, "summary listener owner %s"
+               % dig(row, "owner"))
+
+
+def cookie_setup(subnet, sysctls, port):
+    client_ns, server_ns = Netns(), Netns()
+    veth = VethPair(client_ns, server_ns, subnet)
+    server_ns.sysctl(sysctls)
+    slow_link(client_ns, veth.client_dev)
+    return client_ns, server_ns, veth
+
+
+@test("explain_cookie_path_overflow")
+def t_cookie_path_overflow(ctx, check):
+    """tcp_syncookies=2, listen(4) never accepts, 30 connects over the slow
+    link: every SYN is answered with a cookie, the first 5 cookie ACKs fill
+    the accept queue, the other 25 are dropped on the cookie path (the
+    client believes it is connected).  Each client then sends a second and
+    a third segment: the third lies 6 bytes past the cookie's sequence
+    number, fails the cookie check and reaches the listener as a stray ACK:
+    TCP_FLAGS reset, which must be linked to the cookie-path overflow on
+    both ends."""
+    port = 20102
+    client_ns, server_ns, veth = cookie_setup(31, {"net.ipv4.tcp_syncookies": 2}, port)
+    caddr, saddr = veth.client_addr["ipv4"], veth.server_addr["ipv4"]
+    server, client = ScriptPeer(server_ns), ScriptPeer(client_ns)
+    with XSession(ctx, check, [client_ns, server_ns], ["-P", str(port)],
+                  totals_ns=server_ns) as s:
+        server.call("listen L 4 0.0.0.0 %d 4" % port)
+        burst = tbf_burst(client, "G", saddr, port, 30)
+        client.call("send_group G 5")
+        time.sleep(0.05)
+        client.call("send_group G 5")
+        groups = poll(lambda: (lambda g: g if len(g.get("ECONNRESET", [])) >= 25 else None)(
+            parse_groups(client.call("group_ports G"))), 6) or \
+            parse_groups(client.call("group_ports G"))
+        resets = groups.get("ECONNRESET", [])
+        # 30 syn_queue_overflow, per reset client 1+ overflows and 2 resets
+        s.wait_events(30 + 3 * len(resets))
+        cut_link(client_ns, veth.client_dev)
+        s.finish_scenario(client, server)
+    check_scenario(check, burst["connected"] == "30", "burst gave %s" % burst)
+    check_scenario(check, len(resets) == 25, "clients reset: %s, expected 25" % groups)
+    check_scenario(check, s.delta_in(server_ns, "TcpExtSyncookiesFailed") == 25,
+                   "SyncookiesFailed delta %d" % s.delta_in(server_ns, "TcpExtSyncookiesFailed"))
+    if not s.traced:
+        return
+
+    common = {"state": "LISTEN", "addr_source": "packet", "context": None,
+              "local.addr": saddr, "local.port": port, "remote.addr": caddr}
+    synq = s.events("syn_queue_overflow", [server_ns])
+    check.that(len(synq) == s.delta_in(server_ns, "TcpExtSyncookiesSent") == 30,
+               "%d syn_queue_overflow events, SyncookiesSent delta %d, expected 30"
+               % (len(synq), s.delta_in(server_ns, "TcpExtSyncookiesSent")))
+    for ev in synq:
+        check.fields(ev, {**common, "syncookies": True, "reason": None,
+                          "diagnosis.code": "syn_queue_overflow",
+                          **owner_fields("owner", server, "listen"),
+                          **listener_fields("listener", server, "0.0.0.0", port, 0, 4,
+                                            syncookies=2)}, "syn_queue_overflow")
+    if synq:
+        text_has(check, synq[0], "listener port %d owned by pid %d (%s) answered the SYN from "
+                 "%s:%d with a syncookie (net.ipv4.tcp_syncookies=2 always does)"
+                 % (port, server.pid, server.comm, caddr, dig(synq[0], "remote.port")))
+
+    drops = s.events("listen_overflow", [server_ns])
+    for ev in drops:
+        check.fields(ev, {**common, "path": "cookie", "reason": "NO_SOCKET", "cause": None,
+                          "diagnosis.code": "listen_overflow",
+                          **owner_fields("owner", server, "listen"),
+                          **listener_fields("listener", server, "0.0.0.0", port, 5, 4)},
+                     "listen_overflow")
+    flows = check_repeats(check, drops, "cookie listen_overflow")
+    check.that(sorted(flows) == sorted(resets), "flows with a cookie overflow %s, reset "
+               "clients %s" % (sorted(flows), sorted(resets)))
+    if drops:
+        text_has(check, drops[0], "(5 waiting, limit 4)", "its syncookie ACK was dropped")
+
+    sent = of_type(s.events(namespaces=[server_ns]), "rst_sent", reason="TCP_FLAGS")
+    check.that(sorted(dig(e, "remote.port") for e in sent) == sorted(resets),
+               "TCP_FLAGS rst_sent to ports %s, reset clients %s"
+               % (sorted(dig(e, "remote.port") for e in sent), sorted(resets)), *sent)
+    check_listener_close(check, s, server_ns, server, port, groups.get("connected", []))
+    link = {"overflow.path": "cookie", "overflow.listener_port": port,
+            "overflow.accept_queue": 5, "overflow.accept_queue_max": 4,
+            "overflow.listener_owner.pid": server.pid,
+            "overflow.listener_owner.comm": server.comm,
+            "diagnosis.code": "listen_overflow"}
+    for ev in sent:
+        check.fields(ev, {**common, "reason": "TCP_FLAGS", "cause": None, **link,
+                          **owner_fields("owner", server, "listen"),
+                          **owner_fields("listener.owner", server, "listen")},
+                     "TCP_FLAGS rst_sent")
+        check.that((dig(ev, "overflow.count") or 0) >= 1, "overflow.count %s"
+                   % dig(ev, "overflow.count"), ev)
+    received = s.events("rst_received", [client_ns])
+    check.that(sorted(dig(e, "local.port") for e in received) == sorted(resets),
+               "rst_received on ports %s, reset clients %s"
+               % (sorted(dig(e, "local.port") for e in received), sorted(resets)), *received)
+    for ev in received:
+        check.fields(ev, {"state": "ESTABLISHED", "remote.addr": saddr, "remote.port": port,
+                          "local.addr": caddr, **link,
+                          **owner_fields("owner", client, "connect")}, "client rst_received")
+    s.check_totals(server_ns, {
+        "listen_overflow": "TcpExtListenOverflows",
+        "listen_overflow_cookie": "TcpExtListenOverflows",
+        "listen_overflow_syn": 0, "listen_overflow_ack": 0,
+        "syn_queue_overflow": "TcpExtSyncookiesSent", "rst_sent": "TcpOutRsts", "lost": 0,
+        "written": len(s.events(namespaces=[server_ns]))})
+
+
+def ack_overflow_scenario(ctx, check, subnet, port, abort):
+    """syncookies=0, listen(4) never accepts, 3 clients connected (queue 3
+    of 4), then 30 connects over the slow link: 5 SYNs enter the SYN queue,
+    25 are dropped there (syn_queue_overflow), 2 of the 5 final ACKs fill
+    the accept queue (5 > 4) and 3 overflow on the ACK path.  -> (session,
+    namespaces, peers, burst, client results)"""
+    sysctls = {"net.ipv4.tcp_syncookies": 0, "net.ipv4.tcp_abort_on_overflow": abort}
+    if not abort:
+        # the stuck handshakes expire after one SYN-ACK retransmission
+        sysctls["net.ipv4.tcp_synack_retries"] = 1
+    client_ns, server_ns, veth = cookie_setup(subnet, sysctls, port)
+    saddr = veth.server_addr["ipv4"]
+    server, client = ScriptPeer(server_ns), ScriptPeer(client_ns)
+    s = XSession(ctx, check, [client_ns, server_ns], ["-P", str(port)], totals_ns=server_ns)
+    with s:
+        server.call("listen L 4 0.0.0.0 %d 4" % port)
+        queued = [client.call("connect Q%d 4 %s %d" % (i, saddr, port)) for i in range(3)]
+        burst = tbf_burst(client, "G", saddr, port, 30)
+
+        def resets():
+            groups = parse_groups(client.call("group_ports G"))
+            return groups if groups.get("ECONNRESET") else None
+        # abort=1: the resets come with the ACKs; abort=0: once the stuck
+        # handshakes expired (about 3 s), at the clients' next retransmission
+        groups = poll(resets, 1 if abort else 9) or {}
+        time.sleep(0.5 if abort else 1.0)      # the other resets of the wave
+        groups = parse_groups(client.call("group_ports G"))
+        s.wait_events(25 + 3 * len(groups.get("ECONNRESET", [])))
+        cut_link(client_ns, veth.client_dev)
+        s.finish_scenario(client, server)
+    check_scenario(check, [q[0] for q in queued] == ["connected"] * 3,
+                   "queue-filling connects gave %s" % queued)
+    # in the accept queue when the server exits
+    groups["queued"] = [int(q[1]) for q in queued] + groups.get("connected", [])
+    check_scenario(check, burst["connected"] == "5" and burst["pending"] == "25",
+                   "burst gave %s, expected 5 connected and 25 pending" % burst)
+    check_scenario(check, s.delta_in(server_ns, "TcpExtTCPReqQFullDrop") == 25,
+                   "TCPReqQFullDrop delta %d, expected 25" % s.delta_in(server_ns, "TcpExtTCPReqQFullDrop"))
+    return s, client_ns, server_ns, veth, server, client, groups
+
+
+def check_ack_overflow_common(check, s, client_ns, server_ns, veth, server, client, port):
+    """What both abort settings share: SYN-queue overflows, ACK-path
+    overflow events, totals."""
+    caddr, saddr = veth.client_addr["ipv4"], veth.server_addr["ipv4"]
+    synq = s.events("syn_queue_overflow", [server_ns])
+    check.that(len(synq) == 25, "%d syn_queue_overflow events, expected 25 (TCPReqQFullDrop)"
+               % len(synq))
+    for ev in synq:
+        check.fields(ev, {"syncookies": False, "state": "LISTEN", "reason": None,
+                          "local.addr": saddr, "local.port": port, "remote.addr": caddr,
+                          "diagnosis.code": "syn_queue_overflow",
+                          **owner_fields("owner", server, "listen"),
+                          **listener_fields("listener", server, "0.0.0.0", port, 3, 4,
+                                            syncookies=0)}, "syn_queue_overflow")
+        check.that((dig(ev, "listener.syn_queue") or 0) > 4, "syn_queue %s not over the limit 4"
+                   % dig(ev, "listener.syn_queue"), ev)
+    if synq:
+        text_has(check, synq[0], "SYN queue of listener port %d owned by pid %d (%s) is full ("
+                 % (port, server.pid, server.comm),
+                 "handshakes in progress, limit 4): SYN from %s:%d dropped"
+                 % (caddr, dig(synq[0], "remote.port")))
+    acks = of_type(s.events(namespaces=[server_ns]), "listen_overflow", path="ack")
+    for ev in acks:
+        check.fields(ev, {"reason": "TCP_LISTEN_OVERFLOW", "state": "LISTEN",
+                          "local.addr": saddr, "local.port": port, "remote.addr": caddr,
+                          "diagnosis.code": "listen_overflow",
+                          **owner_fields("owner", server, "listen"),
+                          **listener_fields("listener", server, "0.0.0.0", port, 5, 4)},
+                     "ACK-path listen_overflow")
+    flows = check_repeats(check, acks, "ACK-path listen_overflow")
+    check.that(len(flows) == 3, "%d flows overflowed on the ACK path, expected 3 (%s)"
+               % (len(flows), sorted(flows)))
+    others = [e for e in s.events("listen_overflow", [server_ns]) if e.get("path") != "ack"]
+    for ev in others:
+        check.fields(ev, {"path": "syn", "reason": None}, "other listen_overflow")
+    summary = s.check_totals(server_ns, {
+        "listen_overflow": "TcpExtListenOverflows",
+        "syn_queue_overflow": "TcpExtTCPReqQFullDrop", "rst_sent": "TcpOutRsts",
+        "listen_overflow_cookie": 0, "lost": 0,
+        "written": len(s.events(namespaces=[server_ns]))})
+    totals = summary.get("totals", {})
+    check.that(totals.get("listen_overflow_syn", 0) + totals.get("listen_overflow_ack", 0)
+               == totals.get("listen_overflow"), "totals: syn + ack != listen_overflow %s" % totals)
+    return flows, totals
+
+
+@test("explain_ack_overflow_abort1")
+def t_ack_overflow_abort1(ctx, check):
+    """tcp_abort_on_overflow=1: each ACK-path overflow is answered at once
+    with an INVALID_SYN reset from the listener (cause listen_overflow)."""
+    port = 20103
+    s, client_ns, server_ns, veth, server, client, groups = ack_overflow_scenario(
+        ctx, check, 32, port, 1)
+    resets = groups.get("ECONNRESET", [])
+    check_scenario(check, len(resets) == 3, "clients reset: %s, expected 3" % groups)
+    if not s.traced:
+        return
+    caddr, saddr = veth.client_addr["ipv4"], veth.server_addr["ipv4"]
+    flows, totals = check_ack_overflow_common(check, s, client_ns, server_ns, veth, server,
+                                              client, port)
+    check_listener_close(check, s, server_ns, server, port, groups["queued"])
+    check.that(totals.get("listen_overflow_ack") == 3, "totals.listen_overflow_ack %s, expected 3"
+               % totals.get("listen_overflow_ack"))
+    check.that(sorted(flows) == sorted(resets), "ACK-path flows %s, reset clients %s"
+               % (sorted(flows), sorted(resets)))
+    invalid = of_type(s.events(namespaces=[server_ns]), "rst_sent", reason="INVALID_SYN")
+    check.that(sorted(dig(e, "remote.port") for e in invalid) == sorted(resets),
+               "INVALID_SYN resets to %s, reset clients %s"
+               % (sorted(dig(e, "remote.port") for e in invalid), sorted(resets)), *invalid)
+    for ev in invalid:
+        check.fields(ev, {"state": "LISTEN", "cause": "listen_overflow", "addr_source": "packet",
+                          "context": None, "overflow": None, "local.addr": saddr,
+                          "local.port": port, "remote.addr": caddr,
+                          "diagnosis.code": "listen_overflow",
+                          **owner_fields("owner", server, "listen"),
+                          **listener_fields("listener", server, "0.0.0.0", port, 5, 4,
+                                            abort_on_overflow=1)}, "INVALID_SYN rst_sent")
+    if invalid:
+        text_has(check, invalid[0], "accept queue of listener port %d owned by pid %d (%s) was "
+                 "full (5 waiting, limit 4): the kernel reset the new connection "
+                 "(tcp_abort_on_overflow=1)" % (port, server.pid, server.comm))
+    # The byte a client sends once connected may reach the listener after
+    # the reset: a TCP_FLAGS reset, linked to the same overflow.
+    for ev in of_type(s.events(namespaces=[server_ns]), "rst_sent", reason="TCP_FLAGS"):
+        check.fields(ev, {"overflow.path": "ack", "overflow.listener_port": port,
+                          "diagnosis.code": "listen_overflow"}, "TCP_FLAGS rst_sent")
+        check.that(dig(ev, "remote.port") in resets, "TCP_FLAGS reset to a client not reset", ev)
+    received = s.events("rst_received", [client_ns])
+    check.that(sorted(dig(e, "local.port") for e in received) == sorted(resets),
+               "rst_received on %s, reset clients %s"
+               % (sorted(dig(e, "local.port") for e in received), sorted(resets)), *received)
+    for ev in received:
+        check.fields(ev, {"state": "ESTABLISHED", "overflow.path": "ack",
+                          "overflow.listener_port": port, "overflow.accept_queue": 5,
+                          "overflow.accept_queue_max": 4, "overflow.count": 1,
+                          "overflow.listener_owner.pid": server.pid,
+                          "diagnosis.code": "listen_overflow",
+                          **owner_fields("owner", client, "connect")}, "client rst_received")
+
+
+@test("explain_ack_overflow_abort0_linked")
+def t_ack_overflow_abort0(ctx, check):
+    """tcp_abort_on_overflow=0 (the default): an ACK-path overflow leaves
+    the handshake in the SYN queue and the client believing it is
+    connected; it sends its byte and retransmits it, each retransmission
+    overflows again (folded: repeats 1, 2, 4 printed, every drop counted).
+    With tcp_synack_retries=1 the handshake expires after about 3 s; the
+    client's next retransmission reaches the listener as a stray ACK and is
+    answered with a TCP_FLAGS reset, which must carry the overflow (path
+    ack, with the flow's drop count) on both ends."""
+    port = 20104
+    s, client_ns, server_ns, veth, server, client, groups = ack_overflow_scenario(
+        ctx, check, 33, port, 0)
+    resets = groups.get("ECONNRESET", [])
+    check_scenario(check, len(resets) == 3, "clients reset: %s, expected 3" % groups)
+    if not s.traced:
+        return
+    saddr = veth.server_addr["ipv4"]
+    flows, totals = check_ack_overflow_common(check, s, client_ns, server_ns, veth, server,
+                                              client, port)
+    check_listener_close(check, s, server_ns, server, port, groups["queued"])
+    check.that(sorted(flows) == sorted(resets), "ACK-path flows %s, reset clients %s"
+               % (sorted(flows), sorted(resets)))
+    check.that(not of_type(s.events(), "rst_sent", reason="INVALID_SYN"),
+               "INVALID_SYN reset with tcp_abort_on_overflow=0")
+    flagged = of_type(s.events(namespaces=[server_ns]), "rst_sent", reason="TCP_FLAGS")
+    check.that(sorted(dig(e, "remote.port") for e in flagged) == sorted(resets),
+               "TCP_FLAGS resets to %s, reset clients %s"
+               % (sorted(dig(e, "remote.port") for e in flagged), sorted(resets)), *flagged)
+    link = {"overflow.path": "ack", "overflow.listener_port": port,
+            "overflow.accept_queue": 5, "overflow.accept_queue_max": 4,
+            "overflow.listener_owner.pid": server.pid, "diagnosis.code": "listen_overflow"}
+    counts = {}
+    for ev in flagged:
+        check.fields(ev, {"state": "LISTEN", "cause": None, "local.addr": saddr,
+                          "local.port": port, **link,
+                          **owner_fields("owner", server, "listen")}, "TCP_FLAGS rst_sent")
+        flow = flows.get(dig(ev, "remote.port"), [])
+        counts[dig(ev, "remote.port")] = dig(ev, "overflow.count")
+        check.that(isinstance(dig(ev, "overflow.count"), int) and flow and
+                   dig(ev, "overflow.count") >= max(flow),
+                   "overflow.count %s below the printed repeats %s"
+                   % (dig(ev, "overflow.count"), flow), ev)
+        check.that((dig(ev, "overflow.ago_ms") or 0) >= 1000, "overflow.ago_ms %s: the reset "
+                   "should come seconds after the first overflow" % dig(ev, "overflow.ago_ms"), ev)
+        text_has(check, ev, "this connection overflowed the accept queue of listener port %d "
+                 "owned by pid %d (%s)" % (port, server.pid, server.comm),
+                 "(ACK path, 5 waiting, limit 4; %s overflows of this connection)"
+                 % dig(ev, "overflow.count"))
+    # every drop counted: the flows' counts add up to the ACK-path total,
+    # more than the events printed
+    check.that(sum(c or 0 for c in counts.values()) == totals.get("listen_overflow_ack"),
+               "overflow.count of the resets %s, totals.listen_overflow_ack %s"
+               % (counts, totals.get("listen_overflow_ack")))
+    acks = sum(len(r) for r in flows.values())
+    check.that((totals.get("listen_overflow_ack") or 0) > acks,
+               "totals.listen_overflow_ack %s, %d events: no folding seen"
+               % (totals.get("listen_overflow_ack"), acks))
+    received = s.events("rst_received", [client_ns])
+    check.that(sorted(dig(e, "local.port") for e in received) == sorted(resets),
+               "rst_received on %s, reset clients %s"
+               % (sorted(dig(e, "local.port") for e in received), sorted(resets)), *received)
+    for ev in received:
+        check.fields(ev, {"state": "ESTABLISHED", **link,
+                          "overflow.count": counts.get(dig(ev, "local.port")),
+                          **owner_fields("owner", client, "connect")}, "client rst_received")
+
+
+@test("explain_syn_queue_overflow")
+def t_syn_queue_overflow(ctx, check):
+    """syncookies=0, listen(4), 30 connects over the slow link: 5 SYNs fill
+    the SYN queue (5 > 4), 25 are dropped (TCPReqQFullDrop).  The link is
+    cut before the dropped SYNs are retransmitted."""
+    port = 20105
+    client_ns, server_ns, veth = cookie_setup(36, {"net.ipv4.tcp_syncookies": 0}, port)
+    caddr, saddr = veth.client_addr["ipv4"], veth.server_addr["ipv4"]
+    server, client = ScriptPeer(server_ns), ScriptPeer(client_ns)
+    with XSession(ctx, check, [server_ns], ["--netns", str(server_ns.inode), "--summary"]) as s:
+        server.call("listen L 4 0.0.0.0 %d 4" % port)
+        burst = tbf_burst(client, "G", saddr, port, 30, seconds=0.7)
+        cut_link(client_ns, veth.client_dev)
+        s.finish_scenario(client, server)
+    lports = [int(p) for p in burst["lports"].split(",")]
+    dropped = s.delta("TcpExtTCPReqQFullDrop")
+    check_scenario(check, burst["connected"] == "5" and dropped == 25,
+                   "burst gave %s, TCPReqQFullDrop delta %d; expected 5 connected, 25 dropped"
+                   % (burst, dropped))
+    if not s.traced:
+        return
+    synq = s.events("syn_queue_overflow")
+    ports = [dig(e, "remote.port") for e in synq]
+    check.that(len(synq) == 25 and len(set(ports)) == 25 and set(ports) <= set(lports),
+               "syn_queue_overflow from ports %s, expected 25 distinct burst ports" % ports)
+    for ev in synq:
+        check.fields(ev, {"syncookies": False, "state": "LISTEN", "reason": None,
+                          "reason_code": None, "cause": None, "addr_source": "packet",
+                          "context": None, "local.addr": saddr, "local.port": port,
+                          "remote.addr": caddr, "listener.syn_queue": 5,
+                          "diagnosis.code": "syn_queue_overflow",
+                          **owner_fields("owner", server, "listen"),
+                          **listener_fields("listener", server, "0.0.0.0", port, 0, 4,
+                                            syncookies=0, somaxconn=DEFAULT_SOMAXCONN)},
+                     "syn_queue_overflow")
+        text_has(check, ev, "SYN queue of listener port %d owned by pid %d (%s) is full (5 "
+                 "handshakes in progress, limit 4): SYN from %s:%d dropped"
+                 % (port, server.pid, server.comm, caddr, dig(ev, "remote.port")))
+        check.that("SYN flood" in (dig(ev, "diagnosis.hint") or ""), "hint %r"
+                   % dig(ev, "diagnosis.hint"), ev)
+    s.check_totals(server_ns, {
+        "syn_queue_overflow": "TcpExtTCPReqQFullDrop", "listen_overflow": "TcpExtListenOverflows",
+        "rst_sent": "TcpOutRsts", "lost": 0, "written": len(s.events())})
+
+
+@test("explain_listen_overflow")
+def t_listen_overflow(ctx, check):
+    """The accept-queue limit is min(backlog, net.core.somaxconn): with
+    somaxconn=3 in the namespace, listen(16) holds 4 connections (full is
+    > 3) and the diagnosis names the listener, its owner, the numbers and
+    the somaxconn to raise."""
+    ns = Netns()
+    ns.sysctl({"net.ipv4.tcp_syncookies": 0, "net.core.somaxconn": 3})
+    server, client = ScriptPeer(ns), ScriptPeer(ns)
+    port = 20106
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
+        server.call("listen L 4 127.0.0.1 %d 16" % port)
+        burst = parse_kv(client.call("burst G 4 127.0.0.1 %d 8 0.5" % port, timeout=10))
+        s.finish_scenario(client, server)
+    check_scenario(check, burst["connected"] == "4" and burst["pending"] == "4",
+                   "burst gave %s, expected 4 connected, 4 pending" % burst)
+    if not s.traced:
+        return
+    drops = s.events("listen_overflow")
+    check.that(len(drops) == 4, "%d listen_overflow events, expected 4" % len(drops), *drops)
+    for ev in drops:
+        check.fields(ev, {"path": "syn", "repeat": 1, "diagnosis.code": "listen_overflow",
+                          **listener_fields("listener", server, "127.0.0.1", port, 4, 3,
+                                            somaxconn=3, abort_on_overflow=0)},
+                     "listen_overflow")
+        text_has(check, ev, "accept queue of listener port %d owned by pid %d (%s) is full (4 "
+                 "waiting, limit 3): connection from 127.0.0.1:%d lost, its SYN was dropped; "
+                 "the client retries after a timeout"
+                 % (port, server.pid, server.comm, dig(ev, "remote.port")))
+        hint = dig(ev, "diagnosis.hint") or ""
+        for part in ("net.core.somaxconn (3 in that netns)",
+                     "with tcp_abort_on_overflow=0 there clients retry"):
+            check.that(part in hint, "hint lacks %r: %r" % (part, hint), ev)
+    s.check_totals(ns, {"listen_overflow": "TcpExtListenOverflows",
+                        "listen_overflow_syn": "TcpExtListenOverflows", "lost": 0,
+                        "written": len(s.events())})
+
+
+# --------------------------------------------------------------------------
+# the keep-alive race, listener restarts, refused connections
+
+@test("explain_keepalive_race")
+def t_keepalive_race(ctx, check):
+    """The server answers one request and closes the idle connection after
+    0.3 s; the client reuses it 0.8 s after the answer.  The client's
+    socket got the FIN 0.5 s before its request met the server's closed
+    connection (a FIN_WAIT2 timewait socket)."""
+    ns = Netns()
+    server, client = ScriptPeer(ns), ScriptPeer(ns)
+    port = 20107
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
+        server.call("listen L 4 127.0.0.1 %d 16" % port)
+        result, lport = client.call("connect C 4 127.0.0.1 %d" % port)
+        lport = int(lport)
+        server.call("accept A L")
+        client.call("send C 20")
+        server.call("recv A 20")
+        server.call("send A 30")
+        client.call("recv C 30")
+        answered = time.monotonic()
+        time.sleep(0.3)
+        server.call("close A")
+        time.sleep(max(0.0, answered + 0.8 - time.monotonic()))
+        client.call("send C 20")
+        err = client.call("sockerr C")[0]
+        s.finish_scenario(client, server, expect=2)
+    check_scenario(check, result == "connected" and err == "EPIPE",
+                   "connect %s, client socket error %s (expected EPIPE)" % (result, err))
+    if not s.traced:
+        return
+    client_end, server_end = ("127.0.0.1", lport), ("127.0.0.1", port)
+    received = check.one(s.events("rst_received"), "client rst_received")
+    if received:
+        check.fields(received, {
+            "state": "CLOSE_WAIT", "reason": None, "context": None, "overflow": None,
+            "diagnosis.code": "stale_keepalive", **endpoint_fields(client_end, server_end),
+            **owner_fields("owner", client, "connect")}, "client rst_received")
+        age = received.get("state_age_ms")
+        if check.that(isinstance(age, int) and 300 <= age <= 800,
+                      "state_age_ms %r, expected about 500 (300..800)" % age, received):
+            text_has(check, received, "127.0.0.1:%d closed this connection %d.%03d s ago, then "
+                     "pid %d (%s) used it again" % ((port,) + divmod(age, 1000)
+                                                    + (client.pid, client.comm)))
+    sent = check.one(s.events("rst_sent"), "server rst_sent")
+    if sent:
+        check.fields(sent, {
+            "reason": "TCP_TIMEWAIT_SOCKET", "state": "TIME_WAIT", "cause": None,
+            "context": None, "listener": None, "diagnosis.code": "timewait",
+            **endpoint_fields(server_end, client_end),
+            "owner.pid": server.pid, "owner.comm": server.comm, "owner.source": "accept",
+            "owner.closed": True, "owner.alive": True}, "server rst_sent")
+        text_has(check, sent, "127.0.0.1:%d sent a segment to a connection pid %d (%s) had "
+                 "already closed (TIME_WAIT)" % (lport, server.pid, server.comm))
+    s.check_totals(ns, {"rst_sent": "TcpOutRsts", "rst_received": 1, "lost": 0, "written": 2})
+
+
+@test("explain_listener_restart")
+def t_listener_restart(ctx, check):
+    """Process A's listener closes (then A exits); connects in the gap are
+    refused: listener_restarting naming A.  Then process B listens on the
+    same port and connects succeed."""
+    ns = Netns()
+    old, client = ScriptPeer(ns), ScriptPeer(ns)
+    port = 20108
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
+        old.call("listen L 4 127.0.0.1 %d 16" % port)
+        old.call("close L")
+        refused = [client.call("connect R1 4 127.0.0.1 %d" % port)]
+        old.close()                       # A exits while nothing listens
+        refused.append(client.call("connect R2 4 127.0.0.1 %d" % port))
+        new = ScriptPeer(ns)
+        new.call("listen L 4 127.0.0.1 %d 16" % port)
+        later = client.call("connect C 4 127.0.0.1 %d" % port)[0]
+        new.call("accept A L")
+        s.finish_scenario(client, new, expect=4)
+    check_scenario(check, [r[0] for r in refused] == ["ECONNREFUSED"] * 2 and
+                   later == "connected", "connects gave %s then %s" % (refused, later))
+    if not s.traced:
+        return
+    lports = [int(r[1]) for r in refused]
+    sent = s.events("rst_sent")
+    check.that(sorted(dig(e, "remote.port") for e in sent) == sorted(lports),
+               "rst_sent to %s, refused clients %s"
+               % (sorted(dig(e, "remote.port") for e in sent), sorted(lports)), *sent)
+    for ev in sent:
+        check.fields(ev, {
+            "reason": "NO_SOCKET", "state": None, "owner": None, "listener": None, "sk": None,
+            "local.addr": "127.0.0.1", "local.port": port,
+            "diagnosis.code": "listener_restarting",
+            "closed_listener.addr": "127.0.0.1", "closed_listener.port": port,
+            "closed_listener.owner.pid": old.pid, "closed_listener.owner.comm": old.comm},
+            "NO_SOCKET rst_sent")
+        ago = dig(ev, "closed_listener.closed_ago_ms")
+        check.that(isinstance(ago, int) and 0 <= ago < 5000, "closed_ago_ms %r" % ago, ev)
+        text_has(check, ev, "nothing listens on 127.0.0.1:%d: listener 127.0.0.1:%d owned by "
+                 "pid %d (%s) closed" % (port, port, old.pid, old.comm))
+    wrong = [e for e in sent if dig(e, "diagnosis.code") == "no_listener"]
+    check.that(not wrong, "no_listener during the restart gap", *wrong)
+    received = s.events("rst_received")
+    check.that(sorted(dig(e, "local.port") for e in received) == sorted(lports),
+               "rst_received on %s" % sorted(dig(e, "local.port") for e in received), *received)
+    for ev in received:
+        check.fields(ev, {"state": "SYN_SENT", "diagnosis.code": "no_listener",
+                          **owner_fields("owner", client, "connect")}, "client rst_received")
+    s.check_totals(ns, {"rst_sent": "TcpOutRsts", "rst_received": 2, "lost": 0, "written": 4})
+
+
+@test("explain_no_listener")
+def t_no_listener(ctx, check):
+    port = 20109
+    client_ns, server_ns = Netns(), Netns()
+    veth = VethPair(client_ns, server_ns, 34)
+    caddr, saddr = veth.client_addr["ipv4"], veth.server_addr["ipv4"]
+    client = ScriptPeer(client_ns)
+    with XSession(ctx, check, [client_ns, server_ns], ["-P", str(port)],
+                  totals_ns=server_ns) as s:
+        result, lport = client.call("connect C 4 %s %d" % (saddr, port))
+        s.finish_scenario(client, expect=2)
+    lport = int(lport)
+    check_scenario(check, result == "ECONNREFUSED", "connect gave %s" % result)
+    if not s.traced:
+        return
+    sent = check.one(s.events("rst_sent", [server_ns]), "server rst_sent")
+    if sent:
+        check.fields(sent, {"reason": "NO_SOCKET", "state": None, "owner": None,
+                            "listener": None, "closed_listener": None, "overflow": None,
+                            "diagnosis.code": "no_listener",
+                            **endpoint_fields((saddr, port), (caddr, lport))}, "rst_sent")
+        text_has(check, sent, "nothing listens on %s:%d in netns %d"
+                 % (saddr, port, server_ns.inode))
+    received = check.one(s.events("rst_received", [client_ns]), "client rst_received")
+    if received:
+        check.fields(received, {"state": "SYN_SENT", "diagnosis.code": "no_listener",
+                                **endpoint_fields((caddr, lport), (saddr, port)),
+                                **owner_fields("owner", client, "connect")}, "rst_received")
+        text_has(check, received, "%s:%d refused the connection of pid %d (%s) (ECONNREFUSED)"
+                 % (saddr, port, client.pid, client.comm))
+    s.check_totals(server_ns, {"rst_sent": "TcpOutRsts", "lost": 0, "written": 1})
+
+
+# --------------------------------------------------------------------------
+# closes and aborts
+
+def connected_pair(ns, port):
+    """-> (server, client, client port): accepted connection on loopback."""
+    server, client = ScriptPeer(ns), ScriptPeer(ns)
+    server.call("listen L 4 127.0.0.1 %d 16" % port)
+    result, lport = client.call("connect C 4 127.0.0.1 %d" % port)
+    server.call("accept A L")
+    return server, client, int(lport), result
+
+
+@test("explain_unread_data_on_close")
+def t_unread_data_on_close(ctx, check):
+    ns = Netns()
+    port = 20110
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
+        server, client, lport, result = connected_pair(ns, port)
+        client.call("send C 1234")
+        server.call("wait_unread A 1234")
+        server.call("close A")
+        seen = client.call("result C")[0]
+        s.finish_scenario(server, client, expect=2)
+    check_scenario(check, result == "connected" and seen == "ECONNRESET",
+                   "connect %s, client saw %s" % (result, seen))
+    if not s.traced:
+        return
+    sent = check.one(s.events("rst_sent"), "server rst_sent")
+    if sent:
+        check.fields(sent, {"reason": "TCP_ABORT_ON_CLOSE", "state": "CLOSE",
+                            "prev_state": "ESTABLISHED", "unread_bytes": 1234,
+                            "diagnosis.code": "unread_data_on_close",
+                            **endpoint_fields(("127.0.0.1", port), ("127.0.0.1", lport)),
+                            **owner_fields("owner", server, "accept"),
+                            **context_fields(server)}, "rst_sent")
+        text_has(check, sent, "pid %d (%s) closed the connection with 1234 bytes from "
+                 "127.0.0.1:%d still unread" % (server.pid, server.comm, lport))
+    received = check.one(s.events("rst_received"), "client rst_received")
+    if received:
+        check.fields(received, {"state": "ESTABLISHED", "unread_bytes": None,
+                                "diagnosis.code": "peer_reset",
+                                **owner_fields("owner", client, "connect")}, "rst_received")
+    s.check_totals(ns, {"rst_sent": "TcpOutRsts", "rst_received": 1, "lost": 0, "written": 2})
+
+
+@test("explain_abortive_close")
+def t_abortive_close(ctx, check):
+    ns = Netns()
+    port = 20111
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
+        server, client, lport, result = connected_pair(ns, port)
+        client.call("linger0 C")
+        client.call("close C")
+        seen = server.call("result A")[0]
+        s.finish_scenario(server, client, expect=2)
+    check_scenario(check, result == "connected" and seen == "ECONNRESET",
+                   "connect %s, server saw %s" % (result, seen))
+    if not s.traced:
+        return
+    sent = check.one(s.events("rst_sent"), "client rst_sent")
+    if sent:
+        check.fields(sent, {"reason": "TCP_STATE", "state": "CLOSE",
+                            "prev_state": "ESTABLISHED", "diagnosis.code": "abortive_close",
+                            **endpoint_fields(("127.0.0.1", lport), ("127.0.0.1", port)),
+                            **owner_fields("owner", client, "connect"),
+                            **context_fields(client)}, "rst_sent")
+        text_has(check, sent, "pid %d (%s) aborted the connection (TCP_STATE"
+                 % (client.pid, client.comm))
+    received = check.one(s.events("rst_received"), "server rst_received")
+    if received:
+        check.fields(received, {"state": "ESTABLISHED", "diagnosis.code": "peer_reset",
+                                **owner_fields("owner", server, "accept")}, "rst_received")
+    s.check_totals(ns, {"rst_sent": "TcpOutRsts", "rst_received": 1, "lost": 0, "written": 2})
+
+
+@test("explain_killed")
+def t_killed(ctx, check):
+    """`ss -K` in the namespace destroys the client's connection: the reset
+    runs in the ss process, not in the owner's."""
+    ns = Netns()
+    port = 20112
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
+        server, client, lport, result = connected_pair(ns, port)
+        ss = nslib.track(subprocess.Popen(
+            ns.cmd(["ss", "-K", "-t", "dst", "127.0.0.1", "dport", "=", str(port)]),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=nslib.die_with_parent))
+        out, err = ss.communicate(timeout=10)
+        nslib.stop_process(ss)
+        seen = server.call("result A")[0]
+        s.finish_scenario(server, client, expect=2)
+    check_scenario(check, result == "connected" and seen == "ECONNRESET" and
+                   ":%d" % lport in out, "ss -K (exit %s) %r %r; server saw %s"
+                   % (ss.returncode, out.strip(), err.strip(), seen))
+    if not s.traced:
+        return
+    sent = check.one(s.events("rst_sent"), "client rst_sent")
+    if sent:
+        check.fields(sent, {"reason": "TCP_STATE", "diagnosis.code": "killed",
+                            **endpoint_fields(("127.0.0.1", lport), ("127.0.0.1", port)),
+                            **owner_fields("owner", client, "connect"),
+                            "context.pid": ss.pid, "context.tid": ss.pid,
+                            "context.comm": "ss"}, "rst_sent")
+        text_has(check, sent, "the connection owned by pid %d (%s) was aborted by another "
+                 "process, pid %d (ss)" % (client.pid, client.comm, ss.pid))
+    received = check.one(s.events("rst_received"), "server rst_received")
+    if received:
+        check.fields(received, {"state": "ESTABLISHED", "diagnosis.code": "peer_reset",
+                                **owner_fields("owner", server, "accept")}, "rst_received")
+    s.check_totals(ns, {"rst_sent": "TcpOutRsts", "rst_received": 1, "lost": 0, "written": 2})
+
+
+def data_after_close_case(ctx, check, port, close):
+    """The server shuts its connection down (shutdown(SHUT_RDWR), socket
+    kept) or closes it; the client, in CLOSE_WAIT, sends.  After close()
+    the socket is an orphan in FIN_WAIT2; tcp_fin_timeout > 60 keeps it a
+    full socket (not a timewait one), so the data hits it: the kernel
+    resets its own socket (tcp_reset(), not to be reported as a received
+    reset) and sends TCP_ABORT_ON_DATA.  Linux sends no reset on data
+    after shutdown(SHUT_RD) alone, so that variant is not tested."""
+    ns = Netns()
+    ns.sysctl({"net.ipv4.tcp_fin_timeout": 90})
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
+        server, client, lport, result = connected_pair(ns, port)
+        server.call("close A" if close else "shut A rdwr")
+        eof = client.call("result C")[0]
+        client.call("send C 10")
+        err = client.call("sockerr C")[0]
+        s.finish_scenario(client, server, expect=2)
+    check_scenario(check, (result, eof, err) == ("connected", "eof", "EPIPE"),
+                   "connect %s, client saw %s then %s" % (result, eof, err))
+    check_scenario(check, s.delta("TcpExtTCPAbortOnData") == 1,
+                   "TCPAbortOnData delta %d" % s.delta("TcpExtTCPAbortOnData"))
+    if not s.traced:
+        return None, server, lport
+    server_end, client_end = ("127.0.0.1", port), ("127.0.0.1", lport)
+    sent = check.one(s.events("rst_sent"), "server rst_sent")
+    if sent:
+        check.fields(sent, {"reason": "TCP_ABORT_ON_DATA", "cause": None, "context": None,
+                            "diagnosis.code": "data_after_close",
+                            **endpoint_fields(server_end, client_end)}, "rst_sent")
+        text_has(check, sent, "127.0.0.1:%d sent data after" % lport)
+    own = of_type(s.events(), "rst_received", local__port=port)
+    check.that(not own, "the server's own tcp_reset() reported as rst_received", *own)
+    received = check.one(of_type(s.events(), "rst_received", local__port=lport),
+                         "client rst_received")
+    if received:
+        check.fields(received, {"state": "CLOSE_WAIT", "diagnosis.code": "stale_keepalive",
+                                **endpoint_fields(client_end, server_end),
+                                **owner_fields("owner", client, "connect")}, "rst_received")
+    s.check_totals(ns, {"rst_sent": "TcpOutRsts", "rst_received": 1, "lost": 0, "written": 2})
+    return sent, server, lport
+
+
+@test("explain_data_after_close")
+def t_data_after_close(ctx, check):
+    sent, server, _ = data_after_close_case(ctx, check, 20113, close=False)
+    if sent:
+        check.fields(sent, {"state": "CLOSE", "prev_state": "FIN_WAIT2",
+                            **owner_fields("owner", server, "accept")},
+                     "rst_sent after shutdown")
+        text_has(check, sent, "after pid %d (%s) had closed the connection"
+                 % (server.pid, server.comm))
+    check.finish()
+    sent, server, _ = data_after_close_case(ctx, check, 20114, close=True)
+    if sent:
+        # never a wrong process: the owner is the server or unknown (see
+        # explain_data_after_close_owner)
+        check.that(sent["owner"] is None or dig(sent, "owner.pid") == server.pid,
+                   "owner of the closed socket is %s" % sent["owner"], sent)
+
+
+@test("explain_data_after_close_owner")
+def t_data_after_close_owner(ctx, check):
+    """After close() the orphaned socket is destroyed by the kernel's own
+    tcp_reset() right before it sends TCP_ABORT_ON_DATA.  Its owner is
+    still known (the tracer keeps the owners of destroyed connections for
+    TIME_WAIT resets); the reset must name the process that closed it, as
+    a TIME_WAIT reset does (owner.closed true), not "an unknown process"."""
+    sent, server, _ = data_after_close_case(ctx, check, 20115, close=True)
+    if sent:
+        check.fields(sent, {"owner.pid": server.pid, "owner.comm": server.comm,
+                            "owner.closed": True}, "rst_sent after close()")
+        text_has(check, sent, "after pid %d (%s) had closed the connection"
+                 % (server.pid, server.comm))
+
+
+@test("explain_keepalive_timeout")
+def t_keepalive_timeout(ctx, check):
+    """SO_KEEPALIVE with idle 1 s, interval 1 s, 1 probe, on a connection
+    whose server side goes silent (its egress qdisc drops everything:
+    pfifo limit 0): the probe is never answered and the client's kernel
+    aborts the connection after about 2 s."""
+    port = 20116
+    client_ns, server_ns = Netns(), Netns()
+    veth = VethPair(client_ns, server_ns, 35)
+    caddr, saddr = veth.client_addr["ipv4"], veth.server_addr["ipv4"]
+    server, client = ScriptPeer(server_ns), ScriptPeer(client_ns)
+    with XSession(ctx, check, [client_ns], ["--netns", str(client_ns.inode), "--summary"]) as s:
+        server.call("listen L 4 0.0.0.0 %d 16" % port)
+        result, lport = client.call("connect C 4 %s %d" % (saddr, port))
+        server.call("accept A L")
+        server_ns.exec(["tc", "qdisc", "add", "dev", veth.server_dev, "root",
+                        "pfifo", "limit", "0"])
+        client.call("keepalive C 1 1 1")
+        err = client.call("sockerr C", timeout=15)[0]
+        s.finish_scenario(client, server, expect=1)
+    check_scenario(check, result == "connected" and err == "ETIMEDOUT",
+                   "connect %s, client socket error %s (expected ETIMEDOUT)" % (result, err))
+    check_scenario(check, s.delta("TcpExtTCPKeepAlive") >= 1, "no keepalive probe counted")
+    if not s.traced:
+        return
+    sent = check.one(s.events("rst_sent"), "client rst_sent")
+    if sent:
+        check.fields(sent, {"reason": "TCP_KEEPALIVE_TIMEOUT", "state": "ESTABLISHED",
+                            "cause": None, "listener": None, "addr_source": "socket",
+                            "diagnosis.code": "keepalive_timeout",
+                            **endpoint_fields((caddr, int(lport)), (saddr, port)),
+                            **owner_fields("owner", client, "connect")}, "rst_sent")
+        check.that(isinstance(sent.get("context"), dict), "context of a timer reset is %r"
+                   % sent.get("context"), sent)
+        text_has(check, sent, "keepalive probes from pid %d (%s) to %s:%d went unanswered"
+                 % (client.pid, client.comm, saddr, port))
+    s.check_totals(client_ns, {"rst_sent": "TcpOutRsts", "lost": 0, "written": 1})
+
+
+# --------------------------------------------------------------------------
+# text mode
+
+FOLD_RE = re.compile(r"^\.\.\. (\d+) more like this in (\d+)\.(\d{3}) s$")
+TOTALS_RE = re.compile(r"\brst_sent=(\d+)")
+
+
+@test("explain_text_folding", tracer_only=True)
+def t_text_folding(ctx, check):
+    """Text mode (no --json) folds a storm of identical NO_SOCKET resets
+    (the same but for time and client port) into one line and a
+    "... N more like this in T s" line.  `-e sent` keeps the clients'
+    received resets from interleaving."""
+    ns = Netns()
+    client = ScriptPeer(ns)
+    port, count = 20117, 200
+    tmp = tempfile.TemporaryDirectory(prefix="rtt-text-")
+    out_path, err_path = os.path.join(tmp.name, "out"), os.path.join(tmp.name, "err")
+    with open(out_path, "w") as out, open(err_path, "w") as err:
+        proc = nslib.track(subprocess.Popen(
+            [ctx.binary, "--netns", str(ns.inode), "-e", "sent"], stdin=subprocess.DEVNULL,
+            stdout=out, stderr=err, preexec_fn=nslib.die_with_parent))
+
+    def stderr():
+        with open(err_path, errors="replace") as f:
+            return f.read()
+    try:
+        if not poll(lambda: ATTACHED in stderr() or proc.poll() is not None, 20, 0.02) or \
+                proc.poll() is not None:
+            check_scenario(check, False, "tracer did not attach: %r" % stderr()[-500:])
+        before = ns.counters()
+        burst = parse_kv(client.call("burst G 4 127.0.0.1 %d %d 3" % (port, count), timeout=15))
+        time.sleep(0.3)
+        after = ns.counters()
+        os.kill(proc.pid, signal.SIGINT)
+        proc.wait(timeout=10)
+        with open(out_path, errors="replace") as f:
+            lines = [l for l in f.read().split("\n") if l.strip()]
+        err_text = stderr()
+    finally:
+        nslib.stop_process(proc)
+        tmp.cleanup()
+    rsts = nslib.counter_delta(before, after, "TcpOutRsts")
+    check_scenario(check, burst["failed"] == str(count) and rsts == count,
+                   "burst gave %s, TcpOutRsts delta %d" % (burst, rsts))
+    check.that(proc.returncode == 0, "tracer exit status %s" % proc.returncode)
+    header = [l for l in lines if l.startswith("TIME ")]
+    folds = [FOLD_RE.match(l) for l in lines if l.startswith("... ")]
+    events = [l for l in lines if not l.startswith("TIME ") and not l.startswith("... ")]
+    check.that(len(header) == 1, "%d header lines" % len(header))
+    check.that(all(folds) and folds, "fold lines %r"
+               % [l for l in lines if l.startswith("... ")][:3])
+    folded = sum(int(m.group(1)) for m in folds if m)
+    check.that(len(events) + folded == count, "%d event lines + %d folded = %d, expected %d: %r"
+               % (len(events), folded, len(events) + folded, count, lines[:6]))
+    check.that(1 <= len(events) <= 5, "%d event lines for %d identical resets, expected "
+               "1..5: %r" % (len(events), count, events[:6]))
+    for line in events:
+        for part in ("rst_sent", "127.0.0.1:%d" % port, "NO_SOCKET", "no_listener"):
+            check.that(part in line, "event line lacks %r: %r" % (part, line))
+    for m in folds:
+        if m:
+            span = int(m.group(2)) * 1000 + int(m.group(3))
+            check.that(span <= 3000, "fold span %d ms" % span)
+    totals = [l for l in err_text.splitlines() if l.startswith(TOTALS)]
+    sent = TOTALS_RE.search(totals[-1]) if totals else None
+    check.that(sent and int(sent.group(1)) == count, "totals line %r, expected rst_sent=%d"
+               % (totals, count))
