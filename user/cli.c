@@ -61,7 +61,8 @@ static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
 	unsigned long v;
 	char *end;
 
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+	/* strtoul would skip any leading white space and take a sign. */
+	if (!s || *s < '0' || *s > '9')
 		return -EINVAL;
 	errno = 0;
 	v = strtoul(s, &end, 10);
@@ -251,15 +252,22 @@ static enum cli_status bad(char *err, size_t errlen, const char *fmt, ...)
 
 #define BAD(...) return bad(err, errlen, __VA_ARGS__)
 
-/* How the user spelled the option getopt stopped at. */
-static bool typed_long(char **argv)
-{
-	return strncmp(argv[optind - 1], "--", 2) == 0;
-}
-
 static bool short_option(int c)
 {
 	return c > ' ' && c < 0x7f;
+}
+
+/* The long name of a flag (an option without a value), or NULL. */
+static const char *flag_name(int val);
+
+static const char *flag_name(int val)
+{
+	const struct option *lo;
+
+	for (lo = long_opts; lo->name; lo++)
+		if (lo->val == val && lo->has_arg == no_argument)
+			return lo->name;
+	return NULL;
 }
 
 enum cli_status cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
@@ -362,15 +370,19 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_opts *o, char *err, 
 		case 'h':
 			return CLI_HELP;
 		case ':':
-			if (!typed_long(argv) && short_option(optopt))
+			if (strncmp(argv[optind - 1], "--", 2) && short_option(optopt))
 				BAD("option '-%c' needs a value", optopt);
 			BAD("option '%s' needs a value", argv[optind - 1]);
 		default:
-			if (!typed_long(argv) && short_option(optopt))
+			/*
+			 * getopt leaves optopt 0 for an unknown long option, the
+			 * letter for an unknown short one, and the option's val
+			 * for a flag given a value ("--json=1").
+			 */
+			if (optopt && flag_name(optopt))
+				BAD("option '--%s' takes no value (see --help)", flag_name(optopt));
+			if (short_option(optopt))
 				BAD("unknown option '-%c' (see --help)", optopt);
-			if (typed_long(argv) && strchr(argv[optind - 1], '='))
-				BAD("option '%.*s' takes no value (see --help)",
-				    (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
 			BAD("unknown option '%s' (see --help)", argv[optind - 1]);
 		}
 	}

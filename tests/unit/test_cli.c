@@ -323,8 +323,14 @@ static void test_cli_error_one_line(void)
 /* An unknown letter at the start of a cluster must be named, not argv[0]. */
 static void test_cli_unknown_in_cluster(void)
 {
-	CHECK_CLI_ERROR("-x", "-xj");
+	CHECK_CLI_ERROR("'-x'", "-xj");
 	CHECK_NOT_CONTAINS(err, "rsttrace");
+	/* getopt has not moved past "-xj" yet: the argument before it is not the culprit. */
+	CHECK_CLI_ERROR("'-x'", "--json", "-xj");
+	CHECK_NOT_CONTAINS(err, "--json");
+	CHECK_CLI_ERROR("'-x'", "--port=80", "-xj");
+	CHECK_NOT_CONTAINS(err, "--port");
+	CHECK_CLI_ERROR("'-x'", "-P", "80", "-x4");
 }
 
 static void test_cli_help_version(void)
