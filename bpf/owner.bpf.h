@@ -18,12 +18,23 @@ static __always_inline void owner_from_task(struct rt_owner *o, struct task_stru
 	o->sharers = 1;
 }
 
-/* Only valid in process context: listen(), connect(), accept(), close(). */
+/*
+ * Only valid in process context: listen(), connect(), accept(), close().
+ * Runs at every connect(): helpers and BTF-typed loads, no probe reads.
+ */
 static __always_inline void owner_from_current(struct rt_owner *o, __u8 source)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 id = bpf_get_current_pid_tgid();
 
-	owner_from_task(o, task, (__u32)bpf_get_current_pid_tgid(), source);
+	o->tgid = id >> 32;
+	o->pid = (__u32)id;
+	/* The leader's name is what ps shows; thread names vary per worker. */
+	__builtin_memcpy(o->comm, task->group_leader->comm, RT_COMM_LEN);
+	o->cgroup_id = bpf_get_current_cgroup_id();
+	o->start_ns = task->group_leader->start_boottime;
+	o->source = source;
+	o->sharers = 1;
 }
 
 static __always_inline struct rt_sock_info *sock_info(const void *sk)

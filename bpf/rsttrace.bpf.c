@@ -32,6 +32,14 @@ const volatile __u64 rate_limit = 0; /* events per second per CPU and reason, 0 
 const volatile __u64 rcv_state_process_start = 0;
 const volatile __u64 rcv_state_process_end = 0;
 
+/*
+ * Set once the first entry goes into overflow_flows / closed_listeners: until
+ * then a reset storm skips the lookups (hashing 40-byte keys twice per reset).
+ */
+volatile __u32 have_overflow_flows = 0;
+volatile __u32 have_closed_listeners = 0;
+volatile __u32 have_closed_owners = 0;
+
 /* Overflows of one flow closer together than this are one episode. */
 #define RT_EPISODE_NS (10ull * 1000000000)
 /* A reset this long after an overflow of its flow is still linked to it. */
@@ -199,6 +207,8 @@ static __always_inline void fill_link(struct rt_event *e, const struct rt_tuple 
 	struct rt_flow_key k = {};
 	struct rt_link *link;
 
+	if (!have_overflow_flows)
+		return;
 	flow_key(&k, t, false);
 	link = bpf_map_lookup_elem(&overflow_flows, &k);
 	if (!link) {
@@ -214,8 +224,11 @@ static __always_inline void fill_link(struct rt_event *e, const struct rt_tuple 
 static __always_inline void fill_closed_listener(struct rt_event *e, __u32 netns, __u16 port)
 {
 	struct rt_listener_key key = { .netns = netns, .port = port };
-	struct rt_closed *c = bpf_map_lookup_elem(&closed_listeners, &key);
+	struct rt_closed *c;
 
+	if (!have_closed_listeners)
+		return;
+	c = bpf_map_lookup_elem(&closed_listeners, &key);
 	if (!c)
 		return;
 	e->closed = *c;
@@ -237,7 +250,7 @@ static __always_inline void fill_closed_owner(struct rt_event *e, const struct r
 }
 
 static __always_inline int handle_send_reset(const struct sock *sk, const struct sk_buff *skb,
-					     __u32 reason, __u32 flags)
+					     __u32 reason, __u32 flags, const bool direct)
 {
 	struct rt_sock_info *info = NULL, *linfo = NULL;
 	const struct sock *lsk = NULL;
@@ -250,20 +263,20 @@ static __always_inline int handle_send_reset(const struct sock *sk, const struct
 	if (!(event_mask & RT_EVM(RT_EV_RST_SENT)))
 		return 0;
 	if (sk) {
-		state = sk_state(sk);
-		netns = sk_netns(sk);
+		state = sk_state_x(sk, direct);
+		netns = sk_netns_x(sk, direct);
 	} else if (skb) {
-		netns = skb_netns(skb);
+		netns = skb_netns_x(skb, direct);
 	}
 	full = sk && state != RT_TCP_TIME_WAIT && state != RT_TCP_NEW_SYN_RECV;
 
 	/* A listener's or mini-socket's own addresses do not name the peer. */
 	if (full && state != RT_TCP_LISTEN)
-		tuple_from_sk(sk, &t);
-	else if (skb && tuple_from_skb(skb, &t))
+		tuple_from_sk_x(sk, &t, direct);
+	else if (skb && tuple_from_skb_x(skb, &t, direct))
 		flags |= RT_F_ADDR_FROM_SKB;
 	else if (sk)
-		tuple_from_sk(sk, &t);
+		tuple_from_sk_x(sk, &t, direct);
 	if (!skb)
 		flags |= RT_F_ACTIVE;
 
@@ -299,7 +312,7 @@ static __always_inline int handle_send_reset(const struct sock *sk, const struct
 	e->reason = reason;
 	e->state = state;
 	fill_tuple(e, &t);
-	if (!info && state == RT_TCP_TIME_WAIT)
+	if (!info && state == RT_TCP_TIME_WAIT && have_closed_owners)
 		fill_closed_owner(e, &t, netns);
 	if (info) {
 		e->owner = info->owner;
@@ -330,35 +343,35 @@ static __always_inline int handle_send_reset(const struct sock *sk, const struct
 SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(send_reset_btf, const struct sock *sk, const struct sk_buff *skb, int reason)
 {
-	return handle_send_reset(sk, skb, reason, 0);
+	return handle_send_reset(sk, skb, reason, 0, true);
 }
 
 SEC("raw_tp/tcp_send_reset")
 int BPF_PROG(send_reset_raw, const struct sock *sk, const struct sk_buff *skb, int reason)
 {
-	return handle_send_reset(sk, skb, reason, 0);
+	return handle_send_reset(sk, skb, reason, 0, false);
 }
 
 /* Before 6.10 the tracepoint had no reason argument. */
 SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(send_reset_btf_noreason, const struct sock *sk, const struct sk_buff *skb)
 {
-	return handle_send_reset(sk, skb, 0, RT_F_NO_REASON);
+	return handle_send_reset(sk, skb, 0, RT_F_NO_REASON, true);
 }
 
 SEC("raw_tp/tcp_send_reset")
 int BPF_PROG(send_reset_raw_noreason, const struct sock *sk, const struct sk_buff *skb)
 {
-	return handle_send_reset(sk, skb, 0, RT_F_NO_REASON);
+	return handle_send_reset(sk, skb, 0, RT_F_NO_REASON, false);
 }
 
-static __always_inline int handle_receive_reset(const struct sock *sk)
+static __always_inline int handle_receive_reset(const struct sock *sk, const bool direct)
 {
 	struct rt_sock_info *info;
 	struct last_reset *last;
 	struct rt_tuple t = {};
 	struct rt_event *e;
-	__u8 state = sk_state(sk);
+	__u8 state = sk_state_x(sk, direct);
 	__u32 zero = 0;
 	__u32 netns;
 
@@ -371,8 +384,8 @@ static __always_inline int handle_receive_reset(const struct sock *sk)
 	if (!(event_mask & RT_EVM(RT_EV_RST_RECEIVED)))
 		return 0;
 
-	netns = sk_netns(sk);
-	tuple_from_sk(sk, &t);
+	netns = sk_netns_x(sk, direct);
+	tuple_from_sk_x(sk, &t, direct);
 	info = sock_info(sk);
 	if (!wanted(&t, netns, info, NULL))
 		return 0;
@@ -406,13 +419,13 @@ static __always_inline int handle_receive_reset(const struct sock *sk)
 SEC("tp_btf/tcp_receive_reset")
 int BPF_PROG(receive_reset_btf, const struct sock *sk)
 {
-	return handle_receive_reset(sk);
+	return handle_receive_reset(sk, true);
 }
 
 SEC("raw_tp/tcp_receive_reset")
 int BPF_PROG(receive_reset_raw, const struct sock *sk)
 {
-	return handle_receive_reset(sk);
+	return handle_receive_reset(sk, false);
 }
 
 /* path RT_PATH_NONE counts a SYN-queue overflow. */
@@ -501,6 +514,7 @@ static __always_inline int report_overflow(const struct rt_tuple *t, __u32 netns
 			__builtin_memcpy(fresh.listener_comm, linfo->owner.comm, RT_COMM_LEN);
 		}
 		bpf_map_update_elem(&overflow_flows, &k, &fresh, BPF_ANY);
+		have_overflow_flows = 1;
 	}
 
 	if (rate_limited(RT_EV_LISTEN_OVERFLOW, path))
@@ -761,14 +775,16 @@ static __always_inline void listener_closed(const struct sock *sk, const struct 
 		__builtin_memcpy(c.owner_comm, info->owner.comm, RT_COMM_LEN);
 	}
 	bpf_map_update_elem(&closed_listeners, &key, &c, BPF_ANY);
+	have_closed_listeners = 1;
 	forget_listener(sk);
 }
 
-static __always_inline int handle_set_state(const struct sock *sk, int oldstate, int newstate)
+static __always_inline int handle_set_state(const struct sock *sk, int oldstate, int newstate,
+					    const bool direct)
 {
 	struct rt_sock_info *info, fresh = {};
 
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	if (RT_READ(direct, sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
 	if (newstate == RT_TCP_LISTEN) {
 		track_listen(sk);
@@ -798,13 +814,13 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(set_state_btf, const struct sock *sk, int oldstate, int newstate)
 {
-	return handle_set_state(sk, oldstate, newstate);
+	return handle_set_state(sk, oldstate, newstate, true);
 }
 
 SEC("raw_tp/inet_sock_set_state")
 int BPF_PROG(set_state_raw, const struct sock *sk, int oldstate, int newstate)
 {
-	return handle_set_state(sk, oldstate, newstate);
+	return handle_set_state(sk, oldstate, newstate, false);
 }
 
 static __always_inline int handle_destroy_sock(const struct sock *sk)
@@ -818,11 +834,14 @@ static __always_inline int handle_destroy_sock(const struct sock *sk)
 		return 0;
 	if (info->is_listener) {
 		forget_listener(sk);
-	} else {
+	} else if (info->last_oldstate == RT_TCP_FIN_WAIT1 || info->last_oldstate == RT_TCP_FIN_WAIT2 ||
+		   info->last_oldstate == RT_TCP_CLOSING) {
+		/* Only these leave a TIME_WAIT socket behind that may send a reset. */
 		tuple_from_sk(sk, &t);
 		flow_key(&key.flow, &t, false);
 		key.netns = sk_netns(sk);
 		bpf_map_update_elem(&closed_owners, &key, &info->owner, BPF_ANY);
+		have_closed_owners = 1;
 	}
 	if (bpf_map_delete_elem(&socks, &skaddr) == 0)
 		count(RT_CNT_SOCKS_REMOVED);

@@ -14,10 +14,30 @@
 #define RT_TCP_ESTABLISHED 1
 #define RT_TCP_SYN_SENT 2
 #define RT_TCP_SYN_RECV 3
+#define RT_TCP_FIN_WAIT1 4
+#define RT_TCP_FIN_WAIT2 5
 #define RT_TCP_TIME_WAIT 6
 #define RT_TCP_CLOSE 7
 #define RT_TCP_LISTEN 10
+#define RT_TCP_CLOSING 11
 #define RT_TCP_NEW_SYN_RECV 12
+
+/*
+ * tp_btf programs get BTF-typed pointers that can be read with plain loads;
+ * raw_tp programs and pointers taken from maps need a probe read per field.
+ * 'direct' is a literal at every call site, so after inlining only one of the
+ * two is compiled into each program: the hot paths run without helper calls.
+ */
+#define RT_READ(direct, ptr, field) ((direct) ? (ptr)->field : BPF_CORE_READ(ptr, field))
+#define RT_READ_PTR(direct, ptr, f1, f2) \
+	((direct) ? (ptr)->f1->f2 : BPF_CORE_READ(ptr, f1, f2))
+#define RT_READ_INTO(direct, dst, ptr, field)                             \
+	do {                                                              \
+		if (direct)                                               \
+			__builtin_memcpy(dst, &(ptr)->field, sizeof(*(dst))); \
+		else                                                      \
+			BPF_CORE_READ_INTO(dst, ptr, field);              \
+	} while (0)
 
 /* Local and remote ends in host byte order ports, v4 in the first 4 bytes. */
 struct rt_tuple {
@@ -29,14 +49,24 @@ struct rt_tuple {
 	__u8 pad[3];
 };
 
+static __always_inline __u32 sk_netns_x(const struct sock *sk, const bool direct)
+{
+	return RT_READ_PTR(direct, sk, __sk_common.skc_net.net, ns.inum);
+}
+
+static __always_inline __u8 sk_state_x(const struct sock *sk, const bool direct)
+{
+	return RT_READ(direct, sk, __sk_common.skc_state);
+}
+
 static __always_inline __u32 sk_netns(const struct sock *sk)
 {
-	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	return sk_netns_x(sk, false);
 }
 
 static __always_inline __u8 sk_state(const struct sock *sk)
 {
-	return BPF_CORE_READ(sk, __sk_common.skc_state);
+	return sk_state_x(sk, false);
 }
 
 static __always_inline bool is_v4mapped(const __u8 *a)
@@ -58,25 +88,26 @@ static __always_inline void fold_v4mapped(__u8 *a)
 }
 
 /* The socket's own view: local = bound/source side. Works for timewait socks. */
-static __always_inline void tuple_from_sk(const struct sock *sk, struct rt_tuple *t)
+static __always_inline void tuple_from_sk_x(const struct sock *sk, struct rt_tuple *t,
+					    const bool direct)
 {
 	const struct sock_common *skc = &sk->__sk_common;
-	__u16 family = BPF_CORE_READ(skc, skc_family);
-
-	__u8 state = BPF_CORE_READ(skc, skc_state);
+	__u16 family = RT_READ(direct, skc, skc_family);
+	__u8 state = RT_READ(direct, skc, skc_state);
 
 	/*
 	 * A full socket closed before its active reset has already given its
 	 * port back (skc_num = 0); inet_sport still holds what the RST carries.
 	 */
+	/* inet_sock lies past struct sock: out of reach of a BTF-typed load. */
 	if (state == RT_TCP_TIME_WAIT || state == RT_TCP_NEW_SYN_RECV)
-		t->lport = BPF_CORE_READ(skc, skc_num);
+		t->lport = RT_READ(direct, skc, skc_num);
 	else
 		t->lport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
-	t->rport = bpf_ntohs(BPF_CORE_READ(skc, skc_dport));
+	t->rport = bpf_ntohs(RT_READ(direct, skc, skc_dport));
 	if (family == RT_AF_INET6) {
-		BPF_CORE_READ_INTO(&t->laddr, skc, skc_v6_rcv_saddr);
-		BPF_CORE_READ_INTO(&t->raddr, skc, skc_v6_daddr);
+		RT_READ_INTO(direct, (struct in6_addr *)t->laddr, skc, skc_v6_rcv_saddr);
+		RT_READ_INTO(direct, (struct in6_addr *)t->raddr, skc, skc_v6_daddr);
 		t->family = RT_AF_INET6;
 		if (is_v4mapped(t->laddr) && is_v4mapped(t->raddr)) {
 			fold_v4mapped(t->laddr);
@@ -89,21 +120,27 @@ static __always_inline void tuple_from_sk(const struct sock *sk, struct rt_tuple
 		}
 		return;
 	}
-	BPF_CORE_READ_INTO((__u32 *)t->laddr, skc, skc_rcv_saddr);
-	BPF_CORE_READ_INTO((__u32 *)t->raddr, skc, skc_daddr);
+	RT_READ_INTO(direct, (__u32 *)t->laddr, skc, skc_rcv_saddr);
+	RT_READ_INTO(direct, (__u32 *)t->raddr, skc, skc_daddr);
 	t->family = RT_AF_INET;
+}
+
+static __always_inline void tuple_from_sk(const struct sock *sk, struct rt_tuple *t)
+{
+	tuple_from_sk_x(sk, t, false);
 }
 
 /*
  * The packet's view, reversed: the packet came from the remote, so its
  * destination is our local side. Returns false when the headers are not IP.
  */
-static __always_inline bool tuple_from_skb(const struct sk_buff *skb, struct rt_tuple *t)
+static __always_inline bool tuple_from_skb_x(const struct sk_buff *skb, struct rt_tuple *t,
+					    const bool direct)
 {
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 nh = BPF_CORE_READ(skb, network_header);
-	__u16 th = BPF_CORE_READ(skb, transport_header);
-	__u16 proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
+	unsigned char *head = RT_READ(direct, skb, head);
+	__u16 nh = RT_READ(direct, skb, network_header);
+	__u16 th = RT_READ(direct, skb, transport_header);
+	__u16 proto = bpf_ntohs(RT_READ(direct, skb, protocol));
 	__u16 ports[2];
 
 	if (proto == RT_ETH_P_IP) {
@@ -132,20 +169,31 @@ static __always_inline bool tuple_from_skb(const struct sk_buff *skb, struct rt_
 	return true;
 }
 
+static __always_inline bool tuple_from_skb(const struct sk_buff *skb, struct rt_tuple *t)
+{
+	return tuple_from_skb_x(skb, t, false);
+}
+
 /*
  * Past ip_rcv TCP may have cleared skb->dev; the input route still names the
  * device, which is how the kernel itself finds the netns there.
  */
-static __always_inline __u32 skb_netns(const struct sk_buff *skb)
+static __always_inline __u32 skb_netns_x(const struct sk_buff *skb, const bool direct)
 {
-	struct net_device *dev = BPF_CORE_READ(skb, dev);
+	struct net_device *dev = RT_READ(direct, skb, dev);
 	struct dst_entry *dst;
 
 	if (!dev) {
-		dst = (struct dst_entry *)(BPF_CORE_READ(skb, _skb_refdst) & ~1ul);
+		dst = (struct dst_entry *)(RT_READ(direct, skb, _skb_refdst) & ~1ul);
 		dev = BPF_CORE_READ(dst, dev);
+		return BPF_CORE_READ(dev, nd_net.net, ns.inum);
 	}
-	return BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	return RT_READ_PTR(direct, dev, nd_net.net, ns.inum);
+}
+
+static __always_inline __u32 skb_netns(const struct sk_buff *skb)
+{
+	return skb_netns_x(skb, false);
 }
 
 /* TCP flags byte of the packet's header, 0 when unreadable. */
