@@ -312,7 +312,11 @@ static __always_inline int handle_send_reset(const struct sock *sk, const struct
 	e->reason = reason;
 	e->state = state;
 	fill_tuple(e, &t);
-	if (!info && state == RT_TCP_TIME_WAIT && have_closed_owners)
+	/*
+	 * TIME_WAIT sockets have no owner of their own; an orphan that answers
+	 * data with ABORT_ON_DATA was destroyed by its tcp_reset() just before.
+	 */
+	if (!info && (state == RT_TCP_TIME_WAIT || state == RT_TCP_CLOSE) && have_closed_owners)
 		fill_closed_owner(e, &t, netns);
 	if (info) {
 		e->owner = info->owner;
