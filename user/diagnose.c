@@ -15,6 +15,33 @@ static void set(struct diagnosis *d, const char *code)
 	d->hint = "";
 }
 
+/* "pid 42 (nginx)" without printf: a name goes into nearly every text. */
+static void pid_text(char *buf, size_t len, uint32_t tgid, const char *comm)
+{
+	char digits[10];
+	size_t n = 0, clen = strlen(comm), need;
+
+	do {
+		digits[n++] = (char)('0' + tgid % 10);
+		tgid /= 10;
+	} while (tgid);
+	need = 4 + n + 2 + clen + 1;
+	if (need >= len) {
+		snprintf(buf, len, "pid ?");
+		return;
+	}
+	memcpy(buf, "pid ", 4);
+	buf += 4;
+	while (n)
+		*buf++ = digits[--n];
+	*buf++ = ' ';
+	*buf++ = '(';
+	memcpy(buf, comm, clen);
+	buf += clen;
+	*buf++ = ')';
+	*buf = '\0';
+}
+
 /* "pid 42 (nginx)", from a fixed-size comm that may lack its NUL. */
 static void who(char *buf, size_t len, uint32_t tgid, const char *comm)
 {
@@ -25,7 +52,7 @@ static void who(char *buf, size_t len, uint32_t tgid, const char *comm)
 	for (i = 0; i < RT_COMM_LEN && comm[i]; i++)
 		safe[i] = (unsigned char)comm[i] < 0x20 || comm[i] == 0x7f ? '?' : comm[i];
 	safe[i] = '\0';
-	snprintf(buf, len, "pid %u (%s)", tgid, safe);
+	pid_text(buf, len, tgid, safe);
 }
 
 static void owner_text(char *buf, size_t len, const struct rt_event *e)

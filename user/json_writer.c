@@ -127,10 +127,24 @@ static void jw_escaped(struct strbuf *sb, const char *s, size_t max)
 
 void jw_name(struct json_writer *jw, const char *name)
 {
+	size_t n = strlen(name);
+	size_t i;
+
 	if (jw->need_comma[jw->depth])
 		sb_putc(jw->out, ',');
 	jw->need_comma[jw->depth] = true;
-	jw_escaped(jw->out, name, SIZE_MAX);
+	if (!plain_ready)
+		plain_init();
+	/* Names are our own literals: copy them whole unless one needs escaping. */
+	for (i = 0; i < n && plain((unsigned char)name[i]); i++)
+		;
+	if (i < n) {
+		jw_escaped(jw->out, name, SIZE_MAX);
+	} else {
+		sb_putc(jw->out, '"');
+		sb_append(jw->out, name, n);
+		sb_putc(jw->out, '"');
+	}
 	sb_putc(jw->out, ':');
 }
 

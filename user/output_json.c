@@ -189,6 +189,29 @@ static void context_object(struct json_writer *jw, const struct rt_event *e)
 	jw_end_object(jw);
 }
 
+static void format_hex(char *buf, size_t len, uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+	char tmp[16];
+	size_t n = 0;
+
+	/* "0x" and up to 16 digits and the NUL. */
+	if (len < 19) {
+		if (len)
+			buf[0] = '\0';
+		return;
+	}
+	do {
+		tmp[n++] = digits[v & 15];
+		v >>= 4;
+	} while (v && n < sizeof(tmp));
+	*buf++ = '0';
+	*buf++ = 'x';
+	while (n)
+		*buf++ = tmp[--n];
+	*buf = '\0';
+}
+
 void format_json_event(struct output *o, const struct rt_event *e, uint64_t now_boot_ns)
 {
 	const char *reason = event_reason(o->names, e);
@@ -234,7 +257,7 @@ void format_json_event(struct output *o, const struct rt_event *e, uint64_t now_
 	optional_uint(&jw, "state_age_ms", e->flags & RT_F_STATE_AGE, e->state_age_ns / 1000000);
 	diagnosis_object(o, &jw, e);
 	if (e->sk) {
-		snprintf(sk, sizeof(sk), "0x%llx", (unsigned long long)e->sk);
+		format_hex(sk, sizeof(sk), e->sk);
 		jw_string_field(&jw, "sk", sk);
 	} else {
 		jw_null_field(&jw, "sk");
