@@ -14,7 +14,7 @@ WARN := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
 USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -I$(OUTPUT) -Iinclude -Iuser \
 	-DRSTTRACE_VERSION='"$(VERSION)"'
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-function -Wno-unused-parameter \
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-function -Wno-unused-parameter \
 	-Ivmlinux -Iinclude
 
 USER_SRCS := $(wildcard user/*.c)

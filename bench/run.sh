@@ -176,9 +176,9 @@ done
 use_topology() {
 	TOPO=$1
 	if [ "$1" = lo ]; then
-		CNS=$NS_LO SNS=$NS_LO DST=127.0.0.1 SRC=127.0.0.1 CAPIF=lo
+		CNS=$NS_LO SNS=$NS_LO DST=127.0.0.1 CAPIF=lo
 	else
-		CNS=$NS_CLI SNS=$NS_SRV DST=10.77.251.2 SRC=10.77.251.1 CAPIF="${NSP}v1"
+		CNS=$NS_CLI SNS=$NS_SRV DST=10.77.251.2 CAPIF="${NSP}v1"
 	fi
 	SNS_INO=$(stat -L -c %i "/var/run/netns/$SNS")
 	CNS_INO=$(stat -L -c %i "/var/run/netns/$CNS")
@@ -317,7 +317,7 @@ if [ "$TOPOLOGY" = auto ]; then
 	while [ $r -le $PROBE_ROUNDS ]; do
 		if [ $((r % 2)) = 1 ]; then order="lo veth"; else order="veth lo"; fi
 		for t in $order; do
-			use_topology $t
+			use_topology "$t"
 			wait_quiet
 			storm $PROBE_N
 			record "phase=topo topo=$t round=$r $STORM_LINE"
@@ -337,7 +337,6 @@ log "topology: $TOPO ($CHOSEN_BY); client ns $CNS, server ns $SNS (inode $SNS_IN
 VARIANTS="a b c"
 [ $HAVE_BPFTRACE = 1 ] && VARIANTS="$VARIANTS d"
 [ $HAVE_TCPDUMP = 1 ] && VARIANTS="$VARIANTS e"
-NV=$(echo $VARIANTS | wc -w)
 
 rotate() { # k list... -> the list rotated left by k
 	_k=$1
@@ -355,7 +354,7 @@ rotate() { # k list... -> the list rotated left by k
 		[ $_j -lt $_k ] && _out="$_out $_x"
 		_j=$((_j + 1))
 	done
-	echo $_out
+	echo "$_out"
 }
 
 storm_run() { # variant round

@@ -321,8 +321,10 @@ def report(path, meta_path, notes_path):
                                    for v in ("a", "b")}
         J["echo"]["clean_ratio_b_to_a"] = ratio(cb, ca)
         J["echo"]["clean_paired_ratio_median"] = paired(echo, "b", only_clean=True)
+        cr, cp = ratio(cb, ca), J["echo"]["clean_paired_ratio_median"]
         p(f"  clean runs only: (a) {fmt(ca)} ({J['echo']['clean_runs']['a']} runs), (b) {fmt(cb)} "
-          f"({J['echo']['clean_runs']['b']} runs): {ratio(cb, ca)}x, paired {J['echo']['clean_paired_ratio_median']}x")
+          f"({J['echo']['clean_runs']['b']} runs): {str(cr) + 'x' if cr else '-'}, "
+          f"paired {str(cp) + 'x' if cp else '-'}")
         p(f"  ratio (b)/(a): {ratio(eb, ea)}x, paired per round {paired(echo, 'b')}x   (TcpOutRsts during echo: {J['echo']['tcp_out_rsts']}, "
           f"client errors: {J['echo']['errors']})")
         p("")

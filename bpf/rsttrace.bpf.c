@@ -646,10 +646,13 @@ static __always_inline bool syn_dropped(const struct sock *lsk)
 	__u32 drops = BPF_CORE_READ(lsk, sk_drops.counter);
 	__u64 key = (__u64)lsk;
 	__u32 *seen = bpf_map_lookup_elem(&syn_drops_seen, &key);
-	bool moved = seen && *seen != drops;
 
-	bpf_map_update_elem(&syn_drops_seen, &key, &drops, BPF_ANY);
-	return moved;
+	if (!seen) {
+		bpf_map_update_elem(&syn_drops_seen, &key, &drops, BPF_NOEXIST);
+		return false;
+	}
+	/* Exchanged, so two CPUs racing on one listener each see their own step. */
+	return __sync_lock_test_and_set(seen, drops) != drops;
 }
 
 /*

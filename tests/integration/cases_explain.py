@@ -95,6 +95,13 @@ class XSession(Session):
                 else:
                     self.totals_run = self.totals_tracer.stop()
                     self.check.run_ok(self.totals_run, [self.totals_ns])
+                    info = "  totals tracer %s: exit %s, stderr:\n%s" % (
+                        " ".join(self.totals_tracer.argv[1:]), self.totals_run.rc,
+                        "\n".join("    " + l for l in self.totals_run.stderr_lines()))
+                    marker = "  (failed expectations:)"
+                    at = (self.check.details.index(marker) if marker in self.check.details
+                          else len(self.check.details))
+                    self.check.details.insert(at, info)
 
     def wait_events(self, count):
         """Wait until `count` events of the session's namespaces are
@@ -117,18 +124,36 @@ class XSession(Session):
         return finals[-1] if finals else {}
 
     def check_totals(self, ns, expected):
-        """expected: {totals key: counter name of ns, or an int}."""
+        """expected: {totals key: counter name, or an int}; counters are
+        those of ns (a namespace or a list of them, summed).
+
+        Drop totals may fall short of the kernel's counter by at most
+        HOOK_MISS (never exceed it): see the constant."""
         summary = self.final_summary()
         totals = summary.get("totals", {})
+        spaces = ns if isinstance(ns, list) else [ns]
         for key, want in expected.items():
             if isinstance(want, str):
-                name, want = want, self.delta_in(ns, want)
+                name, want = want, sum(self.delta_in(n, want) for n in spaces)
                 label = "%s delta %d" % (name, want)
             else:
                 label = "expected %d" % want
-            self.check.that(totals.get(key) == want, "summary totals.%s = %s, %s"
-                            % (key, totals.get(key), label))
+            got = totals.get(key)
+            slack = HOOK_MISS if key in DROP_TOTALS and isinstance(got, int) else 0
+            self.check.that(got == want or (slack and want - slack <= got < want),
+                            "summary totals.%s = %s, %s" % (key, got, label))
         return summary
+
+
+# Measured on 6.18 under veth bursts: about one overflow (or SYN-queue drop)
+# in 75-115 is counted by the kernel without its packet passing the hooks
+# rsttrace has (kfree_skb/consume_skb; a separate bpftrace on the same
+# tracepoints misses the same one), or races on the two CPUs with another
+# drop of the same listener. Drop totals may therefore be short by this
+# much, never over; everything else is compared exactly.
+HOOK_MISS = 1
+DROP_TOTALS = ("listen_overflow", "listen_overflow_syn", "listen_overflow_ack",
+               "listen_overflow_cookie", "syn_queue_overflow")
 
 
 def check_scenario(check, cond, msg):
@@ -199,8 +224,8 @@ def check_listener_close(check, s, server_ns, server, port, queued):
     for ev in others:
         check.that(ev.get("prev_state") in ("ESTABLISHED", "CLOSE_WAIT"), "prev_state %r"
                    % ev.get("prev_state"), ev)
-        check.fields(ev, {"reason": "TCP_STATE", "state": "CLOSE", "local.port": port, "diagnosis.code": "abortive_close",
-                          "owner.pid": server.pid, "owner.source": "listener",
+        check.fields(ev, {"reason": "TCP_STATE", "state": "CLOSE", "local.port": port,
+                          "diagnosis.code": "abortive_close", "owner.pid": server.pid, "owner.source": "listener",
                           "context.pid": server.pid}, "listener close rst_sent")
         text_has(check, ev, "the listener owned by pid %d (%s) was closed while this "
                  "connection waited in its accept queue" % (server.pid, server.comm))
@@ -257,9 +282,11 @@ def t_syn_path_overflow(ctx, check):
         return
 
     drops = s.events("listen_overflow")
-    # besides: the two queued connections reset when the server exits
-    others = [e for e in s.events() if e["type"] not in ("listen_overflow", "rst_sent")]
-    check.that(not others, "events other than listen_overflow and rst_sent", *others)
+    # besides: the two queued connections, reset when the server exits
+    connected = groups.get("connected", [])
+    others = [e for e in s.events() if e["type"] not in ("listen_overflow", "rst_sent") and
+              not (e["type"] == "rst_received" and dig(e, "local.port") in connected)]
+    check.that(not others, "events other than overflows and the resets at exit", *others)
     check_listener_close(check, s, ns, server, port, groups.get("connected", []))
     for ev in drops:
         check.fields(ev, {
@@ -293,7 +320,9 @@ def t_syn_path_overflow(ctx, check):
                % dig(row, "owner"))
 
 
-def cookie_setup(subnet, sysctls, port):
+def slow_pair(subnet, sysctls):
+    """Client and server namespaces, the server's sysctls set, the client's
+    end of the veth slow (tbf)."""
     client_ns, server_ns = Netns(), Netns()
     veth = VethPair(client_ns, server_ns, subnet)
     server_ns.sysctl(sysctls)
@@ -306,13 +335,16 @@ def t_cookie_path_overflow(ctx, check):
     """tcp_syncookies=2, listen(4) never accepts, 30 connects over the slow
     link: every SYN is answered with a cookie, the first 5 cookie ACKs fill
     the accept queue, the other 25 are dropped on the cookie path (the
-    client believes it is connected).  Each client then sends a second and
-    a third segment: the third lies 6 bytes past the cookie's sequence
-    number, fails the cookie check and reaches the listener as a stray ACK:
-    TCP_FLAGS reset, which must be linked to the cookie-path overflow on
-    both ends."""
+    client believes it is connected), and so is the byte each client sends
+    once connected.  Each client then sends two more segments (5 bytes,
+    TCP_NODELAY).  The cookie is checked again on every segment, with the
+    segment's sequence number: 1 byte past the original one it still
+    decodes (to a smaller MSS) and overflows again, 6 bytes past it does not
+    (SyncookiesFailed), so that segment reaches the listener as a stray ACK
+    and gets a TCP_FLAGS reset, which must be linked to the cookie-path
+    overflow on both ends."""
     port = 20102
-    client_ns, server_ns, veth = cookie_setup(31, {"net.ipv4.tcp_syncookies": 2}, port)
+    client_ns, server_ns, veth = slow_pair(31, {"net.ipv4.tcp_syncookies": 2})
     caddr, saddr = veth.client_addr["ipv4"], veth.server_addr["ipv4"]
     server, client = ScriptPeer(server_ns), ScriptPeer(client_ns)
     with XSession(ctx, check, [client_ns, server_ns], ["-P", str(port)],
@@ -410,7 +442,7 @@ def ack_overflow_scenario(ctx, check, subnet, port, abort):
     if not abort:
         # the stuck handshakes expire after one SYN-ACK retransmission
         sysctls["net.ipv4.tcp_synack_retries"] = 1
-    client_ns, server_ns, veth = cookie_setup(subnet, sysctls, port)
+    client_ns, server_ns, veth = slow_pair(subnet, sysctls)
     saddr = veth.server_addr["ipv4"]
     server, client = ScriptPeer(server_ns), ScriptPeer(client_ns)
     s = XSession(ctx, check, [client_ns, server_ns], ["-P", str(port)], totals_ns=server_ns)
@@ -446,8 +478,8 @@ def check_ack_overflow_common(check, s, client_ns, server_ns, veth, server, clie
     overflow events, totals."""
     caddr, saddr = veth.client_addr["ipv4"], veth.server_addr["ipv4"]
     synq = s.events("syn_queue_overflow", [server_ns])
-    check.that(len(synq) == 25, "%d syn_queue_overflow events, expected 25 (TCPReqQFullDrop)"
-               % len(synq))
+    check.that(25 - HOOK_MISS <= len(synq) <= 25,
+               "%d syn_queue_overflow events, expected 25 (TCPReqQFullDrop)" % len(synq))
     for ev in synq:
         check.fields(ev, {"syncookies": False, "state": "LISTEN", "reason": None,
                           "local.addr": saddr, "local.port": port, "remote.addr": caddr,
@@ -615,7 +647,7 @@ def t_syn_queue_overflow(ctx, check):
     the SYN queue (5 > 4), 25 are dropped (TCPReqQFullDrop).  The link is
     cut before the dropped SYNs are retransmitted."""
     port = 20105
-    client_ns, server_ns, veth = cookie_setup(36, {"net.ipv4.tcp_syncookies": 0}, port)
+    client_ns, server_ns, veth = slow_pair(36, {"net.ipv4.tcp_syncookies": 0})
     caddr, saddr = veth.client_addr["ipv4"], veth.server_addr["ipv4"]
     server, client = ScriptPeer(server_ns), ScriptPeer(client_ns)
     with XSession(ctx, check, [server_ns], ["--netns", str(server_ns.inode), "--summary"]) as s:
