@@ -541,6 +541,14 @@ else
 	record "phase=decode unsupported=1"
 fi
 
+# ---------------------------------------------------------------- start-up scan
+# Cost of the scan of existing sockets: 20,000 sockets held by 2,000 processes.
+if [ "$QUICK" = 1 ]; then SCAN_ARGS="--connections 1000 --processes 200 --runs 2"; else SCAN_ARGS=""; fi
+log "start-up scan: bench/scan_bench.py $SCAN_ARGS"
+# shellcheck disable=SC2086
+timeout 300 python3 "$BENCH_DIR/scan_bench.py" --rsttrace "$RSTTRACE" $SCAN_ARGS >"$W/scan.out" 2>&1
+record "phase=scan rc=$? file=$W/scan.out"
+
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 {
 	echo "kernel=$(uname -r) cpus=$(nproc) topology=$TOPO chosen_by=$(echo "$CHOSEN_BY" | tr ' ' '_')"

@@ -6,6 +6,7 @@
   summarize.py report RESULTS META NOTES  -> table, then the JSON object as last line
 """
 import json
+import os
 import statistics
 import sys
 
@@ -418,6 +419,24 @@ def report(path, meta_path, notes_path):
         p(f"  ListenOverflows +{ov.get('listenoverflows')}, rsttrace listen_overflow events {ov.get('ovf_events_ns')}; "
           f"TcpOutRsts +{ov.get('outrsts')}, rsttrace rst_sent {ov.get('rst_sent_ns')}; lost {ov.get('lost')}"
           f"  -> {'exact' if J['overflow']['exact'] else 'MISMATCH'}")
+        p("")
+
+    # Start-up scan (bench/scan_bench.py): its table, and its JSON line.
+    sc = next((r for r in rows if r.get("phase") == "scan"), None)
+    if sc and sc.get("file") and os.path.exists(sc["file"]):
+        with open(sc["file"]) as f:
+            lines = [l.rstrip("\n") for l in f if l.strip()]
+        try:
+            J["scan"] = json.loads(lines[-1]) if lines else None
+        except ValueError:
+            J["scan"] = None
+        p("Start-up scan of existing sockets (bench/scan_bench.py)")
+        for l in lines[:-1]:
+            p("  " + l)
+        if J["scan"]:
+            p(f"  scan median {J['scan'].get('scan_ms_median')} ms for {fmt(J['scan'].get('sockets'))} sockets "
+              f"held by {fmt(J['scan'].get('processes'))} processes; start to attached "
+              f"{J['scan'].get('attach_ms_median')} ms")
         p("")
 
     arates = [r.get("rate") for r in storm if r.get("variant") == "a" and not r.get("failed")]
