@@ -297,10 +297,8 @@ static __always_inline int handle_send_reset(const struct sock *sk, const struct
 
 	count(RT_CNT_RST_SENT);
 	count_reason(RT_EV_RST_SENT, reason);
-	if (sk && take_back_local_abort(sk, reason)) {
+	if (sk && take_back_local_abort(sk, reason))
 		flags |= RT_F_LOCAL_ABORT;
-		count(RT_CNT_LOCAL_ABORT);
-	}
 
 	if (rate_limited(RT_EV_RST_SENT, reason))
 		return 0;
@@ -332,9 +330,10 @@ static __always_inline int handle_send_reset(const struct sock *sk, const struct
 		fill_context(e);
 	if (full && bpf_core_enum_value_exists(enum sk_rst_reason, SK_RST_REASON_TCP_ABORT_ON_CLOSE) &&
 	    reason == bpf_core_enum_value(enum sk_rst_reason, SK_RST_REASON_TCP_ABORT_ON_CLOSE)) {
-		/* CLOSE_WAIT, LAST_ACK, CLOSING: the peer's FIN had arrived. */
-		e->unread_bytes = sk_unread_bytes(sk, e->prev_state == 8 || e->prev_state == 9 ||
-							      e->prev_state == 11);
+		/* In these states the peer's FIN had arrived. */
+		e->unread_bytes = sk_unread_bytes(sk, e->prev_state == RT_TCP_CLOSE_WAIT ||
+							      e->prev_state == RT_TCP_LAST_ACK ||
+							      e->prev_state == RT_TCP_CLOSING);
 		e->flags |= RT_F_UNREAD;
 	}
 	if (!sk)

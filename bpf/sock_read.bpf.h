@@ -18,6 +18,8 @@
 #define RT_TCP_FIN_WAIT2 5
 #define RT_TCP_TIME_WAIT 6
 #define RT_TCP_CLOSE 7
+#define RT_TCP_CLOSE_WAIT 8
+#define RT_TCP_LAST_ACK 9
 #define RT_TCP_LISTEN 10
 #define RT_TCP_CLOSING 11
 #define RT_TCP_NEW_SYN_RECV 12

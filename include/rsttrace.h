@@ -215,7 +215,6 @@ enum rt_counter {
 	RT_CNT_OVERFLOW_ACK,
 	RT_CNT_OVERFLOW_COOKIE,
 	RT_CNT_SYN_QUEUE_OVERFLOW,
-	RT_CNT_LOCAL_ABORT, /* tcp_receive_reset raised by the kernel before its own ABORT_ON_DATA */
 	RT_CNT_LOST,	    /* ring buffer full */
 	RT_CNT_RATE_LIMITED, /* not emitted because of --rate-limit, still counted above */
 	RT_CNT_SOCKS_ADDED,  /* entries added to / removed from the socket table: */

@@ -36,6 +36,8 @@ static const char usage_text[] =
 	"      --fold              fold runs of identical events (default in text mode)\n"
 	"      --no-fold           print every event even in text mode\n"
 	"      --no-scan           do not scan existing sockets at start-up\n"
+	"      --no-syn-detector   no hook on every freed packet (about 50 ns each): no SYN-path\n"
+	"                          overflow or SYN-queue events, overflow totals then miss them\n"
 	"      --raw-tp            use raw tracepoints instead of BTF-typed ones\n"
 	"  -v, --verbose           show libbpf diagnostics\n"
 	"  -V, --version           print the version and exit\n"
@@ -207,6 +209,7 @@ enum {
 	OPT_NO_FOLD,
 	OPT_BENCH_FORMAT,
 	OPT_RATE_LIMIT,
+	OPT_NO_SYN_DETECTOR,
 };
 
 static const struct option long_opts[] = {
@@ -226,6 +229,7 @@ static const struct option long_opts[] = {
 	{ "no-fold", no_argument, NULL, OPT_NO_FOLD },
 	{ "bench-format", required_argument, NULL, OPT_BENCH_FORMAT },
 	{ "rate-limit", required_argument, NULL, OPT_RATE_LIMIT },
+	{ "no-syn-detector", no_argument, NULL, OPT_NO_SYN_DETECTOR },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
@@ -332,6 +336,9 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_opts *o, char *err, 
 			break;
 		case OPT_RAW_TP:
 			o->raw_tp = true;
+			break;
+		case OPT_NO_SYN_DETECTOR:
+			o->no_syn_detector = true;
 			break;
 		case 's':
 			o->summary = true;

@@ -157,7 +157,7 @@ static void diagnose_active(const struct rt_event *e, const char *reason, struct
 	char owner[64], ctx[64];
 
 	owner_text(owner, sizeof(owner), e);
-	if ((e->flags & RT_F_PREV_STATE) && e->prev_state == 5 /* FIN_WAIT2 */ &&
+	if ((e->flags & RT_F_PREV_STATE) && e->prev_state == TCPS_FIN_WAIT2 &&
 	    strcmp(reason, "TCP_STATE") == 0) {
 		set(d, "fin_timeout");
 		snprintf(d->text, sizeof(d->text),
@@ -198,7 +198,7 @@ static void diagnose_received(const struct rt_event *e, struct diagnosis *d)
 	owner_text(owner, sizeof(owner), e);
 	rt_format_endpoint(e->family, e->raddr, e->rport, remote, sizeof(remote));
 	switch (e->state) {
-	case 8: /* CLOSE_WAIT */
+	case TCPS_CLOSE_WAIT:
 		set(d, "stale_keepalive");
 		if (e->flags & RT_F_STATE_AGE) {
 			secs(age, sizeof(age), e->state_age_ns);
@@ -212,7 +212,7 @@ static void diagnose_received(const struct rt_event *e, struct diagnosis *d)
 		}
 		d->hint = "keep the client's idle-connection timeout below the server's keep-alive timeout, and retry idempotent requests on ECONNRESET/EPIPE";
 		return;
-	case 2: /* SYN_SENT */
+	case TCPS_SYN_SENT:
 		set(d, "no_listener");
 		snprintf(d->text, sizeof(d->text),
 			 "%s refused the connection of %s (ECONNREFUSED): nothing listens there", remote,
@@ -287,7 +287,7 @@ static void diagnose_sent(const struct rt_event *e, const char *reason, struct d
 		set(d, "invalid_segment");
 		snprintf(d->text, sizeof(d->text),
 			 "%s sent a segment that does not fit the connection's state (%s)%s", remote,
-			 reason, e->state == 10 ? ", to a listener that has no handshake for it" : "");
+			 reason, e->state == TCPS_LISTEN ? ", to a listener that has no handshake for it" : "");
 		d->hint = "a stale connection on the peer's side, a middlebox rewriting sequence numbers, or (at a listener) a handshake the listener already dropped";
 	} else {
 		set(d, "unknown");

@@ -25,7 +25,15 @@ const char *kenum_name(const struct kenum *ke, uint32_t value);
 /* Value of a name (without prefix), or -1. */
 int64_t kenum_value(const struct kenum *ke, const char *name);
 
-/* TCP states are user ABI (/proc/net/tcp), so a fixed table is right here. */
+/* TCP states are user ABI (/proc/net/tcp), so fixed numbers are right here. */
+enum tcp_state_num {
+	TCPS_ESTABLISHED = 1,
+	TCPS_SYN_SENT = 2,
+	TCPS_FIN_WAIT2 = 5,
+	TCPS_CLOSE_WAIT = 8,
+	TCPS_LISTEN = 10,
+};
+
 const char *tcp_state_name(unsigned int state);
 
 #endif

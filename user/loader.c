@@ -173,6 +173,10 @@ static void select_programs(struct loader *ld, const struct btf *btf, const stru
 			h->chosen = raw ? h->raw_full : h->btf_full;
 		else if (arity >= 0 && h->older_args && arity >= h->older_args)
 			h->chosen = raw ? h->raw_older : h->btf_older;
+		if (h->chosen && strcmp(h->tp, "consume_skb") == 0 && o->no_syn_detector) {
+			ld->event_mask &= ~h->events;
+			continue;
+		}
 		if (h->chosen && strcmp(h->tp, "consume_skb") == 0 && !set_syn_detector_range(ld)) {
 			rt_warn(ld->json_errors, "warning",
 				"tcp_rcv_state_process not found in /proc/kallsyms: no SYN-path overflow events");

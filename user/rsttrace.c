@@ -47,7 +47,6 @@ struct session {
 	bool summarize;
 	uint64_t written[RT_EV_MAX];
 	uint64_t lost_reported;
-	uint64_t local_aborts;
 	uint64_t now_ns; /* boot-time clock, refreshed once per batch */
 	struct rsttrace_bpf *skel;
 };
@@ -106,8 +105,8 @@ static int handle_event(void *ctx, void *data, size_t size)
 		hold_push(&s->hold, e);
 		return 0;
 	}
-	if ((e->flags & RT_F_LOCAL_ABORT) && hold_cancel(&s->hold, e->sk))
-		s->local_aborts++;
+	if (e->flags & RT_F_LOCAL_ABORT)
+		hold_cancel(&s->hold, e->sk);
 	emit_event(s, e);
 	/* A long batch must not grow the buffer without bound: write as it fills. */
 	if (s->out.sb.len >= OUT_FLUSH_BYTES)
@@ -290,10 +289,11 @@ int main(int argc, char **argv)
 	}
 	if (drop_privileges())
 		rt_warn(o.json, "warning", "cannot drop capabilities: %s", strerror(errno));
-	rt_warn(o.json, "info", "attached: %d programs, tracing %s%s%s (Ctrl-C to stop)",
-		ld.nr_attached, ld.event_mask & RT_EVM(RT_EV_RST_SENT) ? "sent " : "",
-		ld.event_mask & RT_EVM(RT_EV_RST_RECEIVED) ? "received " : "",
-		ld.event_mask & RT_EVM(RT_EV_LISTEN_OVERFLOW) ? "overflow" : "");
+	rt_warn(o.json, "info", "attached: %d programs, tracing%s%s%s%s (Ctrl-C to stop)",
+		ld.nr_attached, ld.event_mask & RT_EVM(RT_EV_RST_SENT) ? " sent" : "",
+		ld.event_mask & RT_EVM(RT_EV_RST_RECEIVED) ? " received" : "",
+		ld.event_mask & RT_EVM(RT_EV_LISTEN_OVERFLOW) ? " overflow" : "",
+		ld.event_mask & RT_EVM(RT_EV_SYN_QUEUE_OVERFLOW) ? " synq" : "");
 
 	err = trace_loop(s, rb, &o);
 	if (err)
