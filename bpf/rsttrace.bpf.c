@@ -431,6 +431,23 @@ int BPF_PROG(receive_reset_raw, const struct sock *sk)
 	return handle_receive_reset(sk, false);
 }
 
+/* What every listener queue event carries: the listener is the owner. */
+static __always_inline void fill_queue_event(struct rt_event *e, const struct rt_tuple *t,
+					     __u32 netns, const struct sock *lsk,
+					     const struct rt_sock_info *linfo, __u32 flags)
+{
+	e->sk = (__u64)lsk;
+	e->netns = netns;
+	e->state = RT_TCP_LISTEN;
+	e->flags = RT_F_ADDR_FROM_SKB | flags;
+	fill_tuple(e, t);
+	if (linfo) {
+		e->owner = linfo->owner;
+		e->flags |= RT_F_OWNER;
+	}
+	fill_listener(e, lsk, linfo);
+}
+
 /* path RT_PATH_NONE counts a SYN-queue overflow. */
 static __always_inline void listener_stats_add(__u32 netns, const struct sock *lsk,
 					       const struct rt_sock_info *linfo, __u8 path)
@@ -525,21 +542,10 @@ static __always_inline int report_overflow(const struct rt_tuple *t, __u32 netns
 	e = reserve(RT_EV_LISTEN_OVERFLOW);
 	if (!e)
 		return 0;
-	e->sk = (__u64)lsk;
-	e->netns = netns;
 	e->reason = reason;
 	e->path = path;
 	e->repeat = repeat;
-	e->state = RT_TCP_LISTEN;
-	e->flags = RT_F_ADDR_FROM_SKB;
-	if (path == RT_PATH_SYN)
-		e->flags |= RT_F_NO_REASON;
-	fill_tuple(e, t);
-	if (linfo) {
-		e->owner = linfo->owner;
-		e->flags |= RT_F_OWNER;
-	}
-	fill_listener(e, lsk, linfo);
+	fill_queue_event(e, t, netns, lsk, linfo, path == RT_PATH_SYN ? RT_F_NO_REASON : 0);
 	submit(e);
 	return 0;
 }
@@ -626,16 +632,8 @@ static __always_inline int report_syn_queue_overflow(const struct rt_tuple *t, _
 	e = reserve(RT_EV_SYN_QUEUE_OVERFLOW);
 	if (!e)
 		return 0;
-	e->sk = (__u64)lsk;
-	e->netns = netns;
-	e->state = RT_TCP_LISTEN;
-	e->flags = RT_F_ADDR_FROM_SKB | RT_F_NO_REASON | (cookie ? RT_F_SYNCOOKIES : 0);
-	fill_tuple(e, t);
-	if (linfo) {
-		e->owner = linfo->owner;
-		e->flags |= RT_F_OWNER;
-	}
-	fill_listener(e, lsk, linfo);
+	fill_queue_event(e, t, netns, lsk, linfo,
+			 RT_F_NO_REASON | (cookie ? RT_F_SYNCOOKIES : 0));
 	submit(e);
 	return 0;
 }

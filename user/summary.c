@@ -141,46 +141,69 @@ static void reasons_json(struct json_writer *jw, const struct summary_maps *m,
 	jw_end_object(jw);
 }
 
-static void listeners_json(struct json_writer *jw, const struct summary_maps *m)
+typedef void (*listener_fn)(void *ctx, const struct rt_listener_key *key,
+			    const struct rt_listener_stats *st);
+
+static void for_each_listener(const struct summary_maps *m, listener_fn fn, void *ctx)
 {
 	struct rt_listener_key key, next, *prev = NULL;
 	struct rt_listener_stats st;
-	char addr[RT_ADDR_LEN];
 
-	jw_name(jw, "listeners");
-	jw_start_array(jw);
 	while (bpf_map_get_next_key(m->listeners_fd, prev, &next) == 0) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(m->listeners_fd, &key, &st))
-			continue;
-		rt_format_addr(st.family, st.addr, addr, sizeof(addr));
-		jw_start_object(jw);
-		jw_uint_field(jw, "netns", key.netns);
-		jw_string_field(jw, "addr", addr);
-		jw_uint_field(jw, "port", st.port);
-		jw_name(jw, "overflows");
-		jw_start_object(jw);
-		jw_uint_field(jw, "syn", st.overflows[RT_PATH_SYN]);
-		jw_uint_field(jw, "ack", st.overflows[RT_PATH_ACK]);
-		jw_uint_field(jw, "cookie", st.overflows[RT_PATH_COOKIE]);
-		jw_end_object(jw);
-		jw_uint_field(jw, "syn_queue_overflows", st.syn_queue_overflows);
-		jw_uint_field(jw, "max_accept_queue", st.max_accept_qlen);
-		jw_uint_field(jw, "accept_queue_max", st.accept_qmax);
-		jw_name(jw, "owner");
-		if (st.owner_tgid) {
-			jw_start_object(jw);
-			jw_uint_field(jw, "pid", st.owner_tgid);
-			jw_name(jw, "comm");
-			jw_string_n(jw, st.owner_comm, RT_COMM_LEN);
-			jw_end_object(jw);
-		} else {
-			jw_null(jw);
-		}
-		jw_end_object(jw);
+		if (bpf_map_lookup_elem(m->listeners_fd, &key, &st) == 0)
+			fn(ctx, &key, &st);
 	}
-	jw_end_array(jw);
+}
+
+static void listener_json(void *ctx, const struct rt_listener_key *key,
+			  const struct rt_listener_stats *st)
+{
+	struct json_writer *jw = ctx;
+	char addr[RT_ADDR_LEN];
+
+	rt_format_addr(st->family, st->addr, addr, sizeof(addr));
+	jw_start_object(jw);
+	jw_uint_field(jw, "netns", key->netns);
+	jw_string_field(jw, "addr", addr);
+	jw_uint_field(jw, "port", st->port);
+	jw_name(jw, "overflows");
+	jw_start_object(jw);
+	jw_uint_field(jw, "syn", st->overflows[RT_PATH_SYN]);
+	jw_uint_field(jw, "ack", st->overflows[RT_PATH_ACK]);
+	jw_uint_field(jw, "cookie", st->overflows[RT_PATH_COOKIE]);
+	jw_end_object(jw);
+	jw_uint_field(jw, "syn_queue_overflows", st->syn_queue_overflows);
+	jw_uint_field(jw, "max_accept_queue", st->max_accept_qlen);
+	jw_uint_field(jw, "accept_queue_max", st->accept_qmax);
+	jw_name(jw, "owner");
+	if (st->owner_tgid) {
+		jw_start_object(jw);
+		jw_uint_field(jw, "pid", st->owner_tgid);
+		jw_name(jw, "comm");
+		jw_string_n(jw, st->owner_comm, RT_COMM_LEN);
+		jw_end_object(jw);
+	} else {
+		jw_null(jw);
+	}
+	jw_end_object(jw);
+}
+
+static void listener_text(void *ctx, const struct rt_listener_key *key,
+			  const struct rt_listener_stats *st)
+{
+	struct strbuf *sb = ctx;
+	char addr[RT_ADDR_LEN];
+
+	rt_format_addr(st->family, st->addr, addr, sizeof(addr));
+	sb_printf(sb,
+		  "  listener %s:%u netns %u pid %u (%.*s): overflows syn %llu ack %llu cookie %llu, SYN-queue %llu, max queue %u/%u\n",
+		  addr, st->port, key->netns, st->owner_tgid, RT_COMM_LEN, st->owner_comm,
+		  (unsigned long long)st->overflows[RT_PATH_SYN],
+		  (unsigned long long)st->overflows[RT_PATH_ACK],
+		  (unsigned long long)st->overflows[RT_PATH_COOKIE],
+		  (unsigned long long)st->syn_queue_overflows, st->max_accept_qlen, st->accept_qmax);
 }
 
 static void print_json(struct summary *s, const struct summary_maps *m, struct output *o,
@@ -227,7 +250,10 @@ static void print_json(struct summary *s, const struct summary_maps *m, struct o
 	for (i = 0; i < SUMMARY_MAX_CODES && s->codes[i]; i++)
 		jw_uint_field(&jw, s->codes[i], s->code_counts[i]);
 	jw_end_object(&jw);
-	listeners_json(&jw, m);
+	jw_name(&jw, "listeners");
+	jw_start_array(&jw);
+	for_each_listener(m, listener_json, &jw);
+	jw_end_array(&jw);
 	qsort(s->peers, s->nr_peers, sizeof(s->peers[0]), peer_cmp);
 	jw_name(&jw, "top_peers");
 	jw_start_array(&jw);
@@ -246,8 +272,6 @@ static void print_json(struct summary *s, const struct summary_maps *m, struct o
 static void print_text(struct summary *s, const struct summary_maps *m, struct output *o,
 		       const uint64_t t[RT_CNT_MAX], uint64_t written, uint64_t now_ns, bool final)
 {
-	struct rt_listener_key key, next, *prev = NULL;
-	struct rt_listener_stats st;
 	struct strbuf *sb = &o->sb;
 	char buf[16], addr[RT_ADDR_LEN];
 	uint64_t entries, evicted;
@@ -285,21 +309,7 @@ static void print_text(struct summary *s, const struct summary_maps *m, struct o
 	for (i = 0; i < SUMMARY_MAX_CODES && s->codes[i]; i++)
 		sb_printf(sb, "  diagnosis %-27s %llu\n", s->codes[i],
 			  (unsigned long long)s->code_counts[i]);
-	while (bpf_map_get_next_key(m->listeners_fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(m->listeners_fd, &key, &st))
-			continue;
-		rt_format_addr(st.family, st.addr, addr, sizeof(addr));
-		sb_printf(sb,
-			  "  listener %s:%u netns %u pid %u (%.*s): overflows syn %llu ack %llu cookie %llu, SYN-queue %llu, max queue %u/%u\n",
-			  addr, st.port, key.netns, st.owner_tgid, RT_COMM_LEN, st.owner_comm,
-			  (unsigned long long)st.overflows[RT_PATH_SYN],
-			  (unsigned long long)st.overflows[RT_PATH_ACK],
-			  (unsigned long long)st.overflows[RT_PATH_COOKIE],
-			  (unsigned long long)st.syn_queue_overflows, st.max_accept_qlen,
-			  st.accept_qmax);
-	}
+	for_each_listener(m, listener_text, sb);
 	qsort(s->peers, s->nr_peers, sizeof(s->peers[0]), peer_cmp);
 	for (i = 0; i < s->nr_peers && i < SUMMARY_TOP; i++) {
 		rt_format_addr(s->peers[i].family, s->peers[i].addr, addr, sizeof(addr));
