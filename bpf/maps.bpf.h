@@ -22,7 +22,7 @@ struct {
 /* Exact totals by event type and kernel reason (or, for received, state). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, RT_EV_MAX * RT_MAX_REASONS);
+	__uint(max_entries, RT_EV_MAX *RT_MAX_REASONS);
 	__type(key, __u32);
 	__type(value, __u64);
 } reason_counts SEC(".maps");
@@ -114,7 +114,7 @@ struct rate_window {
 /* --rate-limit: events per second per CPU, per event type and reason. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, RT_EV_MAX * RT_MAX_REASONS);
+	__uint(max_entries, RT_EV_MAX *RT_MAX_REASONS);
 	__type(key, __u32);
 	__type(value, struct rate_window);
 } rate_windows SEC(".maps");

@@ -3,8 +3,8 @@
 #ifndef RSTTRACE_OWNER_BPF_H
 #define RSTTRACE_OWNER_BPF_H
 
-static __always_inline void owner_from_task(struct rt_owner *o, struct task_struct *task,
-					    __u32 tid, __u8 source)
+static __always_inline void owner_from_task(struct rt_owner *o, struct task_struct *task, __u32 tid,
+					    __u8 source)
 {
 	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
 
@@ -58,7 +58,7 @@ static __always_inline void sock_info_put(const void *sk, const struct rt_sock_i
 
 static __always_inline const struct sock *listener_by_port(__u32 netns, __u16 port)
 {
-	struct rt_listener_key key = { .netns = netns, .port = port };
+	struct rt_listener_key key = {.netns = netns, .port = port};
 	const struct sock *lsk;
 	__u64 *val = bpf_map_lookup_elem(&listeners, &key);
 

@@ -223,7 +223,7 @@ static __always_inline void fill_link(struct rt_event *e, const struct rt_tuple 
 
 static __always_inline void fill_closed_listener(struct rt_event *e, __u32 netns, __u16 port)
 {
-	struct rt_listener_key key = { .netns = netns, .port = port };
+	struct rt_listener_key key = {.netns = netns, .port = port};
 	struct rt_closed *c;
 
 	if (!have_closed_listeners)
@@ -238,7 +238,7 @@ static __always_inline void fill_closed_listener(struct rt_event *e, __u32 netns
 static __always_inline void fill_closed_owner(struct rt_event *e, const struct rt_tuple *t,
 					      __u32 netns)
 {
-	struct rt_conn_key key = { .netns = netns };
+	struct rt_conn_key key = {.netns = netns};
 	struct rt_owner *o;
 
 	flow_key(&key.flow, t, false);
@@ -328,12 +328,13 @@ static __always_inline int handle_send_reset(const struct sock *sk, const struct
 	fill_listener(e, lsk, linfo);
 	if (flags & RT_F_ACTIVE)
 		fill_context(e);
-	if (full && bpf_core_enum_value_exists(enum sk_rst_reason, SK_RST_REASON_TCP_ABORT_ON_CLOSE) &&
+	if (full &&
+	    bpf_core_enum_value_exists(enum sk_rst_reason, SK_RST_REASON_TCP_ABORT_ON_CLOSE) &&
 	    reason == bpf_core_enum_value(enum sk_rst_reason, SK_RST_REASON_TCP_ABORT_ON_CLOSE)) {
 		/* In these states the peer's FIN had arrived. */
 		e->unread_bytes = sk_unread_bytes(sk, e->prev_state == RT_TCP_CLOSE_WAIT ||
-							      e->prev_state == RT_TCP_LAST_ACK ||
-							      e->prev_state == RT_TCP_CLOSING);
+							  e->prev_state == RT_TCP_LAST_ACK ||
+							  e->prev_state == RT_TCP_CLOSING);
 		e->flags |= RT_F_UNREAD;
 	}
 	if (!sk)
@@ -452,7 +453,7 @@ static __always_inline void fill_queue_event(struct rt_event *e, const struct rt
 static __always_inline void listener_stats_add(__u32 netns, const struct sock *lsk,
 					       const struct rt_sock_info *linfo, __u8 path)
 {
-	struct rt_listener_key key = { .netns = netns };
+	struct rt_listener_key key = {.netns = netns};
 	struct rt_listener_stats *st, fresh = {};
 	struct rt_tuple t = {};
 	__u32 qlen;
@@ -507,8 +508,9 @@ static __always_inline int report_overflow(const struct rt_tuple *t, __u32 netns
 	if (!wanted(t, netns, linfo, linfo))
 		return 0;
 	count(RT_CNT_LISTEN_OVERFLOW);
-	count(path == RT_PATH_SYN ? RT_CNT_OVERFLOW_SYN :
-	      path == RT_PATH_ACK ? RT_CNT_OVERFLOW_ACK : RT_CNT_OVERFLOW_COOKIE);
+	count(path == RT_PATH_SYN   ? RT_CNT_OVERFLOW_SYN
+	      : path == RT_PATH_ACK ? RT_CNT_OVERFLOW_ACK
+				    : RT_CNT_OVERFLOW_COOKIE);
 	count_reason(RT_EV_LISTEN_OVERFLOW, path);
 	listener_stats_add(netns, lsk, linfo, path);
 
@@ -570,9 +572,11 @@ static __always_inline int handle_kfree_skb(const struct sk_buff *skb, __u32 rea
 
 	/* This fires for every dropped packet on the host: leave at once. */
 	if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_TCP_LISTEN_OVERFLOW) &&
-	    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_TCP_LISTEN_OVERFLOW))
+	    reason ==
+		bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_TCP_LISTEN_OVERFLOW))
 		path = RT_PATH_ACK;
-	else if (rx_sk && reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NO_SOCKET))
+	else if (rx_sk &&
+		 reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NO_SOCKET))
 		path = RT_PATH_COOKIE;
 	else
 		return 0;
@@ -632,8 +636,7 @@ static __always_inline int report_syn_queue_overflow(const struct rt_tuple *t, _
 	e = reserve(RT_EV_SYN_QUEUE_OVERFLOW);
 	if (!e)
 		return 0;
-	fill_queue_event(e, t, netns, lsk, linfo,
-			 RT_F_NO_REASON | (cookie ? RT_F_SYNCOOKIES : 0));
+	fill_queue_event(e, t, netns, lsk, linfo, RT_F_NO_REASON | (cookie ? RT_F_SYNCOOKIES : 0));
 	submit(e);
 	return 0;
 }
@@ -717,7 +720,7 @@ int BPF_PROG(consume_skb_raw, const struct sk_buff *skb, void *location)
 
 static __always_inline void track_listen(const struct sock *sk)
 {
-	struct rt_listener_key key = { .netns = sk_netns(sk) };
+	struct rt_listener_key key = {.netns = sk_netns(sk)};
 	struct rt_sock_info info = {};
 	__u64 skaddr = (__u64)sk;
 
@@ -752,7 +755,7 @@ static __always_inline void track_child(const struct sock *sk)
 
 static __always_inline void forget_listener(const struct sock *sk)
 {
-	struct rt_listener_key key = { .netns = sk_netns(sk) };
+	struct rt_listener_key key = {.netns = sk_netns(sk)};
 	__u64 *val;
 
 	key.port = BPF_CORE_READ(sk, __sk_common.skc_num);
@@ -764,7 +767,7 @@ static __always_inline void forget_listener(const struct sock *sk)
 /* Remembered so that resets on the port during a restart can name it. */
 static __always_inline void listener_closed(const struct sock *sk, const struct rt_sock_info *info)
 {
-	struct rt_listener_key key = { .netns = sk_netns(sk) };
+	struct rt_listener_key key = {.netns = sk_netns(sk)};
 	struct rt_closed c = {};
 	struct rt_tuple t = {};
 
@@ -838,7 +841,8 @@ static __always_inline int handle_destroy_sock(const struct sock *sk)
 		return 0;
 	if (info->is_listener) {
 		forget_listener(sk);
-	} else if (info->last_oldstate == RT_TCP_FIN_WAIT1 || info->last_oldstate == RT_TCP_FIN_WAIT2 ||
+	} else if (info->last_oldstate == RT_TCP_FIN_WAIT1 ||
+		   info->last_oldstate == RT_TCP_FIN_WAIT2 ||
 		   info->last_oldstate == RT_TCP_CLOSING) {
 		/* Only these leave a TIME_WAIT socket behind that may send a reset. */
 		tuple_from_sk(sk, &t);
@@ -864,7 +868,7 @@ int BPF_PROG(destroy_sock_raw, const struct sock *sk)
 	return handle_destroy_sock(sk);
 }
 
-#define RT_S_IFMT 00170000
+#define RT_S_IFMT   00170000
 #define RT_S_IFSOCK 0140000
 
 static __always_inline bool file_is_socket(const struct file *f)
@@ -973,7 +977,7 @@ int scan_task_file(struct bpf_iter__task_file *ctx)
 		info->owner.sharers++;
 	}
 	if (rec.state == RT_TCP_LISTEN) {
-		struct rt_listener_key key = { .netns = rec.netns, .port = rec.lport };
+		struct rt_listener_key key = {.netns = rec.netns, .port = rec.lport};
 
 		bpf_map_update_elem(&listeners, &key, &skaddr, BPF_NOEXIST);
 	}

@@ -6,22 +6,22 @@
 #ifndef RSTTRACE_SOCK_READ_BPF_H
 #define RSTTRACE_SOCK_READ_BPF_H
 
-#define RT_AF_INET 2
-#define RT_AF_INET6 10
-#define RT_ETH_P_IP 0x0800
+#define RT_AF_INET    2
+#define RT_AF_INET6   10
+#define RT_ETH_P_IP   0x0800
 #define RT_ETH_P_IPV6 0x86DD
 
-#define RT_TCP_ESTABLISHED 1
-#define RT_TCP_SYN_SENT 2
-#define RT_TCP_SYN_RECV 3
-#define RT_TCP_FIN_WAIT1 4
-#define RT_TCP_FIN_WAIT2 5
-#define RT_TCP_TIME_WAIT 6
-#define RT_TCP_CLOSE 7
-#define RT_TCP_CLOSE_WAIT 8
-#define RT_TCP_LAST_ACK 9
-#define RT_TCP_LISTEN 10
-#define RT_TCP_CLOSING 11
+#define RT_TCP_ESTABLISHED  1
+#define RT_TCP_SYN_SENT	    2
+#define RT_TCP_SYN_RECV	    3
+#define RT_TCP_FIN_WAIT1    4
+#define RT_TCP_FIN_WAIT2    5
+#define RT_TCP_TIME_WAIT    6
+#define RT_TCP_CLOSE	    7
+#define RT_TCP_CLOSE_WAIT   8
+#define RT_TCP_LAST_ACK	    9
+#define RT_TCP_LISTEN	    10
+#define RT_TCP_CLOSING	    11
 #define RT_TCP_NEW_SYN_RECV 12
 
 /*
@@ -30,15 +30,14 @@
  * 'direct' is a literal at every call site, so after inlining only one of the
  * two is compiled into each program: the hot paths run without helper calls.
  */
-#define RT_READ(direct, ptr, field) ((direct) ? (ptr)->field : BPF_CORE_READ(ptr, field))
-#define RT_READ_PTR(direct, ptr, f1, f2) \
-	((direct) ? (ptr)->f1->f2 : BPF_CORE_READ(ptr, f1, f2))
-#define RT_READ_INTO(direct, dst, ptr, field)                             \
-	do {                                                              \
-		if (direct)                                               \
-			__builtin_memcpy(dst, &(ptr)->field, sizeof(*(dst))); \
-		else                                                      \
-			BPF_CORE_READ_INTO(dst, ptr, field);              \
+#define RT_READ(direct, ptr, field)	 ((direct) ? (ptr)->field : BPF_CORE_READ(ptr, field))
+#define RT_READ_PTR(direct, ptr, f1, f2) ((direct) ? (ptr)->f1->f2 : BPF_CORE_READ(ptr, f1, f2))
+#define RT_READ_INTO(direct, dst, ptr, field)                                                      \
+	do {                                                                                       \
+		if (direct)                                                                        \
+			__builtin_memcpy(dst, &(ptr)->field, sizeof(*(dst)));                      \
+		else                                                                               \
+			BPF_CORE_READ_INTO(dst, ptr, field);                                       \
 	} while (0)
 
 /* Local and remote ends in host byte order ports, v4 in the first 4 bytes. */
@@ -137,7 +136,7 @@ static __always_inline void tuple_from_sk(const struct sock *sk, struct rt_tuple
  * destination is our local side. Returns false when the headers are not IP.
  */
 static __always_inline bool tuple_from_skb_x(const struct sk_buff *skb, struct rt_tuple *t,
-					    const bool direct)
+					     const bool direct)
 {
 	unsigned char *head = RT_READ(direct, skb, head);
 	__u16 nh = RT_READ(direct, skb, network_header);
@@ -247,7 +246,7 @@ static __always_inline void read_listener(const struct sock *lsk, struct rt_list
 	l->drops = BPF_CORE_READ(lsk, sk_drops.counter);
 	l->somaxconn = BPF_CORE_READ(lsk, __sk_common.skc_net.net, core.sysctl_somaxconn);
 	l->abort_on_overflow =
-		BPF_CORE_READ(lsk, __sk_common.skc_net.net, ipv4.sysctl_tcp_abort_on_overflow);
+	    BPF_CORE_READ(lsk, __sk_common.skc_net.net, ipv4.sysctl_tcp_abort_on_overflow);
 	l->syncookies = sk_syncookies(lsk);
 }
 

@@ -7,7 +7,7 @@
 
 static int is_v4mapped(const uint8_t a[16])
 {
-	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	static const uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
 	return memcmp(a, prefix, sizeof(prefix)) == 0;
 }

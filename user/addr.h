@@ -7,7 +7,7 @@
 
 /* Longest "[ffff:...:ffff]:65535" plus NUL. */
 #define RT_ENDPOINT_LEN 56
-#define RT_ADDR_LEN 46
+#define RT_ADDR_LEN	46
 
 /*
  * Formats an address as the kernel event carries it: IPv4 in the first four

@@ -14,44 +14,44 @@
 #define DEFAULT_RING_BYTES (4u << 20)
 
 static const char usage_text[] =
-	"Usage: rsttrace [OPTIONS]\n"
-	"Explain TCP resets: every RST sent and received, with its kernel reason, the\n"
-	"socket's state and 4-tuple, the process that owns the socket, and the\n"
-	"listener's accept-queue depth; plus accept-queue overflows.\n"
-	"\n"
-	"Options:\n"
-	"  -j, --json              NDJSON output, one object per line (schema: docs/schema.md)\n"
-	"  -p, --pid PID           only sockets owned by process PID (or its listeners)\n"
-	"  -P, --port PORT         only events whose local or remote port is PORT (repeatable, up to 16)\n"
-	"  -4, --ipv4              only IPv4 (including IPv4-mapped IPv6)\n"
-	"  -6, --ipv6              only IPv6\n"
-	"      --netns NS          only network namespace NS: an inode number, a path such as\n"
-	"                          /proc/PID/ns/net or /var/run/netns/NAME, or a name from 'ip netns'\n"
-	"  -e, --events LIST       comma-separated: sent,received,overflow,synq (default: all)\n"
-	"  -d, --duration SECS     stop after SECS seconds (fractions allowed)\n"
-	"      --rate-limit N      at most N events per second per CPU and reason; the rest are\n"
-	"                          counted (totals, summary) but not printed\n"
-	"      --ring-size BYTES   ring buffer size, a power of two with optional K/M suffix (default 4M)\n"
-	"  -s, --summary[=SECS]    print a summary at exit, and every SECS seconds if given\n"
-	"      --fold              fold runs of identical events (default in text mode)\n"
-	"      --no-fold           print every event even in text mode\n"
-	"      --no-scan           do not scan existing sockets at start-up\n"
-	"      --no-syn-detector   no hook on every freed packet (about 50 ns each): no SYN-path\n"
-	"                          overflow or SYN-queue events, overflow totals then miss them\n"
-	"      --raw-tp            use raw tracepoints instead of BTF-typed ones\n"
-	"  -v, --verbose           show libbpf diagnostics\n"
-	"  -V, --version           print the version and exit\n"
-	"  -h, --help              print this help and exit\n"
-	"\n"
-	"Examples:\n"
-	"  rsttrace                         # every reset, as text\n"
-	"  rsttrace --json > rst.ndjson     # every reset, as NDJSON\n"
-	"  rsttrace -P 8080 -d 30           # resets on port 8080 for 30 seconds\n"
-	"  rsttrace -p $(pidof nginx | cut -d' ' -f1) --events sent,overflow\n"
-	"  rsttrace --netns /var/run/netns/blue -6\n"
-	"\n"
-	"Needs root (CAP_BPF, CAP_PERFMON) and a kernel with BTF; prints\n"
-	"'rsttrace: attached' on stderr once every event from then on will be seen.\n";
+    "Usage: rsttrace [OPTIONS]\n"
+    "Explain TCP resets: every RST sent and received, with its kernel reason, the\n"
+    "socket's state and 4-tuple, the process that owns the socket, and the\n"
+    "listener's accept-queue depth; plus accept-queue overflows.\n"
+    "\n"
+    "Options:\n"
+    "  -j, --json              NDJSON output, one object per line (schema: docs/schema.md)\n"
+    "  -p, --pid PID           only sockets owned by process PID (or its listeners)\n"
+    "  -P, --port PORT         only events whose local or remote port is PORT (repeatable, up to 16)\n"
+    "  -4, --ipv4              only IPv4 (including IPv4-mapped IPv6)\n"
+    "  -6, --ipv6              only IPv6\n"
+    "      --netns NS          only network namespace NS: an inode number, a path such as\n"
+    "                          /proc/PID/ns/net or /var/run/netns/NAME, or a name from 'ip netns'\n"
+    "  -e, --events LIST       comma-separated: sent,received,overflow,synq (default: all)\n"
+    "  -d, --duration SECS     stop after SECS seconds (fractions allowed)\n"
+    "      --rate-limit N      at most N events per second per CPU and reason; the rest are\n"
+    "                          counted (totals, summary) but not printed\n"
+    "      --ring-size BYTES   ring buffer size, a power of two with optional K/M suffix (default 4M)\n"
+    "  -s, --summary[=SECS]    print a summary at exit, and every SECS seconds if given\n"
+    "      --fold              fold runs of identical events (default in text mode)\n"
+    "      --no-fold           print every event even in text mode\n"
+    "      --no-scan           do not scan existing sockets at start-up\n"
+    "      --no-syn-detector   no hook on every freed packet (about 50 ns each): no SYN-path\n"
+    "                          overflow or SYN-queue events, overflow totals then miss them\n"
+    "      --raw-tp            use raw tracepoints instead of BTF-typed ones\n"
+    "  -v, --verbose           show libbpf diagnostics\n"
+    "  -V, --version           print the version and exit\n"
+    "  -h, --help              print this help and exit\n"
+    "\n"
+    "Examples:\n"
+    "  rsttrace                         # every reset, as text\n"
+    "  rsttrace --json > rst.ndjson     # every reset, as NDJSON\n"
+    "  rsttrace -P 8080 -d 30           # resets on port 8080 for 30 seconds\n"
+    "  rsttrace -p $(pidof nginx | cut -d' ' -f1) --events sent,overflow\n"
+    "  rsttrace --netns /var/run/netns/blue -6\n"
+    "\n"
+    "Needs root (CAP_BPF, CAP_PERFMON) and a kernel with BTF; prints\n"
+    "'rsttrace: attached' on stderr once every event from then on will be seen.\n";
 
 void cli_usage(FILE *f)
 {
@@ -101,10 +101,10 @@ int cli_parse_events(const char *s, uint32_t *mask)
 		const char *name;
 		uint32_t type;
 	} names[] = {
-		{ "sent", RT_EV_RST_SENT },
-		{ "received", RT_EV_RST_RECEIVED },
-		{ "overflow", RT_EV_LISTEN_OVERFLOW },
-		{ "synq", RT_EV_SYN_QUEUE_OVERFLOW },
+	    {"sent", RT_EV_RST_SENT},
+	    {"received", RT_EV_RST_RECEIVED},
+	    {"overflow", RT_EV_LISTEN_OVERFLOW},
+	    {"synq", RT_EV_SYN_QUEUE_OVERFLOW},
 	};
 	uint32_t m = 0;
 	const char *p = s;
@@ -213,32 +213,32 @@ enum {
 };
 
 static const struct option long_opts[] = {
-	{ "json", no_argument, NULL, 'j' },
-	{ "pid", required_argument, NULL, 'p' },
-	{ "port", required_argument, NULL, 'P' },
-	{ "ipv4", no_argument, NULL, '4' },
-	{ "ipv6", no_argument, NULL, '6' },
-	{ "netns", required_argument, NULL, OPT_NETNS },
-	{ "events", required_argument, NULL, 'e' },
-	{ "duration", required_argument, NULL, 'd' },
-	{ "ring-size", required_argument, NULL, OPT_RING_SIZE },
-	{ "no-scan", no_argument, NULL, OPT_NO_SCAN },
-	{ "raw-tp", no_argument, NULL, OPT_RAW_TP },
-	{ "summary", optional_argument, NULL, 's' },
-	{ "fold", no_argument, NULL, OPT_FOLD },
-	{ "no-fold", no_argument, NULL, OPT_NO_FOLD },
-	{ "bench-format", required_argument, NULL, OPT_BENCH_FORMAT },
-	{ "rate-limit", required_argument, NULL, OPT_RATE_LIMIT },
-	{ "no-syn-detector", no_argument, NULL, OPT_NO_SYN_DETECTOR },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "version", no_argument, NULL, 'V' },
-	{ "help", no_argument, NULL, 'h' },
-	{},
+    {"json", no_argument, NULL, 'j'},
+    {"pid", required_argument, NULL, 'p'},
+    {"port", required_argument, NULL, 'P'},
+    {"ipv4", no_argument, NULL, '4'},
+    {"ipv6", no_argument, NULL, '6'},
+    {"netns", required_argument, NULL, OPT_NETNS},
+    {"events", required_argument, NULL, 'e'},
+    {"duration", required_argument, NULL, 'd'},
+    {"ring-size", required_argument, NULL, OPT_RING_SIZE},
+    {"no-scan", no_argument, NULL, OPT_NO_SCAN},
+    {"raw-tp", no_argument, NULL, OPT_RAW_TP},
+    {"summary", optional_argument, NULL, 's'},
+    {"fold", no_argument, NULL, OPT_FOLD},
+    {"no-fold", no_argument, NULL, OPT_NO_FOLD},
+    {"bench-format", required_argument, NULL, OPT_BENCH_FORMAT},
+    {"rate-limit", required_argument, NULL, OPT_RATE_LIMIT},
+    {"no-syn-detector", no_argument, NULL, OPT_NO_SYN_DETECTOR},
+    {"verbose", no_argument, NULL, 'v'},
+    {"version", no_argument, NULL, 'V'},
+    {"help", no_argument, NULL, 'h'},
+    {},
 };
 
 /* Errors echo what the user typed: one line, no terminal control bytes. */
 static enum cli_status bad(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static enum cli_status bad(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -291,7 +291,8 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_opts *o, char *err, 
 			break;
 		case 'p':
 			if (cli_parse_pid(optarg, &o->pid))
-				BAD("invalid pid '%s': expected a process id from 1 to 4194304", optarg);
+				BAD("invalid pid '%s': expected a process id from 1 to 4194304",
+				    optarg);
 			break;
 		case 'P':
 			if (o->nr_ports == RT_MAX_PORTS)
@@ -324,7 +325,8 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_opts *o, char *err, 
 			break;
 		case 'd':
 			if (cli_parse_duration(optarg, &o->duration_ms))
-				BAD("invalid duration '%s': expected seconds greater than 0", optarg);
+				BAD("invalid duration '%s': expected seconds greater than 0",
+				    optarg);
 			break;
 		case OPT_RING_SIZE:
 			if (cli_parse_size(optarg, &o->ring_bytes))

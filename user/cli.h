@@ -11,23 +11,23 @@
 struct cli_opts {
 	bool json;
 	bool verbose;
-	bool raw_tp;	    /* force raw_tp instead of tp_btf programs */
-	bool no_scan;	    /* skip the start-up scan of existing sockets */
+	bool raw_tp;	      /* force raw_tp instead of tp_btf programs */
+	bool no_scan;	      /* skip the start-up scan of existing sockets */
 	bool no_syn_detector; /* no consume_skb hook: no SYN-path/SYN-queue events */
-	uint32_t pid;	    /* 0 = any */
+	uint32_t pid;	      /* 0 = any */
 	uint16_t ports[RT_MAX_PORTS];
 	uint32_t nr_ports;
-	uint8_t family;	    /* 0, AF_INET or AF_INET6 */
-	uint32_t netns;	    /* inode, 0 = any */
+	uint8_t family; /* 0, AF_INET or AF_INET6 */
+	uint32_t netns; /* inode, 0 = any */
 	uint32_t event_mask;
 	uint64_t duration_ms; /* 0 = until interrupted */
 	uint32_t ring_bytes;
-	bool summary;		     /* print a summary at exit */
+	bool summary;		      /* print a summary at exit */
 	uint64_t summary_interval_ms; /* and every so often, 0 = only at exit */
-	bool fold;		     /* fold runs of identical events */
-	bool no_fold;		     /* text mode folds by default */
-	uint64_t rate_limit;	     /* events/s per CPU and reason, 0 = no limit */
-	uint64_t bench_events;	     /* --bench-format N: time the formatters, no BPF */
+	bool fold;		      /* fold runs of identical events */
+	bool no_fold;		      /* text mode folds by default */
+	uint64_t rate_limit;	      /* events/s per CPU and reason, 0 = no limit */
+	uint64_t bench_events;	      /* --bench-format N: time the formatters, no BPF */
 };
 
 enum cli_status {

@@ -55,7 +55,8 @@ static void split(struct rt_clock *c, uint64_t boot_ns, int64_t *sec, long *nsec
 	int64_t real;
 
 	/* A garbage stamp must print as a garbage time, not overflow. */
-	if (boot_ns > INT64_MAX || __builtin_add_overflow((int64_t)boot_ns, c->boot_to_real_ns, &real))
+	if (boot_ns > INT64_MAX ||
+	    __builtin_add_overflow((int64_t)boot_ns, c->boot_to_real_ns, &real))
 		real = INT64_MAX;
 
 	*sec = real / NSEC_PER_SEC;

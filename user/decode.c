@@ -21,8 +21,9 @@ const char *event_type_name(unsigned int type)
 const char *owner_source_name(unsigned int source)
 {
 	static const char *const names[] = {
-		[RT_OWN_NONE] = "unknown", [RT_OWN_LISTEN] = "listen",	   [RT_OWN_CONNECT] = "connect",
-		[RT_OWN_ACCEPT] = "accept", [RT_OWN_LISTENER] = "listener", [RT_OWN_SCAN] = "scan",
+	    [RT_OWN_NONE] = "unknown",	    [RT_OWN_LISTEN] = "listen",
+	    [RT_OWN_CONNECT] = "connect",   [RT_OWN_ACCEPT] = "accept",
+	    [RT_OWN_LISTENER] = "listener", [RT_OWN_SCAN] = "scan",
 	};
 
 	return source < sizeof(names) / sizeof(names[0]) ? names[source] : "unknown";

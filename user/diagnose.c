@@ -74,15 +74,17 @@ static void overflow_hint(struct diagnosis *d, const struct rt_event *e)
 	const struct rt_listener *l = &e->listener;
 
 	if (!(e->flags & RT_F_LISTENER)) {
-		d->hint = "the server does not accept() fast enough or its backlog is too small: raise its listen() backlog and net.core.somaxconn in its netns";
+		d->hint =
+		    "the server does not accept() fast enough or its backlog is too small: raise its listen() backlog and net.core.somaxconn in its netns";
 		return;
 	}
-	snprintf(d->hint_buf, sizeof(d->hint_buf),
-		 "the server does not accept() fast enough or its backlog is too small: raise its listen() backlog and net.core.somaxconn (%u in that netns); %s",
-		 l->somaxconn,
-		 l->abort_on_overflow ?
-			 "tcp_abort_on_overflow=1 there turns each overflow into an immediate reset" :
-			 "with tcp_abort_on_overflow=0 there clients retry, and may get a reset or lose data later");
+	snprintf(
+	    d->hint_buf, sizeof(d->hint_buf),
+	    "the server does not accept() fast enough or its backlog is too small: raise its listen() backlog and net.core.somaxconn (%u in that netns); %s",
+	    l->somaxconn,
+	    l->abort_on_overflow
+		? "tcp_abort_on_overflow=1 there turns each overflow into an immediate reset"
+		: "with tcp_abort_on_overflow=0 there clients retry, and may get a reset or lose data later");
 	d->hint = d->hint_buf;
 }
 
@@ -97,9 +99,10 @@ static bool diagnose_overflow(const struct rt_names *n, const struct rt_event *e
 			who(owner, sizeof(owner), e->listener.owner.tgid, e->listener.owner.comm);
 		else
 			snprintf(owner, sizeof(owner), "an unknown process");
-		snprintf(d->text, sizeof(d->text),
-			 "accept queue of listener port %u owned by %s was full (%u waiting, limit %u): the kernel reset the new connection (tcp_abort_on_overflow=1)",
-			 e->listener.port, owner, e->listener.accept_qlen, e->listener.accept_qmax);
+		snprintf(
+		    d->text, sizeof(d->text),
+		    "accept queue of listener port %u owned by %s was full (%u waiting, limit %u): the kernel reset the new connection (tcp_abort_on_overflow=1)",
+		    e->listener.port, owner, e->listener.accept_qlen, e->listener.accept_qmax);
 		overflow_hint(d, e);
 		return true;
 	}
@@ -108,11 +111,14 @@ static bool diagnose_overflow(const struct rt_names *n, const struct rt_event *e
 	set(d, "listen_overflow");
 	who(owner, sizeof(owner), e->link.listener_tgid, e->link.listener_comm);
 	secs(age, sizeof(age), e->ts_ns > e->link.ts_ns ? e->ts_ns - e->link.ts_ns : 0);
-	snprintf(d->text, sizeof(d->text),
-		 "this connection overflowed the accept queue of listener port %u owned by %s %s earlier (%s path, %u waiting, limit %u; %u overflows of this connection)",
-		 e->link.listener_port, e->link.listener_tgid ? owner : "an unknown process", age,
-		 e->link.path == RT_PATH_SYN ? "SYN" : e->link.path == RT_PATH_COOKIE ? "syncookie" : "ACK",
-		 e->link.accept_qlen, e->link.accept_qmax, e->link.count);
+	snprintf(
+	    d->text, sizeof(d->text),
+	    "this connection overflowed the accept queue of listener port %u owned by %s %s earlier (%s path, %u waiting, limit %u; %u overflows of this connection)",
+	    e->link.listener_port, e->link.listener_tgid ? owner : "an unknown process", age,
+	    e->link.path == RT_PATH_SYN	     ? "SYN"
+	    : e->link.path == RT_PATH_COOKIE ? "syncookie"
+					     : "ACK",
+	    e->link.accept_qlen, e->link.accept_qmax, e->link.count);
 	overflow_hint(d, e);
 	return true;
 }
@@ -132,9 +138,11 @@ static void diagnose_no_socket(const struct rt_event *e, struct diagnosis *d)
 		secs(age, sizeof(age), e->ts_ns - e->closed.closed_ns);
 		snprintf(d->text, sizeof(d->text),
 			 "nothing listens on %s: listener %s:%u owned by %s closed %s ago%s", local,
-			 addr, e->closed.port, e->closed.owner_tgid ? owner : "an unknown process", age,
+			 addr, e->closed.port, e->closed.owner_tgid ? owner : "an unknown process",
+			 age,
 			 (e->flags & RT_F_LISTENER) ? " and a new one is listening again" : "");
-		d->hint = "clients hit the port while the service restarted: hand the socket over (SO_REUSEPORT, socket activation) or drain clients before closing the listener";
+		d->hint =
+		    "clients hit the port while the service restarted: hand the socket over (SO_REUSEPORT, socket activation) or drain clients before closing the listener";
 		return;
 	}
 	set(d, "no_listener");
@@ -142,14 +150,16 @@ static void diagnose_no_socket(const struct rt_event *e, struct diagnosis *d)
 		char laddr[RT_ADDR_LEN];
 
 		rt_format_addr(e->listener.family, e->listener.addr, laddr, sizeof(laddr));
-		snprintf(d->text, sizeof(d->text),
-			 "no socket matched %s, although a listener on %s:%u exists in that netns (bound to another address?)",
-			 local, laddr, e->listener.port);
+		snprintf(
+		    d->text, sizeof(d->text),
+		    "no socket matched %s, although a listener on %s:%u exists in that netns (bound to another address?)",
+		    local, laddr, e->listener.port);
 	} else {
 		snprintf(d->text, sizeof(d->text), "nothing listens on %s in netns %u", local,
 			 e->netns);
 	}
-	d->hint = "start the service or point the client at the right address and port; check the listener's bind address";
+	d->hint =
+	    "start the service or point the client at the right address and port; check the listener's bind address";
 }
 
 static void diagnose_active(const struct rt_event *e, const char *reason, struct diagnosis *d)
@@ -160,9 +170,10 @@ static void diagnose_active(const struct rt_event *e, const char *reason, struct
 	if ((e->flags & RT_F_PREV_STATE) && e->prev_state == TCPS_FIN_WAIT2 &&
 	    strcmp(reason, "TCP_STATE") == 0) {
 		set(d, "fin_timeout");
-		snprintf(d->text, sizeof(d->text),
-			 "a connection closed by %s waited in FIN_WAIT2 for the peer's FIN until the timeout",
-			 owner);
+		snprintf(
+		    d->text, sizeof(d->text),
+		    "a connection closed by %s waited in FIN_WAIT2 for the peer's FIN until the timeout",
+		    owner);
 		d->hint = "the peer never closed its side; see net.ipv4.tcp_fin_timeout";
 		return;
 	}
@@ -170,25 +181,30 @@ static void diagnose_active(const struct rt_event *e, const char *reason, struct
 	    e->ctx_tgid != e->owner.tgid) {
 		set(d, "killed");
 		who(ctx, sizeof(ctx), e->ctx_tgid, e->ctx_comm);
-		snprintf(d->text, sizeof(d->text),
-			 "the connection owned by %s was aborted by another process, %s (e.g. ss -K)",
-			 owner, ctx);
-		snprintf(d->hint_buf, sizeof(d->hint_buf),
-			 "find out why %s kills connections (ss -K, a sock_destroy BPF program, a connection tracker)",
-			 ctx);
+		snprintf(
+		    d->text, sizeof(d->text),
+		    "the connection owned by %s was aborted by another process, %s (e.g. ss -K)",
+		    owner, ctx);
+		snprintf(
+		    d->hint_buf, sizeof(d->hint_buf),
+		    "find out why %s kills connections (ss -K, a sock_destroy BPF program, a connection tracker)",
+		    ctx);
 		d->hint = d->hint_buf;
 		return;
 	}
 	set(d, "abortive_close");
 	if ((e->flags & RT_F_OWNER) && e->owner.source == RT_OWN_LISTENER)
-		snprintf(d->text, sizeof(d->text),
-			 "the listener owned by %s was closed while this connection waited in its accept queue",
-			 owner);
+		snprintf(
+		    d->text, sizeof(d->text),
+		    "the listener owned by %s was closed while this connection waited in its accept queue",
+		    owner);
 	else
-		snprintf(d->text, sizeof(d->text),
-			 "%s aborted the connection (%s: close() with SO_LINGER 0, shutdown by disconnect, or abort)",
-			 owner, reason);
-	d->hint = "an abortive close is a choice of the application; use a normal close() if the peer should see EOF";
+		snprintf(
+		    d->text, sizeof(d->text),
+		    "%s aborted the connection (%s: close() with SO_LINGER 0, shutdown by disconnect, or abort)",
+		    owner, reason);
+	d->hint =
+	    "an abortive close is a choice of the application; use a normal close() if the peer should see EOF";
 }
 
 static void diagnose_received(const struct rt_event *e, struct diagnosis *d)
@@ -202,28 +218,32 @@ static void diagnose_received(const struct rt_event *e, struct diagnosis *d)
 		set(d, "stale_keepalive");
 		if (e->flags & RT_F_STATE_AGE) {
 			secs(age, sizeof(age), e->state_age_ns);
-			snprintf(d->text, sizeof(d->text),
-				 "%s closed this connection %s ago, then %s used it again and got a reset: a keep-alive connection reused after the server closed it",
-				 remote, age, owner);
+			snprintf(
+			    d->text, sizeof(d->text),
+			    "%s closed this connection %s ago, then %s used it again and got a reset: a keep-alive connection reused after the server closed it",
+			    remote, age, owner);
 		} else {
-			snprintf(d->text, sizeof(d->text),
-				 "%s had closed this connection when %s used it again and got a reset: a keep-alive connection reused after the server closed it",
-				 remote, owner);
+			snprintf(
+			    d->text, sizeof(d->text),
+			    "%s had closed this connection when %s used it again and got a reset: a keep-alive connection reused after the server closed it",
+			    remote, owner);
 		}
-		d->hint = "keep the client's idle-connection timeout below the server's keep-alive timeout, and retry idempotent requests on ECONNRESET/EPIPE";
+		d->hint =
+		    "keep the client's idle-connection timeout below the server's keep-alive timeout, and retry idempotent requests on ECONNRESET/EPIPE";
 		return;
 	case TCPS_SYN_SENT:
 		set(d, "no_listener");
 		snprintf(d->text, sizeof(d->text),
-			 "%s refused the connection of %s (ECONNREFUSED): nothing listens there", remote,
-			 owner);
+			 "%s refused the connection of %s (ECONNREFUSED): nothing listens there",
+			 remote, owner);
 		d->hint = "start the service or point the client at the right address and port";
 		return;
 	default:
 		set(d, "peer_reset");
-		snprintf(d->text, sizeof(d->text),
-			 "%s reset the connection of %s (ECONNRESET): the reason is on the peer's side",
-			 remote, owner);
+		snprintf(
+		    d->text, sizeof(d->text),
+		    "%s reset the connection of %s (ECONNRESET): the reason is on the peer's side",
+		    remote, owner);
 		d->hint = "run rsttrace on the peer to see why it sent the reset";
 	}
 }
@@ -238,10 +258,15 @@ static bool reason_is(const char *reason, const char *const *names)
 
 static void diagnose_sent(const struct rt_event *e, const char *reason, struct diagnosis *d)
 {
-	static const char *const invalid[] = { "TCP_INVALID_ACK_SEQUENCE", "TCP_RFC7323_PAWS",
-					       "TCP_TOO_OLD_ACK", "TCP_ACK_UNSENT_DATA",
-					       "TCP_OLD_ACK", "TCP_FLAGS", "INVALID_SYN", NULL };
-	static const char *const active[] = { "TCP_STATE", "TCP_ABORT_ON_LINGER", NULL };
+	static const char *const invalid[] = {"TCP_INVALID_ACK_SEQUENCE",
+					      "TCP_RFC7323_PAWS",
+					      "TCP_TOO_OLD_ACK",
+					      "TCP_ACK_UNSENT_DATA",
+					      "TCP_OLD_ACK",
+					      "TCP_FLAGS",
+					      "INVALID_SYN",
+					      NULL};
+	static const char *const active[] = {"TCP_STATE", "TCP_ABORT_ON_LINGER", NULL};
 	char owner[64], remote[RT_ENDPOINT_LEN];
 
 	owner_text(owner, sizeof(owner), e);
@@ -252,43 +277,53 @@ static void diagnose_sent(const struct rt_event *e, const char *reason, struct d
 		set(d, "unread_data_on_close");
 		if (e->flags & RT_F_UNREAD)
 			snprintf(d->text, sizeof(d->text),
-				 "%s closed the connection with %u bytes from %s still unread", owner,
-				 e->unread_bytes, remote);
+				 "%s closed the connection with %u bytes from %s still unread",
+				 owner, e->unread_bytes, remote);
 		else
 			snprintf(d->text, sizeof(d->text),
 				 "%s closed the connection with data from %s still unread", owner,
 				 remote);
-		d->hint = "the application closed before reading what the peer sent (e.g. a server closing while the request body is still arriving); read to EOF or shutdown(SHUT_WR) first";
+		d->hint =
+		    "the application closed before reading what the peer sent (e.g. a server closing while the request body is still arriving); read to EOF or shutdown(SHUT_WR) first";
 	} else if (reason_is(reason, active)) {
 		diagnose_active(e, reason, d);
 	} else if (strcmp(reason, "TCP_ABORT_ON_DATA") == 0) {
 		set(d, "data_after_close");
 		snprintf(d->text, sizeof(d->text),
 			 "%s sent data after %s had closed the connection", remote, owner);
-		d->hint = "the peer kept sending after this side closed: often a keep-alive race where this side closed an idle connection as the peer sent a new request";
+		d->hint =
+		    "the peer kept sending after this side closed: often a keep-alive race where this side closed an idle connection as the peer sent a new request";
 	} else if (strcmp(reason, "TCP_TIMEWAIT_SOCKET") == 0) {
 		set(d, "timewait");
 		snprintf(d->text, sizeof(d->text),
-			 "%s sent a segment to a connection %s had already closed (TIME_WAIT)", remote,
-			 (e->flags & RT_F_OWNER) ? owner : "this side");
-		d->hint = "the peer still uses a connection that was closed here: a stale pooled connection or a keep-alive race on the peer's side";
+			 "%s sent a segment to a connection %s had already closed (TIME_WAIT)",
+			 remote, (e->flags & RT_F_OWNER) ? owner : "this side");
+		d->hint =
+		    "the peer still uses a connection that was closed here: a stale pooled connection or a keep-alive race on the peer's side";
 	} else if (strcmp(reason, "TCP_KEEPALIVE_TIMEOUT") == 0) {
 		set(d, "keepalive_timeout");
-		snprintf(d->text, sizeof(d->text),
-			 "keepalive probes from %s to %s went unanswered: the peer is gone or unreachable",
-			 owner, remote);
-		d->hint = "check the path to the peer (NAT or firewall idle timeouts, a crashed host)";
+		snprintf(
+		    d->text, sizeof(d->text),
+		    "keepalive probes from %s to %s went unanswered: the peer is gone or unreachable",
+		    owner, remote);
+		d->hint =
+		    "check the path to the peer (NAT or firewall idle timeouts, a crashed host)";
 	} else if (strcmp(reason, "TCP_ABORT_ON_MEMORY") == 0) {
 		set(d, "memory_pressure");
-		snprintf(d->text, sizeof(d->text),
-			 "the kernel aborted the connection for lack of memory or too many orphaned sockets");
-		d->hint = "see net.ipv4.tcp_mem and net.ipv4.tcp_max_orphans and the socket memory in /proc/net/sockstat";
+		snprintf(
+		    d->text, sizeof(d->text),
+		    "the kernel aborted the connection for lack of memory or too many orphaned sockets");
+		d->hint =
+		    "see net.ipv4.tcp_mem and net.ipv4.tcp_max_orphans and the socket memory in /proc/net/sockstat";
 	} else if (reason_is(reason, invalid)) {
 		set(d, "invalid_segment");
 		snprintf(d->text, sizeof(d->text),
-			 "%s sent a segment that does not fit the connection's state (%s)%s", remote,
-			 reason, e->state == TCPS_LISTEN ? ", to a listener that has no handshake for it" : "");
-		d->hint = "a stale connection on the peer's side, a middlebox rewriting sequence numbers, or (at a listener) a handshake the listener already dropped";
+			 "%s sent a segment that does not fit the connection's state (%s)%s",
+			 remote, reason,
+			 e->state == TCPS_LISTEN ? ", to a listener that has no handshake for it"
+						 : "");
+		d->hint =
+		    "a stale connection on the peer's side, a middlebox rewriting sequence numbers, or (at a listener) a handshake the listener already dropped";
 	} else {
 		set(d, "unknown");
 		snprintf(d->text, sizeof(d->text), "the kernel gave reason %s", reason);
@@ -307,31 +342,37 @@ static void diagnose_queue_event(const struct rt_event *e, struct diagnosis *d)
 		snprintf(owner, sizeof(owner), "an unknown process");
 	if (e->type == RT_EV_LISTEN_OVERFLOW) {
 		static const char *const effect[] = {
-			[RT_PATH_SYN] = "its SYN was dropped; the client retries after a timeout",
-			[RT_PATH_ACK] = "its handshake ACK was dropped",
-			[RT_PATH_COOKIE] = "its syncookie ACK was dropped: the client thinks it is connected and its data vanishes",
+		    [RT_PATH_SYN] = "its SYN was dropped; the client retries after a timeout",
+		    [RT_PATH_ACK] = "its handshake ACK was dropped",
+		    [RT_PATH_COOKIE] =
+			"its syncookie ACK was dropped: the client thinks it is connected and its data vanishes",
 		};
 
 		set(d, "listen_overflow");
-		snprintf(d->text, sizeof(d->text),
-			 "accept queue of listener port %u owned by %s is full (%u waiting, limit %u): connection from %s lost, %s",
-			 l->port, owner, l->accept_qlen, l->accept_qmax, remote,
-			 e->path < sizeof(effect) / sizeof(effect[0]) && effect[e->path] ?
-				 effect[e->path] : "dropped");
+		snprintf(
+		    d->text, sizeof(d->text),
+		    "accept queue of listener port %u owned by %s is full (%u waiting, limit %u): connection from %s lost, %s",
+		    l->port, owner, l->accept_qlen, l->accept_qmax, remote,
+		    e->path < sizeof(effect) / sizeof(effect[0]) && effect[e->path]
+			? effect[e->path]
+			: "dropped");
 		overflow_hint(d, e);
 		return;
 	}
 	set(d, "syn_queue_overflow");
 	if (l->syncookies == 2)
-		snprintf(d->text, sizeof(d->text),
-			 "listener port %u owned by %s answered the SYN from %s with a syncookie (net.ipv4.tcp_syncookies=2 always does)",
-			 l->port, owner, remote);
+		snprintf(
+		    d->text, sizeof(d->text),
+		    "listener port %u owned by %s answered the SYN from %s with a syncookie (net.ipv4.tcp_syncookies=2 always does)",
+		    l->port, owner, remote);
 	else
-		snprintf(d->text, sizeof(d->text),
-			 "SYN queue of listener port %u owned by %s is full (%u handshakes in progress, limit %u): SYN from %s %s",
-			 l->port, owner, l->syn_qlen, l->accept_qmax, remote,
-			 (e->flags & RT_F_SYNCOOKIES) ? "answered with a syncookie" : "dropped");
-	d->hint = "a burst of connections or a SYN flood: raise the listen() backlog (it bounds the SYN queue too) and keep net.ipv4.tcp_syncookies enabled";
+		snprintf(
+		    d->text, sizeof(d->text),
+		    "SYN queue of listener port %u owned by %s is full (%u handshakes in progress, limit %u): SYN from %s %s",
+		    l->port, owner, l->syn_qlen, l->accept_qmax, remote,
+		    (e->flags & RT_F_SYNCOOKIES) ? "answered with a syncookie" : "dropped");
+	d->hint =
+	    "a burst of connections or a SYN flood: raise the listen() backlog (it bounds the SYN queue too) and keep net.ipv4.tcp_syncookies enabled";
 }
 
 void diagnose(const struct rt_names *n, const struct rt_event *e, struct diagnosis *d)

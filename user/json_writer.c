@@ -115,7 +115,7 @@ static void jw_escaped(struct strbuf *sb, const char *s, size_t max)
 			 * non-ASCII byte is escaped so each line stays valid
 			 * JSON whatever a process calls itself.
 			 */
-			char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
 
 			sb_append(sb, esc, sizeof(esc));
 		}

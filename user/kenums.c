@@ -8,8 +8,7 @@
 /* Enum values above this are not indexes but flags; none of ours has them. */
 #define KENUM_MAX_VALUE 4096
 
-int kenum_load(struct kenum *ke, const struct btf *btf, const char *enum_name,
-	       const char *prefix)
+int kenum_load(struct kenum *ke, const struct btf *btf, const char *enum_name, const char *prefix)
 {
 	size_t plen = strlen(prefix);
 	const struct btf_enum *ev;
@@ -72,10 +71,10 @@ int64_t kenum_value(const struct kenum *ke, const char *name)
 const char *tcp_state_name(unsigned int state)
 {
 	static const char *const names[] = {
-		[1] = "ESTABLISHED", [2] = "SYN_SENT",	 [3] = "SYN_RECV",   [4] = "FIN_WAIT1",
-		[5] = "FIN_WAIT2",   [6] = "TIME_WAIT",	 [7] = "CLOSE",	     [8] = "CLOSE_WAIT",
-		[9] = "LAST_ACK",    [10] = "LISTEN",	 [11] = "CLOSING",   [12] = "NEW_SYN_RECV",
-		[13] = "BOUND_INACTIVE",
+	    [1] = "ESTABLISHED",     [2] = "SYN_SENT",	[3] = "SYN_RECV", [4] = "FIN_WAIT1",
+	    [5] = "FIN_WAIT2",	     [6] = "TIME_WAIT", [7] = "CLOSE",	  [8] = "CLOSE_WAIT",
+	    [9] = "LAST_ACK",	     [10] = "LISTEN",	[11] = "CLOSING", [12] = "NEW_SYN_RECV",
+	    [13] = "BOUND_INACTIVE",
 	};
 
 	if (state < sizeof(names) / sizeof(names[0]) && names[state])

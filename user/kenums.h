@@ -17,8 +17,7 @@ struct kenum {
  * Loads enum 'enum_name' from btf; strips 'prefix' from each name.
  * Returns 0, or -ENOENT when the kernel has no such enum.
  */
-int kenum_load(struct kenum *ke, const struct btf *btf, const char *enum_name,
-	       const char *prefix);
+int kenum_load(struct kenum *ke, const struct btf *btf, const char *enum_name, const char *prefix);
 void kenum_free(struct kenum *ke);
 /* NULL when the value has no name. */
 const char *kenum_name(const struct kenum *ke, uint32_t value);

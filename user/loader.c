@@ -53,18 +53,20 @@ static bool has_cap(const struct __user_cap_data_struct *d, int cap)
 
 int loader_check_environment(bool json)
 {
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct data[2] = {};
 
 	if (syscall(SYS_capget, &hdr, data) == 0 && !has_cap(data, CAP_SYS_ADMIN) &&
 	    !(has_cap(data, CAP_BPF) && has_cap(data, CAP_PERFMON))) {
-		rt_warn(json, "error",
-			"not enough privilege: rsttrace needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN); run it with sudo");
+		rt_warn(
+		    json, "error",
+		    "not enough privilege: rsttrace needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN); run it with sudo");
 		return 1;
 	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		rt_warn(json, "error",
-			"no kernel BTF at /sys/kernel/btf/vmlinux: rsttrace needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (5.8 or later)");
+		rt_warn(
+		    json, "error",
+		    "no kernel BTF at /sys/kernel/btf/vmlinux: rsttrace needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (5.8 or later)");
 		return 1;
 	}
 	return 0;
@@ -107,27 +109,46 @@ struct hook {
 static void hooks_of(struct rsttrace_bpf *s, struct hook *h, int *n)
 {
 	struct hook list[] = {
-		{ .tp = "tcp_send_reset", .what = "resets sent", .events = RT_EVM(RT_EV_RST_SENT),
-		  .full_args = 3, .btf_full = s->progs.send_reset_btf,
-		  .raw_full = s->progs.send_reset_raw, .older_args = 2,
-		  .btf_older = s->progs.send_reset_btf_noreason,
-		  .raw_older = s->progs.send_reset_raw_noreason },
-		{ .tp = "tcp_receive_reset", .what = "resets received",
-		  .events = RT_EVM(RT_EV_RST_RECEIVED), .full_args = 1,
-		  .btf_full = s->progs.receive_reset_btf, .raw_full = s->progs.receive_reset_raw },
-		{ .tp = "kfree_skb", .what = "accept-queue overflow events",
-		  .events = RT_EVM(RT_EV_LISTEN_OVERFLOW), .full_args = 4,
-		  .btf_full = s->progs.kfree_skb_btf, .raw_full = s->progs.kfree_skb_raw,
-		  .older_args = 3, .btf_older = s->progs.kfree_skb_btf_norxsk,
-		  .raw_older = s->progs.kfree_skb_raw_norxsk },
-		{ .tp = "consume_skb", .what = "SYN-path overflow and SYN-queue overflow events",
-		  .events = RT_EVM(RT_EV_SYN_QUEUE_OVERFLOW), .full_args = 2,
-		  .btf_full = s->progs.consume_skb_btf, .raw_full = s->progs.consume_skb_raw },
-		{ .tp = "inet_sock_set_state", .what = "socket owners and listeners", .full_args = 3,
-		  .btf_full = s->progs.set_state_btf, .raw_full = s->progs.set_state_raw },
-		{ .tp = "tcp_destroy_sock", .what = "forgetting closed sockets (tables may go stale)",
-		  .full_args = 1, .btf_full = s->progs.destroy_sock_btf,
-		  .raw_full = s->progs.destroy_sock_raw },
+	    {.tp = "tcp_send_reset",
+	     .what = "resets sent",
+	     .events = RT_EVM(RT_EV_RST_SENT),
+	     .full_args = 3,
+	     .btf_full = s->progs.send_reset_btf,
+	     .raw_full = s->progs.send_reset_raw,
+	     .older_args = 2,
+	     .btf_older = s->progs.send_reset_btf_noreason,
+	     .raw_older = s->progs.send_reset_raw_noreason},
+	    {.tp = "tcp_receive_reset",
+	     .what = "resets received",
+	     .events = RT_EVM(RT_EV_RST_RECEIVED),
+	     .full_args = 1,
+	     .btf_full = s->progs.receive_reset_btf,
+	     .raw_full = s->progs.receive_reset_raw},
+	    {.tp = "kfree_skb",
+	     .what = "accept-queue overflow events",
+	     .events = RT_EVM(RT_EV_LISTEN_OVERFLOW),
+	     .full_args = 4,
+	     .btf_full = s->progs.kfree_skb_btf,
+	     .raw_full = s->progs.kfree_skb_raw,
+	     .older_args = 3,
+	     .btf_older = s->progs.kfree_skb_btf_norxsk,
+	     .raw_older = s->progs.kfree_skb_raw_norxsk},
+	    {.tp = "consume_skb",
+	     .what = "SYN-path overflow and SYN-queue overflow events",
+	     .events = RT_EVM(RT_EV_SYN_QUEUE_OVERFLOW),
+	     .full_args = 2,
+	     .btf_full = s->progs.consume_skb_btf,
+	     .raw_full = s->progs.consume_skb_raw},
+	    {.tp = "inet_sock_set_state",
+	     .what = "socket owners and listeners",
+	     .full_args = 3,
+	     .btf_full = s->progs.set_state_btf,
+	     .raw_full = s->progs.set_state_raw},
+	    {.tp = "tcp_destroy_sock",
+	     .what = "forgetting closed sockets (tables may go stale)",
+	     .full_args = 1,
+	     .btf_full = s->progs.destroy_sock_btf,
+	     .raw_full = s->progs.destroy_sock_raw},
 	};
 
 	*n = (int)(sizeof(list) / sizeof(list[0]));
@@ -178,8 +199,9 @@ static void select_programs(struct loader *ld, const struct btf *btf, const stru
 			continue;
 		}
 		if (h->chosen && strcmp(h->tp, "consume_skb") == 0 && !set_syn_detector_range(ld)) {
-			rt_warn(ld->json_errors, "warning",
-				"tcp_rcv_state_process not found in /proc/kallsyms: no SYN-path overflow events");
+			rt_warn(
+			    ld->json_errors, "warning",
+			    "tcp_rcv_state_process not found in /proc/kallsyms: no SYN-path overflow events");
 			ld->nr_warnings++;
 			ld->event_mask &= ~h->events;
 			continue;
@@ -193,9 +215,10 @@ static void select_programs(struct loader *ld, const struct btf *btf, const stru
 			continue;
 		}
 		if (h->chosen == h->btf_older || h->chosen == h->raw_older)
-			rt_warn(ld->json_errors, "warning",
-				"tracepoint %s is the older kind on this kernel: %s carry less detail",
-				h->tp, h->what);
+			rt_warn(
+			    ld->json_errors, "warning",
+			    "tracepoint %s is the older kind on this kernel: %s carry less detail",
+			    h->tp, h->what);
 		bpf_program__set_autoload(h->chosen, true);
 	}
 	bpf_program__set_autoload(ld->skel->progs.accept4_exit, true);

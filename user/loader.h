@@ -12,7 +12,7 @@ struct btf;
 
 struct loader {
 	struct rsttrace_bpf *skel;
-	uint32_t event_mask;  /* event types that will really be produced */
+	uint32_t event_mask; /* event types that will really be produced */
 	int nr_attached;
 	int nr_warnings;
 	bool json_errors;
@@ -20,7 +20,7 @@ struct loader {
 
 /* Prints "rsttrace: ..." on stderr, as JSON in JSON mode. */
 void rt_warn(bool json, const char *level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Checks privileges and BTF; 0 or a non-zero exit code after printing why. */
 int loader_check_environment(bool json);

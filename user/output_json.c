@@ -9,8 +9,7 @@
 
 #define RT_SCHEMA_VERSION 1
 
-static void start_line(struct output *o, struct json_writer *jw, const char *type,
-		       uint64_t ts_ns)
+static void start_line(struct output *o, struct json_writer *jw, const char *type, uint64_t ts_ns)
 {
 	char when[40];
 

@@ -6,14 +6,14 @@
 #include "output.h"
 
 /* Column widths fit IPv4 tuples; longer values push the line, never cut it. */
-#define W_TIME 16
-#define W_EVENT 16
-#define W_PID 8
-#define W_COMM 16
+#define W_TIME	   16
+#define W_EVENT	   16
+#define W_PID	   8
+#define W_COMM	   16
 #define W_ENDPOINT 22
-#define W_STATE 12
-#define W_REASON 26
-#define W_QUEUE 7
+#define W_STATE	   12
+#define W_REASON   26
+#define W_QUEUE	   7
 
 static void column(struct strbuf *sb, const char *s, size_t width)
 {
@@ -110,7 +110,8 @@ void format_text_event(struct output *o, const struct rt_event *e)
 		snprintf(buf, sizeof(buf), "%s", reason ? reason : "-");
 	column(sb, buf, W_REASON);
 	if (e->flags & RT_F_LISTENER)
-		snprintf(buf, sizeof(buf), "%u/%u", e->listener.accept_qlen, e->listener.accept_qmax);
+		snprintf(buf, sizeof(buf), "%u/%u", e->listener.accept_qlen,
+			 e->listener.accept_qmax);
 	else
 		snprintf(buf, sizeof(buf), "-");
 	column(sb, buf, W_QUEUE);

@@ -6,7 +6,7 @@
 #include <unistd.h>
 #include "procinfo.h"
 
-#define CACHE_SLOTS 256
+#define CACHE_SLOTS  256
 #define CACHE_TTL_NS 100000000ull /* 100 ms */
 
 struct alive_slot {
@@ -74,7 +74,8 @@ bool procinfo_owner_alive(uint32_t tgid, uint64_t start_ns, uint64_t now_boot_ns
 {
 	struct alive_slot *s = &cache[(tgid * 2654435761u) % CACHE_SLOTS];
 
-	if (s->tgid == tgid && s->start_ns == start_ns && now_boot_ns - s->checked_ns < CACHE_TTL_NS)
+	if (s->tgid == tgid && s->start_ns == start_ns &&
+	    now_boot_ns - s->checked_ns < CACHE_TTL_NS)
 		return s->alive;
 	s->tgid = tgid;
 	s->start_ns = start_ns;

@@ -32,9 +32,9 @@
 #define RSTTRACE_VERSION "0.1.0"
 #endif
 
-#define POLL_MS 50
+#define POLL_MS		50
 #define OUT_FLUSH_BYTES (128u << 10)
-#define EXIT_USAGE 2
+#define EXIT_USAGE	2
 
 static volatile sig_atomic_t exiting;
 
@@ -132,12 +132,13 @@ static void print_totals(struct session *s, bool json)
 	uint64_t t[RT_CNT_MAX] = {};
 
 	summary_read_counters(&s->maps, t);
-	rt_warn(json, "info",
-		"totals: rst_sent=%llu rst_received=%llu listen_overflow=%llu syn_queue_overflow=%llu lost=%llu rate_limited=%llu written=%llu",
-		(unsigned long long)t[RT_CNT_RST_SENT], (unsigned long long)t[RT_CNT_RST_RECEIVED],
-		(unsigned long long)t[RT_CNT_LISTEN_OVERFLOW],
-		(unsigned long long)t[RT_CNT_SYN_QUEUE_OVERFLOW], (unsigned long long)t[RT_CNT_LOST],
-		(unsigned long long)t[RT_CNT_RATE_LIMITED], (unsigned long long)total_written(s));
+	rt_warn(
+	    json, "info",
+	    "totals: rst_sent=%llu rst_received=%llu listen_overflow=%llu syn_queue_overflow=%llu lost=%llu rate_limited=%llu written=%llu",
+	    (unsigned long long)t[RT_CNT_RST_SENT], (unsigned long long)t[RT_CNT_RST_RECEIVED],
+	    (unsigned long long)t[RT_CNT_LISTEN_OVERFLOW],
+	    (unsigned long long)t[RT_CNT_SYN_QUEUE_OVERFLOW], (unsigned long long)t[RT_CNT_LOST],
+	    (unsigned long long)t[RT_CNT_RATE_LIMITED], (unsigned long long)total_written(s));
 }
 
 static int load_names(struct rt_names *n, const struct btf *btf, bool json)
@@ -145,7 +146,8 @@ static int load_names(struct rt_names *n, const struct btf *btf, bool json)
 	if (kenum_load(&n->rst_reasons, btf, "sk_rst_reason", "SK_RST_REASON_"))
 		rt_warn(json, "warning", "kernel has no enum sk_rst_reason: reset reasons unnamed");
 	if (kenum_load(&n->drop_reasons, btf, "skb_drop_reason", "SKB_DROP_REASON_"))
-		rt_warn(json, "warning", "kernel has no enum skb_drop_reason: drop reasons unnamed");
+		rt_warn(json, "warning",
+			"kernel has no enum skb_drop_reason: drop reasons unnamed");
 	return 0;
 }
 
@@ -155,16 +157,18 @@ static void run_scan(struct loader *ld, bool json)
 	int err = scan_existing_sockets(ld->skel, &r);
 
 	if (err) {
-		rt_warn(json, "warning",
-			"cannot scan existing sockets (%s): sockets created before now have no owner",
-			strerror(-err));
+		rt_warn(
+		    json, "warning",
+		    "cannot scan existing sockets (%s): sockets created before now have no owner",
+		    strerror(-err));
 		return;
 	}
-	rt_warn(json, "info",
-		"scan: %llu TCP sockets (%llu listening) held by %llu processes in %llu netns, %llu.%03llu ms",
-		(unsigned long long)r.sockets, (unsigned long long)r.listeners,
-		(unsigned long long)r.processes, (unsigned long long)r.netns,
-		(unsigned long long)(r.elapsed_us / 1000), (unsigned long long)(r.elapsed_us % 1000));
+	rt_warn(
+	    json, "info",
+	    "scan: %llu TCP sockets (%llu listening) held by %llu processes in %llu netns, %llu.%03llu ms",
+	    (unsigned long long)r.sockets, (unsigned long long)r.listeners,
+	    (unsigned long long)r.processes, (unsigned long long)r.netns,
+	    (unsigned long long)(r.elapsed_us / 1000), (unsigned long long)(r.elapsed_us % 1000));
 }
 
 static int trace_loop(struct session *s, struct ring_buffer *rb, const struct cli_opts *o)

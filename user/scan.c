@@ -26,7 +26,7 @@ static int set_add(struct u64set *s, uint64_t v)
 	if (!v)
 		return 0;
 	if ((s->n + 1) * 2 > s->cap) {
-		struct u64set bigger = { .cap = s->cap ? s->cap * 2 : 1024 };
+		struct u64set bigger = {.cap = s->cap ? s->cap * 2 : 1024};
 
 		bigger.slots = calloc(bigger.cap, sizeof(uint64_t));
 		if (!bigger.slots)

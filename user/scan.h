@@ -8,7 +8,7 @@
 struct rsttrace_bpf;
 
 struct scan_result {
-	uint64_t sockets;   /* distinct TCP sockets held by a process */
+	uint64_t sockets; /* distinct TCP sockets held by a process */
 	uint64_t listeners;
 	uint64_t processes; /* distinct processes holding at least one */
 	uint64_t netns;	    /* distinct network namespaces */

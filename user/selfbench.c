@@ -91,8 +91,9 @@ int selfbench_run(uint64_t n)
 	}
 	json = run(true, &names, n, fd);
 	text = run(false, &names, n, fd);
-	printf("{\"type\":\"bench_format\",\"events\":%llu,\"json_events_per_s\":%.0f,\"text_events_per_s\":%.0f}\n",
-	       (unsigned long long)n, json, text);
+	printf(
+	    "{\"type\":\"bench_format\",\"events\":%llu,\"json_events_per_s\":%.0f,\"text_events_per_s\":%.0f}\n",
+	    (unsigned long long)n, json, text);
 	close(fd);
 	kenum_free(&names.rst_reasons);
 	kenum_free(&names.drop_reasons);

@@ -197,13 +197,14 @@ static void listener_text(void *ctx, const struct rt_listener_key *key,
 	char addr[RT_ADDR_LEN];
 
 	rt_format_addr(st->family, st->addr, addr, sizeof(addr));
-	sb_printf(sb,
-		  "  listener %s:%u netns %u pid %u (%.*s): overflows syn %llu ack %llu cookie %llu, SYN-queue %llu, max queue %u/%u\n",
-		  addr, st->port, key->netns, st->owner_tgid, RT_COMM_LEN, st->owner_comm,
-		  (unsigned long long)st->overflows[RT_PATH_SYN],
-		  (unsigned long long)st->overflows[RT_PATH_ACK],
-		  (unsigned long long)st->overflows[RT_PATH_COOKIE],
-		  (unsigned long long)st->syn_queue_overflows, st->max_accept_qlen, st->accept_qmax);
+	sb_printf(
+	    sb,
+	    "  listener %s:%u netns %u pid %u (%.*s): overflows syn %llu ack %llu cookie %llu, SYN-queue %llu, max queue %u/%u\n",
+	    addr, st->port, key->netns, st->owner_tgid, RT_COMM_LEN, st->owner_comm,
+	    (unsigned long long)st->overflows[RT_PATH_SYN],
+	    (unsigned long long)st->overflows[RT_PATH_ACK],
+	    (unsigned long long)st->overflows[RT_PATH_COOKIE],
+	    (unsigned long long)st->syn_queue_overflows, st->max_accept_qlen, st->accept_qmax);
 }
 
 static void print_json(struct summary *s, const struct summary_maps *m, struct output *o,
@@ -281,14 +282,15 @@ static void print_text(struct summary *s, const struct summary_maps *m, struct o
 
 	sb_printf(sb, "--- %s summary after %llu s ---\n", final ? "final" : "interval",
 		  (unsigned long long)((now_ns - s->start_ns) / 1000000000ull));
-	sb_printf(sb,
-		  "resets sent %llu, received %llu; accept-queue overflows %llu (syn %llu, ack %llu, cookie %llu); SYN-queue overflows %llu; written %llu, lost %llu\n",
-		  (unsigned long long)t[RT_CNT_RST_SENT], (unsigned long long)t[RT_CNT_RST_RECEIVED],
-		  (unsigned long long)t[RT_CNT_LISTEN_OVERFLOW],
-		  (unsigned long long)t[RT_CNT_OVERFLOW_SYN], (unsigned long long)t[RT_CNT_OVERFLOW_ACK],
-		  (unsigned long long)t[RT_CNT_OVERFLOW_COOKIE],
-		  (unsigned long long)t[RT_CNT_SYN_QUEUE_OVERFLOW], (unsigned long long)written,
-		  (unsigned long long)t[RT_CNT_LOST]);
+	sb_printf(
+	    sb,
+	    "resets sent %llu, received %llu; accept-queue overflows %llu (syn %llu, ack %llu, cookie %llu); SYN-queue overflows %llu; written %llu, lost %llu\n",
+	    (unsigned long long)t[RT_CNT_RST_SENT], (unsigned long long)t[RT_CNT_RST_RECEIVED],
+	    (unsigned long long)t[RT_CNT_LISTEN_OVERFLOW],
+	    (unsigned long long)t[RT_CNT_OVERFLOW_SYN], (unsigned long long)t[RT_CNT_OVERFLOW_ACK],
+	    (unsigned long long)t[RT_CNT_OVERFLOW_COOKIE],
+	    (unsigned long long)t[RT_CNT_SYN_QUEUE_OVERFLOW], (unsigned long long)written,
+	    (unsigned long long)t[RT_CNT_LOST]);
 	socket_table(m, t, &entries, &evicted);
 	sb_printf(sb, "  socket table: %llu of %u entries, %llu evicted\n",
 		  (unsigned long long)entries, m->socks_max, (unsigned long long)evicted);
@@ -296,13 +298,15 @@ static void print_text(struct summary *s, const struct summary_maps *m, struct o
 		sb_printf(sb, "  rate-limited (counted, not printed): %llu\n",
 			  (unsigned long long)t[RT_CNT_RATE_LIMITED]);
 	for (r = 0; r < RT_MAX_REASONS; r++)
-		if (!sum_percpu(m->reasons_fd, RT_EV_RST_SENT * RT_MAX_REASONS + r, m->ncpus, &v) && v)
+		if (!sum_percpu(m->reasons_fd, RT_EV_RST_SENT * RT_MAX_REASONS + r, m->ncpus, &v) &&
+		    v)
 			sb_printf(sb, "  sent     %-28s %llu\n",
 				  reason_label(o->names, RT_EV_RST_SENT, r, buf, sizeof(buf)),
 				  (unsigned long long)v);
 	for (r = 0; r < RT_MAX_REASONS; r++)
 		if (!sum_percpu(m->reasons_fd, RT_EV_RST_RECEIVED * RT_MAX_REASONS + r, m->ncpus,
-				&v) && v)
+				&v) &&
+		    v)
 			sb_printf(sb, "  received in %-25s %llu\n",
 				  reason_label(o->names, RT_EV_RST_RECEIVED, r, buf, sizeof(buf)),
 				  (unsigned long long)v);

@@ -14,7 +14,7 @@
 
 #define SUMMARY_MAX_CODES 24
 #define SUMMARY_MAX_PEERS 1024
-#define SUMMARY_TOP 5
+#define SUMMARY_TOP	  5
 
 struct summary_peer {
 	uint8_t addr[16];
