@@ -12,39 +12,10 @@
 #include <bpf/libbpf.h>
 #include "kallsyms.h"
 #include "loader.h"
-#include "strbuf.h"
-#include "json_writer.h"
+#include "messages.h"
 #include "rsttrace.skel.h"
 
 #define TRACEFS "/sys/kernel/tracing"
-
-void rt_warn(bool json, const char *level, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	/* Progress lines stay plain: supervisors wait for "rsttrace: attached". */
-	if (json && strcmp(level, "info")) {
-		struct json_writer jw;
-		struct strbuf sb;
-
-		sb_init(&sb);
-		jw_init(&jw, &sb);
-		jw_start_object(&jw);
-		jw_uint_field(&jw, "schema", 1);
-		jw_string_field(&jw, "type", level);
-		jw_string_field(&jw, "message", msg);
-		jw_end_object(&jw);
-		fprintf(stderr, "%s\n", sb.buf ? sb.buf : "");
-		sb_free(&sb);
-		return;
-	}
-	fprintf(stderr, "rsttrace: %s%s%s\n", strcmp(level, "info") ? level : "",
-		strcmp(level, "info") ? ": " : "", msg);
-}
 
 static bool has_cap(const struct __user_cap_data_struct *d, int cap)
 {

@@ -21,6 +21,7 @@
 #include "decode.h"
 #include "hold.h"
 #include "loader.h"
+#include "messages.h"
 #include "output.h"
 #include "privs.h"
 #include "scan.h"
