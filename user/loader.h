@@ -18,10 +18,6 @@ struct loader {
 	bool json_errors;
 };
 
-/* Prints "rsttrace: ..." on stderr, as JSON in JSON mode. */
-void rt_warn(bool json, const char *level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
 /* Checks privileges and BTF; 0 or a non-zero exit code after printing why. */
 int loader_check_environment(bool json);
 /*

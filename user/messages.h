@@ -10,6 +10,6 @@
  * in JSON mode warnings and errors are one JSON object per line instead.
  */
 void rt_warn(bool json, const char *level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif
