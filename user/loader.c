@@ -173,15 +173,15 @@ static void select_programs(struct loader *ld, const struct btf *btf, const stru
 			rt_warn(
 			    ld->json_errors, "warning",
 			    "tcp_rcv_state_process not found in /proc/kallsyms: no SYN-path overflow events");
-			ld->nr_warnings++;
 			ld->event_mask &= ~h->events;
 			continue;
 		}
 		if (!h->chosen) {
 			rt_warn(ld->json_errors, "warning",
 				"tracepoint %s %s on this kernel: no %s", h->tp,
-				arity < 0 ? "is missing" : "has an unknown layout", h->what);
-			ld->nr_warnings++;
+				arity < 0 ? "is missing"
+					  : "lacks arguments rsttrace needs (older kernel)",
+				h->what);
 			ld->event_mask &= ~h->events;
 			continue;
 		}
@@ -259,7 +259,6 @@ static int attach_one(struct loader *ld, struct bpf_program *p, const char *what
 	if (!link) {
 		rt_warn(ld->json_errors, "warning", "cannot attach %s (%s): no %s",
 			bpf_program__name(p), strerror(errno), what);
-		ld->nr_warnings++;
 		ld->event_mask &= ~events;
 		return -1;
 	}

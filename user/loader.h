@@ -14,7 +14,6 @@ struct loader {
 	struct rsttrace_bpf *skel;
 	uint32_t event_mask; /* event types that will really be produced */
 	int nr_attached;
-	int nr_warnings;
 	bool json_errors;
 };
 
