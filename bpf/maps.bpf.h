@@ -98,13 +98,18 @@ struct {
 	__type(value, struct rt_closed);
 } closed_listeners SEC(".maps");
 
-/* sk_drops of each listener at its last SYN: tells a dropped SYN from a queued one. */
+/* Each listener at its last SYN: tells a dropped or cookie'd SYN from a queued one. */
+struct syn_seen {
+	__u32 drops; /* sk_drops */
+	__u32 synq;  /* requests in the SYN queue */
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u64);
-	__type(value, __u32);
-} syn_drops_seen SEC(".maps");
+	__type(value, struct syn_seen);
+} syn_seen SEC(".maps");
 
 struct rate_window {
 	__u64 start_ns;

@@ -641,18 +641,29 @@ static __always_inline int report_syn_queue_overflow(const struct rt_tuple *t, _
 	return 0;
 }
 
-static __always_inline bool syn_dropped(const struct sock *lsk)
+/*
+ * Compares the listener with what it was at its previous SYN: the SYN that
+ * takes the last free slot leaves the queue over its limit just like one
+ * that was refused, so only a moved drop counter (no cookies) or a queue that
+ * did not grow (cookies) tells that this SYN was not queued.
+ */
+static __always_inline void syn_observe(const struct sock *lsk, __u32 synq, bool *dropped,
+					bool *queued)
 {
-	__u32 drops = BPF_CORE_READ(lsk, sk_drops.counter);
+	struct syn_seen now = {.drops = BPF_CORE_READ(lsk, sk_drops.counter), .synq = synq};
 	__u64 key = (__u64)lsk;
-	__u32 *seen = bpf_map_lookup_elem(&syn_drops_seen, &key);
+	struct syn_seen *seen = bpf_map_lookup_elem(&syn_seen, &key);
 
+	*dropped = false;
+	*queued = true;
 	if (!seen) {
-		bpf_map_update_elem(&syn_drops_seen, &key, &drops, BPF_NOEXIST);
-		return false;
+		bpf_map_update_elem(&syn_seen, &key, &now, BPF_NOEXIST);
+		return;
 	}
 	/* Exchanged, so two CPUs racing on one listener each see their own step. */
-	return __sync_lock_test_and_set(seen, drops) != drops;
+	*dropped = __sync_lock_test_and_set(&seen->drops, now.drops) != now.drops;
+	*queued = synq > seen->synq;
+	seen->synq = synq;
 }
 
 /*
@@ -668,7 +679,7 @@ static __always_inline int handle_syn_consumed(const struct sk_buff *skb)
 	const struct sock *lsk;
 	struct rt_tuple t = {};
 	__u32 netns, synq, qmax;
-	bool dropped;
+	bool dropped, queued;
 	__u8 cookies;
 
 	if ((skb_tcp_flags(skb) & (RT_TCPF_SYN | RT_TCPF_ACK)) != RT_TCPF_SYN)
@@ -683,6 +694,7 @@ static __always_inline int handle_syn_consumed(const struct sk_buff *skb)
 	synq = BPF_CORE_READ(icsk, icsk_accept_queue.qlen.counter);
 	qmax = BPF_CORE_READ(lsk, sk_max_ack_backlog);
 	cookies = sk_syncookies(lsk);
+	syn_observe(lsk, synq, &dropped, &queued);
 	if (acceptq_full(lsk)) {
 		if (!cookies && synq > qmax)
 			return report_syn_queue_overflow(&t, netns, lsk, false);
@@ -690,13 +702,7 @@ static __always_inline int handle_syn_consumed(const struct sk_buff *skb)
 	}
 	if (cookies == 2)
 		return report_syn_queue_overflow(&t, netns, lsk, true);
-	/*
-	 * The SYN that took the last free slot also leaves the queue over its
-	 * limit: without cookies only a moved drop counter means a drop, so
-	 * the counter is followed at every SYN.
-	 */
-	dropped = !cookies && syn_dropped(lsk);
-	if (synq <= qmax || (!cookies && !dropped))
+	if (synq <= qmax || (cookies ? queued : !dropped))
 		return 0;
 	return report_syn_queue_overflow(&t, netns, lsk, cookies != 0);
 }

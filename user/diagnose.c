@@ -72,19 +72,26 @@ static void secs(char *buf, size_t len, uint64_t ns)
 static void overflow_hint(struct diagnosis *d, const struct rt_event *e)
 {
 	const struct rt_listener *l = &e->listener;
+	const char *abort_text;
 
 	if (!(e->flags & RT_F_LISTENER)) {
 		d->hint =
 		    "the server does not accept() fast enough or its backlog is too small: raise its listen() backlog and net.core.somaxconn in its netns";
 		return;
 	}
+	/* A syncookie ACK that overflows is dropped silently, whatever the setting. */
+	if (e->type == RT_EV_LISTEN_OVERFLOW && e->path == RT_PATH_COOKIE)
+		abort_text = "the client of a syncookie handshake is not told: its data is lost";
+	else if (l->abort_on_overflow)
+		abort_text =
+		    "tcp_abort_on_overflow=1 there turns each overflow into an immediate reset";
+	else
+		abort_text =
+		    "with tcp_abort_on_overflow=0 there clients retry, and may get a reset or lose data later";
 	snprintf(
 	    d->hint_buf, sizeof(d->hint_buf),
 	    "the server does not accept() fast enough or its backlog is too small: raise its listen() backlog and net.core.somaxconn (%u in that netns); %s",
-	    l->somaxconn,
-	    l->abort_on_overflow
-		? "tcp_abort_on_overflow=1 there turns each overflow into an immediate reset"
-		: "with tcp_abort_on_overflow=0 there clients retry, and may get a reset or lose data later");
+	    l->somaxconn, abort_text);
 	d->hint = d->hint_buf;
 }
 

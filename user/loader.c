@@ -63,6 +63,54 @@ int loader_tp_arity(const struct btf *btf, const char *tp)
 	return btf_vlen(t) - 1;
 }
 
+static bool btf_enum_has(const struct btf *btf, const char *enum_name, const char *value)
+{
+	const struct btf_enum *ev;
+	const struct btf_type *t;
+	int id = btf__find_by_name_kind(btf, enum_name, BTF_KIND_ENUM);
+	unsigned int i;
+
+	if (id < 0)
+		return false;
+	t = btf__type_by_id(btf, id);
+	ev = btf_enum(t);
+	for (i = 0; i < btf_vlen(t); i++)
+		if (strcmp(btf__name_by_offset(btf, ev[i].name_off), value) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * What an older kernel cannot show, said once at start: a tool that reports
+ * "0 overflows" must not leave the user believing there were none.
+ */
+static void warn_kernel_gaps(struct loader *ld, const struct btf *btf)
+{
+	bool listen_overflow_reason =
+	    btf_enum_has(btf, "skb_drop_reason", "SKB_DROP_REASON_TCP_LISTEN_OVERFLOW");
+	int kfree_args = loader_tp_arity(btf, "kfree_skb");
+	int reset_args = loader_tp_arity(btf, "tcp_send_reset");
+
+	if (reset_args == 2)
+		rt_warn(
+		    ld->json_errors, "warning",
+		    "kernel older than 6.10: resets to closed ports, from TIME_WAIT and for half-open connections are not traced, and resets carry no reason");
+	if (!listen_overflow_reason && kfree_args < 4) {
+		rt_warn(
+		    ld->json_errors, "warning",
+		    "kernel older than 6.11: no ACK-path or syncookie overflow events (kfree_skb has no listener argument)");
+		ld->skip_kfree_skb = true;
+	} else if (!listen_overflow_reason) {
+		rt_warn(
+		    ld->json_errors, "warning",
+		    "kernel older than 6.15: no ACK-path overflow events (no TCP_LISTEN_OVERFLOW drop reason); syncookie overflows are seen");
+	}
+	if (loader_tp_arity(btf, "consume_skb") == 1)
+		rt_warn(
+		    ld->json_errors, "warning",
+		    "kernel older than 6.3: no SYN-path or SYN-queue overflow events (consume_skb has no call site)");
+}
+
 /*
  * One tracepoint and its program variants. 'full' takes 'full_args'
  * arguments; 'older' the arguments the tracepoint had on older kernels.
@@ -152,6 +200,7 @@ static void select_programs(struct loader *ld, const struct btf *btf, const stru
 	struct bpf_program *p;
 	int i;
 
+	warn_kernel_gaps(ld, btf);
 	for (p = bpf_object__next_program(ld->skel->obj, NULL); p;
 	     p = bpf_object__next_program(ld->skel->obj, p))
 		bpf_program__set_autoload(p, false);
@@ -165,6 +214,11 @@ static void select_programs(struct loader *ld, const struct btf *btf, const stru
 			h->chosen = raw ? h->raw_full : h->btf_full;
 		else if (arity >= 0 && h->older_args && arity >= h->older_args)
 			h->chosen = raw ? h->raw_older : h->btf_older;
+		if (strcmp(h->tp, "kfree_skb") == 0 && ld->skip_kfree_skb) {
+			/* Nothing it could match on this kernel: not worth a hook per drop. */
+			ld->event_mask &= ~RT_EVM(RT_EV_LISTEN_OVERFLOW);
+			continue;
+		}
 		if (h->chosen && strcmp(h->tp, "consume_skb") == 0 && o->no_syn_detector) {
 			ld->event_mask &= ~h->events;
 			continue;
@@ -176,20 +230,17 @@ static void select_programs(struct loader *ld, const struct btf *btf, const stru
 			ld->event_mask &= ~h->events;
 			continue;
 		}
-		if (!h->chosen) {
+		if (!h->chosen && arity < 0) {
 			rt_warn(ld->json_errors, "warning",
-				"tracepoint %s %s on this kernel: no %s", h->tp,
-				arity < 0 ? "is missing"
-					  : "lacks arguments rsttrace needs (older kernel)",
-				h->what);
+				"tracepoint %s is missing on this kernel: no %s", h->tp, h->what);
 			ld->event_mask &= ~h->events;
 			continue;
 		}
-		if (h->chosen == h->btf_older || h->chosen == h->raw_older)
-			rt_warn(
-			    ld->json_errors, "warning",
-			    "tracepoint %s is the older kind on this kernel: %s carry less detail",
-			    h->tp, h->what);
+		if (!h->chosen) {
+			/* An older layout: warn_kernel_gaps() said what that costs. */
+			ld->event_mask &= ~h->events;
+			continue;
+		}
 		bpf_program__set_autoload(h->chosen, true);
 	}
 	bpf_program__set_autoload(ld->skel->progs.accept4_exit, true);

@@ -15,6 +15,7 @@ struct loader {
 	uint32_t event_mask; /* event types that will really be produced */
 	int nr_attached;
 	bool json_errors;
+	bool skip_kfree_skb; /* the kernel has nothing the overflow hook could match */
 };
 
 /* Checks privileges and BTF; 0 or a non-zero exit code after printing why. */
