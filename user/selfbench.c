@@ -10,7 +10,15 @@
 #include "selfbench.h"
 
 /* The three shapes of a storm: closed port, abort-on-overflow, keep-alive race. */
-static void make_events(struct rt_event ev[3])
+/* Reason numbers differ between kernels: take them from the names. */
+static uint32_t reason_of(const struct rt_names *names, const char *name)
+{
+	int64_t v = kenum_value(&names->rst_reasons, name);
+
+	return v < 0 ? 0 : (uint32_t)v;
+}
+
+static void make_events(struct rt_event ev[3], const struct rt_names *names)
 {
 	uint32_t me = (uint32_t)getpid();
 	int i;
@@ -26,12 +34,12 @@ static void make_events(struct rt_event ev[3])
 		ev[i].sk = 0xffff888100000000ull + (uint64_t)i * 0x1000;
 	}
 	ev[0].type = RT_EV_RST_SENT;
-	ev[0].reason = 1; /* NO_SOCKET on this kernel or not: names are looked up */
+	ev[0].reason = reason_of(names, "NO_SOCKET");
 	ev[0].flags = RT_F_ADDR_FROM_SKB;
 	ev[0].sk = 0;
 
 	ev[1].type = RT_EV_RST_SENT;
-	ev[1].reason = 10;
+	ev[1].reason = reason_of(names, "INVALID_SYN");
 	ev[1].state = 10;
 	ev[1].flags = RT_F_ADDR_FROM_SKB | RT_F_OWNER | RT_F_LISTENER | RT_F_ACCEPTQ_FULL;
 	ev[1].owner.tgid = me;
@@ -58,7 +66,7 @@ static double run(bool json, const struct rt_names *names, uint64_t n, int fd)
 	struct output o;
 	uint64_t i, t0, t1;
 
-	make_events(ev);
+	make_events(ev, names);
 	output_init(&o, json, fd, names);
 	t0 = rt_clock_boot_now_ns();
 	for (i = 0; i < n; i++) {
