@@ -68,8 +68,7 @@ const char *event_cause(const struct rt_names *n, const struct rt_event *e)
 	if (reason && strcmp(reason, "INVALID_SYN") == 0)
 		return "listen_overflow";
 	/* Kernels before 6.10 give no reason: a listener over its limit that resets says it. */
-	if ((e->flags & RT_F_NO_REASON) && e->state == TCPS_LISTEN &&
-	    e->listener.abort_on_overflow)
+	if ((e->flags & RT_F_NO_REASON) && e->state == TCPS_LISTEN && e->listener.abort_on_overflow)
 		return "listen_overflow";
 	return NULL;
 }

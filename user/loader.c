@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "kallsyms.h"
@@ -355,4 +356,29 @@ void loader_destroy(struct loader *ld)
 {
 	rsttrace_bpf__destroy(ld->skel);
 	ld->skel = NULL;
+}
+
+uint64_t loader_recursion_misses(const struct loader *ld)
+{
+	struct rsttrace_bpf *s = ld->skel;
+	const struct bpf_program *progs[] = {
+	    s->progs.send_reset_btf,	      s->progs.send_reset_raw,
+	    s->progs.send_reset_btf_noreason, s->progs.send_reset_raw_noreason,
+	    s->progs.receive_reset_btf,	      s->progs.receive_reset_raw,
+	    s->progs.kfree_skb_btf,	      s->progs.kfree_skb_raw,
+	    s->progs.kfree_skb_btf_norxsk,    s->progs.kfree_skb_raw_norxsk,
+	    s->progs.consume_skb_btf,	      s->progs.consume_skb_raw,
+	};
+	uint64_t misses = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(progs[i]);
+
+		if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+			misses += info.recursion_misses;
+	}
+	return misses;
 }

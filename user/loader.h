@@ -30,6 +30,12 @@ int loader_load(struct loader *ld);
 /* Attaches every selected program; degrades with a warning where possible. */
 int loader_attach(struct loader *ld);
 void loader_destroy(struct loader *ld);
+/*
+ * Runs of the event programs the kernel skipped because the same program was
+ * already running on that CPU (an interrupt nested in it): events rsttrace
+ * could not see. Kernels before 5.12 report 0.
+ */
+uint64_t loader_recursion_misses(const struct loader *ld);
 
 /* Arguments of a raw tracepoint per the kernel's BTF (without ctx), or -1. */
 int loader_tp_arity(const struct btf *vmlinux, const char *tp);

@@ -128,11 +128,17 @@ static void report_lost(struct session *s)
 	}
 }
 
-static void print_totals(struct session *s, bool json)
+static void print_totals(struct session *s, const struct loader *ld, bool json)
 {
+	uint64_t missed = loader_recursion_misses(ld);
 	uint64_t t[RT_CNT_MAX] = {};
 
 	summary_read_counters(&s->maps, t);
+	if (missed)
+		rt_warn(
+		    json, "warning",
+		    "the kernel skipped %llu runs of rsttrace's programs (nested in an interrupt on the same CPU): those events were not seen",
+		    (unsigned long long)missed);
 	rt_warn(
 	    json, "info",
 	    "totals: rst_sent=%llu rst_received=%llu listen_overflow=%llu syn_queue_overflow=%llu lost=%llu rate_limited=%llu written=%llu",
@@ -303,7 +309,7 @@ int main(int argc, char **argv)
 	err = trace_loop(s, rb, &o);
 	if (err)
 		rt_warn(o.json, "error", "reading events failed: %s", strerror(-err));
-	print_totals(s, o.json);
+	print_totals(s, &ld, o.json);
 	ret = err ? 1 : 0;
 
 	ring_buffer__free(rb);

@@ -372,7 +372,8 @@ def t_cookie_path_overflow(ctx, check):
     common = {"state": "LISTEN", "addr_source": "packet", "context": None,
               "local.addr": saddr, "local.port": port, "remote.addr": caddr}
     synq = s.events("syn_queue_overflow", [server_ns])
-    check.that(len(synq) == s.delta_in(server_ns, "TcpExtSyncookiesSent") == 30,
+    sent = s.delta_in(server_ns, "TcpExtSyncookiesSent")
+    check.that(sent == 30 and sent - HOOK_MISS <= len(synq) <= sent,
                "%d syn_queue_overflow events, SyncookiesSent delta %d, expected 30"
                % (len(synq), s.delta_in(server_ns, "TcpExtSyncookiesSent")))
     for ev in synq:
@@ -664,7 +665,8 @@ def t_syn_queue_overflow(ctx, check):
         return
     synq = s.events("syn_queue_overflow")
     ports = [dig(e, "remote.port") for e in synq]
-    check.that(len(synq) == 25 and len(set(ports)) == 25 and set(ports) <= set(lports),
+    check.that(25 - HOOK_MISS <= len(synq) <= 25 and len(set(ports)) == len(synq)
+               and set(ports) <= set(lports),
                "syn_queue_overflow from ports %s, expected 25 distinct burst ports" % ports)
     for ev in synq:
         check.fields(ev, {"syncookies": False, "state": "LISTEN", "reason": None,
