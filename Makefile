@@ -31,10 +31,19 @@ all: rsttrace
 $(OUTPUT):
 	mkdir -p $@
 
-$(OUTPUT)/rsttrace.bpf.o: bpf/rsttrace.bpf.c $(BPF_HDRS) vmlinux/vmlinux.h | $(OUTPUT)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
-	$(BPFTOOL) gen object $@ $@.tmp
-	rm -f $@.tmp
+# One object per event source (bpf/*.bpf.c), statically linked into one:
+# a single skeleton with one set of maps, see bpf/maps.bpf.h.
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
+
+$(OUTPUT)/bpf:
+	mkdir -p $@
+
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) vmlinux/vmlinux.h | $(OUTPUT)/bpf
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/rsttrace.bpf.o: $(BPF_OBJS)
+	$(BPFTOOL) gen object $@ $^
 
 $(OUTPUT)/rsttrace.skel.h: $(OUTPUT)/rsttrace.bpf.o
 	$(BPFTOOL) gen skeleton $< name rsttrace_bpf > $@.tmp && mv $@.tmp $@

@@ -1,9 +1,45 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The state every event source shares: the loader's settings, flags, and the
+ * maps. bpf/maps.bpf.c defines them (RT_DEFINE_SHARED); every other file sees
+ * extern declarations, and `bpftool gen object` links them into one object.
+ * An extern map must repeat its whole definition, hence one text for both.
+ */
 #ifndef RSTTRACE_MAPS_BPF_H
 #define RSTTRACE_MAPS_BPF_H
 
+#ifdef RT_DEFINE_SHARED
+#define RT_SHARED
+#define RT_INIT(...) = __VA_ARGS__
+#else
+#define RT_SHARED extern
+#define RT_INIT(...)
+#endif
+
+/* Filters and tuning, set by the loader before load. */
+RT_SHARED const volatile __u32 filter_tgid RT_INIT(0);
+RT_SHARED const volatile __u32 filter_netns RT_INIT(0);
+RT_SHARED const volatile __u8 filter_family RT_INIT(0);
+RT_SHARED const volatile __u32 nr_filter_ports RT_INIT(0);
+RT_SHARED const volatile __u16 filter_ports[RT_MAX_PORTS] RT_INIT({});
+RT_SHARED const volatile __u32 event_mask RT_INIT(RT_EVM_ALL);
+RT_SHARED const volatile __u64 wakeup_bytes RT_INIT(64 << 10);
+RT_SHARED const volatile __u64
+    rate_limit RT_INIT(0); /* events per second per CPU and reason, 0 = none */
+/* Where consume_skb() is called for a SYN a listener took or dropped. */
+RT_SHARED const volatile __u64 rcv_state_process_start RT_INIT(0);
+RT_SHARED const volatile __u64 rcv_state_process_end RT_INIT(0);
+
+/*
+ * Set once the first entry goes into overflow_flows / closed_listeners: until
+ * then a reset storm skips the lookups (hashing 40-byte keys twice per reset).
+ */
+RT_SHARED volatile __u32 have_overflow_flows RT_INIT(0);
+RT_SHARED volatile __u32 have_closed_listeners RT_INIT(0);
+RT_SHARED volatile __u32 have_closed_owners RT_INIT(0);
+
 /* Events to userspace; size set by the loader (--ring-size). */
-struct {
+RT_SHARED struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 << 20);
 } events SEC(".maps");
@@ -12,7 +48,7 @@ struct {
  * Exact totals live here, counted before the ring buffer is tried, so a slow
  * reader never changes them.
  */
-struct {
+RT_SHARED struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, RT_CNT_MAX);
 	__type(key, __u32);
@@ -20,14 +56,14 @@ struct {
 } counters SEC(".maps");
 
 /* Exact totals by event type and kernel reason (or, for received, state). */
-struct {
+RT_SHARED struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, RT_EV_MAX *RT_MAX_REASONS);
 	__type(key, __u32);
 	__type(value, __u64);
 } reason_counts SEC(".maps");
 
-struct {
+RT_SHARED struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, struct rt_listener_key);
@@ -35,7 +71,7 @@ struct {
 } listener_stats SEC(".maps");
 
 /* Owner and last state change of each TCP socket we know, keyed by sk address. */
-struct {
+RT_SHARED struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64);
@@ -43,7 +79,7 @@ struct {
 } socks SEC(".maps");
 
 /* Listening sockets by netns and port: how an accepted child finds its owner. */
-struct {
+RT_SHARED struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 8192);
 	__type(key, struct rt_listener_key);
@@ -61,7 +97,7 @@ struct last_reset {
 	__u32 counted; /* it passed the filters and was counted as received */
 };
 
-struct {
+RT_SHARED struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
@@ -72,7 +108,7 @@ struct {
  * Recent accept-queue overflows by connection: folds the repeats of one
  * stuck handshake into one event and lets a later reset name its cause.
  */
-struct {
+RT_SHARED struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, struct rt_flow_key);
@@ -83,7 +119,7 @@ struct {
  * Owners of connections whose socket was destroyed, by netns and 4-tuple: a
  * TIME_WAIT mini-socket that answers with a reset has no owner of its own.
  */
-struct {
+RT_SHARED struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, struct rt_conn_key);
@@ -91,7 +127,7 @@ struct {
 } closed_owners SEC(".maps");
 
 /* Listeners that closed, by netns and port: resets during a restart. */
-struct {
+RT_SHARED struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, struct rt_listener_key);
@@ -104,7 +140,7 @@ struct syn_seen {
 	__u32 synq;  /* requests in the SYN queue */
 };
 
-struct {
+RT_SHARED struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u64);
@@ -117,7 +153,7 @@ struct rate_window {
 };
 
 /* --rate-limit: events per second per CPU, per event type and reason. */
-struct {
+RT_SHARED struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, RT_EV_MAX *RT_MAX_REASONS);
 	__type(key, __u32);
