@@ -8,7 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <linux/nsfs.h>
 #include "cli.h"
 
 #define DEFAULT_RING_BYTES (4u << 20)
@@ -39,6 +44,8 @@ static const char usage_text[] =
     "      --no-syn-detector   no hook on every freed packet (about 50 ns each): no SYN-path\n"
     "                          overflow or SYN-queue events, overflow totals then miss them\n"
     "      --raw-tp            use raw tracepoints instead of BTF-typed ones\n"
+    "      --probe             print which hooks this kernel allows and what they cannot\n"
+    "                          see, then exit\n"
     "  -v, --verbose           show libbpf diagnostics\n"
     "  -V, --version           print the version and exit\n"
     "  -h, --help              print this help and exit\n"
@@ -47,7 +54,7 @@ static const char usage_text[] =
     "  rsttrace                         # every reset, as text\n"
     "  rsttrace --json > rst.ndjson     # every reset, as NDJSON\n"
     "  rsttrace -P 8080 -d 30           # resets on port 8080 for 30 seconds\n"
-    "  rsttrace -p $(pidof nginx | cut -d' ' -f1) --events sent,overflow\n"
+    "  rsttrace -p \"$(pgrep -o nginx)\" --events sent,overflow\n"
     "  rsttrace --netns /var/run/netns/blue -6\n"
     "\n"
     "Needs root (CAP_BPF, CAP_PERFMON) and a kernel with BTF; prints\n"
@@ -147,6 +154,19 @@ int cli_parse_duration(const char *s, uint64_t *ms)
 	return 0;
 }
 
+/* A namespace file answers NS_GET_NSTYPE; any other file does not. */
+static bool is_netns(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int type;
+
+	if (fd < 0)
+		return false;
+	type = ioctl(fd, NS_GET_NSTYPE);
+	close(fd);
+	return type == CLONE_NEWNET;
+}
+
 int cli_parse_netns(const char *s, uint32_t *inode)
 {
 	char path[PATH_MAX];
@@ -171,6 +191,8 @@ int cli_parse_netns(const char *s, uint32_t *inode)
 		return -errno;
 	if (st.st_ino > UINT32_MAX)
 		return -EINVAL;
+	if (!is_netns(s))
+		return -ENOTNETNS;
 	*inode = (uint32_t)st.st_ino;
 	return 0;
 }
@@ -210,6 +232,7 @@ enum {
 	OPT_BENCH_FORMAT,
 	OPT_RATE_LIMIT,
 	OPT_NO_SYN_DETECTOR,
+	OPT_PROBE,
 };
 
 static const struct option long_opts[] = {
@@ -230,6 +253,7 @@ static const struct option long_opts[] = {
     {"bench-format", required_argument, NULL, OPT_BENCH_FORMAT},
     {"rate-limit", required_argument, NULL, OPT_RATE_LIMIT},
     {"no-syn-detector", no_argument, NULL, OPT_NO_SYN_DETECTOR},
+    {"probe", no_argument, NULL, OPT_PROBE},
     {"verbose", no_argument, NULL, 'v'},
     {"version", no_argument, NULL, 'V'},
     {"help", no_argument, NULL, 'h'},
@@ -316,7 +340,9 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_opts *o, char *err, 
 			if (r)
 				BAD("invalid netns '%s': %s", optarg,
 				    r == -EINVAL ? "expected an inode number or a path"
-						 : strerror(-r));
+				    : r == -ENOTNETNS
+					? "not a network namespace (expected /proc/PID/ns/net, /var/run/netns/NAME or a name from 'ip netns')"
+					: strerror(-r));
 			break;
 		case 'e':
 			if (cli_parse_events(optarg, &o->event_mask))
@@ -344,9 +370,21 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_opts *o, char *err, 
 			break;
 		case 's':
 			o->summary = true;
+			/*
+			 * "-s 5" as people type it: rsttrace takes no operands,
+			 * so a number after -s can only be its interval.
+			 */
+			if (!optarg && optind < argc &&
+			    !cli_parse_duration(argv[optind], &o->summary_interval_ms)) {
+				optind++;
+				break;
+			}
 			if (optarg && cli_parse_duration(optarg, &o->summary_interval_ms))
 				BAD("invalid summary interval '%s': expected seconds greater than 0",
 				    optarg);
+			break;
+		case OPT_PROBE:
+			o->probe = true;
 			break;
 		case OPT_FOLD:
 			o->fold = true;

@@ -8,6 +8,9 @@
 #include <stdint.h>
 #include "../include/rsttrace.h"
 
+/* cli_parse_netns(): the file exists but is no network namespace. */
+#define ENOTNETNS 10001
+
 struct cli_opts {
 	bool json;
 	bool verbose;
@@ -28,6 +31,7 @@ struct cli_opts {
 	bool no_fold;		      /* text mode folds by default */
 	uint64_t rate_limit;	      /* events/s per CPU and reason, 0 = no limit */
 	uint64_t bench_events;	      /* --bench-format N: time the formatters, no BPF */
+	bool probe;		      /* --probe: print the hooks this kernel allows, exit */
 };
 
 enum cli_status {

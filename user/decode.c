@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
 #include "decode.h"
+#include "record.h"
 
 const char *event_type_name(unsigned int type)
 {
@@ -71,4 +72,17 @@ const char *event_cause(const struct rt_names *n, const struct rt_event *e)
 	if ((e->flags & RT_F_NO_REASON) && e->state == TCPS_LISTEN && e->listener.abort_on_overflow)
 		return "listen_overflow";
 	return NULL;
+}
+
+void record_decode(struct rt_record *r, const struct rt_names *n, const struct rt_event *e)
+{
+	/* Field by field: the diagnosis buffers are filled later, no need to clear them. */
+	r->ev = *e;
+	r->count = 1;
+	r->span_ns = 0;
+	r->owner_alive = false;
+	r->listener_owner_alive = false;
+	r->type_name = event_type_name(e->type);
+	r->reason = event_reason(n, e);
+	r->cause = event_cause(n, e);
 }

@@ -20,4 +20,8 @@ const char *event_reason(const struct rt_names *n, const struct rt_event *e);
 /* rsttrace's reading where the kernel's label misleads, or NULL. */
 const char *event_cause(const struct rt_names *n, const struct rt_event *e);
 
+struct rt_record;
+/* The decode stage: a record for event e, with its names. */
+void record_decode(struct rt_record *r, const struct rt_names *n, const struct rt_event *e);
+
 #endif

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include "kallsyms.h"
@@ -7,6 +8,7 @@
 int kallsyms_func_range(FILE *f, const char *name, uint64_t *start, uint64_t *end)
 {
 	uint64_t target = 0, next = UINT64_MAX;
+	bool hidden = false;
 	char line[512];
 	/* kallsyms is not sorted: one pass keeps every address, a second finds the next. */
 	uint64_t *addrs = NULL;
@@ -20,8 +22,11 @@ int kallsyms_func_range(FILE *f, const char *name, uint64_t *start, uint64_t *en
 			continue;
 		sym = end_ptr + 3;
 		sym[strcspn(sym, " \t\n")] = '\0';
-		if (!target && strcmp(sym, name) == 0 && (end_ptr[1] == 'T' || end_ptr[1] == 't'))
+		if (!target && strcmp(sym, name) == 0 && (end_ptr[1] == 'T' || end_ptr[1] == 't')) {
 			target = addr;
+			/* kptr_restrict shows every address as 0 to this reader. */
+			hidden = !addr;
+		}
 		if (n == cap) {
 			uint64_t *bigger;
 
@@ -39,6 +44,8 @@ int kallsyms_func_range(FILE *f, const char *name, uint64_t *start, uint64_t *en
 		if (addrs[i] > target && addrs[i] < next)
 			next = addrs[i];
 	free(addrs);
+	if (hidden)
+		return -EACCES;
 	if (!target || next == UINT64_MAX)
 		return -ENOENT;
 	*start = target;

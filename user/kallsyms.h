@@ -7,7 +7,8 @@
 
 /*
  * Address range [start, end) of kernel function 'name': from its symbol to
- * the next higher one. Reads a kallsyms-format stream. 0 or -ENOENT.
+ * the next higher one. Reads a kallsyms-format stream. 0, -ENOENT, or -EACCES
+ * when the symbol is there but its address is hidden (kptr_restrict).
  */
 int kallsyms_func_range(FILE *f, const char *name, uint64_t *start, uint64_t *end);
 

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,7 +10,6 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include "kallsyms.h"
 #include "loader.h"
 #include "messages.h"
 #include "rsttrace.skel.h"
@@ -38,234 +36,76 @@ int loader_check_environment(bool json)
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
 		rt_warn(
 		    json, "error",
-		    "no kernel BTF at /sys/kernel/btf/vmlinux: rsttrace needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (5.8 or later)");
+		    "no kernel BTF at /sys/kernel/btf/vmlinux: rsttrace needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (5.11 or later)");
 		return 1;
 	}
 	return 0;
 }
 
-int loader_tp_arity(const struct btf *btf, const char *tp)
+void loader_probe(struct loader *ld, const struct btf *btf, const struct cli_opts *o)
 {
-	char name[128];
-	const struct btf_type *t;
-	int id;
+	struct hook_opts ho = {
+	    .raw_tp = o->raw_tp, .no_scan = o->no_scan, .no_syn_detector = o->no_syn_detector};
 
-	snprintf(name, sizeof(name), "btf_trace_%s", tp);
-	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
-	if (id < 0)
-		return -1;
-	t = btf__type_by_id(btf, id);
-	t = btf__type_by_id(btf, t->type);
-	if (!t || !btf_is_ptr(t))
-		return -1;
-	t = btf__type_by_id(btf, t->type);
-	if (!t || !btf_is_func_proto(t) || btf_vlen(t) < 1)
-		return -1;
-	return btf_vlen(t) - 1;
-}
-
-static bool btf_enum_has(const struct btf *btf, const char *enum_name, const char *value)
-{
-	const struct btf_enum *ev;
-	const struct btf_type *t;
-	int id = btf__find_by_name_kind(btf, enum_name, BTF_KIND_ENUM);
-	unsigned int i;
-
-	if (id < 0)
-		return false;
-	t = btf__type_by_id(btf, id);
-	ev = btf_enum(t);
-	for (i = 0; i < btf_vlen(t); i++)
-		if (strcmp(btf__name_by_offset(btf, ev[i].name_off), value) == 0)
-			return true;
-	return false;
+	probe_from_btf(&ld->probe, btf);
+	probe_runtime(&ld->probe, btf);
+	hooks_select(&ld->probe, &ho, ld->choice);
+	ld->event_mask = o->event_mask & hooks_events(ld->choice, nr_hooks);
+	ld->json_errors = o->json;
 }
 
 /*
- * What an older kernel cannot show, said once at start: a tool that reports
+ * What this kernel cannot show, said once at start: a tool that reports
  * "0 overflows" must not leave the user believing there were none.
  */
-static void warn_kernel_gaps(struct loader *ld, const struct btf *btf)
+static void warn_gaps(struct loader *ld, const struct cli_opts *o)
 {
-	bool listen_overflow_reason =
-	    btf_enum_has(btf, "skb_drop_reason", "SKB_DROP_REASON_TCP_LISTEN_OVERFLOW");
-	int kfree_args = loader_tp_arity(btf, "kfree_skb");
-	int reset_args = loader_tp_arity(btf, "tcp_send_reset");
+	int i;
 
-	if (reset_args == 2)
-		rt_warn(
-		    ld->json_errors, "warning",
-		    "kernel older than 6.10: resets to closed ports, from TIME_WAIT and for half-open connections are not traced, and resets carry no reason");
-	if (!listen_overflow_reason && kfree_args < 4) {
-		rt_warn(
-		    ld->json_errors, "warning",
-		    "kernel older than 6.11: no ACK-path or syncookie overflow events (kfree_skb has no listener argument)");
-		ld->skip_kfree_skb = true;
-	} else if (!listen_overflow_reason) {
-		rt_warn(
-		    ld->json_errors, "warning",
-		    "kernel older than 6.15: no ACK-path overflow events (no TCP_LISTEN_OVERFLOW drop reason); syncookie overflows are seen");
+	for (i = 0; i < nr_hooks; i++) {
+		const struct hook_choice *c = &ld->choice[i];
+		const struct hook_cand *cand = hook_chosen(c);
+		const char *note = cand && cand->note ? cand->note(&ld->probe) : NULL;
+
+		/* Options the user gave say it already; only the kernel's gaps are news. */
+		if (c->hook->events && !(c->hook->events & o->event_mask))
+			continue;
+		if (!cand && c->why && (!c->hook->wanted || strncmp(c->why, "--", 2)))
+			rt_warn(ld->json_errors, "warning", "no %s: %s", c->hook->gap, c->why);
+		else if (note)
+			rt_warn(ld->json_errors, "warning", "%s", note);
 	}
-	if (loader_tp_arity(btf, "consume_skb") == 1)
-		rt_warn(
-		    ld->json_errors, "warning",
-		    "kernel older than 6.3: no SYN-path or SYN-queue overflow events (consume_skb has no call site)");
 }
 
-/*
- * One tracepoint and its program variants. 'full' takes 'full_args'
- * arguments; 'older' the arguments the tracepoint had on older kernels.
- */
-struct hook {
-	const char *tp;
-	const char *what; /* what is lost without it, for the warning */
-	uint32_t events;  /* event types that need it */
-	int full_args;
-	struct bpf_program *btf_full, *raw_full, *btf_older, *raw_older;
-	int older_args;
-	struct bpf_program *chosen;
-};
-
-static void hooks_of(struct rsttrace_bpf *s, struct hook *h, int *n)
+int loader_open(struct loader *ld, const struct cli_opts *o)
 {
-	struct hook list[] = {
-	    {.tp = "tcp_send_reset",
-	     .what = "resets sent",
-	     .events = RT_EVM(RT_EV_RST_SENT),
-	     .full_args = 3,
-	     .btf_full = s->progs.send_reset_btf,
-	     .raw_full = s->progs.send_reset_raw,
-	     .older_args = 2,
-	     .btf_older = s->progs.send_reset_btf_noreason,
-	     .raw_older = s->progs.send_reset_raw_noreason},
-	    {.tp = "tcp_receive_reset",
-	     .what = "resets received",
-	     .events = RT_EVM(RT_EV_RST_RECEIVED),
-	     .full_args = 1,
-	     .btf_full = s->progs.receive_reset_btf,
-	     .raw_full = s->progs.receive_reset_raw},
-	    {.tp = "kfree_skb",
-	     .what = "accept-queue overflow events",
-	     .events = RT_EVM(RT_EV_LISTEN_OVERFLOW),
-	     .full_args = 4,
-	     .btf_full = s->progs.kfree_skb_btf,
-	     .raw_full = s->progs.kfree_skb_raw,
-	     .older_args = 3,
-	     .btf_older = s->progs.kfree_skb_btf_norxsk,
-	     .raw_older = s->progs.kfree_skb_raw_norxsk},
-	    {.tp = "consume_skb",
-	     .what = "SYN-path overflow and SYN-queue overflow events",
-	     .events = RT_EVM(RT_EV_SYN_QUEUE_OVERFLOW),
-	     .full_args = 2,
-	     .btf_full = s->progs.consume_skb_btf,
-	     .raw_full = s->progs.consume_skb_raw},
-	    {.tp = "inet_sock_set_state",
-	     .what = "socket owners and listeners",
-	     .full_args = 3,
-	     .btf_full = s->progs.set_state_btf,
-	     .raw_full = s->progs.set_state_raw},
-	    {.tp = "tcp_destroy_sock",
-	     .what = "forgetting closed sockets (tables may go stale)",
-	     .full_args = 1,
-	     .btf_full = s->progs.destroy_sock_btf,
-	     .raw_full = s->progs.destroy_sock_raw},
-	};
-
-	*n = (int)(sizeof(list) / sizeof(list[0]));
-	memcpy(h, list, sizeof(list));
-}
-
-#define MAX_HOOKS 8
-
-/* The SYN detector needs to know which consume_skb() call site is the listener's. */
-static bool set_syn_detector_range(struct loader *ld)
-{
-	uint64_t start, end;
-	FILE *f = fopen("/proc/kallsyms", "r");
-	int err;
-
-	if (!f)
-		return false;
-	err = kallsyms_func_range(f, "tcp_rcv_state_process", &start, &end);
-	fclose(f);
-	if (err || !start)
-		return false;
-	ld->skel->rodata->rcv_state_process_start = start;
-	ld->skel->rodata->rcv_state_process_end = end;
-	return true;
-}
-
-static void select_programs(struct loader *ld, const struct btf *btf, const struct cli_opts *o,
-			    struct hook *hooks, int nr)
-{
+	struct rsttrace_bpf *s;
 	struct bpf_program *p;
 	int i;
 
-	warn_kernel_gaps(ld, btf);
-	for (p = bpf_object__next_program(ld->skel->obj, NULL); p;
-	     p = bpf_object__next_program(ld->skel->obj, p))
-		bpf_program__set_autoload(p, false);
-
-	for (i = 0; i < nr; i++) {
-		struct hook *h = &hooks[i];
-		int arity = loader_tp_arity(btf, h->tp);
-		bool raw = o->raw_tp;
-
-		if (arity >= h->full_args)
-			h->chosen = raw ? h->raw_full : h->btf_full;
-		else if (arity >= 0 && h->older_args && arity >= h->older_args)
-			h->chosen = raw ? h->raw_older : h->btf_older;
-		if (strcmp(h->tp, "kfree_skb") == 0 && ld->skip_kfree_skb) {
-			/* Nothing it could match on this kernel: not worth a hook per drop. */
-			ld->event_mask &= ~RT_EVM(RT_EV_LISTEN_OVERFLOW);
-			continue;
-		}
-		if (h->chosen && strcmp(h->tp, "consume_skb") == 0 && o->no_syn_detector) {
-			ld->event_mask &= ~h->events;
-			continue;
-		}
-		if (h->chosen && strcmp(h->tp, "consume_skb") == 0 && !set_syn_detector_range(ld)) {
-			rt_warn(
-			    ld->json_errors, "warning",
-			    "tcp_rcv_state_process not found in /proc/kallsyms: no SYN-path overflow events");
-			ld->event_mask &= ~h->events;
-			continue;
-		}
-		if (!h->chosen && arity < 0) {
-			rt_warn(ld->json_errors, "warning",
-				"tracepoint %s is missing on this kernel: no %s", h->tp, h->what);
-			ld->event_mask &= ~h->events;
-			continue;
-		}
-		if (!h->chosen) {
-			/* An older layout: warn_kernel_gaps() said what that costs. */
-			ld->event_mask &= ~h->events;
-			continue;
-		}
-		bpf_program__set_autoload(h->chosen, true);
-	}
-	bpf_program__set_autoload(ld->skel->progs.accept4_exit, true);
-	bpf_program__set_autoload(ld->skel->progs.accept_exit, true);
-	bpf_program__set_autoload(ld->skel->progs.scan_task_file, !o->no_scan);
-}
-
-int loader_open(struct loader *ld, const struct btf *btf, const struct cli_opts *o)
-{
-	struct hook hooks[MAX_HOOKS];
-	struct rsttrace_bpf *s;
-	int nr, err, i;
-
-	ld->event_mask = o->event_mask;
-	ld->json_errors = o->json;
 	s = rsttrace_bpf__open();
 	if (!s) {
-		err = -errno;
+		int err = -errno;
+
 		rt_warn(o->json, "error", "cannot open the BPF object: %s", strerror(-err));
 		return err;
 	}
 	ld->skel = s;
-	hooks_of(s, hooks, &nr);
-	select_programs(ld, btf, o, hooks, nr);
+	warn_gaps(ld, o);
+	for (p = bpf_object__next_program(s->obj, NULL); p; p = bpf_object__next_program(s->obj, p))
+		bpf_program__set_autoload(p, false);
+	for (i = 0; i < nr_hooks; i++) {
+		const struct hook_cand *cand = hook_chosen(&ld->choice[i]);
+
+		if (!cand)
+			continue;
+		p = bpf_object__find_program_by_name(s->obj, cand->prog);
+		if (!p) {
+			rt_warn(o->json, "error", "internal: no BPF program %s", cand->prog);
+			return -ENOENT;
+		}
+		bpf_program__set_autoload(p, true);
+	}
 
 	s->rodata->filter_tgid = o->pid;
 	s->rodata->filter_netns = o->netns;
@@ -275,6 +115,8 @@ int loader_open(struct loader *ld, const struct btf *btf, const struct cli_opts 
 		s->rodata->filter_ports[i] = o->ports[i];
 	s->rodata->event_mask = ld->event_mask;
 	s->rodata->rate_limit = o->rate_limit;
+	s->rodata->rcv_state_process_start = ld->probe.syn_site_start;
+	s->rodata->rcv_state_process_end = ld->probe.syn_site_end;
 	/* Wake the reader when an eighth of the ring is used. */
 	s->rodata->wakeup_bytes = o->ring_bytes / 8;
 	bpf_map__set_max_entries(s->maps.events, o->ring_bytes);
@@ -304,47 +146,49 @@ static void ensure_tracefs(bool json)
 			strerror(errno));
 }
 
-static int attach_one(struct loader *ld, struct bpf_program *p, const char *what, uint32_t events)
+static struct bpf_program *chosen_program(const struct loader *ld, int i)
 {
-	struct bpf_link *link = bpf_program__attach(p);
+	const struct hook_cand *cand = hook_chosen(&ld->choice[i]);
 
+	return cand ? bpf_object__find_program_by_name(ld->skel->obj, cand->prog) : NULL;
+}
+
+static int attach_one(struct loader *ld, int i)
+{
+	const struct hook_cand *cand = hook_chosen(&ld->choice[i]);
+	struct bpf_program *p = chosen_program(ld, i);
+	struct bpf_link *link;
+
+	if (cand->kind == HK_ITER)
+		return 0; /* run on demand by scan.c */
+	if (cand->kind == HK_TRACEPOINT)
+		ensure_tracefs(ld->json_errors);
+	link = bpf_program__attach(p);
 	if (!link) {
-		rt_warn(ld->json_errors, "warning", "cannot attach %s (%s): no %s",
-			bpf_program__name(p), strerror(errno), what);
-		ld->event_mask &= ~events;
+		rt_warn(ld->json_errors, "warning", "cannot attach %s %s (%s): no %s",
+			hook_kind_name(cand->kind), cand->target, strerror(errno),
+			ld->choice[i].hook->gap);
 		return -1;
 	}
 	/* The skeleton destroys the links it holds at the end. */
-	for (int i = 0; i < ld->skel->skeleton->prog_cnt; i++)
-		if (*ld->skel->skeleton->progs[i].prog == p)
-			*ld->skel->skeleton->progs[i].link = link;
+	for (int k = 0; k < ld->skel->skeleton->prog_cnt; k++)
+		if (*ld->skel->skeleton->progs[k].prog == p)
+			*ld->skel->skeleton->progs[k].link = link;
+	ld->attached[i] = true;
 	ld->nr_attached++;
 	return 0;
 }
 
 int loader_attach(struct loader *ld)
 {
-	struct hook hooks[MAX_HOOKS];
-	int nr, i;
+	uint32_t produced = 0;
+	int i;
 
-	hooks_of(ld->skel, hooks, &nr);
-	for (i = 0; i < nr; i++) {
-		struct bpf_program *p = NULL;
-
-		if (bpf_program__autoload(hooks[i].btf_full))
-			p = hooks[i].btf_full;
-		else if (bpf_program__autoload(hooks[i].raw_full))
-			p = hooks[i].raw_full;
-		else if (hooks[i].btf_older && bpf_program__autoload(hooks[i].btf_older))
-			p = hooks[i].btf_older;
-		else if (hooks[i].raw_older && bpf_program__autoload(hooks[i].raw_older))
-			p = hooks[i].raw_older;
-		if (p)
-			attach_one(ld, p, hooks[i].what, hooks[i].events);
-	}
-	ensure_tracefs(ld->json_errors);
-	attach_one(ld, ld->skel->progs.accept4_exit, "owner refinement at accept4()", 0);
-	attach_one(ld, ld->skel->progs.accept_exit, "owner refinement at accept()", 0);
+	for (i = 0; i < nr_hooks; i++)
+		if (hook_chosen(&ld->choice[i]) && attach_one(ld, i) == 0)
+			produced |= ld->choice[i].hook->events;
+	/* An event type stays as long as one hook that produces it is attached. */
+	ld->event_mask &= produced;
 	if (!ld->event_mask) {
 		rt_warn(ld->json_errors, "error", "no event can be traced on this kernel");
 		return -ENOENT;
@@ -360,23 +204,20 @@ void loader_destroy(struct loader *ld)
 
 uint64_t loader_recursion_misses(const struct loader *ld)
 {
-	struct rsttrace_bpf *s = ld->skel;
-	const struct bpf_program *progs[] = {
-	    s->progs.send_reset_btf,	      s->progs.send_reset_raw,
-	    s->progs.send_reset_btf_noreason, s->progs.send_reset_raw_noreason,
-	    s->progs.receive_reset_btf,	      s->progs.receive_reset_raw,
-	    s->progs.kfree_skb_btf,	      s->progs.kfree_skb_raw,
-	    s->progs.kfree_skb_btf_norxsk,    s->progs.kfree_skb_raw_norxsk,
-	    s->progs.consume_skb_btf,	      s->progs.consume_skb_raw,
-	};
 	uint64_t misses = 0;
-	size_t i;
+	int i;
 
-	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+	for (i = 0; i < nr_hooks; i++) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(progs[i]);
+		struct bpf_program *p;
+		int fd;
 
+		/* Only event sources: a missed owner update is not a missed event. */
+		if (!ld->attached[i] || !ld->choice[i].hook->events)
+			continue;
+		p = chosen_program(ld, i);
+		fd = p ? bpf_program__fd(p) : -1;
 		if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
 			misses += info.recursion_misses;
 	}

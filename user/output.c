@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
+#include "clock.h"
 #include "output.h"
 
 #define OUTPUT_KEEP_BYTES (1u << 20)
 
-void output_init(struct output *o, bool json, int fd, const struct rt_names *names)
+void output_init(struct output *o, bool json, int fd)
 {
 	memset(o, 0, sizeof(*o));
 	o->json = json;
 	o->fd = fd;
-	o->names = names;
 	sb_init(&o->sb);
 	rt_clock_init(&o->clock);
 }
@@ -21,86 +23,43 @@ void output_free(struct output *o)
 	sb_free(&o->sb);
 }
 
-bool output_same_kind(const struct rt_event *a, const struct rt_event *b)
+/*
+ * Once rsttrace is stopping, a reader that stopped reading must not keep it
+ * alive: wait for the fd to take data only until the deadline, and write
+ * without blocking (O_NONBLOCK, restored after, since a terminal's file
+ * description is shared with the shell).
+ */
+static ssize_t write_bounded(struct output *o, const char *buf, size_t len)
 {
-	const uint32_t kind_flags = RT_F_OWNER | RT_F_LISTENER | RT_F_ACCEPTQ_FULL | RT_F_LINKED;
+	struct pollfd pfd = {.fd = o->fd, .events = POLLOUT};
+	uint64_t now = rt_clock_boot_now_ns();
+	int flags, timeout_ms;
+	ssize_t n;
 
-	return a->type == b->type && a->reason == b->reason && a->state == b->state &&
-	       a->prev_state == b->prev_state && a->path == b->path && a->netns == b->netns &&
-	       a->family == b->family && a->lport == b->lport &&
-	       (a->flags & kind_flags) == (b->flags & kind_flags) &&
-	       a->owner.tgid == b->owner.tgid && a->listener.owner.tgid == b->listener.owner.tgid &&
-	       !memcmp(a->laddr, b->laddr, 16) && !memcmp(a->raddr, b->raddr, 16);
-}
-
-static void fold_close(struct output *o, uint64_t now_boot_ns)
-{
-	if (o->fold_count) {
-		if (o->json)
-			format_json_folded(o, o->fold_count, o->fold_last_ns - o->fold_first_ns,
-					   now_boot_ns);
-		else
-			format_text_folded(o, o->fold_count, o->fold_last_ns - o->fold_first_ns);
+	if (!o->give_up_at_ns)
+		o->give_up_at_ns = now + OUTPUT_GIVE_UP_MS * 1000000ull;
+	if (now >= o->give_up_at_ns) {
+		errno = ETIMEDOUT;
+		return -1;
 	}
-	o->fold_count = 0;
-	o->fold_have = false;
-}
-
-void output_fold_tick(struct output *o, uint64_t now_boot_ns)
-{
-	if (o->fold_have && now_boot_ns - o->fold_first_ns >= RT_FOLD_NS)
-		fold_close(o, now_boot_ns);
-}
-
-static void print_event(struct output *o, const struct rt_event *e, uint64_t now_boot_ns)
-{
-	if (o->json) {
-		format_json_event(o, e, now_boot_ns);
-		return;
+	timeout_ms = (int)((o->give_up_at_ns - now) / 1000000) + 1;
+	if (poll(&pfd, 1, timeout_ms) <= 0 || !(pfd.revents & (POLLOUT | POLLERR | POLLHUP))) {
+		errno = ETIMEDOUT;
+		return -1;
 	}
-	if (!o->header_done) {
-		format_text_header(o);
-		o->header_done = true;
-	}
-	format_text_event(o, e);
-}
+	flags = fcntl(o->fd, F_GETFL);
+	if (flags >= 0 && !(flags & O_NONBLOCK))
+		fcntl(o->fd, F_SETFL, flags | O_NONBLOCK);
+	n = write(o->fd, buf, len);
+	if (flags >= 0 && !(flags & O_NONBLOCK)) {
+		int saved = errno;
 
-void output_event(struct output *o, const struct rt_event *e, uint64_t now_boot_ns)
-{
-	if (o->closed)
-		return;
-	if (!o->fold) {
-		print_event(o, e, now_boot_ns);
-		return;
+		fcntl(o->fd, F_SETFL, flags);
+		errno = saved;
 	}
-	if (o->fold_have && output_same_kind(&o->fold_last, e)) {
-		o->fold_count++;
-		o->fold_last_ns = e->ts_ns;
-		return;
-	}
-	fold_close(o, now_boot_ns);
-	print_event(o, e, now_boot_ns);
-	o->fold_last = *e;
-	o->fold_have = true;
-	o->fold_first_ns = e->ts_ns;
-	o->fold_last_ns = e->ts_ns;
-}
-
-void output_lost(struct output *o, uint64_t count, uint64_t total, uint64_t now_boot_ns)
-{
-	if (o->closed)
-		return;
-	fold_close(o, now_boot_ns);
-	if (o->json)
-		format_json_lost(o, count, total, now_boot_ns);
-	else
-		format_text_lost(o, count, total);
-}
-
-void output_finish(struct output *o, uint64_t now_boot_ns)
-{
-	if (!o->closed)
-		fold_close(o, now_boot_ns);
+	if (n < 0 && errno == EAGAIN)
+		n = 0;
+	return n;
 }
 
 int output_flush(struct output *o)
@@ -112,15 +71,21 @@ int output_flush(struct output *o)
 		return -EPIPE;
 	}
 	while (off < o->sb.len) {
-		ssize_t n = write(o->fd, o->sb.buf + off, o->sb.len - off);
+		bool stopping = o->stopping && *o->stopping;
+		ssize_t n = stopping ? write_bounded(o, o->sb.buf + off, o->sb.len - off)
+				     : write(o->fd, o->sb.buf + off, o->sb.len - off);
 
 		if (n < 0) {
-			if (errno == EINTR)
+			int err = errno;
+
+			/* A signal interrupts a blocked write: see whether it says stop. */
+			if (err == EINTR)
 				continue;
-			if (errno == EPIPE)
+			/* EPIPE: the reader went away; ETIMEDOUT: it stalled while we stop. */
+			if (err == EPIPE || err == ETIMEDOUT)
 				o->closed = true;
 			sb_reset(&o->sb);
-			return -errno;
+			return -err;
 		}
 		off += (size_t)n;
 	}

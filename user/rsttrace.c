@@ -18,12 +18,14 @@
 #include "../include/rsttrace.h"
 #include "cli.h"
 #include "clock.h"
+#include "coverage.h"
 #include "decode.h"
-#include "hold.h"
 #include "loader.h"
 #include "messages.h"
 #include "output.h"
+#include "pipeline.h"
 #include "privs.h"
+#include "ring.h"
 #include "scan.h"
 #include "selfbench.h"
 #include "summary.h"
@@ -33,22 +35,20 @@
 #define RSTTRACE_VERSION "0.1.0"
 #endif
 
-#define POLL_MS		50
-#define OUT_FLUSH_BYTES (128u << 10)
-#define EXIT_USAGE	2
+#define POLL_MS	   50
+#define EXIT_USAGE 2
 
-static volatile sig_atomic_t exiting;
+static volatile int exiting;
 
 struct session {
 	struct output out;
-	struct hold hold;
+	struct pipeline pl;
+	struct ring ring;
 	struct rt_names names;
 	struct summary summary;
 	struct summary_maps maps;
 	bool summarize;
-	uint64_t written[RT_EV_MAX];
 	uint64_t lost_reported;
-	uint64_t now_ns; /* boot-time clock, refreshed once per batch */
 	struct rsttrace_bpf *skel;
 };
 
@@ -56,6 +56,21 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	exiting = 1;
+}
+
+/*
+ * Without SA_RESTART: a write() blocked on a reader that stopped reading
+ * returns EINTR, and the stream knows it is time to give up on it.
+ */
+static void install_signals(void)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -72,58 +87,15 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
-static void emit_event(void *ctx, const struct rt_event *e)
-{
-	struct session *s = ctx;
-
-	output_event(&s->out, e, s->now_ns);
-	s->written[e->type]++;
-	if (s->summarize)
-		summary_note(&s->summary, &s->names, e);
-}
-
-static uint64_t total_written(const struct session *s)
-{
-	uint64_t n = 0;
-	int t;
-
-	for (t = 0; t < RT_EV_MAX; t++)
-		n += s->written[t];
-	return n;
-}
-
-static int handle_event(void *ctx, void *data, size_t size)
-{
-	struct session *s = ctx;
-	const struct rt_event *e = data;
-
-	if (size < sizeof(*e) || e->type == 0 || e->type >= RT_EV_MAX)
-		return 0;
-	/* Held events go out before anything much newer, keeping the order. */
-	if (e->ts_ns > HOLD_NS)
-		hold_release(&s->hold, e->ts_ns - HOLD_NS);
-	if (e->type == RT_EV_RST_RECEIVED) {
-		hold_push(&s->hold, e);
-		return 0;
-	}
-	if (e->flags & RT_F_LOCAL_ABORT)
-		hold_cancel(&s->hold, e->sk);
-	emit_event(s, e);
-	/* A long batch must not grow the buffer without bound: write as it fills. */
-	if (s->out.sb.len >= OUT_FLUSH_BYTES)
-		output_flush(&s->out);
-	return 0;
-}
-
-static void report_lost(struct session *s)
+static void report_lost(struct session *s, uint64_t now_ns)
 {
 	uint64_t totals[RT_CNT_MAX];
 
 	if (summary_read_counters(&s->maps, totals))
 		return;
 	if (totals[RT_CNT_LOST] > s->lost_reported) {
-		output_lost(&s->out, totals[RT_CNT_LOST] - s->lost_reported, totals[RT_CNT_LOST],
-			    s->now_ns);
+		pipeline_lost(&s->pl, totals[RT_CNT_LOST] - s->lost_reported, totals[RT_CNT_LOST],
+			      now_ns);
 		s->lost_reported = totals[RT_CNT_LOST];
 	}
 }
@@ -145,17 +117,17 @@ static void print_totals(struct session *s, const struct loader *ld, bool json)
 	    (unsigned long long)t[RT_CNT_RST_SENT], (unsigned long long)t[RT_CNT_RST_RECEIVED],
 	    (unsigned long long)t[RT_CNT_LISTEN_OVERFLOW],
 	    (unsigned long long)t[RT_CNT_SYN_QUEUE_OVERFLOW], (unsigned long long)t[RT_CNT_LOST],
-	    (unsigned long long)t[RT_CNT_RATE_LIMITED], (unsigned long long)total_written(s));
+	    (unsigned long long)t[RT_CNT_RATE_LIMITED],
+	    (unsigned long long)pipeline_written(&s->pl));
 }
 
-static int load_names(struct rt_names *n, const struct btf *btf, bool json)
+static void load_names(struct rt_names *n, const struct btf *btf, bool json)
 {
 	if (kenum_load(&n->rst_reasons, btf, "sk_rst_reason", "SK_RST_REASON_"))
 		rt_warn(json, "warning", "kernel has no enum sk_rst_reason: reset reasons unnamed");
 	if (kenum_load(&n->drop_reasons, btf, "skb_drop_reason", "SKB_DROP_REASON_"))
 		rt_warn(json, "warning",
 			"kernel has no enum skb_drop_reason: drop reasons unnamed");
-	return 0;
 }
 
 static void run_scan(struct loader *ld, bool json)
@@ -178,35 +150,31 @@ static void run_scan(struct loader *ld, bool json)
 	    (unsigned long long)(r.elapsed_us / 1000), (unsigned long long)(r.elapsed_us % 1000));
 }
 
-static int trace_loop(struct session *s, struct ring_buffer *rb, const struct cli_opts *o)
+static int trace_loop(struct session *s, const struct cli_opts *o)
 {
 	uint64_t start = rt_clock_boot_now_ns();
 	uint64_t deadline = o->duration_ms ? start + o->duration_ms * 1000000ull : 0;
 	uint64_t interval = o->summary_interval_ms * 1000000ull;
 	uint64_t next_summary = interval ? start + interval : 0;
+	uint64_t now = start;
 	int err = 0;
 
 	while (!exiting) {
-		err = ring_buffer__poll(rb, POLL_MS);
-		if (err < 0 && err != -EINTR)
+		err = ring_poll(&s->ring, POLL_MS, now);
+		if (err < 0)
 			break;
-		/* The kernel skips wakeups for small batches: read them on the timer. */
-		err = ring_buffer__consume(rb);
-		if (err < 0 && err != -EINTR)
-			break;
-		err = 0;
-		s->now_ns = rt_clock_boot_now_ns();
-		hold_release(&s->hold, s->now_ns - HOLD_NS);
-		output_fold_tick(&s->out, s->now_ns);
-		report_lost(s);
-		if (next_summary && s->now_ns >= next_summary) {
-			summary_print(&s->summary, &s->maps, &s->out, total_written(s), s->now_ns,
+		now = rt_clock_boot_now_ns();
+		ring_release(&s->ring, now);
+		pipeline_tick(&s->pl, now);
+		report_lost(s, now);
+		if (next_summary && now >= next_summary) {
+			summary_print(&s->summary, &s->maps, &s->out, pipeline_written(&s->pl), now,
 				      false);
 			next_summary += interval;
 		}
 		if (output_flush(&s->out) == -EPIPE)
 			break;
-		if (deadline && s->now_ns >= deadline)
+		if (deadline && now >= deadline)
 			break;
 	}
 	/*
@@ -214,20 +182,55 @@ static int trace_loop(struct session *s, struct ring_buffer *rb, const struct cl
 	 * everything the kernel already handed over, and the totals match it.
 	 */
 	rsttrace_bpf__detach(s->skel);
-	ring_buffer__consume(rb);
-	s->now_ns = rt_clock_boot_now_ns();
-	hold_release(&s->hold, UINT64_MAX);
-	output_finish(&s->out, s->now_ns);
-	report_lost(s);
+	now = rt_clock_boot_now_ns();
+	ring_drain(&s->ring, now);
+	pipeline_finish(&s->pl, now);
+	report_lost(s, now);
 	if (s->summarize)
-		summary_print(&s->summary, &s->maps, &s->out, total_written(s), s->now_ns, true);
+		summary_print(&s->summary, &s->maps, &s->out, pipeline_written(&s->pl), now, true);
 	output_flush(&s->out);
 	return err;
 }
 
+/* --probe: what this kernel lets rsttrace see, and with which hooks. */
+static int print_probe(const struct cli_opts *o)
+{
+	struct loader ld = {};
+	struct strbuf sb;
+	struct btf *btf = btf__load_vmlinux_btf();
+
+	if (!btf) {
+		rt_warn(o->json, "error", "cannot read kernel BTF: %s", strerror(errno));
+		return 1;
+	}
+	loader_probe(&ld, btf, o);
+	btf__free(btf);
+	sb_init(&sb);
+	if (o->json) {
+		struct rt_clock clock;
+		char when[40];
+
+		rt_clock_init(&clock);
+		rt_clock_rfc3339(&clock, rt_clock_boot_now_ns(), when, sizeof(when));
+		coverage_json(&sb, &ld, o->event_mask, when);
+	} else {
+		coverage_text(&sb, &ld, o->event_mask);
+	}
+	fputs(sb.buf ? sb.buf : "", stdout);
+	sb_free(&sb);
+	return 0;
+}
+
+static void write_coverage(struct session *s, const struct loader *ld, const struct cli_opts *o)
+{
+	char when[40];
+
+	rt_clock_rfc3339(&s->out.clock, rt_clock_boot_now_ns(), when, sizeof(when));
+	coverage_json(&s->out.sb, ld, o->event_mask, when);
+}
+
 int main(int argc, char **argv)
 {
-	struct ring_buffer *rb = NULL;
 	struct loader ld = {};
 	struct btf *btf = NULL;
 	struct session *s;
@@ -253,9 +256,9 @@ int main(int argc, char **argv)
 	if (loader_check_environment(o.json))
 		return 1;
 	libbpf_set_print(o.verbose ? libbpf_print : libbpf_quiet);
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	if (o.probe)
+		return print_probe(&o);
+	install_signals();
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -266,14 +269,15 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	load_names(&s->names, btf, o.json);
-	if (loader_open(&ld, btf, &o))
-		goto cleanup;
+	loader_probe(&ld, btf, &o);
 	/*
 	 * 5 MiB that nothing needs once the programs are chosen, freed before
 	 * libbpf loads its own copy: peak RSS is a budget.
 	 */
 	btf__free(btf);
 	btf = NULL;
+	if (loader_open(&ld, &o))
+		goto cleanup;
 	if (loader_load(&ld))
 		goto cleanup;
 	if (loader_attach(&ld))
@@ -282,6 +286,11 @@ int main(int argc, char **argv)
 		run_scan(&ld, o.json);
 
 	s->maps.ncpus = libbpf_num_possible_cpus();
+	if (s->maps.ncpus <= 0) {
+		rt_warn(o.json, "error", "cannot count the possible CPUs: %s",
+			strerror(-s->maps.ncpus));
+		goto cleanup;
+	}
 	s->maps.counters_fd = bpf_map__fd(ld.skel->maps.counters);
 	s->maps.reasons_fd = bpf_map__fd(ld.skel->maps.reason_counts);
 	s->maps.listeners_fd = bpf_map__fd(ld.skel->maps.listener_stats);
@@ -289,30 +298,32 @@ int main(int argc, char **argv)
 	s->maps.socks_max = bpf_map__max_entries(ld.skel->maps.socks);
 	s->summarize = o.summary;
 	s->skel = ld.skel;
-	summary_init(&s->summary, rt_clock_boot_now_ns());
-	output_init(&s->out, o.json, STDOUT_FILENO, &s->names);
-	s->out.fold = o.fold;
-	hold_init(&s->hold, emit_event, s);
-	rb = ring_buffer__new(bpf_map__fd(ld.skel->maps.events), handle_event, s, NULL);
-	if (!rb) {
-		rt_warn(o.json, "error", "cannot open the ring buffer: %s", strerror(errno));
+	summary_init(&s->summary, &s->names, rt_clock_boot_now_ns());
+	output_init(&s->out, o.json, STDOUT_FILENO);
+	s->out.stopping = &exiting;
+	pipeline_init(&s->pl, &s->names, &s->out, o.summary ? &s->summary : NULL, o.fold);
+	err = ring_open(&s->ring, bpf_map__fd(ld.skel->maps.events), &s->pl);
+	if (err) {
+		rt_warn(o.json, "error", "cannot open the ring buffer: %s", strerror(-err));
 		goto cleanup_output;
 	}
 	if (drop_privileges())
 		rt_warn(o.json, "warning", "cannot drop capabilities: %s", strerror(errno));
+	if (o.json)
+		write_coverage(s, &ld, &o);
 	rt_warn(o.json, "info", "attached: %d programs, tracing%s%s%s%s (Ctrl-C to stop)",
 		ld.nr_attached, ld.event_mask & RT_EVM(RT_EV_RST_SENT) ? " sent" : "",
 		ld.event_mask & RT_EVM(RT_EV_RST_RECEIVED) ? " received" : "",
 		ld.event_mask & RT_EVM(RT_EV_LISTEN_OVERFLOW) ? " overflow" : "",
 		ld.event_mask & RT_EVM(RT_EV_SYN_QUEUE_OVERFLOW) ? " synq" : "");
 
-	err = trace_loop(s, rb, &o);
+	err = trace_loop(s, &o);
 	if (err)
 		rt_warn(o.json, "error", "reading events failed: %s", strerror(-err));
 	print_totals(s, &ld, o.json);
 	ret = err ? 1 : 0;
 
-	ring_buffer__free(rb);
+	ring_close(&s->ring);
 cleanup_output:
 	output_free(&s->out);
 cleanup:

@@ -6,7 +6,9 @@
 #include <unistd.h>
 #include <bpf/btf.h>
 #include "clock.h"
+#include "decode.h"
 #include "output.h"
+#include "pipeline.h"
 #include "selfbench.h"
 
 /* The three shapes of a storm: closed port, abort-on-overflow, keep-alive race. */
@@ -63,17 +65,19 @@ static void make_events(struct rt_event ev[3], const struct rt_names *names)
 static double run(bool json, const struct rt_names *names, uint64_t n, int fd)
 {
 	struct rt_event ev[3];
+	struct pipeline pl;
 	struct output o;
 	uint64_t i, t0, t1;
 
 	make_events(ev, names);
-	output_init(&o, json, fd, names);
+	output_init(&o, json, fd);
+	pipeline_init(&pl, names, &o, NULL, false);
 	t0 = rt_clock_boot_now_ns();
 	for (i = 0; i < n; i++) {
 		struct rt_event *e = &ev[i % 3];
 
 		e->ts_ns = t0 + i * 1000;
-		output_event(&o, e, t0);
+		pipeline_event(&pl, e, t0);
 		/* The tracer writes once per ring-buffer batch; a batch is ~this size. */
 		if (o.sb.len > (64 << 10))
 			output_flush(&o);

@@ -10,13 +10,14 @@
 #include "kenums.h"
 #include "summary.h"
 
-void summary_init(struct summary *s, uint64_t start_ns)
+void summary_init(struct summary *s, const struct rt_names *names, uint64_t start_ns)
 {
 	memset(s, 0, sizeof(*s));
+	s->names = names;
 	s->start_ns = start_ns;
 }
 
-static void note_code(struct summary *s, const char *code)
+static void note_code(struct summary *s, const char *code, uint64_t count)
 {
 	unsigned int i;
 
@@ -27,7 +28,7 @@ static void note_code(struct summary *s, const char *code)
 		return;
 	/* Codes are string literals: keeping the pointer is safe. */
 	s->codes[i] = code;
-	s->code_counts[i]++;
+	s->code_counts[i] += count;
 }
 
 static void note_peer(struct summary *s, const struct rt_event *e)
@@ -49,14 +50,11 @@ static void note_peer(struct summary *s, const struct rt_event *e)
 	s->nr_peers++;
 }
 
-void summary_note(struct summary *s, const struct rt_names *n, const struct rt_event *e)
+void summary_note(struct summary *s, const struct rt_record *r)
 {
-	struct diagnosis d;
-
-	diagnose(n, e, &d);
-	note_code(s, d.code);
-	if (e->type == RT_EV_RST_SENT || e->type == RT_EV_RST_RECEIVED)
-		note_peer(s, e);
+	note_code(s, r->diag.code, r->count);
+	if (r->ev.type == RT_EV_RST_SENT || r->ev.type == RT_EV_RST_RECEIVED)
+		note_peer(s, &r->ev);
 }
 
 static int sum_percpu(int fd, uint32_t key, int ncpus, uint64_t *out)
@@ -244,8 +242,8 @@ static void print_json(struct summary *s, const struct summary_maps *m, struct o
 	jw_uint_field(&jw, "max", m->socks_max);
 	jw_uint_field(&jw, "evicted", evicted);
 	jw_end_object(&jw);
-	reasons_json(&jw, m, o->names, RT_EV_RST_SENT, "rst_sent_by_reason");
-	reasons_json(&jw, m, o->names, RT_EV_RST_RECEIVED, "rst_received_by_state");
+	reasons_json(&jw, m, s->names, RT_EV_RST_SENT, "rst_sent_by_reason");
+	reasons_json(&jw, m, s->names, RT_EV_RST_RECEIVED, "rst_received_by_state");
 	jw_name(&jw, "by_diagnosis");
 	jw_start_object(&jw);
 	for (i = 0; i < SUMMARY_MAX_CODES && s->codes[i]; i++)
@@ -301,14 +299,14 @@ static void print_text(struct summary *s, const struct summary_maps *m, struct o
 		if (!sum_percpu(m->reasons_fd, RT_EV_RST_SENT * RT_MAX_REASONS + r, m->ncpus, &v) &&
 		    v)
 			sb_printf(sb, "  sent     %-28s %llu\n",
-				  reason_label(o->names, RT_EV_RST_SENT, r, buf, sizeof(buf)),
+				  reason_label(s->names, RT_EV_RST_SENT, r, buf, sizeof(buf)),
 				  (unsigned long long)v);
 	for (r = 0; r < RT_MAX_REASONS; r++)
 		if (!sum_percpu(m->reasons_fd, RT_EV_RST_RECEIVED * RT_MAX_REASONS + r, m->ncpus,
 				&v) &&
 		    v)
 			sb_printf(sb, "  received in %-25s %llu\n",
-				  reason_label(o->names, RT_EV_RST_RECEIVED, r, buf, sizeof(buf)),
+				  reason_label(s->names, RT_EV_RST_RECEIVED, r, buf, sizeof(buf)),
 				  (unsigned long long)v);
 	for (i = 0; i < SUMMARY_MAX_CODES && s->codes[i]; i++)
 		sb_printf(sb, "  diagnosis %-27s %llu\n", s->codes[i],

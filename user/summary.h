@@ -10,7 +10,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "../include/rsttrace.h"
+#include "decode.h"
 #include "output.h"
+#include "record.h"
 
 #define SUMMARY_MAX_CODES 24
 #define SUMMARY_MAX_PEERS 1024
@@ -29,6 +31,7 @@ struct summary {
 	unsigned int nr_peers;
 	uint64_t peers_untracked; /* resets from peers beyond the table */
 	uint64_t start_ns;
+	const struct rt_names *names;
 };
 
 /* Where the BPF side keeps the exact numbers. */
@@ -41,8 +44,9 @@ struct summary_maps {
 	int ncpus;
 };
 
-void summary_init(struct summary *s, uint64_t start_ns);
-void summary_note(struct summary *s, const struct rt_names *n, const struct rt_event *e);
+void summary_init(struct summary *s, const struct rt_names *names, uint64_t start_ns);
+/* Counts a written record by diagnosis and peer. */
+void summary_note(struct summary *s, const struct rt_record *r);
 int summary_read_counters(const struct summary_maps *m, uint64_t totals[RT_CNT_MAX]);
 void summary_print(struct summary *s, const struct summary_maps *m, struct output *o,
 		   uint64_t written, uint64_t now_ns, bool final);

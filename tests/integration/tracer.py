@@ -52,6 +52,7 @@ class Run:
         self.lost = []          # "lost" records
         self.summaries = []     # "summary" records
         self.folded = []        # "folded" records
+        self.coverage = []      # "coverage" records (the first line)
         self.bad_lines = []     # stdout lines that are not JSON objects
         for line in stdout.splitlines():
             try:
@@ -67,6 +68,8 @@ class Run:
                 self.summaries.append(obj)
             elif obj.get("type") == "folded":
                 self.folded.append(obj)
+            elif obj.get("type") == "coverage":
+                self.coverage.append(obj)
             else:
                 self.events.append(obj)
         self.window = window
@@ -89,6 +92,10 @@ class Run:
             problems.append(("no '%s' line on stderr" % TOTALS, None))
         for line in self.bad_lines[:3]:
             problems.append(("non-JSON stdout line %r" % line[:200], None))
+        first = self.stdout.split("\n", 1)[0]
+        if len(self.coverage) != 1 or '"type":"coverage"' not in first:
+            problems.append(("%d coverage records; the stream must start with exactly one"
+                             % len(self.coverage), None))
         for ev in self.in_netns(namespaces) + self.lost:
             problems += [("schema: " + p, ev) for p in schema_problems(ev, self.window)]
         return problems

@@ -8,6 +8,12 @@
 #include "unit.h"
 
 static struct rt_names names;
+struct pipeline outcheck_pl;
+
+const struct rt_names *outcheck_names(void)
+{
+	return &names;
+}
 
 void outcheck_open(struct output *o, bool json)
 {
@@ -15,7 +21,8 @@ void outcheck_open(struct output *o, bool json)
 
 	if (fixture_names(&names))
 		unit_fail(__FILE__, __LINE__, "fixture_names failed");
-	output_init(o, json, fd, &names);
+	output_init(o, json, fd);
+	pipeline_init(&outcheck_pl, &names, o, NULL, false);
 	rt_clock_init_offset(&o->clock, FIXTURE_BOOT_TO_REAL);
 }
 

@@ -6,10 +6,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "output.h"
+#include "pipeline.h"
+#include "sink.h"
 
 /* An output on /dev/null with the fixture names and clock; only its sb is looked at. */
 void outcheck_open(struct output *o, bool json);
 void outcheck_close(struct output *o);
+/* The pipeline outcheck_open() set up over that output (no summary, no folding). */
+extern struct pipeline outcheck_pl;
+const struct rt_names *outcheck_names(void);
 
 /* One NDJSON line: valid JSON, ASCII only, no control bytes, '\n' last. */
 void outcheck_json_line(const char *file, int line, const char *s, size_t len);

@@ -102,8 +102,15 @@ static void test_cli_summary_fold_bench(void)
 	CHECK_U64(o.summary_interval_ms, 2500);
 	CHECK_CLI_ERROR("'abc'", "--summary=abc");
 	CHECK_CLI_ERROR("'0'", "-s0");
-	/* The interval is optional, so it must be attached: a separate one is stray. */
-	CHECK_CLI_ERROR("'5'", "--summary", "5");
+	/* As people type it: a number after -s is its interval (no operands exist). */
+	CHECK_INT(PARSE(&o, "-s", "5"), CLI_RUN);
+	CHECK(o.summary);
+	CHECK_U64(o.summary_interval_ms, 5000);
+	CHECK_INT(PARSE(&o, "--summary", "0.5", "-j"), CLI_RUN);
+	CHECK_U64(o.summary_interval_ms, 500);
+	CHECK(o.json);
+	/* Anything else after -s is what it is: here a stray operand. */
+	CHECK_CLI_ERROR("'abc'", "-s", "abc");
 	CHECK_INT(PARSE(&o, "--no-fold"), CLI_RUN);
 	CHECK(!o.fold && o.no_fold);
 	CHECK_INT(PARSE(&o, "-j", "--fold"), CLI_RUN);

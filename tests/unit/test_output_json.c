@@ -15,8 +15,11 @@ static struct output out;
 /* One event as an NDJSON line, checked for what every line must be. */
 static const char *json_line(const struct rt_event *e)
 {
+	struct rt_record r;
+
 	sb_reset(&out.sb);
-	format_json_event(&out, e, rt_clock_boot_now_ns());
+	pipeline_build(outcheck_names(), e, rt_clock_boot_now_ns(), &r);
+	sink_json_record(&out, &r);
 	CHECK_JSON_LINE(out.sb.buf, out.sb.len);
 	CHECK_INT(strchr(out.sb.buf, '\n') - out.sb.buf, out.sb.len - 1);
 	return out.sb.buf;
@@ -421,12 +424,12 @@ static void test_json_fold(void)
 	const char *l;
 
 	outcheck_open(&out, true);
-	out.fold = true;
+	outcheck_pl.fold = true;
 	fixture_ev_no_socket(&e);
-	output_event(&out, &e, 0);
+	pipeline_event(&outcheck_pl, &e, 0);
 	e.ts_ns += 2500000;
-	output_event(&out, &e, 0);
-	output_finish(&out, 123);
+	pipeline_event(&outcheck_pl, &e, 0);
+	pipeline_finish(&outcheck_pl, 123);
 	l = strchr(out.sb.buf, '\n');
 	CHECK(l != NULL);
 	if (!l)
@@ -444,7 +447,7 @@ static void test_json_fold(void)
 static void test_json_lost(void)
 {
 	outcheck_open(&out, true);
-	output_lost(&out, 5, 7, 123);
+	pipeline_lost(&outcheck_pl, 5, 7, 123);
 	CHECK_JSON_LINE(out.sb.buf, out.sb.len);
 	CHECK_KEYS(out.sb.buf, "", SCHEMA_LOST_KEYS);
 	CHECK_STR(out.sb.buf, "{\"schema\":1,\"type\":\"lost\",\"time\":"
@@ -470,9 +473,9 @@ static void test_json_flush(void)
 	fd = out.fd;
 	out.fd = p[1];
 	fixture_ev_no_socket(&e);
-	output_event(&out, &e, 0);
+	pipeline_event(&outcheck_pl, &e, 0);
 	fixture_ev_received(&e);
-	output_event(&out, &e, 0);
+	pipeline_event(&outcheck_pl, &e, 0);
 	len = out.sb.len;
 	CHECK(len > 0 && len < sizeof(got));
 	CHECK_INT(out.sb.buf[len - 1], '\n');
@@ -485,11 +488,11 @@ static void test_json_flush(void)
 
 	sigaction(SIGPIPE, &ign, &old);
 	close(p[0]);
-	output_event(&out, &e, 0);
+	pipeline_event(&outcheck_pl, &e, 0);
 	CHECK_INT(output_flush(&out), -EPIPE);
 	CHECK(out.closed);
-	output_event(&out, &e, 0);
-	output_lost(&out, 1, 1, 0);
+	pipeline_event(&outcheck_pl, &e, 0);
+	pipeline_lost(&outcheck_pl, 1, 1, 0);
 	CHECK_INT(out.sb.len, 0);
 	CHECK_INT(output_flush(&out), -EPIPE);
 	sigaction(SIGPIPE, &old, NULL);

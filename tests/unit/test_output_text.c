@@ -55,17 +55,17 @@ static void test_text_lines(void)
 
 	outcheck_open(&out, false);
 	fixture_ev_no_socket(&e);
-	output_event(&out, &e, 0);
+	pipeline_event(&outcheck_pl, &e, 0);
 	fixture_ev_invalid_syn(&e);
-	output_event(&out, &e, 0);
+	pipeline_event(&outcheck_pl, &e, 0);
 	/* The header is printed once per run, not once per flush. */
 	CHECK_INT(output_flush(&out), 0);
 	fixture_ev_ipv6_active(&e);
-	output_event(&out, &e, 0);
+	pipeline_event(&outcheck_pl, &e, 0);
 	fixture_ev_overflow(&e);
-	output_event(&out, &e, 0);
+	pipeline_event(&outcheck_pl, &e, 0);
 	fixture_ev_received(&e);
-	output_event(&out, &e, 0);
+	pipeline_event(&outcheck_pl, &e, 0);
 	CHECK_INT(count_lines_starting(out.sb.buf, "TIME"), 0);
 	CHECK(outcheck_nth_line(out.sb.buf, 3) == NULL);
 	check_no_control_bytes(out.sb.buf);
@@ -101,9 +101,9 @@ static void test_text_header_and_first_lines(void)
 
 	outcheck_open(&out, false);
 	fixture_ev_no_socket(&e);
-	output_event(&out, &e, 0);
+	pipeline_event(&outcheck_pl, &e, 0);
 	fixture_ev_invalid_syn(&e);
-	output_event(&out, &e, 0);
+	pipeline_event(&outcheck_pl, &e, 0);
 	CHECK_INT(count_lines_starting(out.sb.buf, "TIME "), 1);
 	CHECK(outcheck_nth_line(out.sb.buf, 3) == NULL);
 
@@ -146,7 +146,7 @@ static void test_text_comm_sanitized(void)
 	out.header_done = true;
 	fixture_ev_received(&e);
 	memcpy(e.owner.comm, comm, sizeof(comm));
-	output_event(&out, &e, 0);
+	pipeline_event(&outcheck_pl, &e, 0);
 	l = outcheck_nth_line(out.sb.buf, 0);
 	CHECK_CONTAINS(l, " a?b?c?[m? ");
 	check_no_control_bytes(out.sb.buf);
@@ -154,7 +154,7 @@ static void test_text_comm_sanitized(void)
 	/* 16 bytes and no NUL: printed whole, nothing read past it. */
 	sb_reset(&out.sb);
 	memset(e.owner.comm, 'z', sizeof(e.owner.comm));
-	output_event(&out, &e, 0);
+	pipeline_event(&outcheck_pl, &e, 0);
 	CHECK_CONTAINS(out.sb.buf, " zzzzzzzzzzzzzzzz ");
 	outcheck_close(&out);
 }
@@ -166,23 +166,23 @@ static void test_text_fold(void)
 
 	outcheck_open(&out, false);
 	out.header_done = true;
-	out.fold = true;
+	outcheck_pl.fold = true;
 	fixture_ev_no_socket(&e);
-	output_event(&out, &e, 0);
+	pipeline_event(&outcheck_pl, &e, 0);
 	e.ts_ns += 1000000;
 	e.rport++;
-	output_event(&out, &e, 0);
+	pipeline_event(&outcheck_pl, &e, 0);
 	e.ts_ns += 1500000000;
 	e.rport++;
-	output_event(&out, &e, 0);
+	pipeline_event(&outcheck_pl, &e, 0);
 	CHECK(outcheck_nth_line(out.sb.buf, 1) == NULL);
 	fixture_ev_received(&e);
-	output_event(&out, &e, 0);
+	pipeline_event(&outcheck_pl, &e, 0);
 	CHECK_STR(outcheck_nth_line(out.sb.buf, 1), "... 2 more like this in 1.501 s");
 	CHECK_CONTAINS(outcheck_nth_line(out.sb.buf, 2), "rst_received");
-	output_event(&out, &e, 0);
+	pipeline_event(&outcheck_pl, &e, 0);
 	CHECK(outcheck_nth_line(out.sb.buf, 3) == NULL);
-	output_finish(&out, 0);
+	pipeline_finish(&outcheck_pl, 0);
 	CHECK_STR(outcheck_nth_line(out.sb.buf, 3), "... 1 more like this in 0.000 s");
 	CHECK(outcheck_nth_line(out.sb.buf, 4) == NULL);
 	outcheck_close(&out);
@@ -197,7 +197,7 @@ static void test_text_overflow_unknown_path(void)
 	out.header_done = true;
 	fixture_ev_overflow(&e);
 	e.path = RT_PATH_NONE;
-	output_event(&out, &e, 0);
+	pipeline_event(&outcheck_pl, &e, 0);
 	CHECK_CONTAINS(out.sb.buf, "overflow");
 	CHECK_NOT_CONTAINS(out.sb.buf, "(null)");
 	outcheck_close(&out);
@@ -206,7 +206,7 @@ static void test_text_overflow_unknown_path(void)
 static void test_text_lost(void)
 {
 	outcheck_open(&out, false);
-	output_lost(&out, 5, 7, 0);
+	pipeline_lost(&outcheck_pl, 5, 7, 0);
 	CHECK(strncmp(out.sb.buf, "WARNING: 5 events lost (7 in total)", 35) == 0);
 	CHECK(ends_with(out.sb.buf, "\n"));
 	CHECK_INT(count_lines_starting(out.sb.buf, "TIME"), 0);

@@ -5,7 +5,8 @@
 #include "diagnose.h"
 #include "json_writer.h"
 #include "output.h"
-#include "procinfo.h"
+#include "sink.h"
+#include "record.h"
 
 #define RT_SCHEMA_VERSION 1
 
@@ -28,7 +29,7 @@ static void end_line(struct output *o, struct json_writer *jw)
 }
 
 static void owner_object(struct json_writer *jw, const char *name, const struct rt_owner *ow,
-			 bool valid, bool closed, uint64_t now_boot_ns)
+			 bool valid, bool closed, bool alive)
 {
 	jw_name(jw, name);
 	if (!valid) {
@@ -49,7 +50,7 @@ static void owner_object(struct json_writer *jw, const char *name, const struct 
 	if (ow->sharers > 1)
 		jw_uint_field(jw, "shared_by", ow->sharers);
 	jw_name(jw, "alive");
-	jw_bool(jw, procinfo_owner_alive(ow->tgid, ow->start_ns, now_boot_ns));
+	jw_bool(jw, alive);
 	jw_name(jw, "closed");
 	jw_bool(jw, closed);
 	jw_end_object(jw);
@@ -68,8 +69,9 @@ static void endpoint_object(struct json_writer *jw, const char *name, int family
 	jw_end_object(jw);
 }
 
-static void listener_object(struct json_writer *jw, const struct rt_event *e, uint64_t now_boot_ns)
+static void listener_object(struct json_writer *jw, const struct rt_record *r)
 {
+	const struct rt_event *e = &r->ev;
 	const struct rt_listener *l = &e->listener;
 	char a[RT_ADDR_LEN];
 
@@ -90,7 +92,8 @@ static void listener_object(struct json_writer *jw, const struct rt_event *e, ui
 	jw_uint_field(jw, "somaxconn", l->somaxconn);
 	jw_uint_field(jw, "abort_on_overflow", l->abort_on_overflow);
 	jw_uint_field(jw, "syncookies", l->syncookies);
-	owner_object(jw, "owner", &l->owner, l->flags & RT_LF_OWNER, false, now_boot_ns);
+	owner_object(jw, "owner", &l->owner, l->flags & RT_LF_OWNER, false,
+		     r->listener_owner_alive);
 	jw_end_object(jw);
 }
 
@@ -151,16 +154,13 @@ static void closed_listener_object(struct json_writer *jw, const struct rt_event
 	jw_end_object(jw);
 }
 
-static void diagnosis_object(struct output *o, struct json_writer *jw, const struct rt_event *e)
+static void diagnosis_object(struct json_writer *jw, const struct diagnosis *d)
 {
-	struct diagnosis d;
-
-	diagnose(o->names, e, &d);
 	jw_name(jw, "diagnosis");
 	jw_start_object(jw);
-	jw_string_field(jw, "code", d.code);
-	jw_string_field(jw, "text", d.text[0] ? d.text : NULL);
-	jw_string_field(jw, "hint", d.hint[0] ? d.hint : NULL);
+	jw_string_field(jw, "code", d->code);
+	jw_string_field(jw, "text", d->text[0] ? d->text : NULL);
+	jw_string_field(jw, "hint", d->hint[0] ? d->hint : NULL);
 	jw_end_object(jw);
 }
 
@@ -211,13 +211,14 @@ static void format_hex(char *buf, size_t len, uint64_t v)
 	*buf = '\0';
 }
 
-void format_json_event(struct output *o, const struct rt_event *e, uint64_t now_boot_ns)
+void sink_json_record(struct output *o, const struct rt_record *r)
 {
-	const char *reason = event_reason(o->names, e);
+	const struct rt_event *e = &r->ev;
+	const char *reason = r->reason;
 	struct json_writer jw;
 	char sk[24];
 
-	start_line(o, &jw, event_type_name(e->type), e->ts_ns);
+	start_line(o, &jw, r->type_name, e->ts_ns);
 	jw_uint_field(&jw, "ts_ns", e->ts_ns);
 	jw_name(&jw, "netns");
 	if (e->netns)
@@ -237,7 +238,7 @@ void format_json_event(struct output *o, const struct rt_event *e, uint64_t now_
 		jw_null(&jw);
 	else
 		jw_uint(&jw, e->reason);
-	jw_string_field(&jw, "cause", event_cause(o->names, e));
+	jw_string_field(&jw, "cause", r->cause);
 	if (e->type == RT_EV_LISTEN_OVERFLOW) {
 		jw_string_field(&jw, "path", overflow_path_name(e->path));
 		jw_uint_field(&jw, "repeat", e->repeat);
@@ -247,14 +248,14 @@ void format_json_event(struct output *o, const struct rt_event *e, uint64_t now_
 		jw_bool(&jw, e->flags & RT_F_SYNCOOKIES);
 	}
 	owner_object(&jw, "owner", &e->owner, e->flags & RT_F_OWNER, e->flags & RT_F_OWNER_CLOSED,
-		     now_boot_ns);
-	listener_object(&jw, e, now_boot_ns);
+		     r->owner_alive);
+	listener_object(&jw, r);
 	context_object(&jw, e);
 	overflow_object(o, &jw, e);
 	closed_listener_object(&jw, e);
 	optional_uint(&jw, "unread_bytes", e->flags & RT_F_UNREAD, e->unread_bytes);
 	optional_uint(&jw, "state_age_ms", e->flags & RT_F_STATE_AGE, e->state_age_ns / 1000000);
-	diagnosis_object(o, &jw, e);
+	diagnosis_object(&jw, &r->diag);
 	if (e->sk) {
 		format_hex(sk, sizeof(sk), e->sk);
 		jw_string_field(&jw, "sk", sk);
@@ -264,7 +265,7 @@ void format_json_event(struct output *o, const struct rt_event *e, uint64_t now_
 	end_line(o, &jw);
 }
 
-void format_json_lost(struct output *o, uint64_t count, uint64_t total, uint64_t now_boot_ns)
+void sink_json_lost(struct output *o, uint64_t count, uint64_t total, uint64_t now_boot_ns)
 {
 	struct json_writer jw;
 
@@ -274,12 +275,12 @@ void format_json_lost(struct output *o, uint64_t count, uint64_t total, uint64_t
 	end_line(o, &jw);
 }
 
-void format_json_folded(struct output *o, uint64_t count, uint64_t span_ns, uint64_t now_boot_ns)
+void sink_json_folded(struct output *o, const struct rt_record *r, uint64_t now_boot_ns)
 {
 	struct json_writer jw;
 
 	start_line(o, &jw, "folded", now_boot_ns);
-	jw_uint_field(&jw, "count", count);
-	jw_uint_field(&jw, "span_ms", span_ns / 1000000);
+	jw_uint_field(&jw, "count", r->count);
+	jw_uint_field(&jw, "span_ms", r->span_ns / 1000000);
 	end_line(o, &jw);
 }

@@ -4,6 +4,8 @@
 #include "addr.h"
 #include "diagnose.h"
 #include "output.h"
+#include "record.h"
+#include "sink.h"
 
 /* Column widths fit IPv4 tuples; longer values push the line, never cut it. */
 #define W_TIME	   16
@@ -24,7 +26,7 @@ static void column(struct strbuf *sb, const char *s, size_t width)
 	sb_putc(sb, ' ');
 }
 
-void format_text_header(struct output *o)
+void sink_text_header(struct output *o)
 {
 	struct strbuf *sb = &o->sb;
 
@@ -67,15 +69,16 @@ static void state_column(struct strbuf *sb, const struct rt_event *e)
 	column(sb, state, W_STATE);
 }
 
-void format_text_event(struct output *o, const struct rt_event *e)
+void sink_text_record(struct output *o, const struct rt_record *r)
 {
+	const struct rt_event *e = &r->ev;
 	const struct rt_owner *ow = shown_owner(e);
-	const char *reason = event_reason(o->names, e);
-	const char *cause = event_cause(o->names, e);
+	const char *reason = r->reason;
+	const char *cause = r->cause;
+	const struct diagnosis *d = &r->diag;
 	struct strbuf *sb = &o->sb;
 	char buf[RT_ENDPOINT_LEN + 16];
 	char comm[RT_COMM_LEN + 1];
-	struct diagnosis d;
 
 	rt_clock_short(&o->clock, e->ts_ns, buf, sizeof(buf));
 	column(sb, buf, W_TIME);
@@ -84,7 +87,7 @@ void format_text_event(struct output *o, const struct rt_event *e)
 	else if (e->type == RT_EV_SYN_QUEUE_OVERFLOW)
 		snprintf(buf, sizeof(buf), "synq_overflow");
 	else
-		snprintf(buf, sizeof(buf), "%s", event_type_name(e->type));
+		snprintf(buf, sizeof(buf), "%s", r->type_name);
 	column(sb, buf, W_EVENT);
 	if (ow) {
 		snprintf(buf, sizeof(buf), "%u", ow->tgid);
@@ -104,8 +107,9 @@ void format_text_event(struct output *o, const struct rt_event *e)
 	rt_format_endpoint(e->family, e->raddr, e->rport, buf, sizeof(buf));
 	column(sb, buf, W_ENDPOINT);
 	state_column(sb, e);
+	/* Kernels before 6.10 give no reason, yet the cause may be known. */
 	if (cause)
-		snprintf(buf, sizeof(buf), "%s(%s)", reason, cause);
+		snprintf(buf, sizeof(buf), "%s(%s)", reason ? reason : "", cause);
 	else
 		snprintf(buf, sizeof(buf), "%s", reason ? reason : "-");
 	column(sb, buf, W_REASON);
@@ -115,23 +119,24 @@ void format_text_event(struct output *o, const struct rt_event *e)
 	else
 		snprintf(buf, sizeof(buf), "-");
 	column(sb, buf, W_QUEUE);
-	diagnose(o->names, e, &d);
-	sb_puts(sb, d.code);
-	if (d.text[0]) {
+	sb_puts(sb, d->code);
+	if (d->text[0]) {
 		sb_puts(sb, ": ");
-		sb_puts(sb, d.text);
+		sb_puts(sb, d->text);
 	}
 	sb_putc(sb, '\n');
 }
 
-void format_text_lost(struct output *o, uint64_t count, uint64_t total)
+void sink_text_lost(struct output *o, uint64_t count, uint64_t total)
 {
 	sb_printf(&o->sb, "WARNING: %llu events lost (%llu in total): the reader fell behind\n",
 		  (unsigned long long)count, (unsigned long long)total);
 }
 
-void format_text_folded(struct output *o, uint64_t count, uint64_t span_ns)
+void sink_text_folded(struct output *o, const struct rt_record *r)
 {
+	uint64_t count = r->count, span_ns = r->span_ns;
+
 	sb_printf(&o->sb, "... %llu more like this in %llu.%03llu s\n", (unsigned long long)count,
 		  (unsigned long long)(span_ns / 1000000000ull),
 		  (unsigned long long)(span_ns / 1000000 % 1000));

@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "attribute.h"
+#include "procinfo.h"
+
+void attribute(struct rt_record *r, uint64_t now_boot_ns)
+{
+	const struct rt_event *e = &r->ev;
+
+	/* start_ns tells a reused pid from the owner. */
+	r->owner_alive = (e->flags & RT_F_OWNER) &&
+			 procinfo_owner_alive(e->owner.tgid, e->owner.start_ns, now_boot_ns);
+	r->listener_owner_alive =
+	    (e->flags & RT_F_LISTENER) && (e->listener.flags & RT_LF_OWNER) &&
+	    procinfo_owner_alive(e->listener.owner.tgid, e->listener.owner.start_ns, now_boot_ns);
+}

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <string.h>
+#include <sys/utsname.h>
+#include "coverage.h"
+#include "decode.h"
+#include "json_writer.h"
+
+#define RT_SCHEMA_VERSION 1
+
+/* "tp_btf tcp_send_reset/3" */
+static void hook_label(char *buf, size_t len, const struct hook_cand *c)
+{
+	if (c->kind == HK_TP_BTF || c->kind == HK_RAW_TP)
+		snprintf(buf, len, "%s %s/%d", hook_kind_name(c->kind), c->target, c->args);
+	else
+		snprintf(buf, len, "%s %s", hook_kind_name(c->kind), c->target);
+}
+
+typedef void (*visit_fn)(void *ctx, const char *hook, const char *missing);
+
+/*
+ * Calls fn for every hook that serves the event types in 'mask' (0: the
+ * support hooks): with its label when chosen, with what is missing when not,
+ * and with both when the chosen one sees only part.
+ */
+static void visit(const struct loader *ld, uint32_t mask, visit_fn fn, void *ctx)
+{
+	char label[96];
+	int i;
+
+	for (i = 0; i < nr_hooks; i++) {
+		const struct hook_choice *c = &ld->choice[i];
+		const struct hook_cand *cand = hook_chosen(c);
+		const char *note;
+
+		if (mask ? !(c->hook->events & mask) : c->hook->events != 0)
+			continue;
+		if (!cand) {
+			static char why[256];
+
+			snprintf(why, sizeof(why), "no %s: %s", c->hook->gap, c->why ? c->why : "");
+			fn(ctx, NULL, why);
+			continue;
+		}
+		hook_label(label, sizeof(label), cand);
+		note = cand->note ? cand->note(&ld->probe) : NULL;
+		fn(ctx, label, note);
+	}
+}
+
+struct text_ctx {
+	struct strbuf *sb;
+	char hooks[512];
+	char missing[1024];
+};
+
+static void text_visit(void *ctx, const char *hook, const char *missing)
+{
+	struct text_ctx *t = ctx;
+	size_t n;
+
+	if (hook) {
+		n = strlen(t->hooks);
+		snprintf(t->hooks + n, sizeof(t->hooks) - n, "%s%s", n ? ", " : "", hook);
+	}
+	if (missing) {
+		n = strlen(t->missing);
+		snprintf(t->missing + n, sizeof(t->missing) - n, "%s%s", n ? "; " : "", missing);
+	}
+}
+
+static void text_row(struct strbuf *sb, const struct loader *ld, const char *name, uint32_t mask,
+		     bool requested)
+{
+	struct text_ctx t = {.sb = sb};
+
+	visit(ld, mask, text_visit, &t);
+	sb_printf(sb, "%-19s %s\n", name, t.hooks[0] ? t.hooks : "none");
+	if (!requested)
+		sb_printf(sb, "%-19s   not requested (--events)\n", "");
+	else if (t.missing[0])
+		sb_printf(sb, "%-19s   missing: %s\n", "", t.missing);
+}
+
+static const char *kernel_release(struct utsname *u)
+{
+	return uname(u) == 0 ? u->release : "unknown";
+}
+
+void coverage_text(struct strbuf *sb, const struct loader *ld, uint32_t requested)
+{
+	const struct probe *p = &ld->probe;
+	struct utsname u;
+	uint32_t t;
+
+	sb_printf(sb, "rsttrace %s on Linux %s: fentry %s, kprobes %s, SYN call site %s\n",
+		  RSTTRACE_VERSION, kernel_release(&u),
+		  p->fentry	      ? "yes"
+		  : p->fentry_refused ? "refused"
+				      : "no",
+		  p->kprobe ? "yes" : "no",
+		  p->syn_site	       ? "found"
+		  : p->kallsyms_hidden ? "hidden (kptr_restrict)"
+				       : "not found");
+	sb_printf(sb, "%-19s %s\n", "EVENT", "HOOKS (and what they cannot see)");
+	for (t = 1; t < RT_EV_MAX; t++)
+		text_row(sb, ld, event_type_name(t), RT_EVM(t), requested & RT_EVM(t));
+	text_row(sb, ld, "(owners)", 0, true);
+}
+
+struct json_ctx {
+	struct json_writer *jw;
+	bool hooks; /* this pass writes hooks, else what is missing */
+};
+
+static void json_visit(void *ctx, const char *hook, const char *missing)
+{
+	struct json_ctx *j = ctx;
+	const char *s = j->hooks ? hook : missing;
+
+	if (s)
+		jw_string(j->jw, s);
+}
+
+static void json_row(struct json_writer *jw, const struct loader *ld, const char *name,
+		     uint32_t mask, bool requested)
+{
+	struct json_ctx j = {.jw = jw};
+
+	jw_name(jw, name);
+	jw_start_object(jw);
+	jw_name(jw, "requested");
+	jw_bool(jw, requested);
+	jw_name(jw, "traced");
+	jw_bool(jw, mask ? (ld->event_mask & mask) != 0 : true);
+	jw_name(jw, "hooks");
+	jw_start_array(jw);
+	j.hooks = true;
+	visit(ld, mask, json_visit, &j);
+	jw_end_array(jw);
+	jw_name(jw, "missing");
+	jw_start_array(jw);
+	j.hooks = false;
+	visit(ld, mask, json_visit, &j);
+	jw_end_array(jw);
+	jw_end_object(jw);
+}
+
+void coverage_json(struct strbuf *sb, const struct loader *ld, uint32_t requested, const char *when)
+{
+	struct json_writer jw;
+	struct utsname u;
+	uint32_t t;
+
+	jw_init(&jw, sb);
+	jw_start_object(&jw);
+	jw_uint_field(&jw, "schema", RT_SCHEMA_VERSION);
+	jw_string_field(&jw, "type", "coverage");
+	jw_string_field(&jw, "time", when);
+	jw_string_field(&jw, "version", RSTTRACE_VERSION);
+	jw_string_field(&jw, "kernel", kernel_release(&u));
+	jw_name(&jw, "events");
+	jw_start_object(&jw);
+	for (t = 1; t < RT_EV_MAX; t++)
+		json_row(&jw, ld, event_type_name(t), RT_EVM(t), requested & RT_EVM(t));
+	json_row(&jw, ld, "owners", 0, true);
+	jw_end_object(&jw);
+	jw_end_object(&jw);
+	sb_putc(sb, '\n');
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Hook selection in one place: for every kernel event source, its candidate
+ * programs in order of preference (tp_btf, raw_tp, fentry, kprobe), and the
+ * choice for the running kernel. The table is data and the choice a pure
+ * function of what probe.c found, so the loader, --probe, the warnings at
+ * start and the tests all read the same answer.
+ */
+#ifndef RSTTRACE_HOOKS_H
+#define RSTTRACE_HOOKS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "probe.h"
+
+enum hook_kind {
+	HK_TP_BTF,     /* BTF-typed raw tracepoint */
+	HK_RAW_TP,     /* raw tracepoint, probe reads */
+	HK_TRACEPOINT, /* classic tracepoint (syscalls) */
+	HK_FENTRY,
+	HK_FEXIT,
+	HK_KPROBE,
+	HK_KRETPROBE,
+	HK_ITER, /* BPF iterator, run on demand */
+};
+
+struct hook_opts {
+	bool raw_tp;	      /* --raw-tp: no tp_btf candidates */
+	bool no_scan;	      /* --no-scan */
+	bool no_syn_detector; /* --no-syn-detector */
+};
+
+struct hook_cand {
+	enum hook_kind kind;
+	const char *target; /* tracepoint or kernel function */
+	int args;	    /* tracepoints: the arity the program is written for */
+	const char *prog;   /* program name in the BPF object */
+	/* Why it cannot be used on this kernel, or NULL. */
+	const char *(*unusable)(const struct probe *p);
+	/* What it cannot see on this kernel, or NULL when it sees everything. */
+	const char *(*note)(const struct probe *p);
+};
+
+#define HOOK_MAX_CANDS 6
+
+struct hook {
+	const char *name;
+	uint32_t events; /* RT_EVM() of the event types it produces; 0 = support */
+	const char *gap; /* what is missing when no candidate fits */
+	/* NULL when not wanted on this kernel or with these options (why in *why). */
+	bool (*wanted)(const struct probe *p, const struct hook_opts *o, const char **why);
+	struct hook_cand cand[HOOK_MAX_CANDS];
+};
+
+struct hook_choice {
+	const struct hook *hook;
+	int cand;	 /* index into hook->cand, -1 when none */
+	const char *why; /* when cand is -1: why (not wanted, or no candidate fits) */
+};
+
+/* The table itself. */
+extern const struct hook hooks[];
+extern const int nr_hooks;
+
+/* One choice per hook of the table, in table order. */
+void hooks_select(const struct probe *p, const struct hook_opts *o, struct hook_choice *out);
+/* Event types (RT_EVM mask) some chosen hook produces. */
+uint32_t hooks_events(const struct hook_choice *c, int n);
+const char *hook_kind_name(enum hook_kind k);
+/* The chosen candidate, or NULL. */
+const struct hook_cand *hook_chosen(const struct hook_choice *c);
+
+#endif
