@@ -67,15 +67,24 @@ test: deps
 	$(MAKE) rsttrace tests/unit/test_unit
 	sh tests/run_all.sh
 
-tests/unit/test_unit: $(wildcard tests/unit/*.c) $(USER_LIB_SRCS) $(USER_HDRS)
-	$(CC) $(USER_CFLAGS) -Itests/unit $(wildcard tests/unit/*.c) $(USER_LIB_SRCS) \
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+
+# Every test file's run_<name>_tests(), collected so new files register themselves.
+$(OUTPUT)/unit_registry.h: $(UNIT_SRCS) | $(OUTPUT)
+	@{ sed -n 's/^void \(run_[a-z0-9_]*_tests\)(void)$$/void \1(void);/p' $(UNIT_SRCS) | sort; \
+	  printf '#define UNIT_SUITES'; \
+	  sed -n 's/^void \(run_[a-z0-9_]*_tests\)(void)$$/ \1,/p' $(UNIT_SRCS) | sort | tr -d '\n'; \
+	  echo; } > $@.tmp && mv $@.tmp $@
+
+tests/unit/test_unit: $(UNIT_SRCS) $(USER_LIB_SRCS) $(USER_HDRS) $(OUTPUT)/unit_registry.h
+	$(CC) $(USER_CFLAGS) -Itests/unit $(UNIT_SRCS) $(USER_LIB_SRCS) \
 		$(LIBS_STATIC) -o $@
 
 unit: tests/unit/test_unit
 	./tests/unit/test_unit
 
 # The userspace test suite under AddressSanitizer and UBSan.
-check-asan: $(OUTPUT)/rsttrace.skel.h
+check-asan: $(OUTPUT)/rsttrace.skel.h $(OUTPUT)/unit_registry.h
 	$(CC) $(filter-out -O2,$(USER_CFLAGS)) -O1 -fno-omit-frame-pointer \
 		-fsanitize=address,undefined -fno-sanitize-recover=all -Itests/unit \
 		$(wildcard tests/unit/*.c) $(USER_LIB_SRCS) $(LIBS_STATIC) -o tests/unit/test_unit_asan

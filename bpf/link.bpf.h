@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Linking a reset to the accept-queue overflow of its connection, and to closed owners. */
+/*
+ * What a reset follows: the accept-queue overflow of its connection, a
+ * listener that closed on its port, the owner of a socket already gone.
+ */
 #ifndef RSTTRACE_LINK_BPF_H
 #define RSTTRACE_LINK_BPF_H
 
 /* Overflows of one flow closer together than this are one episode. */
 #define RT_EPISODE_NS (10ull * 1000000000)
-/* A reset this long after an overflow of its flow is still linked to it. */
+/* Upper bound: a reset this long after an overflow of its flow is never linked to it. */
 #define RT_LINK_WINDOW_NS (120ull * 1000000000)
 
 static __always_inline void flow_key(struct rt_flow_key *k, const struct rt_tuple *t, bool reverse)
@@ -24,52 +27,69 @@ static __always_inline void flow_key(struct rt_flow_key *k, const struct rt_tupl
 	k->family = t->family;
 }
 
-/* The overflow this reset follows, seen from either end of the connection. */
-static __always_inline void fill_link(struct rt_event *e, const struct rt_tuple *t)
+/*
+ * True when a full socket has carried data either way: an overflow can
+ * explain only what happens during or right after a connection's
+ * handshake, never a reset of a connection that did its work. The SYN
+ * counts one in bytes_acked once the handshake is done.
+ */
+static __always_inline bool sk_carried_data(const struct sock *sk)
+{
+	const struct tcp_sock *tp = (const void *)sk;
+
+	return BPF_CORE_READ(tp, bytes_received) || BPF_CORE_READ(tp, bytes_acked) > 1;
+}
+
+/* The connection completed its handshake: its overflow explains nothing from now on. */
+static __always_inline void retire_link(const struct rt_tuple *t)
+{
+	struct rt_flow_key k = {};
+
+	if (!have_overflow_flows)
+		return;
+	flow_key(&k, t, false);
+	bpf_map_delete_elem(&overflow_flows, &k);
+	flow_key(&k, t, true);
+	bpf_map_delete_elem(&overflow_flows, &k);
+}
+
+/* The overflow this event follows, seen from either end of the connection. */
+static __always_inline const struct rt_link *find_link(const struct rt_tuple *t)
 {
 	struct rt_flow_key k = {};
 	struct rt_link *link;
 
 	if (!have_overflow_flows)
-		return;
+		return NULL;
 	flow_key(&k, t, false);
 	link = bpf_map_lookup_elem(&overflow_flows, &k);
 	if (!link) {
 		flow_key(&k, t, true);
 		link = bpf_map_lookup_elem(&overflow_flows, &k);
 	}
-	if (!link || e->ts_ns - link->last_ns > RT_LINK_WINDOW_NS)
-		return;
-	e->link = *link;
-	e->flags |= RT_F_LINKED;
+	if (!link || bpf_ktime_get_boot_ns() - link->last_ns > RT_LINK_WINDOW_NS)
+		return NULL;
+	return link;
 }
 
-static __always_inline void fill_closed_listener(struct rt_event *e, __u32 netns, __u16 port)
+static __always_inline const struct rt_closed *find_closed_listener(__u32 netns, __u16 port)
 {
 	struct rt_listener_key key = {.netns = netns, .port = port};
-	struct rt_closed *c;
 
 	if (!have_closed_listeners)
-		return;
-	c = bpf_map_lookup_elem(&closed_listeners, &key);
-	if (!c)
-		return;
-	e->closed = *c;
-	e->flags |= RT_F_CLOSED_LISTENER;
+		return NULL;
+	return bpf_map_lookup_elem(&closed_listeners, &key);
 }
 
-static __always_inline void fill_closed_owner(struct rt_event *e, const struct rt_tuple *t,
-					      __u32 netns)
+static __always_inline const struct rt_owner *find_closed_owner(const struct rt_tuple *t,
+								__u32 netns)
 {
 	struct rt_conn_key key = {.netns = netns};
-	struct rt_owner *o;
 
+	if (!have_closed_owners)
+		return NULL;
 	flow_key(&key.flow, t, false);
-	o = bpf_map_lookup_elem(&closed_owners, &key);
-	if (!o)
-		return;
-	e->owner = *o;
-	e->flags |= RT_F_OWNER | RT_F_OWNER_CLOSED;
+	return bpf_map_lookup_elem(&closed_owners, &key);
 }
 
 #endif

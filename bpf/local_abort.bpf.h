@@ -3,27 +3,32 @@
 #define RSTTRACE_LOCAL_ABORT_BPF_H
 
 /*
- * The kernel runs tcp_reset() on its own socket right before it sends an
- * ABORT_ON_DATA reset, in the same softirq on the same CPU: that "received"
- * reset is taken back from the totals here, and userspace drops its event.
+ * Data arriving after close: the kernel runs tcp_reset() on its own socket
+ * (firing tcp_receive_reset) and then answers the packet with a reset from
+ * that same socket, in the same softirq on the same CPU. A genuine reset
+ * received is never answered, so a reset sent in reply to a packet on the
+ * socket that just got tcp_reset() identifies the pair without needing the
+ * kernel's reason. The "received" reset is taken back from the totals, and
+ * aborted_rx tells userspace to drop its held event, whatever the filters
+ * or the fate of this reset's own event.
  */
-static __always_inline bool take_back_local_abort(const struct sock *sk, __u32 reason)
+static __always_inline bool take_back_local_abort(const struct sock *sk)
 {
 	struct last_reset *last;
 	__u32 zero = 0;
+	__u64 key = (__u64)sk, now;
 
-	if (!bpf_core_enum_value_exists(enum sk_rst_reason, SK_RST_REASON_TCP_ABORT_ON_DATA))
-		return false;
-	if (reason != bpf_core_enum_value(enum sk_rst_reason, SK_RST_REASON_TCP_ABORT_ON_DATA))
-		return false;
 	last = bpf_map_lookup_elem(&last_reset_sk, &zero);
-	if (!last || last->sk != (__u64)sk)
+	if (!last || last->sk != key)
 		return false;
 	if (last->counted) {
 		uncount(RT_CNT_RST_RECEIVED);
 		add_reason(RT_EV_RST_RECEIVED, last->state, -1);
-		last->counted = 0;
+		now = bpf_ktime_get_boot_ns();
+		bpf_map_update_elem(&aborted_rx, &key, &now, BPF_ANY);
 	}
+	last->sk = 0;
+	last->counted = 0;
 	return true;
 }
 

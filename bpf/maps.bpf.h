@@ -24,12 +24,14 @@ RT_SHARED const volatile __u32 nr_filter_ports RT_INIT(0);
 RT_SHARED const volatile __u16 filter_ports[RT_MAX_PORTS] RT_INIT({});
 RT_SHARED const volatile __u32 event_mask RT_INIT(RT_EVM_ALL);
 RT_SHARED const volatile __u64 wakeup_bytes RT_INIT(64 << 10);
-RT_SHARED const volatile __u64
-    rate_limit RT_INIT(0); /* events per second per CPU and reason, 0 = none */
+/* Events of one fold key streamed per storm before only counting; 0 = stream all. */
+RT_SHARED const volatile __u32 fold_threshold RT_INIT(0);
 /* Where consume_skb() is called for a SYN a listener took or dropped. */
 RT_SHARED const volatile __u64 rcv_state_process_start RT_INIT(0);
 RT_SHARED const volatile __u64 rcv_state_process_end RT_INIT(0);
 
+/* The fold epoch; userspace flips it (see struct rt_fold_key). */
+RT_SHARED volatile __u32 fold_epoch RT_INIT(0);
 /*
  * Set once the first entry goes into overflow_flows / closed_listeners: until
  * then a reset storm skips the lookups (hashing 40-byte keys twice per reset).
@@ -63,10 +65,11 @@ RT_SHARED struct {
 	__type(value, __u64);
 } reason_counts SEC(".maps");
 
+/* Overflow totals per listener socket. */
 RT_SHARED struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
-	__type(key, struct rt_listener_key);
+	__type(key, __u64);
 	__type(value, struct rt_listener_stats);
 } listener_stats SEC(".maps");
 
@@ -78,18 +81,21 @@ RT_SHARED struct {
 	__type(value, struct rt_sock_info);
 } socks SEC(".maps");
 
-/* Listening sockets by netns and port: how an accepted child finds its owner. */
+/*
+ * Listening sockets by netns and port, every one of them: SO_REUSEPORT
+ * groups and listeners bound to different addresses share a port.
+ */
 RT_SHARED struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 8192);
 	__type(key, struct rt_listener_key);
-	__type(value, __u64);
+	__type(value, struct rt_port_listeners);
 } listeners SEC(".maps");
 
 /*
  * The last socket on this CPU that got tcp_reset(): the kernel calls it on
- * its own socket right before it sends an ABORT_ON_DATA reset, in the same
- * softirq, so the pair can be recognised without guessing.
+ * its own socket right before it answers data after close with a reset, in
+ * the same softirq, so the pair can be recognised without guessing.
  */
 struct last_reset {
 	__u64 sk;
@@ -105,8 +111,21 @@ RT_SHARED struct {
 } last_reset_sk SEC(".maps");
 
 /*
- * Recent accept-queue overflows by connection: folds the repeats of one
- * stuck handshake into one event and lets a later reset name its cause.
+ * Sockets whose "received" reset was the kernel's own (data after close):
+ * userspace drops the held rst_received of these, even when the reset that
+ * followed never reached it.
+ */
+RT_SHARED struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __u64);
+} aborted_rx SEC(".maps");
+
+/*
+ * Recent accept-queue overflows by connection: counts the repeats of one
+ * stuck handshake and lets a later reset name its cause; retired once the
+ * connection completes its handshake.
  */
 RT_SHARED struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -136,7 +155,7 @@ RT_SHARED struct {
 
 /* Each listener at its last SYN: tells a dropped or cookie'd SYN from a queued one. */
 struct syn_seen {
-	__u32 drops; /* sk_drops */
+	__u32 drops; /* sk_drops accounted for */
 	__u32 synq;  /* requests in the SYN queue */
 };
 
@@ -147,18 +166,25 @@ RT_SHARED struct {
 	__type(value, struct syn_seen);
 } syn_seen SEC(".maps");
 
-struct rate_window {
-	__u64 start_ns;
-	__u64 count;
-};
-
-/* --rate-limit: events per second per CPU, per event type and reason. */
+/*
+ * Fold entries of the current and the previous epoch. A plain hash, not an
+ * LRU: nothing may vanish with its count; when it is full, events are
+ * streamed instead (RT_CNT_FOLD_FULL).
+ */
 RT_SHARED struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, RT_EV_MAX *RT_MAX_REASONS);
-	__type(key, __u32);
-	__type(value, struct rate_window);
-} rate_windows SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct rt_fold_key);
+	__type(value, struct rt_fold_val);
+} folds SEC(".maps");
+
+/* Per fold key without epoch: is its storm going on, how much was streamed. */
+RT_SHARED struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct rt_fold_key);
+	__type(value, struct rt_fold_recent);
+} fold_recent SEC(".maps");
 
 static __always_inline void count(__u32 idx)
 {

@@ -1,47 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Listener queue overflows: the handshake ACK and syncookie paths from
- * kfree_skb drop reasons, the SYN path and SYN-queue drops from consume_skb.
+ * Listener queue overflows: the handshake ACK and syncookie paths from the
+ * drop reasons kfree_skb gives, the SYN path and SYN-queue drops from the
+ * listener's drop counter at consume_skb (those drops have no reason).
  */
 #include "common.bpf.h"
 #include "link.bpf.h"
 
-/* What every listener queue event carries: the listener is the owner. */
-static __always_inline void fill_queue_event(struct rt_event *e, const struct rt_tuple *t,
-					     __u32 netns, const struct sock *lsk,
-					     const struct rt_sock_info *linfo, __u32 flags)
-{
-	e->sk = (__u64)lsk;
-	e->netns = netns;
-	e->state = RT_TCP_LISTEN;
-	e->flags = RT_F_ADDR_FROM_SKB | flags;
-	fill_tuple(e, t);
-	if (linfo) {
-		e->owner = linfo->owner;
-		e->flags |= RT_F_OWNER;
-	}
-	fill_listener(e, lsk, linfo);
-}
-
-/* path RT_PATH_NONE counts a SYN-queue overflow. */
+/* Per-listener totals for the summary; path RT_PATH_NONE counts a SYN-queue overflow. */
 static __always_inline void listener_stats_add(__u32 netns, const struct sock *lsk,
-					       const struct rt_sock_info *linfo, __u8 path)
+					       const struct rt_owner *lowner, __u8 path)
 {
-	struct rt_listener_key key = {.netns = netns};
 	struct rt_listener_stats *st, fresh = {};
 	struct rt_tuple t = {};
+	__u64 key = (__u64)lsk;
 	__u32 qlen;
 
-	key.port = BPF_CORE_READ(lsk, __sk_common.skc_num);
 	st = bpf_map_lookup_elem(&listener_stats, &key);
 	if (!st) {
 		tuple_from_sk(lsk, &t);
 		__builtin_memcpy(fresh.addr, t.laddr, 16);
 		fresh.family = t.family;
-		fresh.port = key.port;
-		if (linfo) {
-			fresh.owner_tgid = linfo->owner.tgid;
-			__builtin_memcpy(fresh.owner_comm, linfo->owner.comm, RT_COMM_LEN);
+		fresh.port = t.lport;
+		fresh.netns = netns;
+		if (lowner) {
+			fresh.owner_tgid = lowner->tgid;
+			__builtin_memcpy(fresh.owner_comm, lowner->comm, RT_COMM_LEN);
 		}
 		bpf_map_update_elem(&listener_stats, &key, &fresh, BPF_NOEXIST);
 		st = bpf_map_lookup_elem(&listener_stats, &key);
@@ -58,89 +42,105 @@ static __always_inline void listener_stats_add(__u32 netns, const struct sock *l
 	st->accept_qmax = BPF_CORE_READ(lsk, sk_max_ack_backlog);
 }
 
-static __always_inline bool is_power_of_2(__u32 v)
+/* The repeats of one stuck handshake are one episode: counted, and linked later. */
+static __always_inline __u32 note_episode(const struct rt_tuple *t, const struct sock *lsk,
+					  const struct rt_owner *lowner, __u8 path)
 {
-	return v && !(v & (v - 1));
-}
-
-/*
- * Counts every overflow (the totals must equal ListenOverflows) but emits
- * only the first of a flow's episode and then at 2, 4, 8... repeats.
- */
-static __always_inline int report_overflow(const struct rt_tuple *t, __u32 netns,
-					   const struct sock *lsk, __u8 path, __u32 reason)
-{
-	struct rt_sock_info *linfo = sock_info(lsk);
 	__u64 now = bpf_ktime_get_boot_ns();
-	struct rt_flow_key k = {};
 	struct rt_link *link, fresh = {};
-	struct rt_event *e;
-	__u32 repeat = 1;
-
-	if (!(event_mask & RT_EVM(RT_EV_LISTEN_OVERFLOW)))
-		return 0;
-	if (!wanted(t, netns, linfo, linfo))
-		return 0;
-	count(RT_CNT_LISTEN_OVERFLOW);
-	count(path == RT_PATH_SYN   ? RT_CNT_OVERFLOW_SYN
-	      : path == RT_PATH_ACK ? RT_CNT_OVERFLOW_ACK
-				    : RT_CNT_OVERFLOW_COOKIE);
-	count_reason(RT_EV_LISTEN_OVERFLOW, path);
-	listener_stats_add(netns, lsk, linfo, path);
+	struct rt_flow_key k = {};
 
 	flow_key(&k, t, false);
 	link = bpf_map_lookup_elem(&overflow_flows, &k);
-	if (link && now - link->last_ns < RT_EPISODE_NS) {
-		/* Racy across CPUs: only the event cadence depends on it. */
-		repeat = ++link->count;
+	/* Another CPU may have moved last_ns past our clock read. */
+	if (link && (link->last_ns > now || now - link->last_ns < RT_EPISODE_NS)) {
 		link->last_ns = now;
 		link->path = path;
-		if (!is_power_of_2(repeat))
-			return 0;
-	} else {
-		fresh.ts_ns = now;
-		fresh.last_ns = now;
-		fresh.count = 1;
-		fresh.path = path;
-		fresh.accept_qlen = BPF_CORE_READ(lsk, sk_ack_backlog);
-		fresh.accept_qmax = BPF_CORE_READ(lsk, sk_max_ack_backlog);
-		fresh.listener_port = t->lport;
-		if (linfo) {
-			fresh.listener_tgid = linfo->owner.tgid;
-			__builtin_memcpy(fresh.listener_comm, linfo->owner.comm, RT_COMM_LEN);
-		}
-		bpf_map_update_elem(&overflow_flows, &k, &fresh, BPF_ANY);
-		have_overflow_flows = 1;
+		return __sync_fetch_and_add(&link->count, 1) + 1;
 	}
+	fresh.ts_ns = now;
+	fresh.last_ns = now;
+	fresh.count = 1;
+	fresh.path = path;
+	fresh.accept_qlen = BPF_CORE_READ(lsk, sk_ack_backlog);
+	fresh.accept_qmax = BPF_CORE_READ(lsk, sk_max_ack_backlog);
+	fresh.listener_port = t->lport;
+	if (lowner) {
+		fresh.listener_tgid = lowner->tgid;
+		__builtin_memcpy(fresh.listener_comm, lowner->comm, RT_COMM_LEN);
+	}
+	bpf_map_update_elem(&overflow_flows, &k, &fresh, BPF_ANY);
+	have_overflow_flows = 1;
+	return 1;
+}
 
-	if (rate_limited(RT_EV_LISTEN_OVERFLOW, path))
+static __always_inline int report_queue_event(const struct rt_tuple *t, __u32 netns,
+					      const struct sock *lsk, __u32 type, __u8 path,
+					      __u32 reason, __u32 flags)
+{
+	struct rt_sock_info *linfo;
+	const struct rt_owner *lowner;
+	struct ev_src s = {};
+
+	if (!(event_mask & RT_EVM(type)))
 		return 0;
-	e = reserve(RT_EV_LISTEN_OVERFLOW);
-	if (!e)
+	linfo = sock_info(lsk);
+	lowner = linfo ? &linfo->owner : NULL;
+	if (!wanted(t, netns, lowner, lowner))
 		return 0;
-	e->reason = reason;
-	e->path = path;
-	e->repeat = repeat;
-	fill_queue_event(e, t, netns, lsk, linfo, path == RT_PATH_SYN ? RT_F_NO_REASON : 0);
-	submit(e);
+	if (type == RT_EV_LISTEN_OVERFLOW) {
+		count(RT_CNT_LISTEN_OVERFLOW);
+		count(path == RT_PATH_SYN   ? RT_CNT_OVERFLOW_SYN
+		      : path == RT_PATH_ACK ? RT_CNT_OVERFLOW_ACK
+					    : RT_CNT_OVERFLOW_COOKIE);
+		count_reason(type, path);
+		listener_stats_add(netns, lsk, lowner, path);
+		s.repeat = note_episode(t, lsk, lowner, path);
+	} else {
+		count(RT_CNT_SYN_QUEUE_OVERFLOW);
+		count_reason(type, !!(flags & RT_F_SYNCOOKIES));
+		listener_stats_add(netns, lsk, lowner, RT_PATH_NONE);
+	}
+	s.t = t;
+	s.lsk = lsk;
+	s.owner = lowner;
+	s.lowner = lowner;
+	s.sk = (__u64)lsk;
+	s.type = type;
+	s.netns = netns;
+	s.reason = reason;
+	s.path = path;
+	s.state = RT_TCP_LISTEN;
+	s.flags = RT_F_ADDR_FROM_SKB | flags;
+	emit(&s);
 	return 0;
 }
 
-static __always_inline bool acceptq_full(const struct sock *lsk)
+/*
+ * The SYN detector reads the listener's drop counter; drops that other
+ * paths add (2 for a handshake ACK, 1 for a syncookie ACK) are taken out.
+ */
+static __always_inline void syn_seen_skip(const struct sock *lsk, __u32 drops)
 {
-	return BPF_CORE_READ(lsk, sk_ack_backlog) > BPF_CORE_READ(lsk, sk_max_ack_backlog);
+	__u64 key = (__u64)lsk;
+	struct syn_seen *seen = bpf_map_lookup_elem(&syn_seen, &key);
+
+	if (seen)
+		__sync_fetch_and_add(&seen->drops, drops);
 }
 
 /*
- * Two drop reasons mean an overflow when the listener's accept queue is full:
- * TCP_LISTEN_OVERFLOW (the handshake ACK) and NO_SOCKET with the listener as
- * rx_sk (a syncookie ACK: cookie_v4_check() could not queue the child).
+ * The drop reason says it: TCP_LISTEN_OVERFLOW (the handshake ACK, 6.15+),
+ * or NO_SOCKET with a listener as rx_sk (a syncookie ACK whose child
+ * cookie_v4_check() could not queue). No queue is re-read: accept() on
+ * another CPU may have emptied it since.
  */
 static __always_inline int handle_kfree_skb(const struct sk_buff *skb, __u32 reason,
 					    const struct sock *rx_sk)
 {
 	const struct sock *lsk = rx_sk;
 	struct rt_tuple t = {};
+	bool ambiguous;
 	__u32 netns;
 	__u8 path;
 
@@ -158,10 +158,11 @@ static __always_inline int handle_kfree_skb(const struct sk_buff *skb, __u32 rea
 		return 0;
 	netns = lsk ? sk_netns(lsk) : skb_netns(skb);
 	if (!lsk)
-		lsk = listener_by_port(netns, t.lport);
-	if (!lsk || sk_state(lsk) != RT_TCP_LISTEN || !acceptq_full(lsk))
+		lsk = listener_for(netns, &t, &ambiguous);
+	if (!lsk || sk_state(lsk) != RT_TCP_LISTEN)
 		return 0;
-	return report_overflow(&t, netns, lsk, path, reason);
+	syn_seen_skip(lsk, path == RT_PATH_ACK ? 2 : 1);
+	return report_queue_event(&t, netns, lsk, RT_EV_LISTEN_OVERFLOW, path, reason, 0);
 }
 
 SEC("tp_btf/kfree_skb")
@@ -191,35 +192,10 @@ int BPF_PROG(kfree_skb_raw_norxsk, const struct sk_buff *skb, void *location, in
 	return handle_kfree_skb(skb, reason, NULL);
 }
 
-static __always_inline int report_syn_queue_overflow(const struct rt_tuple *t, __u32 netns,
-						     const struct sock *lsk, bool cookie)
-{
-	struct rt_sock_info *linfo;
-	struct rt_event *e;
-
-	if (!(event_mask & RT_EVM(RT_EV_SYN_QUEUE_OVERFLOW)))
-		return 0;
-	linfo = sock_info(lsk);
-	if (!wanted(t, netns, linfo, linfo))
-		return 0;
-	count(RT_CNT_SYN_QUEUE_OVERFLOW);
-	count_reason(RT_EV_SYN_QUEUE_OVERFLOW, cookie);
-	listener_stats_add(netns, lsk, linfo, RT_PATH_NONE);
-	if (rate_limited(RT_EV_SYN_QUEUE_OVERFLOW, cookie))
-		return 0;
-	e = reserve(RT_EV_SYN_QUEUE_OVERFLOW);
-	if (!e)
-		return 0;
-	fill_queue_event(e, t, netns, lsk, linfo, RT_F_NO_REASON | (cookie ? RT_F_SYNCOOKIES : 0));
-	submit(e);
-	return 0;
-}
-
 /*
- * Compares the listener with what it was at its previous SYN: the SYN that
- * takes the last free slot leaves the queue over its limit just like one
- * that was refused, so only a moved drop counter (no cookies) or a queue that
- * did not grow (cookies) tells that this SYN was not queued.
+ * Compares the listener with what it was at its previous SYN: a moved drop
+ * counter (drops of other paths taken out) says this SYN was dropped; with
+ * cookies, a SYN queue that did not grow says it got a cookie.
  */
 static __always_inline void syn_observe(const struct sock *lsk, __u32 synq, bool *dropped,
 					bool *queued)
@@ -227,6 +203,7 @@ static __always_inline void syn_observe(const struct sock *lsk, __u32 synq, bool
 	struct syn_seen now = {.drops = BPF_CORE_READ(lsk, sk_drops.counter), .synq = synq};
 	__u64 key = (__u64)lsk;
 	struct syn_seen *seen = bpf_map_lookup_elem(&syn_seen, &key);
+	__u32 before;
 
 	*dropped = false;
 	*queued = true;
@@ -235,50 +212,77 @@ static __always_inline void syn_observe(const struct sock *lsk, __u32 synq, bool
 		return;
 	}
 	/* Exchanged, so two CPUs racing on one listener each see their own step. */
-	*dropped = __sync_lock_test_and_set(&seen->drops, now.drops) != now.drops;
+	before = __sync_lock_test_and_set(&seen->drops, now.drops);
+	*dropped = (__s32)(now.drops - before) > 0;
 	*queued = synq > seen->synq;
 	seen->synq = synq;
 }
 
 /*
  * A SYN the listener dropped gets no drop reason: tcp_conn_request() counts
- * it and tcp_rcv_state_process() consume_skb()s it like an accepted one. The
- * listener's queues, read right after, tell which happened: a full accept
- * queue always drops the SYN (ListenOverflows); a full SYN queue drops it
- * without syncookies and answers with a cookie with them.
+ * it and tcp_rcv_state_process() consume_skb()s it like an accepted one.
+ * tcp_conn_request() checks the SYN queue first (full and no cookies: a
+ * SYN-queue drop; full with cookies: a cookie), then the accept queue
+ * (full: ListenOverflows). With cookies on, a dropped SYN was therefore
+ * an accept-queue overflow, whatever accept() did since.
  */
+static __always_inline int classify_syn(const struct rt_tuple *t, __u32 netns,
+					const struct sock *lsk, bool dropped, bool queued)
+{
+	const struct inet_connection_sock *icsk = (const void *)lsk;
+	__u32 synq = BPF_CORE_READ(icsk, icsk_accept_queue.qlen.counter);
+	__u32 qmax = BPF_CORE_READ(lsk, sk_max_ack_backlog);
+	__u8 cookies = sk_syncookies(lsk);
+
+	if (dropped) {
+		if (!cookies && synq > qmax)
+			return report_queue_event(t, netns, lsk, RT_EV_SYN_QUEUE_OVERFLOW,
+						  RT_PATH_NONE, 0, RT_F_NO_REASON);
+		return report_queue_event(t, netns, lsk, RT_EV_LISTEN_OVERFLOW, RT_PATH_SYN, 0,
+					  RT_F_NO_REASON);
+	}
+	if (cookies == 2 || (cookies && synq > qmax && !queued))
+		return report_queue_event(t, netns, lsk, RT_EV_SYN_QUEUE_OVERFLOW, RT_PATH_NONE, 0,
+					  RT_F_NO_REASON | RT_F_SYNCOOKIES);
+	return 0;
+}
+
 static __always_inline int handle_syn_consumed(const struct sk_buff *skb)
 {
-	const struct inet_connection_sock *icsk;
-	const struct sock *lsk;
+	struct listener_match m;
 	struct rt_tuple t = {};
-	__u32 netns, synq, qmax;
-	bool dropped, queued;
-	__u8 cookies;
+	bool dropped = false, queued = true;
+	const struct sock *lsk = NULL;
+	__u32 netns;
+	int i;
 
 	if ((skb_tcp_flags(skb) & (RT_TCPF_SYN | RT_TCPF_ACK)) != RT_TCPF_SYN)
 		return 0;
 	if (!tuple_from_skb(skb, &t))
 		return 0;
 	netns = skb_netns(skb);
-	lsk = listener_by_port(netns, t.lport);
+	listeners_for(netns, &t, &m);
+	/*
+	 * Which listener of a SO_REUSEPORT group took it: the one whose drop
+	 * counter moved, if one did (a queued SYN leaves no such trace).
+	 */
+#pragma unroll
+	for (i = 0; i < RT_PORT_LISTENERS; i++) {
+		const struct inet_connection_sock *icsk = (const void *)m.sk[i];
+		bool d, q;
+
+		if (i >= m.n || !m.sk[i])
+			break;
+		syn_observe(m.sk[i], BPF_CORE_READ(icsk, icsk_accept_queue.qlen.counter), &d, &q);
+		if (!lsk || (d && !dropped)) {
+			lsk = m.sk[i];
+			dropped = d;
+			queued = q;
+		}
+	}
 	if (!lsk)
 		return 0;
-	icsk = (const void *)lsk;
-	synq = BPF_CORE_READ(icsk, icsk_accept_queue.qlen.counter);
-	qmax = BPF_CORE_READ(lsk, sk_max_ack_backlog);
-	cookies = sk_syncookies(lsk);
-	syn_observe(lsk, synq, &dropped, &queued);
-	if (acceptq_full(lsk)) {
-		if (!cookies && synq > qmax)
-			return report_syn_queue_overflow(&t, netns, lsk, false);
-		return report_overflow(&t, netns, lsk, RT_PATH_SYN, 0);
-	}
-	if (cookies == 2)
-		return report_syn_queue_overflow(&t, netns, lsk, true);
-	if (synq <= qmax || (cookies ? queued : !dropped))
-		return 0;
-	return report_syn_queue_overflow(&t, netns, lsk, cookies != 0);
+	return classify_syn(&t, netns, lsk, dropped, queued);
 }
 
 SEC("tp_btf/consume_skb")

@@ -9,48 +9,84 @@
 
 static __always_inline void track_listen(const struct sock *sk)
 {
-	struct rt_listener_key key = {.netns = sk_netns(sk)};
 	struct rt_sock_info info = {};
-	__u64 skaddr = (__u64)sk;
 
-	key.port = BPF_CORE_READ(sk, __sk_common.skc_num);
 	owner_from_current(&info.owner, RT_OWN_LISTEN);
 	info.state_ts = bpf_ktime_get_boot_ns();
 	info.is_listener = 1;
 	info.last_oldstate = RT_TCP_CLOSE;
 	sock_info_put(sk, &info);
-	bpf_map_update_elem(&listeners, &key, &skaddr, BPF_ANY);
+	listener_add(sk_netns(sk), BPF_CORE_READ(sk, __sk_common.skc_num), sk);
 }
 
-/* A child created by the kernel on a listener inherits the listener's owner. */
+static __always_inline void inherit(struct rt_sock_info *info, const struct sock *lsk)
+{
+	struct rt_sock_info *linfo = sock_info(lsk);
+
+	info->parent = (__u64)lsk;
+	if (linfo) {
+		info->owner = linfo->owner;
+		info->owner.source = RT_OWN_LISTENER;
+	}
+}
+
+/*
+ * A child created by the kernel on a listener inherits the listener's
+ * owner. Where several listeners share the port (SO_REUSEPORT) this first
+ * guess is corrected once the child is queued.
+ */
 static __always_inline void track_child(const struct sock *sk)
 {
-	__u32 netns = sk_netns(sk);
-	__u16 port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	const struct sock *lsk = listener_by_port(netns, port);
-	struct rt_sock_info *linfo, info = {};
+	struct rt_sock_info info = {};
+	struct rt_tuple t = {};
+	const struct sock *lsk;
+	bool ambiguous;
 
+	tuple_from_sk(sk, &t);
+	lsk = listener_for(sk_netns(sk), &t, &ambiguous);
 	if (!lsk)
 		return;
-	linfo = sock_info(lsk);
-	if (!linfo)
-		return;
-	info.owner = linfo->owner;
-	info.owner.source = RT_OWN_LISTENER;
+	inherit(&info, lsk);
 	info.state_ts = bpf_ktime_get_boot_ns();
 	info.last_oldstate = RT_TCP_LISTEN;
 	sock_info_put(sk, &info);
 }
 
-static __always_inline void forget_listener(const struct sock *sk)
+/*
+ * SYN_RECV -> ESTABLISHED of a child happens in tcp_child_process(), right
+ * after inet_csk_reqsk_queue_add() put it at the tail of its listener's
+ * accept queue: the listener whose tail it is, is its listener.
+ */
+static __always_inline void child_queued(const struct sock *sk, struct rt_sock_info *info)
 {
-	struct rt_listener_key key = {.netns = sk_netns(sk)};
-	__u64 *val;
+	struct listener_match m;
+	struct rt_tuple t = {};
+	int i;
 
-	key.port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	val = bpf_map_lookup_elem(&listeners, &key);
-	if (val && *val == (__u64)sk)
-		bpf_map_delete_elem(&listeners, &key);
+	tuple_from_sk(sk, &t);
+	/* The handshake completed: an earlier overflow of it explains nothing more. */
+	retire_link(&t);
+	if (!info)
+		return;
+	listeners_for(sk_netns(sk), &t, &m);
+	if (m.n < 2)
+		return;
+#pragma unroll
+	for (i = 0; i < RT_PORT_LISTENERS; i++) {
+		const struct inet_connection_sock *icsk = (const void *)m.sk[i];
+		const struct request_sock *tail;
+
+		if (i >= m.n || !m.sk[i])
+			break;
+		tail = BPF_CORE_READ(icsk, icsk_accept_queue.rskq_accept_tail);
+		if (tail && BPF_CORE_READ(tail, sk) == sk) {
+			if (info->owner.source == RT_OWN_LISTENER)
+				inherit(info, m.sk[i]);
+			else
+				info->parent = (__u64)m.sk[i];
+			return;
+		}
+	}
 }
 
 /* Remembered so that resets on the port during a restart can name it. */
@@ -72,7 +108,7 @@ static __always_inline void listener_closed(const struct sock *sk, const struct 
 	}
 	bpf_map_update_elem(&closed_listeners, &key, &c, BPF_ANY);
 	have_closed_listeners = 1;
-	forget_listener(sk);
+	listener_remove(key.netns, BPF_CORE_READ(sk, __sk_common.skc_num), sk);
 }
 
 static __always_inline int handle_set_state(const struct sock *sk, int oldstate, int newstate,
@@ -100,6 +136,8 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 	info = sock_info(sk);
 	if (oldstate == RT_TCP_LISTEN)
 		listener_closed(sk, info);
+	if (oldstate == RT_TCP_SYN_RECV && newstate == RT_TCP_ESTABLISHED)
+		child_queued(sk, info);
 	if (info) {
 		info->last_oldstate = oldstate;
 		info->state_ts = bpf_ktime_get_boot_ns();
@@ -129,7 +167,7 @@ static __always_inline int handle_destroy_sock(const struct sock *sk)
 	if (!info)
 		return 0;
 	if (info->is_listener) {
-		forget_listener(sk);
+		listener_remove(sk_netns(sk), BPF_CORE_READ(sk, __sk_common.skc_num), sk);
 	} else if (info->last_oldstate == RT_TCP_FIN_WAIT1 ||
 		   info->last_oldstate == RT_TCP_FIN_WAIT2 ||
 		   info->last_oldstate == RT_TCP_CLOSING) {

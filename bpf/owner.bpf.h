@@ -56,19 +56,134 @@ static __always_inline void sock_info_put(const void *sk, const struct rt_sock_i
 	bpf_map_update_elem(&socks, &key, info, BPF_ANY);
 }
 
-static __always_inline const struct sock *listener_by_port(__u32 netns, __u16 port)
+/* A listener slot may be stale if a destroy was missed: re-check the socket. */
+static __always_inline bool is_listener_on(const struct sock *lsk, __u16 port)
+{
+	return lsk && sk_state(lsk) == RT_TCP_LISTEN &&
+	       BPF_CORE_READ(lsk, __sk_common.skc_num) == port;
+}
+
+/* Remembers a listener of netns/port; every one is kept (SO_REUSEPORT, bind addresses). */
+static __always_inline void listener_add(__u32 netns, __u16 port, const struct sock *sk)
 {
 	struct rt_listener_key key = {.netns = netns, .port = port};
-	const struct sock *lsk;
-	__u64 *val = bpf_map_lookup_elem(&listeners, &key);
+	struct rt_port_listeners fresh = {}, *pl;
+	__u64 me = (__u64)sk;
+	int i;
 
-	if (!val)
-		return NULL;
-	lsk = (const struct sock *)*val;
-	/* The entry may be stale if a destroy was missed: re-check it. */
-	if (sk_state(lsk) != RT_TCP_LISTEN || BPF_CORE_READ(lsk, __sk_common.skc_num) != port)
-		return NULL;
-	return lsk;
+	pl = bpf_map_lookup_elem(&listeners, &key);
+	if (!pl) {
+		fresh.sk[0] = me;
+		if (bpf_map_update_elem(&listeners, &key, &fresh, BPF_NOEXIST) == 0)
+			return;
+		pl = bpf_map_lookup_elem(&listeners, &key);
+		if (!pl)
+			return;
+	}
+	for (i = 0; i < RT_PORT_LISTENERS; i++)
+		if (pl->sk[i] == me)
+			return;
+	/* A free slot, or one whose listener is gone; compare-and-swap against races. */
+	for (i = 0; i < RT_PORT_LISTENERS; i++) {
+		__u64 old = pl->sk[i];
+
+		if (old && is_listener_on((const struct sock *)old, port))
+			continue;
+		if (__sync_val_compare_and_swap(&pl->sk[i], old, me) == old)
+			return;
+	}
+}
+
+static __always_inline void listener_remove(__u32 netns, __u16 port, const struct sock *sk)
+{
+	struct rt_listener_key key = {.netns = netns, .port = port};
+	struct rt_port_listeners *pl = bpf_map_lookup_elem(&listeners, &key);
+	__u64 me = (__u64)sk;
+	int i;
+
+	if (!pl)
+		return;
+	for (i = 0; i < RT_PORT_LISTENERS; i++)
+		if (pl->sk[i] == me)
+			__sync_val_compare_and_swap(&pl->sk[i], me, 0);
+}
+
+static __always_inline bool addr_eq(const __u8 *a, const __u8 *b)
+{
+	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
+
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3];
+}
+
+static __always_inline bool addr_is_any(const __u8 *a)
+{
+	const __u32 *w = (const __u32 *)a;
+
+	return !(w[0] | w[1] | w[2] | w[3]);
+}
+
+/* The listeners of a port that a connection to t->laddr could reach. */
+struct listener_match {
+	const struct sock *sk[RT_PORT_LISTENERS];
+	int n;
+};
+
+/*
+ * Listeners bound to the connection's own address win over wildcard ones,
+ * as in the kernel's lookup; several at one level are a SO_REUSEPORT group.
+ */
+static __always_inline void listeners_for(__u32 netns, const struct rt_tuple *t,
+					  struct listener_match *m)
+{
+	struct rt_listener_key key = {.netns = netns, .port = t->lport};
+	struct rt_port_listeners *pl = bpf_map_lookup_elem(&listeners, &key);
+	struct rt_listener_match_tmp {
+		const struct sock *exact[RT_PORT_LISTENERS], *any[RT_PORT_LISTENERS];
+		int ne, na;
+	} tmp = {};
+	int i;
+
+	m->n = 0;
+	if (!pl)
+		return;
+#pragma unroll
+	for (i = 0; i < RT_PORT_LISTENERS; i++) {
+		const struct sock *lsk = (const struct sock *)pl->sk[i];
+		struct rt_tuple lt = {};
+
+		if (!is_listener_on(lsk, t->lport))
+			continue;
+		tuple_from_sk(lsk, &lt);
+		if (addr_is_any(lt.laddr)) {
+			if (tmp.na < RT_PORT_LISTENERS)
+				tmp.any[tmp.na++ & (RT_PORT_LISTENERS - 1)] = lsk;
+		} else if (lt.family == t->family && addr_eq(lt.laddr, t->laddr)) {
+			if (tmp.ne < RT_PORT_LISTENERS)
+				tmp.exact[tmp.ne++ & (RT_PORT_LISTENERS - 1)] = lsk;
+		}
+	}
+	if (tmp.ne) {
+#pragma unroll
+		for (i = 0; i < RT_PORT_LISTENERS; i++)
+			m->sk[i] = tmp.exact[i];
+		m->n = tmp.ne;
+	} else {
+#pragma unroll
+		for (i = 0; i < RT_PORT_LISTENERS; i++)
+			m->sk[i] = tmp.any[i];
+		m->n = tmp.na;
+	}
+}
+
+/* One listener a connection to t could reach; *ambiguous when several could. */
+static __always_inline const struct sock *listener_for(__u32 netns, const struct rt_tuple *t,
+						       bool *ambiguous)
+{
+	struct listener_match m;
+
+	listeners_for(netns, t, &m);
+	*ambiguous = m.n > 1;
+	return m.n ? m.sk[0] : NULL;
 }
 
 #endif /* RSTTRACE_OWNER_BPF_H */

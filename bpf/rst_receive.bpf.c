@@ -7,12 +7,13 @@ static __always_inline int handle_receive_reset(const struct sock *sk, const boo
 {
 	struct rt_sock_info *info;
 	struct last_reset *last;
+	struct ev_src s = {};
 	struct rt_tuple t = {};
-	struct rt_event *e;
 	__u8 state = sk_state_x(sk, direct);
 	__u32 zero = 0;
 	__u32 netns;
 
+	/* Remembered whatever the filters: a reset sent next may take this one back. */
 	last = bpf_map_lookup_elem(&last_reset_sk, &zero);
 	if (!last)
 		return 0;
@@ -25,32 +26,30 @@ static __always_inline int handle_receive_reset(const struct sock *sk, const boo
 	netns = sk_netns_x(sk, direct);
 	tuple_from_sk_x(sk, &t, direct);
 	info = sock_info(sk);
-	if (!wanted(&t, netns, info, NULL))
+	if (!wanted(&t, netns, info ? &info->owner : NULL, NULL))
 		return 0;
 	count(RT_CNT_RST_RECEIVED);
 	count_reason(RT_EV_RST_RECEIVED, state);
 	last->counted = 1;
 
-	if (rate_limited(RT_EV_RST_RECEIVED, state))
-		return 0;
-	e = reserve(RT_EV_RST_RECEIVED);
-	if (!e)
-		return 0;
-	e->sk = (__u64)sk;
-	e->netns = netns;
-	e->state = state;
-	e->flags = RT_F_NO_REASON;
-	fill_tuple(e, &t);
-	if (info) {
-		e->owner = info->owner;
-		e->flags |= RT_F_OWNER;
-		if (info->state_ts) {
-			e->state_age_ns = e->ts_ns - info->state_ts;
-			e->flags |= RT_F_STATE_AGE;
-		}
+	s.t = &t;
+	s.owner = info ? &info->owner : NULL;
+	s.sk = (__u64)sk;
+	s.type = RT_EV_RST_RECEIVED;
+	s.netns = netns;
+	s.state = state;
+	s.flags = RT_F_NO_REASON;
+	if (info && info->state_ts) {
+		s.state_age_ns = bpf_ktime_get_boot_ns() - info->state_ts;
+		s.flags |= RT_F_STATE_AGE;
 	}
-	fill_link(e, &t);
-	submit(e);
+	if (!sk_carried_data(sk))
+		s.link = find_link(&t);
+	/* After close() the kernel's own tcp_reset() may be taken back: never fold those. */
+	if (state == RT_TCP_FIN_WAIT1 || state == RT_TCP_FIN_WAIT2)
+		stream(&s);
+	else
+		emit(&s);
 	return 0;
 }
 

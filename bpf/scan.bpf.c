@@ -44,11 +44,8 @@ int scan_task_file(struct bpf_iter__task_file *ctx)
 		   info->owner.sharers < 255) {
 		info->owner.sharers++;
 	}
-	if (rec.state == RT_TCP_LISTEN) {
-		struct rt_listener_key key = {.netns = rec.netns, .port = rec.lport};
-
-		bpf_map_update_elem(&listeners, &key, &skaddr, BPF_NOEXIST);
-	}
+	if (rec.state == RT_TCP_LISTEN)
+		listener_add(rec.netns, rec.lport, sk);
 	bpf_seq_write(seq, &rec, sizeof(rec));
 	return 0;
 }

@@ -2,9 +2,12 @@
 /*
  * The event ABI shared by the BPF programs and the loader.
  *
- * Every struct has explicit sizes and padding so that clang -target bpf and
- * the host compiler agree on the layout; the _Static_asserts at the bottom
- * keep it that way.
+ * A record in the ring buffer is a struct rt_event followed by the sections
+ * its flags announce, in a fixed order per event type (rt_event.size says
+ * how many bytes in all): a reset to a closed port is 168 bytes, an
+ * overflow 272. Every struct has explicit sizes and padding so that clang
+ * -target bpf and the host compiler agree on the layout; the
+ * _Static_asserts at the bottom keep it that way.
  */
 #ifndef RSTTRACE_H
 #define RSTTRACE_H
@@ -50,21 +53,28 @@ enum rt_owner_source {
 
 /* rt_event.flags */
 #define RT_F_OWNER	   (1u << 0) /* owner is valid */
-#define RT_F_LISTENER	   (1u << 1) /* listener is valid */
+#define RT_F_LISTENER	   (1u << 1) /* a struct rt_listener section follows */
 #define RT_F_ADDR_FROM_SKB (1u << 2) /* 4-tuple parsed from the packet */
 #define RT_F_ACTIVE	   (1u << 3) /* active reset (no packet): process or timer context */
 #define RT_F_ACCEPTQ_FULL  (1u << 4) /* listener accept queue was over its limit */
 #define RT_F_PREV_STATE	   (1u << 5) /* prev_state is valid */
-#define RT_F_LOCAL_ABORT   (1u << 6) /* rst_sent ABORT_ON_DATA paired with a local tcp_reset() */
-#define RT_F_NO_REASON	   (1u << 7) /* the kernel gives no reason (tracepoint without one) */
+#define RT_F_LOCAL_ABORT                                                                           \
+	(1u << 6) /* rst_sent in reply to data after close: took back a tcp_reset() */
+#define RT_F_NO_REASON (1u << 7) /* the kernel gives no reason (tracepoint without one) */
 #define RT_F_LISTENER_BY_PORT                                                                      \
 	(1u << 8) /* listener found by netns+port, not by the packet's socket */
-#define RT_F_LINKED	     (1u << 9)	/* link holds the overflow this reset follows */
-#define RT_F_CLOSED_LISTENER (1u << 10) /* closed holds a listener that closed on this port */
+#define RT_F_LINKED	     (1u << 9)	/* a struct rt_link section follows */
+#define RT_F_CLOSED_LISTENER (1u << 10) /* a struct rt_closed section follows */
 #define RT_F_UNREAD	     (1u << 11) /* unread_bytes is valid */
 #define RT_F_STATE_AGE	     (1u << 12) /* state_age_ns is valid */
 #define RT_F_SYNCOOKIES	     (1u << 13) /* syn_queue_overflow: a syncookie was sent instead */
 #define RT_F_OWNER_CLOSED    (1u << 14) /* owner had already closed the socket (TIME_WAIT) */
+#define RT_F_LISTENER_AMBIG  (1u << 15) /* several listeners could be meant: listener is one */
+
+/* rt_event.sk_bits: the socket at the time of an active reset. */
+#define RT_SK_LOCKED (1u << 0) /* owned by a system call (lock_sock): not a timer */
+#define RT_SK_ORPHAN (1u << 1) /* SOCK_DEAD: closed by every process that held it */
+#define RT_SK_SHUT   (1u << 2) /* sk_shutdown is SHUTDOWN_MASK: close() is running */
 
 /* rt_listener.flags */
 #define RT_LF_OWNER (1u << 0)
@@ -81,6 +91,7 @@ struct rt_owner {
 };
 
 struct rt_listener {
+	__u64 sk;      /* kernel address: tells listeners of one port apart */
 	__u8 addr[16]; /* IPv4 in the first 4 bytes when family is AF_INET */
 	__u16 port;    /* host order */
 	__u8 family;
@@ -122,6 +133,7 @@ struct rt_closed {
 	char owner_comm[RT_COMM_LEN];
 };
 
+/* The part every record has; sections follow (see rt_event_layout()). */
 struct rt_event {
 	__u64 ts_ns;	/* CLOCK_BOOTTIME */
 	__u64 sk;	/* kernel address of the socket, 0 when none */
@@ -136,23 +148,37 @@ struct rt_event {
 	__u8 family; /* AF_INET or AF_INET6, v4-mapped already folded to AF_INET */
 	__u8 state;  /* TCP state of sk, 0 when there is no socket */
 	__u8 prev_state;
-	__u8 path;	/* enum rt_overflow_path */
+	__u8 path;    /* enum rt_overflow_path */
+	__u16 size;   /* bytes of the record, sections included */
+	__u8 sk_bits; /* RT_SK_* */
+	__u8 pad0;
 	__u32 ctx_tgid; /* current task: meaningful only for RT_F_ACTIVE events */
 	__u32 ctx_pid;
 	char ctx_comm[RT_COMM_LEN];
-	struct rt_owner owner;
-	struct rt_listener listener;
-	struct rt_link link;
-	struct rt_closed closed;
-	__u64 state_age_ns; /* time since the socket entered 'state' */
 	__u32 unread_bytes; /* received but not read by the owner (ABORT_ON_CLOSE) */
+	struct rt_owner owner;
+	__u64 state_age_ns; /* time since the socket entered 'state' */
 	__u32 repeat;	    /* overflow events: overflows of this flow so far */
+	__u32 pad1;
 };
+
+/*
+ * Section order: resets sent and queue events carry listener, link, closed
+ * (a prefix: a record holds the sections up to the last one it needs, and
+ * its flags say which are valid); resets received carry only link.
+ */
+#define RT_SZ_BASE     ((__u16)sizeof(struct rt_event))
+#define RT_SZ_LISTENER (RT_SZ_BASE + (__u16)sizeof(struct rt_listener))
+#define RT_SZ_LINK     (RT_SZ_LISTENER + (__u16)sizeof(struct rt_link))
+#define RT_SZ_CLOSED   (RT_SZ_LINK + (__u16)sizeof(struct rt_closed))
+#define RT_SZ_RX_LINK  (RT_SZ_BASE + (__u16)sizeof(struct rt_link))
+#define RT_SZ_MAX      RT_SZ_CLOSED
 
 /* Per-socket state kept by BPF: owner and the state before the last change. */
 struct rt_sock_info {
 	struct rt_owner owner;
 	__u64 state_ts; /* CLOCK_BOOTTIME of the last state change, 0 if unseen */
+	__u64 parent;	/* accepted children: the listener they were queued on */
 	__u8 last_oldstate;
 	__u8 is_listener;
 	__u8 pad[6];
@@ -171,6 +197,12 @@ struct rt_listener_key {
 	__u32 netns;
 	__u16 port;
 	__u16 pad;
+};
+
+/* Listeners of one netns and port: SO_REUSEPORT groups and several bind addresses. */
+#define RT_PORT_LISTENERS 4
+struct rt_port_listeners {
+	__u64 sk[RT_PORT_LISTENERS];
 };
 
 /* A connection in one netns: finds the owner of a socket that is gone. */
@@ -194,18 +226,64 @@ struct rt_scan_rec {
 /* reason_counts index: type * RT_MAX_REASONS + min(reason, RT_MAX_REASONS - 1). */
 #define RT_MAX_REASONS 128
 
-/* Per listener overflow totals, for the summary. */
+/* Per listener overflow totals, for the summary; keyed by the listener's sk. */
 struct rt_listener_stats {
 	__u64 overflows[4]; /* by enum rt_overflow_path */
 	__u64 syn_queue_overflows;
 	__u32 max_accept_qlen;
 	__u32 accept_qmax;
 	__u32 owner_tgid;
+	__u32 netns;
 	__u16 port;
 	__u8 family;
 	__u8 pad;
 	__u8 addr[16];
 	char owner_comm[RT_COMM_LEN];
+	__u32 pad1;
+};
+
+/*
+ * In-kernel folding. Identical events (same type, reason, netns, owner,
+ * state, listener and service endpoint: never the client's ephemeral port)
+ * are streamed while a key is new, then only counted per epoch; userspace
+ * flips the epoch every second, waits out the programs still running on the
+ * old one, and turns each old entry into one record with its count.
+ */
+struct rt_fold_key {
+	__u32 epoch;
+	__u32 type;
+	__u32 netns;
+	__u32 reason;
+	__u32 owner_tgid;
+	__u32 flags; /* the RT_F_* that change what the event means */
+	__u64 listener;
+	__u8 svc_addr[16]; /* the service's end: listener or server */
+	__u16 svc_port;
+	__u8 family;
+	__u8 state;
+	__u8 prev_state;
+	__u8 path;
+	__u8 pad[2];
+};
+
+struct rt_fold_val {
+	__u64 count; /* events folded here, not streamed */
+	__u64 first_ns;
+	__u64 last_ns;
+	__u32 streamed; /* events of this key streamed in its storm so far */
+	__u32 pad;
+	/* The first folded event, as it would have been streamed. */
+	struct rt_event sample;
+	struct rt_listener listener;
+	struct rt_link link;
+	struct rt_closed closed;
+};
+
+/* Per key across epochs: is its storm still going on, how much of it was streamed. */
+struct rt_fold_recent {
+	__u64 last_ns;
+	__u32 streamed;
+	__u32 pad;
 };
 
 /* Indexes into the per-CPU counters map. */
@@ -218,21 +296,24 @@ enum rt_counter {
 	RT_CNT_OVERFLOW_COOKIE,
 	RT_CNT_SYN_QUEUE_OVERFLOW,
 	RT_CNT_LOST,	      /* ring buffer full */
-	RT_CNT_RATE_LIMITED,  /* not emitted because of --rate-limit, still counted above */
+	RT_CNT_RATE_LIMITED,  /* obsolete, kept at 0 for the ABI */
 	RT_CNT_SOCKS_ADDED,   /* entries added to / removed from the socket table: */
 	RT_CNT_SOCKS_REMOVED, /* with its size they tell how many the LRU evicted */
+	RT_CNT_FOLDED,	      /* events counted into a fold entry instead of streamed */
+	RT_CNT_FOLD_FULL,     /* events streamed because the fold table was full */
 	RT_CNT_MAX,
 };
 
 _Static_assert(sizeof(struct rt_owner) == 48, "rt_owner layout");
-_Static_assert(sizeof(struct rt_listener) == 96, "rt_listener layout");
-_Static_assert(sizeof(struct rt_event) == 360, "rt_event layout");
-_Static_assert(sizeof(struct rt_sock_info) == 64, "rt_sock_info layout");
+_Static_assert(sizeof(struct rt_listener) == 104, "rt_listener layout");
+_Static_assert(sizeof(struct rt_event) == 168, "rt_event layout");
+_Static_assert(sizeof(struct rt_sock_info) == 72, "rt_sock_info layout");
 _Static_assert(sizeof(struct rt_link) == 56, "rt_link layout");
 _Static_assert(sizeof(struct rt_closed) == 48, "rt_closed layout");
 _Static_assert(sizeof(struct rt_flow_key) == 40, "rt_flow_key layout");
-_Static_assert(sizeof(struct rt_listener_stats) == 88, "rt_listener_stats layout");
+_Static_assert(sizeof(struct rt_listener_stats) == 96, "rt_listener_stats layout");
 _Static_assert(sizeof(struct rt_conn_key) == 48, "rt_conn_key layout");
 _Static_assert(sizeof(struct rt_scan_rec) == 24, "rt_scan_rec layout");
+_Static_assert(sizeof(struct rt_fold_key) == 56, "rt_fold_key layout");
 
 #endif /* RSTTRACE_H */

@@ -10,6 +10,6 @@ void attribute(struct rt_record *r, uint64_t now_boot_ns)
 	r->owner_alive = (e->flags & RT_F_OWNER) &&
 			 procinfo_owner_alive(e->owner.tgid, e->owner.start_ns, now_boot_ns);
 	r->listener_owner_alive =
-	    (e->flags & RT_F_LISTENER) && (e->listener.flags & RT_LF_OWNER) &&
-	    procinfo_owner_alive(e->listener.owner.tgid, e->listener.owner.start_ns, now_boot_ns);
+	    (e->flags & RT_F_LISTENER) && (r->listener.flags & RT_LF_OWNER) &&
+	    procinfo_owner_alive(r->listener.owner.tgid, r->listener.owner.start_ns, now_boot_ns);
 }

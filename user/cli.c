@@ -26,6 +26,7 @@ static const char usage_text[] =
     "\n"
     "Options:\n"
     "  -j, --json              NDJSON output, one object per line (schema: docs/schema.md)\n"
+    "  -w, --wide              text: one line per event, even on a terminal\n"
     "  -p, --pid PID           only sockets owned by process PID (or its listeners)\n"
     "  -P, --port PORT         only events whose local or remote port is PORT (repeatable, up to 16)\n"
     "  -4, --ipv4              only IPv4 (including IPv4-mapped IPv6)\n"
@@ -34,12 +35,12 @@ static const char usage_text[] =
     "                          /proc/PID/ns/net or /var/run/netns/NAME, or a name from 'ip netns'\n"
     "  -e, --events LIST       comma-separated: sent,received,overflow,synq (default: all)\n"
     "  -d, --duration SECS     stop after SECS seconds (fractions allowed)\n"
-    "      --rate-limit N      at most N events per second per CPU and reason; the rest are\n"
-    "                          counted (totals, summary) but not printed\n"
+
     "      --ring-size BYTES   ring buffer size, a power of two with optional K/M suffix (default 4M)\n"
     "  -s, --summary[=SECS]    print a summary at exit, and every SECS seconds if given\n"
-    "      --fold              fold runs of identical events (default in text mode)\n"
-    "      --no-fold           print every event even in text mode\n"
+    "      --fold-after N      stream the first N events of a storm of identical events,\n"
+    "                          then one record a second with their count (default 3)\n"
+    "      --every-event       stream every event, never fold (also --no-fold)\n"
     "      --no-scan           do not scan existing sockets at start-up\n"
     "      --no-syn-detector   no hook on every freed packet (about 50 ns each): no SYN-path\n"
     "                          overflow or SYN-queue events, overflow totals then miss them\n"
@@ -227,16 +228,16 @@ enum {
 	OPT_RING_SIZE,
 	OPT_NO_SCAN,
 	OPT_RAW_TP,
-	OPT_FOLD,
-	OPT_NO_FOLD,
+	OPT_FOLD_AFTER,
+	OPT_EVERY_EVENT,
 	OPT_BENCH_FORMAT,
-	OPT_RATE_LIMIT,
 	OPT_NO_SYN_DETECTOR,
 	OPT_PROBE,
 };
 
 static const struct option long_opts[] = {
     {"json", no_argument, NULL, 'j'},
+    {"wide", no_argument, NULL, 'w'},
     {"pid", required_argument, NULL, 'p'},
     {"port", required_argument, NULL, 'P'},
     {"ipv4", no_argument, NULL, '4'},
@@ -248,10 +249,10 @@ static const struct option long_opts[] = {
     {"no-scan", no_argument, NULL, OPT_NO_SCAN},
     {"raw-tp", no_argument, NULL, OPT_RAW_TP},
     {"summary", optional_argument, NULL, 's'},
-    {"fold", no_argument, NULL, OPT_FOLD},
-    {"no-fold", no_argument, NULL, OPT_NO_FOLD},
+    {"fold-after", required_argument, NULL, OPT_FOLD_AFTER},
+    {"every-event", no_argument, NULL, OPT_EVERY_EVENT},
+    {"no-fold", no_argument, NULL, OPT_EVERY_EVENT},
     {"bench-format", required_argument, NULL, OPT_BENCH_FORMAT},
-    {"rate-limit", required_argument, NULL, OPT_RATE_LIMIT},
     {"no-syn-detector", no_argument, NULL, OPT_NO_SYN_DETECTOR},
     {"probe", no_argument, NULL, OPT_PROBE},
     {"verbose", no_argument, NULL, 'v'},
@@ -308,10 +309,13 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_opts *o, char *err, 
 	opterr = 0;
 	/* 0, not 1: glibc then also forgets where it was inside a "-abc" cluster. */
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":jp:P:46e:d:s::vVh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jwp:P:46e:d:s::vVh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o->json = true;
+			break;
+		case 'w':
+			o->wide = true;
 			break;
 		case 'p':
 			if (cli_parse_pid(optarg, &o->pid))
@@ -386,21 +390,18 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_opts *o, char *err, 
 		case OPT_PROBE:
 			o->probe = true;
 			break;
-		case OPT_FOLD:
-			o->fold = true;
-			break;
-		case OPT_NO_FOLD:
-			o->no_fold = true;
-			break;
-		case OPT_RATE_LIMIT: {
+		case OPT_FOLD_AFTER: {
 			unsigned long n;
 
-			if (parse_ulong(optarg, 10000000, &n) || !n)
-				BAD("invalid rate limit '%s': expected events per second from 1 to 10000000",
+			if (parse_ulong(optarg, 1000000, &n) || !n)
+				BAD("invalid --fold-after '%s': expected events from 1 to 1000000 (--every-event never folds)",
 				    optarg);
-			o->rate_limit = n;
+			o->fold_after = (uint32_t)n;
 			break;
 		}
+		case OPT_EVERY_EVENT:
+			o->every_event = true;
+			break;
 		case OPT_BENCH_FORMAT: {
 			unsigned long n;
 
@@ -435,9 +436,9 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_opts *o, char *err, 
 	}
 	if (optind < argc)
 		BAD("unexpected argument '%s' (see --help)", argv[optind]);
-	if (o->fold && o->no_fold)
-		BAD("--fold and --no-fold exclude each other");
-	if (!o->json && !o->no_fold)
-		o->fold = true;
+	if (o->every_event && o->fold_after)
+		BAD("--fold-after and --every-event exclude each other");
+	if (!o->fold_after)
+		o->fold_after = CLI_DEFAULT_FOLD_AFTER;
 	return CLI_RUN;
 }

@@ -8,11 +8,14 @@
 #include <stdint.h>
 #include "../include/rsttrace.h"
 
+#define CLI_DEFAULT_FOLD_AFTER 3
+
 /* cli_parse_netns(): the file exists but is no network namespace. */
 #define ENOTNETNS 10001
 
 struct cli_opts {
 	bool json;
+	bool wide; /* text: one line per event even on a terminal */
 	bool verbose;
 	bool raw_tp;	      /* force raw_tp instead of tp_btf programs */
 	bool no_scan;	      /* skip the start-up scan of existing sockets */
@@ -27,9 +30,8 @@ struct cli_opts {
 	uint32_t ring_bytes;
 	bool summary;		      /* print a summary at exit */
 	uint64_t summary_interval_ms; /* and every so often, 0 = only at exit */
-	bool fold;		      /* fold runs of identical events */
-	bool no_fold;		      /* text mode folds by default */
-	uint64_t rate_limit;	      /* events/s per CPU and reason, 0 = no limit */
+	bool every_event;	      /* never fold in the kernel */
+	uint32_t fold_after;	      /* events of a storm streamed before folding */
 	uint64_t bench_events;	      /* --bench-format N: time the formatters, no BPF */
 	bool probe;		      /* --probe: print the hooks this kernel allows, exit */
 };

@@ -5,8 +5,6 @@
 #include "decode.h"
 #include "json_writer.h"
 
-#define RT_SCHEMA_VERSION 1
-
 /* "tp_btf tcp_send_reset/3" */
 static void hook_label(char *buf, size_t len, const struct hook_cand *c)
 {

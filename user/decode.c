@@ -53,8 +53,9 @@ const char *event_reason(const struct rt_names *n, const struct rt_event *e)
 	return kenum_name(&n->rst_reasons, e->reason);
 }
 
-const char *event_cause(const struct rt_names *n, const struct rt_event *e)
+const char *event_cause(const struct rt_names *n, const struct rt_kevent *k)
 {
+	const struct rt_event *e = &k->ev;
 	const char *reason;
 
 	/*
@@ -69,20 +70,26 @@ const char *event_cause(const struct rt_names *n, const struct rt_event *e)
 	if (reason && strcmp(reason, "INVALID_SYN") == 0)
 		return "listen_overflow";
 	/* Kernels before 6.10 give no reason: a listener over its limit that resets says it. */
-	if ((e->flags & RT_F_NO_REASON) && e->state == TCPS_LISTEN && e->listener.abort_on_overflow)
+	if ((e->flags & RT_F_NO_REASON) && e->state == TCPS_LISTEN && k->listener.abort_on_overflow)
 		return "listen_overflow";
 	return NULL;
 }
 
-void record_decode(struct rt_record *r, const struct rt_names *n, const struct rt_event *e)
+void record_decode(struct rt_record *r, const struct rt_names *n, const struct rt_kevent *k)
 {
+	const struct rt_event *e = &k->ev;
+
 	/* Field by field: the diagnosis buffers are filled later, no need to clear them. */
-	r->ev = *e;
+	r->ev = k->ev;
+	r->listener = k->listener;
+	r->link = k->link;
+	r->closed = k->closed;
 	r->count = 1;
-	r->span_ns = 0;
+	r->first_ns = 0;
+	r->last_ns = 0;
 	r->owner_alive = false;
 	r->listener_owner_alive = false;
 	r->type_name = event_type_name(e->type);
 	r->reason = event_reason(n, e);
-	r->cause = event_cause(n, e);
+	r->cause = event_cause(n, k);
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include "../include/rsttrace.h"
 #include "kenums.h"
+#include "kevent.h"
 
 struct rt_names {
 	struct kenum rst_reasons;  /* enum sk_rst_reason, prefix SK_RST_REASON_ */
@@ -18,10 +19,10 @@ const char *overflow_path_name(unsigned int path);
 /* Kernel reason name, or NULL where the event has none. */
 const char *event_reason(const struct rt_names *n, const struct rt_event *e);
 /* rsttrace's reading where the kernel's label misleads, or NULL. */
-const char *event_cause(const struct rt_names *n, const struct rt_event *e);
+const char *event_cause(const struct rt_names *n, const struct rt_kevent *k);
 
 struct rt_record;
 /* The decode stage: a record for event e, with its names. */
-void record_decode(struct rt_record *r, const struct rt_names *n, const struct rt_event *e);
+void record_decode(struct rt_record *r, const struct rt_names *n, const struct rt_kevent *k);
 
 #endif

@@ -5,6 +5,7 @@
 #include "addr.h"
 #include "diagnose.h"
 #include "kenums.h"
+#include "record.h"
 
 #define NSEC_PER_MSEC 1000000ull
 
@@ -55,8 +56,9 @@ static void who(char *buf, size_t len, uint32_t tgid, const char *comm)
 	pid_text(buf, len, tgid, safe);
 }
 
-static void owner_text(char *buf, size_t len, const struct rt_event *e)
+static void owner_text(char *buf, size_t len, const struct rt_record *r)
 {
+	const struct rt_event *e = &r->ev;
 	if (e->flags & RT_F_OWNER)
 		who(buf, len, e->owner.tgid, e->owner.comm);
 	else
@@ -69,9 +71,10 @@ static void secs(char *buf, size_t len, uint64_t ns)
 		 (unsigned long long)(ns / NSEC_PER_MSEC % 1000));
 }
 
-static void overflow_hint(struct diagnosis *d, const struct rt_event *e)
+static void overflow_hint(struct diagnosis *d, const struct rt_record *r)
 {
-	const struct rt_listener *l = &e->listener;
+	const struct rt_event *e = &r->ev;
+	const struct rt_listener *l = &r->listener;
 	const char *abort_text;
 
 	if (!(e->flags & RT_F_LISTENER)) {
@@ -95,57 +98,58 @@ static void overflow_hint(struct diagnosis *d, const struct rt_event *e)
 	d->hint = d->hint_buf;
 }
 
-static bool diagnose_overflow(const struct rt_names *n, const struct rt_event *e,
-			      struct diagnosis *d)
+static bool diagnose_overflow(const struct rt_record *r, struct diagnosis *d)
 {
+	const struct rt_event *e = &r->ev;
 	char owner[64], age[32];
 
-	if (event_cause(n, e)) {
+	if (r->cause) {
 		set(d, "listen_overflow");
-		if (e->listener.flags & RT_LF_OWNER)
-			who(owner, sizeof(owner), e->listener.owner.tgid, e->listener.owner.comm);
+		if (r->listener.flags & RT_LF_OWNER)
+			who(owner, sizeof(owner), r->listener.owner.tgid, r->listener.owner.comm);
 		else
 			snprintf(owner, sizeof(owner), "an unknown process");
 		snprintf(
 		    d->text, sizeof(d->text),
 		    "accept queue of listener port %u owned by %s was full (%u waiting, limit %u): the kernel reset the new connection (tcp_abort_on_overflow=1)",
-		    e->listener.port, owner, e->listener.accept_qlen, e->listener.accept_qmax);
-		overflow_hint(d, e);
+		    r->listener.port, owner, r->listener.accept_qlen, r->listener.accept_qmax);
+		overflow_hint(d, r);
 		return true;
 	}
 	if (!(e->flags & RT_F_LINKED))
 		return false;
 	set(d, "listen_overflow");
-	who(owner, sizeof(owner), e->link.listener_tgid, e->link.listener_comm);
-	secs(age, sizeof(age), e->ts_ns > e->link.ts_ns ? e->ts_ns - e->link.ts_ns : 0);
+	who(owner, sizeof(owner), r->link.listener_tgid, r->link.listener_comm);
+	secs(age, sizeof(age), e->ts_ns > r->link.ts_ns ? e->ts_ns - r->link.ts_ns : 0);
 	snprintf(
 	    d->text, sizeof(d->text),
 	    "this connection overflowed the accept queue of listener port %u owned by %s %s earlier (%s path, %u waiting, limit %u; %u overflows of this connection)",
-	    e->link.listener_port, e->link.listener_tgid ? owner : "an unknown process", age,
-	    e->link.path == RT_PATH_SYN	     ? "SYN"
-	    : e->link.path == RT_PATH_COOKIE ? "syncookie"
+	    r->link.listener_port, r->link.listener_tgid ? owner : "an unknown process", age,
+	    r->link.path == RT_PATH_SYN	     ? "SYN"
+	    : r->link.path == RT_PATH_COOKIE ? "syncookie"
 					     : "ACK",
-	    e->link.accept_qlen, e->link.accept_qmax, e->link.count);
-	overflow_hint(d, e);
+	    r->link.accept_qlen, r->link.accept_qmax, r->link.count);
+	overflow_hint(d, r);
 	return true;
 }
 
-static void diagnose_no_socket(const struct rt_event *e, struct diagnosis *d)
+static void diagnose_no_socket(const struct rt_record *r, struct diagnosis *d)
 {
+	const struct rt_event *e = &r->ev;
 	char local[RT_ENDPOINT_LEN], owner[64], age[32];
 
 	rt_format_endpoint(e->family, e->laddr, e->lport, local, sizeof(local));
-	if ((e->flags & RT_F_CLOSED_LISTENER) && e->ts_ns >= e->closed.closed_ns &&
-	    e->ts_ns - e->closed.closed_ns < RT_RESTART_WINDOW_NS) {
+	if ((e->flags & RT_F_CLOSED_LISTENER) && e->ts_ns >= r->closed.closed_ns &&
+	    e->ts_ns - r->closed.closed_ns < RT_RESTART_WINDOW_NS) {
 		char addr[RT_ADDR_LEN];
 
 		set(d, "listener_restarting");
-		rt_format_addr(e->closed.family, e->closed.addr, addr, sizeof(addr));
-		who(owner, sizeof(owner), e->closed.owner_tgid, e->closed.owner_comm);
-		secs(age, sizeof(age), e->ts_ns - e->closed.closed_ns);
+		rt_format_addr(r->closed.family, r->closed.addr, addr, sizeof(addr));
+		who(owner, sizeof(owner), r->closed.owner_tgid, r->closed.owner_comm);
+		secs(age, sizeof(age), e->ts_ns - r->closed.closed_ns);
 		snprintf(d->text, sizeof(d->text),
 			 "nothing listens on %s: listener %s:%u owned by %s closed %s ago%s", local,
-			 addr, e->closed.port, e->closed.owner_tgid ? owner : "an unknown process",
+			 addr, r->closed.port, r->closed.owner_tgid ? owner : "an unknown process",
 			 age,
 			 (e->flags & RT_F_LISTENER) ? " and a new one is listening again" : "");
 		d->hint =
@@ -156,11 +160,11 @@ static void diagnose_no_socket(const struct rt_event *e, struct diagnosis *d)
 	if (e->flags & RT_F_LISTENER) {
 		char laddr[RT_ADDR_LEN];
 
-		rt_format_addr(e->listener.family, e->listener.addr, laddr, sizeof(laddr));
+		rt_format_addr(r->listener.family, r->listener.addr, laddr, sizeof(laddr));
 		snprintf(
 		    d->text, sizeof(d->text),
 		    "no socket matched %s, although a listener on %s:%u exists in that netns (bound to another address?)",
-		    local, laddr, e->listener.port);
+		    local, laddr, r->listener.port);
 	} else {
 		snprintf(d->text, sizeof(d->text), "nothing listens on %s in netns %u", local,
 			 e->netns);
@@ -169,56 +173,93 @@ static void diagnose_no_socket(const struct rt_event *e, struct diagnosis *d)
 	    "start the service or point the client at the right address and port; check the listener's bind address";
 }
 
-static void diagnose_active(const struct rt_event *e, const char *reason, struct diagnosis *d)
+static void killed(const struct rt_event *e, const char *owner, struct diagnosis *d)
 {
-	char owner[64], ctx[64];
+	char ctx[64];
 
-	owner_text(owner, sizeof(owner), e);
-	if ((e->flags & RT_F_PREV_STATE) && e->prev_state == TCPS_FIN_WAIT2 &&
-	    strcmp(reason, "TCP_STATE") == 0) {
+	set(d, "killed");
+	who(ctx, sizeof(ctx), e->ctx_tgid, e->ctx_comm);
+	snprintf(d->text, sizeof(d->text),
+		 "the connection owned by %s was aborted by another process, %s (e.g. ss -K)",
+		 owner, ctx);
+	snprintf(
+	    d->hint_buf, sizeof(d->hint_buf),
+	    "find out why %s kills connections (ss -K, a sock_destroy BPF program, a connection tracker)",
+	    ctx);
+	d->hint = d->hint_buf;
+}
+
+/*
+ * Who sent an active reset is told by the socket, not by whichever task ran
+ * the code: a system call holds the socket lock (close, disconnect, ss -K),
+ * a timer does not; close() sets both shutdown bits first; an orphan has no
+ * process left to close it, so only a killer can reach it under the lock.
+ */
+static void diagnose_active(const struct rt_record *r, const char *reason, struct diagnosis *d)
+{
+	const struct rt_event *e = &r->ev;
+	bool locked = e->sk_bits & RT_SK_LOCKED;
+	char owner[64], closer[64];
+
+	owner_text(owner, sizeof(owner), r);
+	if ((e->flags & RT_F_OWNER) && e->owner.source == RT_OWN_LISTENER) {
+		set(d, "abortive_close");
+		snprintf(
+		    d->text, sizeof(d->text),
+		    "the listener owned by %s was closed while this connection waited in its accept queue",
+		    owner);
+		d->hint =
+		    "close a listener only after draining its accept queue (stop accepting new connections first)";
+		return;
+	}
+	if (!locked && e->state == TCPS_FIN_WAIT2) {
 		set(d, "fin_timeout");
 		snprintf(
 		    d->text, sizeof(d->text),
 		    "a connection closed by %s waited in FIN_WAIT2 for the peer's FIN until the timeout",
 		    owner);
-		d->hint = "the peer never closed its side; see net.ipv4.tcp_fin_timeout";
+		d->hint =
+		    "the peer never closed its side; see net.ipv4.tcp_fin_timeout and TCP_LINGER2";
 		return;
 	}
-	if ((e->flags & RT_F_ACTIVE) && (e->flags & RT_F_OWNER) && e->ctx_tgid &&
-	    e->ctx_tgid != e->owner.tgid) {
-		set(d, "killed");
-		who(ctx, sizeof(ctx), e->ctx_tgid, e->ctx_comm);
-		snprintf(
-		    d->text, sizeof(d->text),
-		    "the connection owned by %s was aborted by another process, %s (e.g. ss -K)",
-		    owner, ctx);
-		snprintf(
-		    d->hint_buf, sizeof(d->hint_buf),
-		    "find out why %s kills connections (ss -K, a sock_destroy BPF program, a connection tracker)",
-		    ctx);
-		d->hint = d->hint_buf;
+	if (locked && (e->flags & RT_F_ACTIVE) && e->ctx_tgid &&
+	    ((e->sk_bits & RT_SK_ORPHAN) ||
+	     (!(e->sk_bits & RT_SK_SHUT) && (e->flags & RT_F_OWNER) &&
+	      e->ctx_tgid != e->owner.tgid))) {
+		killed(e, owner, d);
 		return;
 	}
 	set(d, "abortive_close");
-	if ((e->flags & RT_F_OWNER) && e->owner.source == RT_OWN_LISTENER)
-		snprintf(
-		    d->text, sizeof(d->text),
-		    "the listener owned by %s was closed while this connection waited in its accept queue",
-		    owner);
-	else
+	/* close() runs in the process that closed the last descriptor: name it. */
+	if ((e->sk_bits & RT_SK_SHUT) && (e->flags & RT_F_ACTIVE) && e->ctx_tgid) {
+		const char *how = strcmp(reason, "TCP_ABORT_ON_LINGER") == 0
+				      ? "with TCP_LINGER2 below 0 in FIN_WAIT2"
+				      : "with SO_LINGER 0";
+
+		who(closer, sizeof(closer), e->ctx_tgid, e->ctx_comm);
+		if ((e->flags & RT_F_OWNER) && e->owner.tgid != e->ctx_tgid)
+			snprintf(d->text, sizeof(d->text),
+				 "%s closed the connection %s (%s; it was accepted by %s)", closer,
+				 how, reason, owner);
+		else
+			snprintf(d->text, sizeof(d->text), "%s closed the connection %s (%s)",
+				 closer, how, reason);
+	} else {
 		snprintf(
 		    d->text, sizeof(d->text),
 		    "%s aborted the connection (%s: close() with SO_LINGER 0, shutdown by disconnect, or abort)",
 		    owner, reason);
+	}
 	d->hint =
 	    "an abortive close is a choice of the application; use a normal close() if the peer should see EOF";
 }
 
-static void diagnose_received(const struct rt_event *e, struct diagnosis *d)
+static void diagnose_received(const struct rt_record *r, struct diagnosis *d)
 {
+	const struct rt_event *e = &r->ev;
 	char owner[64], remote[RT_ENDPOINT_LEN], age[32];
 
-	owner_text(owner, sizeof(owner), e);
+	owner_text(owner, sizeof(owner), r);
 	rt_format_endpoint(e->family, e->raddr, e->rport, remote, sizeof(remote));
 	switch (e->state) {
 	case TCPS_CLOSE_WAIT:
@@ -263,8 +304,9 @@ static bool reason_is(const char *reason, const char *const *names)
 	return false;
 }
 
-static void diagnose_sent(const struct rt_event *e, const char *reason, struct diagnosis *d)
+static void diagnose_sent(const struct rt_record *r, const char *reason, struct diagnosis *d)
 {
+	const struct rt_event *e = &r->ev;
 	static const char *const invalid[] = {"TCP_INVALID_ACK_SEQUENCE",
 					      "TCP_RFC7323_PAWS",
 					      "TCP_TOO_OLD_ACK",
@@ -276,10 +318,10 @@ static void diagnose_sent(const struct rt_event *e, const char *reason, struct d
 	static const char *const active[] = {"TCP_STATE", "TCP_ABORT_ON_LINGER", NULL};
 	char owner[64], remote[RT_ENDPOINT_LEN];
 
-	owner_text(owner, sizeof(owner), e);
+	owner_text(owner, sizeof(owner), r);
 	rt_format_endpoint(e->family, e->raddr, e->rport, remote, sizeof(remote));
 	if (strcmp(reason, "NO_SOCKET") == 0) {
-		diagnose_no_socket(e, d);
+		diagnose_no_socket(r, d);
 	} else if (strcmp(reason, "TCP_ABORT_ON_CLOSE") == 0) {
 		set(d, "unread_data_on_close");
 		if (e->flags & RT_F_UNREAD)
@@ -293,7 +335,7 @@ static void diagnose_sent(const struct rt_event *e, const char *reason, struct d
 		d->hint =
 		    "the application closed before reading what the peer sent (e.g. a server closing while the request body is still arriving); read to EOF or shutdown(SHUT_WR) first";
 	} else if (reason_is(reason, active)) {
-		diagnose_active(e, reason, d);
+		diagnose_active(r, reason, d);
 	} else if (strcmp(reason, "TCP_ABORT_ON_DATA") == 0) {
 		set(d, "data_after_close");
 		snprintf(d->text, sizeof(d->text),
@@ -337,9 +379,10 @@ static void diagnose_sent(const struct rt_event *e, const char *reason, struct d
 	}
 }
 
-static void diagnose_queue_event(const struct rt_event *e, struct diagnosis *d)
+static void diagnose_queue_event(const struct rt_record *r, struct diagnosis *d)
 {
-	const struct rt_listener *l = &e->listener;
+	const struct rt_event *e = &r->ev;
+	const struct rt_listener *l = &r->listener;
 	char owner[64], remote[RT_ENDPOINT_LEN];
 
 	rt_format_endpoint(e->family, e->raddr, e->rport, remote, sizeof(remote));
@@ -363,7 +406,7 @@ static void diagnose_queue_event(const struct rt_event *e, struct diagnosis *d)
 		    e->path < sizeof(effect) / sizeof(effect[0]) && effect[e->path]
 			? effect[e->path]
 			: "dropped");
-		overflow_hint(d, e);
+		overflow_hint(d, r);
 		return;
 	}
 	set(d, "syn_queue_overflow");
@@ -382,18 +425,21 @@ static void diagnose_queue_event(const struct rt_event *e, struct diagnosis *d)
 	    "a burst of connections or a SYN flood: raise the listen() backlog (it bounds the SYN queue too) and keep net.ipv4.tcp_syncookies enabled";
 }
 
-void diagnose(const struct rt_names *n, const struct rt_event *e, struct diagnosis *d)
+void diagnose(const struct rt_names *n, struct rt_record *r)
 {
-	const char *reason = event_reason(n, e);
+	const struct rt_event *e = &r->ev;
+	struct diagnosis *d = &r->diag;
+	const char *reason = r->reason;
 
-	if (diagnose_overflow(n, e, d))
+	(void)n; /* the names are in the record already; kept for the client rules */
+	if (diagnose_overflow(r, d))
 		return;
 	if (e->type == RT_EV_LISTEN_OVERFLOW || e->type == RT_EV_SYN_QUEUE_OVERFLOW) {
-		diagnose_queue_event(e, d);
+		diagnose_queue_event(r, d);
 		return;
 	}
 	if (e->type == RT_EV_RST_RECEIVED) {
-		diagnose_received(e, d);
+		diagnose_received(r, d);
 		return;
 	}
 	if (e->type != RT_EV_RST_SENT) {
@@ -405,5 +451,5 @@ void diagnose(const struct rt_names *n, const struct rt_event *e, struct diagnos
 		snprintf(d->text, sizeof(d->text), "this kernel does not report reset reasons");
 		return;
 	}
-	diagnose_sent(e, reason, d);
+	diagnose_sent(r, reason, d);
 }

@@ -19,6 +19,8 @@ struct diagnosis {
 	char hint_buf[320];
 };
 
-void diagnose(const struct rt_names *n, const struct rt_event *e, struct diagnosis *d);
+struct rt_record;
+/* The diagnose stage: fills r->diag from the rest of the record. */
+void diagnose(const struct rt_names *n, struct rt_record *r);
 
 #endif

@@ -1,49 +1,104 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/membarrier.h>
+#include <bpf/bpf.h>
 #include "fold.h"
+#include "kevent.h"
+#include "pipeline.h"
 
-bool fold_same_kind(const struct rt_event *a, const struct rt_event *b)
+int kfold_init(struct kfold *f, int map_fd, volatile uint32_t *epoch, size_t max_entries,
+	       uint64_t now_ns)
 {
-	const uint32_t kind_flags = RT_F_OWNER | RT_F_LISTENER | RT_F_ACCEPTQ_FULL | RT_F_LINKED;
-
-	return a->type == b->type && a->reason == b->reason && a->state == b->state &&
-	       a->prev_state == b->prev_state && a->path == b->path && a->netns == b->netns &&
-	       a->family == b->family && a->lport == b->lport &&
-	       (a->flags & kind_flags) == (b->flags & kind_flags) &&
-	       a->owner.tgid == b->owner.tgid && a->listener.owner.tgid == b->listener.owner.tgid &&
-	       !memcmp(a->laddr, b->laddr, 16) && !memcmp(a->raddr, b->raddr, 16);
+	memset(f, 0, sizeof(*f));
+	f->map_fd = map_fd;
+	f->epoch = epoch;
+	f->next_ns = now_ns + FOLD_EPOCH_NS;
+	if (map_fd < 0)
+		return 0;
+	f->cap = max_entries;
+	f->keys = calloc(f->cap, sizeof(*f->keys));
+	return f->keys ? 0 : -ENOMEM;
 }
 
-bool fold_absorb(struct fold_run *f, const struct rt_record *r)
+void kfold_free(struct kfold *f)
 {
-	if (!f->have || !fold_same_kind(&f->first.ev, &r->ev))
-		return false;
-	f->first.count += r->count;
-	f->last_ns = r->ev.ts_ns;
-	return true;
+	free(f->keys);
+	f->keys = NULL;
 }
 
-void fold_start(struct fold_run *f, const struct rt_record *r)
+/*
+ * BPF programs run under rcu_read_lock(): once synchronize_rcu() returns,
+ * none that read the old epoch is still running. membarrier(GLOBAL) is
+ * that synchronize_rcu(), open to any process. Where it is refused (nohz_full
+ * CPUs), a pause far longer than any program run stands in, and is counted.
+ */
+static void wait_for_programs(struct kfold *f)
 {
-	f->first = *r;
-	f->first.count = 0;
-	f->have = true;
-	f->first_ns = f->last_ns = r->ev.ts_ns;
+	struct timespec pause = {.tv_nsec = 20 * 1000 * 1000};
+
+	if (syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) == 0)
+		return;
+	f->slow_syncs++;
+	nanosleep(&pause, NULL);
 }
 
-bool fold_close(struct fold_run *f, struct rt_record *out)
+static void write_entry(struct kfold *f, struct pipeline *pl, const struct rt_fold_val *v,
+			uint64_t now_ns)
 {
-	bool any = f->have && f->first.count;
+	struct rt_kevent k;
 
-	if (any) {
-		*out = f->first;
-		out->span_ns = f->last_ns - f->first_ns;
+	k.ev = v->sample;
+	k.listener = v->listener;
+	k.link = v->link;
+	k.closed = v->closed;
+	pipeline_folded(pl, &k, v->count, v->first_ns, v->last_ns, now_ns);
+	f->records++;
+	f->events += v->count;
+}
+
+/* Writes and deletes the entries of every epoch but 'keep' (all with keep = -1). */
+static void collect(struct kfold *f, struct pipeline *pl, int64_t keep, uint64_t now_ns)
+{
+	struct rt_fold_key key, next, *prev = NULL;
+	struct rt_fold_val v;
+	size_t n = 0, i;
+
+	/* Keys first: deleting while walking would restart the walk. */
+	while (n < f->cap && bpf_map_get_next_key(f->map_fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (keep < 0 || key.epoch != (uint32_t)keep)
+			f->keys[n++] = key;
 	}
-	f->have = false;
-	return any;
+	for (i = 0; i < n; i++) {
+		if (bpf_map_lookup_elem(f->map_fd, &f->keys[i], &v) == 0 && v.count)
+			write_entry(f, pl, &v, now_ns);
+		bpf_map_delete_elem(f->map_fd, &f->keys[i]);
+	}
 }
 
-bool fold_due(const struct fold_run *f, uint64_t now_boot_ns)
+void kfold_tick(struct kfold *f, struct pipeline *pl, uint64_t now_ns)
 {
-	return f->have && now_boot_ns - f->first_ns >= RT_FOLD_NS;
+	uint32_t closing;
+
+	if (f->map_fd < 0 || now_ns < f->next_ns)
+		return;
+	closing = *f->epoch;
+	*f->epoch = closing + 1;
+	wait_for_programs(f);
+	collect(f, pl, closing + 1, now_ns);
+	f->next_ns = now_ns + FOLD_EPOCH_NS;
+}
+
+void kfold_drain(struct kfold *f, struct pipeline *pl, uint64_t now_ns)
+{
+	if (f->map_fd < 0)
+		return;
+	wait_for_programs(f);
+	collect(f, pl, -1, now_ns);
 }

@@ -1,33 +1,39 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Folding in userspace: a run of identical consecutive records (the same
- * but for time and client port) becomes its first record and one count.
+ * The fold stage: storms are folded in the kernel (bpf/common.bpf.h emit());
+ * once a second this stage closes the epoch and turns every entry of it
+ * into one record that carries its count. Exact: an entry is read only
+ * after every BPF program that could still add to it has finished.
  */
 #ifndef RSTTRACE_FOLD_H
 #define RSTTRACE_FOLD_H
 
-#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
-#include "record.h"
+#include "../include/rsttrace.h"
 
-/* A run of identical events is summed up after this long, and starts anew. */
-#define RT_FOLD_NS 1000000000ull
+struct pipeline;
 
-struct fold_run {
-	bool have;
-	struct rt_record first; /* count/span_ns: the events folded after it */
-	uint64_t first_ns, last_ns;
+#define FOLD_EPOCH_NS 1000000000ull
+
+struct kfold {
+	int map_fd;		  /* the folds map, -1 when folding is off */
+	volatile uint32_t *epoch; /* the BPF global fold_epoch */
+	uint64_t next_ns;	  /* when the current epoch ends */
+	uint64_t records;	  /* folded records written */
+	uint64_t events;	  /* events they stand for */
+	uint64_t slow_syncs;	  /* epochs closed by waiting, membarrier being unavailable */
+	struct rt_fold_key *keys;
+	size_t cap;
 };
 
-/* True when two events would print the same but for time and client port. */
-bool fold_same_kind(const struct rt_event *a, const struct rt_event *b);
-/* True when r joins the open run (and is not to be written). */
-bool fold_absorb(struct fold_run *f, const struct rt_record *r);
-/* Starts a new run at r (call after writing r). */
-void fold_start(struct fold_run *f, const struct rt_record *r);
-/* The open run's folded record, if it has one to write; ends the run. */
-bool fold_close(struct fold_run *f, struct rt_record *out);
-/* True when the open run has lasted long enough to be summed up. */
-bool fold_due(const struct fold_run *f, uint64_t now_boot_ns);
+/* map_fd -1: folding off, the stage does nothing. 0 or -ENOMEM. */
+int kfold_init(struct kfold *f, int map_fd, volatile uint32_t *epoch, size_t max_entries,
+	       uint64_t now_ns);
+void kfold_free(struct kfold *f);
+/* Closes the epoch when it is due and writes what it folded. */
+void kfold_tick(struct kfold *f, struct pipeline *pl, uint64_t now_ns);
+/* After the programs are detached: writes every entry left, of any epoch. */
+void kfold_drain(struct kfold *f, struct pipeline *pl, uint64_t now_ns);
 
 #endif

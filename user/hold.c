@@ -19,7 +19,7 @@ static void pop_oldest(struct hold *h)
 	h->count--;
 }
 
-void hold_push(struct hold *h, const struct rt_event *e)
+void hold_push(struct hold *h, const struct rt_kevent *e)
 {
 	unsigned int i;
 
@@ -38,7 +38,7 @@ bool hold_cancel(struct hold *h, uint64_t sk)
 	for (n = h->count; n > 0; n--) {
 		unsigned int i = (h->head + n - 1) % HOLD_SLOTS;
 
-		if (!h->cancelled[i] && h->ev[i].sk == sk) {
+		if (!h->cancelled[i] && h->ev[i].ev.sk == sk) {
 			h->cancelled[i] = true;
 			return true;
 		}
@@ -48,6 +48,6 @@ bool hold_cancel(struct hold *h, uint64_t sk)
 
 void hold_release(struct hold *h, uint64_t cutoff_ns)
 {
-	while (h->count && h->ev[h->head].ts_ns < cutoff_ns)
+	while (h->count && h->ev[h->head].ev.ts_ns < cutoff_ns)
 		pop_oldest(h);
 }

@@ -11,15 +11,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "../include/rsttrace.h"
+#include "kevent.h"
 
 #define HOLD_SLOTS 256
 /* Both events are raised in one softirq, microseconds apart. */
 #define HOLD_NS 2000000ull
 
-typedef void (*hold_emit_fn)(void *ctx, const struct rt_event *e);
+typedef void (*hold_emit_fn)(void *ctx, const struct rt_kevent *e);
 
 struct hold {
-	struct rt_event ev[HOLD_SLOTS];
+	struct rt_kevent ev[HOLD_SLOTS];
 	bool cancelled[HOLD_SLOTS];
 	unsigned int head; /* oldest */
 	unsigned int count;
@@ -28,7 +29,7 @@ struct hold {
 };
 
 void hold_init(struct hold *h, hold_emit_fn emit, void *ctx);
-void hold_push(struct hold *h, const struct rt_event *e);
+void hold_push(struct hold *h, const struct rt_kevent *e);
 /* Drops the held event of socket sk; false when none was held. */
 bool hold_cancel(struct hold *h, uint64_t sk);
 /* Emits held events stamped before 'cutoff_ns' (all of them with UINT64_MAX). */

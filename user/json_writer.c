@@ -3,6 +3,7 @@
 #include <string.h>
 #include "json_writer.h"
 #include "strbuf.h"
+#include "utf8.h"
 
 void jw_init(struct json_writer *jw, struct strbuf *out)
 {
@@ -110,13 +111,23 @@ static void jw_escaped(struct strbuf *sb, const char *s, size_t max)
 			sb_append(sb, "\\t", 2);
 			break;
 		default: {
-			/*
-			 * Kernel strings (comm) are bytes, not UTF-8: every
-			 * non-ASCII byte is escaped so each line stays valid
-			 * JSON whatever a process calls itself.
-			 */
 			char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+			uint32_t cp;
+			size_t n =
+			    c >= 0x80 ? utf8_seq((const unsigned char *)s + i, max - i, &cp) : 0;
 
+			/*
+			 * Kernel strings (comm) are bytes: valid UTF-8 passes
+			 * through as it is, so log pipelines see "сервер";
+			 * control characters and bytes that are no UTF-8 are
+			 * escaped, so each line stays valid JSON whatever a
+			 * process calls itself.
+			 */
+			if (n && strnlen(s + i, n) == n) {
+				sb_append(sb, s + i, n);
+				i += n;
+				continue;
+			}
 			sb_append(sb, esc, sizeof(esc));
 		}
 		}

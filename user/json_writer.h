@@ -9,6 +9,9 @@
 
 #define JW_MAX_DEPTH 8
 
+/* The version of rsttrace's NDJSON records (docs/schema.md). */
+#define RT_SCHEMA_VERSION 2
+
 struct strbuf;
 
 struct json_writer {

@@ -28,9 +28,15 @@ int64_t kenum_value(const struct kenum *ke, const char *name);
 enum tcp_state_num {
 	TCPS_ESTABLISHED = 1,
 	TCPS_SYN_SENT = 2,
+	TCPS_SYN_RECV = 3,
+	TCPS_FIN_WAIT1 = 4,
 	TCPS_FIN_WAIT2 = 5,
+	TCPS_TIME_WAIT = 6,
+	TCPS_CLOSE = 7,
 	TCPS_CLOSE_WAIT = 8,
+	TCPS_LAST_ACK = 9,
 	TCPS_LISTEN = 10,
+	TCPS_CLOSING = 11,
 };
 
 const char *tcp_state_name(unsigned int state);

@@ -114,7 +114,7 @@ int loader_open(struct loader *ld, const struct cli_opts *o)
 	for (i = 0; i < (int)o->nr_ports; i++)
 		s->rodata->filter_ports[i] = o->ports[i];
 	s->rodata->event_mask = ld->event_mask;
-	s->rodata->rate_limit = o->rate_limit;
+	s->rodata->fold_threshold = o->every_event ? 0 : o->fold_after;
 	s->rodata->rcv_state_process_start = ld->probe.syn_site_start;
 	s->rodata->rcv_state_process_end = ld->probe.syn_site_end;
 	/* Wake the reader when an eighth of the ring is used. */

@@ -22,7 +22,7 @@ void rt_warn(bool json, const char *level, const char *fmt, ...)
 		sb_init(&sb);
 		jw_init(&jw, &sb);
 		jw_start_object(&jw);
-		jw_uint_field(&jw, "schema", 1);
+		jw_uint_field(&jw, "schema", RT_SCHEMA_VERSION);
 		jw_string_field(&jw, "type", level);
 		jw_string_field(&jw, "message", msg);
 		jw_end_object(&jw);

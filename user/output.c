@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 #include "clock.h"
 #include "output.h"
@@ -16,6 +18,25 @@ void output_init(struct output *o, bool json, int fd)
 	o->fd = fd;
 	sb_init(&o->sb);
 	rt_clock_init(&o->clock);
+}
+
+size_t output_terminal_width(int fd)
+{
+	struct winsize ws;
+	const char *env;
+	long cols = 0;
+
+	if (!isatty(fd))
+		return 0;
+	if (ioctl(fd, TIOCGWINSZ, &ws) == 0)
+		cols = ws.ws_col;
+	env = getenv("COLUMNS");
+	if (!cols && env)
+		cols = strtol(env, NULL, 10);
+	if (cols <= 0)
+		cols = 80;
+	/* Narrower than this, nothing is readable anyway: wrap at 40. */
+	return cols < 40 ? 40 : (size_t)cols;
 }
 
 void output_free(struct output *o)

@@ -13,6 +13,7 @@ struct output {
 	bool header_done;
 	bool closed; /* the reader went away (EPIPE), or writing was given up */
 	int fd;
+	size_t width; /* text on a terminal: its columns; 0: one line per event */
 	/*
 	 * Set by the signal handler: from then on a write may wait at most
 	 * OUTPUT_GIVE_UP_MS in all for a reader that does not read.
@@ -24,6 +25,8 @@ struct output {
 };
 
 void output_init(struct output *o, bool json, int fd);
+/* The terminal's width when text goes to a terminal, else 0 (-w, pipes, files). */
+size_t output_terminal_width(int fd);
 void output_free(struct output *o);
 /* How long a stopping rsttrace waits for a stalled reader before it drops output. */
 #define OUTPUT_GIVE_UP_MS 1000

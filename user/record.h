@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * One record per event, built once as it flows through the pipeline
- * (decode -> attribute -> diagnose -> fold) and only read by the sinks
+ * One record per event or folded storm, built once as it flows through the
+ * pipeline (decode -> attribute -> diagnose) and only read by the sinks
  * (text, JSON, summary): no sink looks anything up or decides anything.
  */
 #ifndef RSTTRACE_RECORD_H
@@ -11,11 +11,17 @@
 #include <stdint.h>
 #include "../include/rsttrace.h"
 #include "diagnose.h"
+#include "kevent.h"
 
 struct rt_record {
-	struct rt_event ev; /* as the kernel sent it */
-	uint64_t count;	    /* kernel events this record stands for: 1, or a folded run */
-	uint64_t span_ns;   /* folded: from the first to the last event of the run */
+	/* As the kernel sent it (the same members as struct rt_kevent). */
+	struct rt_event ev;
+	struct rt_listener listener;
+	struct rt_link link;
+	struct rt_closed closed;
+	uint64_t count;	   /* kernel events this record stands for: 1, or a folded storm */
+	uint64_t first_ns; /* folded: the first and last event of the storm (0 otherwise) */
+	uint64_t last_ns;
 	/* decode */
 	const char *type_name;
 	const char *reason; /* kernel reason name, NULL when the kernel gives none */

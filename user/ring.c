@@ -1,45 +1,77 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "kenums.h"
 #include "ring.h"
 
-static void emit(void *ctx, const struct rt_event *e)
+/*
+ * A held reset goes on unless BPF marked its socket: then it was the
+ * kernel's own tcp_reset() before answering data after close, even when
+ * the reset sent in reply never reached us (lost, or folded).
+ */
+static void emit(void *ctx, const struct rt_kevent *k)
 {
 	struct ring *r = ctx;
+	__u64 key = k->ev.sk, ts;
 
-	pipeline_event(r->pl, e, r->now_ns);
+	if (r->aborted_fd >= 0 && bpf_map_lookup_elem(r->aborted_fd, &key, &ts) == 0 &&
+	    ts >= k->ev.ts_ns) {
+		bpf_map_delete_elem(r->aborted_fd, &key);
+		r->taken_back++;
+		return;
+	}
+	pipeline_event(r->pl, k, r->now_ns);
 }
 
-static int on_record(void *ctx, void *data, size_t size)
+/* Only a socket that closed may answer data with a reset after a tcp_reset() of its own. */
+static bool may_be_taken_back(const struct rt_event *e)
 {
-	struct ring *r = ctx;
-	const struct rt_event *e = data;
+	return e->type == RT_EV_RST_RECEIVED &&
+	       (e->state == TCPS_FIN_WAIT1 || e->state == TCPS_FIN_WAIT2);
+}
 
-	if (size < sizeof(*e) || e->type == 0 || e->type >= RT_EV_MAX) {
+int ring_record(struct ring *r, const void *data, size_t size)
+{
+	struct rt_kevent k;
+
+	if (kevent_unpack(&k, data, size)) {
 		r->malformed++;
 		return 0;
 	}
 	/* Held events go out before anything much newer, keeping the order. */
-	if (e->ts_ns > HOLD_NS)
-		hold_release(&r->hold, e->ts_ns - HOLD_NS);
-	if (e->type == RT_EV_RST_RECEIVED) {
-		hold_push(&r->hold, e);
+	if (k.ev.ts_ns > HOLD_NS)
+		hold_release(&r->hold, k.ev.ts_ns - HOLD_NS);
+	if (may_be_taken_back(&k.ev)) {
+		hold_push(&r->hold, &k);
 		return 0;
 	}
-	if (e->flags & RT_F_LOCAL_ABORT)
-		hold_cancel(&r->hold, e->sk);
-	pipeline_event(r->pl, e, r->now_ns);
+	if (k.ev.flags & RT_F_LOCAL_ABORT && hold_cancel(&r->hold, k.ev.sk))
+		r->taken_back++;
+	pipeline_event(r->pl, &k, r->now_ns);
 	/* A long batch must not grow the buffer without bound: write as it fills. */
 	if (r->pl->out->sb.len >= (128u << 10))
 		output_flush(r->pl->out);
 	return 0;
 }
 
-int ring_open(struct ring *r, int map_fd, struct pipeline *pl)
+static int on_record(void *ctx, void *data, size_t size)
+{
+	return ring_record(ctx, data, size);
+}
+
+int ring_open(struct ring *r, int map_fd, int aborted_fd, struct pipeline *pl)
 {
 	r->pl = pl;
+	r->aborted_fd = aborted_fd;
 	r->malformed = 0;
+	r->taken_back = 0;
+	r->now_ns = 0;
 	hold_init(&r->hold, emit, r);
+	if (map_fd < 0) {
+		r->rb = NULL;
+		return 0;
+	}
 	r->rb = ring_buffer__new(map_fd, on_record, r, NULL);
 	return r->rb ? 0 : -errno;
 }

@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "coverage.h"
 #include "decode.h"
+#include "fold.h"
 #include "loader.h"
 #include "messages.h"
 #include "output.h"
@@ -39,11 +40,13 @@
 #define EXIT_USAGE 2
 
 static volatile int exiting;
+static volatile int resized;
 
 struct session {
 	struct output out;
 	struct pipeline pl;
 	struct ring ring;
+	struct kfold fold;
 	struct rt_names names;
 	struct summary summary;
 	struct summary_maps maps;
@@ -54,8 +57,10 @@ struct session {
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	exiting = 1;
+	if (sig == SIGWINCH)
+		resized = 1;
+	else
+		exiting = 1;
 }
 
 /*
@@ -69,6 +74,8 @@ static void install_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGWINCH, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 }
@@ -113,12 +120,11 @@ static void print_totals(struct session *s, const struct loader *ld, bool json)
 		    (unsigned long long)missed);
 	rt_warn(
 	    json, "info",
-	    "totals: rst_sent=%llu rst_received=%llu listen_overflow=%llu syn_queue_overflow=%llu lost=%llu rate_limited=%llu written=%llu",
+	    "totals: rst_sent=%llu rst_received=%llu listen_overflow=%llu syn_queue_overflow=%llu lost=%llu folded=%llu written=%llu",
 	    (unsigned long long)t[RT_CNT_RST_SENT], (unsigned long long)t[RT_CNT_RST_RECEIVED],
 	    (unsigned long long)t[RT_CNT_LISTEN_OVERFLOW],
 	    (unsigned long long)t[RT_CNT_SYN_QUEUE_OVERFLOW], (unsigned long long)t[RT_CNT_LOST],
-	    (unsigned long long)t[RT_CNT_RATE_LIMITED],
-	    (unsigned long long)pipeline_written(&s->pl));
+	    (unsigned long long)t[RT_CNT_FOLDED], (unsigned long long)pipeline_written(&s->pl));
 }
 
 static void load_names(struct rt_names *n, const struct btf *btf, bool json)
@@ -165,12 +171,16 @@ static int trace_loop(struct session *s, const struct cli_opts *o)
 			break;
 		now = rt_clock_boot_now_ns();
 		ring_release(&s->ring, now);
-		pipeline_tick(&s->pl, now);
+		kfold_tick(&s->fold, &s->pl, now);
 		report_lost(s, now);
 		if (next_summary && now >= next_summary) {
 			summary_print(&s->summary, &s->maps, &s->out, pipeline_written(&s->pl), now,
 				      false);
 			next_summary += interval;
+		}
+		if (resized && s->out.width) {
+			resized = 0;
+			s->out.width = output_terminal_width(s->out.fd);
 		}
 		if (output_flush(&s->out) == -EPIPE)
 			break;
@@ -184,7 +194,7 @@ static int trace_loop(struct session *s, const struct cli_opts *o)
 	rsttrace_bpf__detach(s->skel);
 	now = rt_clock_boot_now_ns();
 	ring_drain(&s->ring, now);
-	pipeline_finish(&s->pl, now);
+	kfold_drain(&s->fold, &s->pl, now);
 	report_lost(s, now);
 	if (s->summarize)
 		summary_print(&s->summary, &s->maps, &s->out, pipeline_written(&s->pl), now, true);
@@ -300,9 +310,16 @@ int main(int argc, char **argv)
 	s->skel = ld.skel;
 	summary_init(&s->summary, &s->names, rt_clock_boot_now_ns());
 	output_init(&s->out, o.json, STDOUT_FILENO);
+	if (!o.json && !o.wide)
+		s->out.width = output_terminal_width(STDOUT_FILENO);
 	s->out.stopping = &exiting;
-	pipeline_init(&s->pl, &s->names, &s->out, o.summary ? &s->summary : NULL, o.fold);
-	err = ring_open(&s->ring, bpf_map__fd(ld.skel->maps.events), &s->pl);
+	pipeline_init(&s->pl, &s->names, &s->out, o.summary ? &s->summary : NULL);
+	err = ring_open(&s->ring, bpf_map__fd(ld.skel->maps.events),
+			bpf_map__fd(ld.skel->maps.aborted_rx), &s->pl);
+	if (!err)
+		err = kfold_init(&s->fold, o.every_event ? -1 : bpf_map__fd(ld.skel->maps.folds),
+				 &ld.skel->bss->fold_epoch,
+				 bpf_map__max_entries(ld.skel->maps.folds), rt_clock_boot_now_ns());
 	if (err) {
 		rt_warn(o.json, "error", "cannot open the ring buffer: %s", strerror(-err));
 		goto cleanup_output;
@@ -324,6 +341,7 @@ int main(int argc, char **argv)
 	ret = err ? 1 : 0;
 
 	ring_close(&s->ring);
+	kfold_free(&s->fold);
 cleanup_output:
 	output_free(&s->out);
 cleanup:

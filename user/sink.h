@@ -11,12 +11,10 @@
 #include "record.h"
 
 void sink_json_record(struct output *o, const struct rt_record *r);
-void sink_json_folded(struct output *o, const struct rt_record *r, uint64_t now_boot_ns);
 void sink_json_lost(struct output *o, uint64_t count, uint64_t total, uint64_t now_boot_ns);
 
 void sink_text_header(struct output *o);
 void sink_text_record(struct output *o, const struct rt_record *r);
-void sink_text_folded(struct output *o, const struct rt_record *r);
 void sink_text_lost(struct output *o, uint64_t count, uint64_t total);
 
 #endif

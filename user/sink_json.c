@@ -8,8 +8,6 @@
 #include "sink.h"
 #include "record.h"
 
-#define RT_SCHEMA_VERSION 1
-
 static void start_line(struct output *o, struct json_writer *jw, const char *type, uint64_t ts_ns)
 {
 	char when[40];
@@ -47,8 +45,8 @@ static void owner_object(struct json_writer *jw, const char *name, const struct 
 	else
 		jw_null(jw);
 	jw_string_field(jw, "source", owner_source_name(ow->source));
-	if (ow->sharers > 1)
-		jw_uint_field(jw, "shared_by", ow->sharers);
+	/* Every key on every line: 1 unless the scan found several holders. */
+	jw_uint_field(jw, "shared_by", ow->sharers > 1 ? ow->sharers : 1);
 	jw_name(jw, "alive");
 	jw_bool(jw, alive);
 	jw_name(jw, "closed");
@@ -69,11 +67,13 @@ static void endpoint_object(struct json_writer *jw, const char *name, int family
 	jw_end_object(jw);
 }
 
+static void format_hex(char *buf, size_t len, uint64_t v);
+
 static void listener_object(struct json_writer *jw, const struct rt_record *r)
 {
 	const struct rt_event *e = &r->ev;
-	const struct rt_listener *l = &e->listener;
-	char a[RT_ADDR_LEN];
+	const struct rt_listener *l = &r->listener;
+	char a[RT_ADDR_LEN], sk[24];
 
 	jw_name(jw, "listener");
 	if (!(e->flags & RT_F_LISTENER)) {
@@ -89,6 +89,11 @@ static void listener_object(struct json_writer *jw, const struct rt_record *r)
 	jw_uint_field(jw, "syn_queue", l->syn_qlen);
 	jw_uint_field(jw, "drops", l->drops);
 	jw_string_field(jw, "matched_by", e->flags & RT_F_LISTENER_BY_PORT ? "port" : "socket");
+	/* Several listeners (SO_REUSEPORT) could have been meant: this is one of them. */
+	jw_name(jw, "ambiguous");
+	jw_bool(jw, e->flags & RT_F_LISTENER_AMBIG);
+	format_hex(sk, sizeof(sk), l->sk);
+	jw_string_field(jw, "sk", sk);
 	jw_uint_field(jw, "somaxconn", l->somaxconn);
 	jw_uint_field(jw, "abort_on_overflow", l->abort_on_overflow);
 	jw_uint_field(jw, "syncookies", l->syncookies);
@@ -111,9 +116,10 @@ static void short_owner(struct json_writer *jw, const char *name, uint32_t tgid,
 	jw_end_object(jw);
 }
 
-static void overflow_object(struct output *o, struct json_writer *jw, const struct rt_event *e)
+static void overflow_object(struct output *o, struct json_writer *jw, const struct rt_record *r)
 {
-	const struct rt_link *l = &e->link;
+	const struct rt_event *e = &r->ev;
+	const struct rt_link *l = &r->link;
 	char when[40];
 
 	jw_name(jw, "overflow");
@@ -134,9 +140,10 @@ static void overflow_object(struct output *o, struct json_writer *jw, const stru
 	jw_end_object(jw);
 }
 
-static void closed_listener_object(struct json_writer *jw, const struct rt_event *e)
+static void closed_listener_object(struct json_writer *jw, const struct rt_record *r)
 {
-	const struct rt_closed *c = &e->closed;
+	const struct rt_event *e = &r->ev;
+	const struct rt_closed *c = &r->closed;
 	char a[RT_ADDR_LEN];
 
 	jw_name(jw, "closed_listener");
@@ -161,6 +168,25 @@ static void diagnosis_object(struct json_writer *jw, const struct diagnosis *d)
 	jw_string_field(jw, "code", d->code);
 	jw_string_field(jw, "text", d->text[0] ? d->text : NULL);
 	jw_string_field(jw, "hint", d->hint[0] ? d->hint : NULL);
+	jw_end_object(jw);
+}
+
+/* A folded storm: its span; the fields of the record are its first folded event's. */
+static void folded_object(struct output *o, struct json_writer *jw, const struct rt_record *r)
+{
+	char when[40];
+
+	jw_name(jw, "folded");
+	if (r->count <= 1) {
+		jw_null(jw);
+		return;
+	}
+	jw_start_object(jw);
+	rt_clock_rfc3339(&o->clock, r->first_ns, when, sizeof(when));
+	jw_string_field(jw, "first_time", when);
+	rt_clock_rfc3339(&o->clock, r->last_ns, when, sizeof(when));
+	jw_string_field(jw, "last_time", when);
+	jw_uint_field(jw, "span_ms", (r->last_ns - r->first_ns) / 1000000);
 	jw_end_object(jw);
 }
 
@@ -218,8 +244,11 @@ void sink_json_record(struct output *o, const struct rt_record *r)
 	struct json_writer jw;
 	char sk[24];
 
-	start_line(o, &jw, r->type_name, e->ts_ns);
-	jw_uint_field(&jw, "ts_ns", e->ts_ns);
+	start_line(o, &jw, r->type_name, r->count > 1 ? r->last_ns : e->ts_ns);
+	jw_uint_field(&jw, "ts_ns", r->count > 1 ? r->last_ns : e->ts_ns);
+	/* Summing count by type, plus the lost records, gives the kernel's totals. */
+	jw_uint_field(&jw, "count", r->count);
+	folded_object(o, &jw, r);
 	jw_name(&jw, "netns");
 	if (e->netns)
 		jw_uint(&jw, e->netns);
@@ -251,8 +280,8 @@ void sink_json_record(struct output *o, const struct rt_record *r)
 		     r->owner_alive);
 	listener_object(&jw, r);
 	context_object(&jw, e);
-	overflow_object(o, &jw, e);
-	closed_listener_object(&jw, e);
+	overflow_object(o, &jw, r);
+	closed_listener_object(&jw, r);
 	optional_uint(&jw, "unread_bytes", e->flags & RT_F_UNREAD, e->unread_bytes);
 	optional_uint(&jw, "state_age_ms", e->flags & RT_F_STATE_AGE, e->state_age_ns / 1000000);
 	diagnosis_object(&jw, &r->diag);
@@ -272,15 +301,5 @@ void sink_json_lost(struct output *o, uint64_t count, uint64_t total, uint64_t n
 	start_line(o, &jw, "lost", now_boot_ns);
 	jw_uint_field(&jw, "count", count);
 	jw_uint_field(&jw, "total", total);
-	end_line(o, &jw);
-}
-
-void sink_json_folded(struct output *o, const struct rt_record *r, uint64_t now_boot_ns)
-{
-	struct json_writer jw;
-
-	start_line(o, &jw, "folded", now_boot_ns);
-	jw_uint_field(&jw, "count", r->count);
-	jw_uint_field(&jw, "span_ms", r->span_ns / 1000000);
 	end_line(o, &jw);
 }

@@ -1,4 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * Text for people. Two layouts of the same fields:
+ * - wide (-w, and whenever stdout is not a terminal): one line per event,
+ *   in columns, for grep and pipes, as ss and the bcc tools do;
+ * - terminal: a block per event that fits the terminal's width: the facts
+ *   on the first line, the diagnosis on indented lines wrapped at the width.
+ */
 #include <stdio.h>
 #include <string.h>
 #include "addr.h"
@@ -6,6 +13,7 @@
 #include "output.h"
 #include "record.h"
 #include "sink.h"
+#include "utf8.h"
 
 /* Column widths fit IPv4 tuples; longer values push the line, never cut it. */
 #define W_TIME	   16
@@ -16,13 +24,29 @@
 #define W_STATE	   12
 #define W_REASON   26
 #define W_QUEUE	   7
+#define INDENT	   4
 
+/* The fields of a record as text, shared by both layouts. */
+struct text_fields {
+	char time[24];
+	char event[48];
+	char pid[16];
+	char comm[4 * RT_COMM_LEN + 1]; /* UTF-8 passes through */
+	char local[RT_ENDPOINT_LEN];
+	char remote[RT_ENDPOINT_LEN];
+	char state[40];
+	char reason[96];
+	char queue[24];
+};
+
+/* Pads to 'width' display columns (UTF-8 aware) and adds the column gap. */
 static void column(struct strbuf *sb, const char *s, size_t width)
 {
-	size_t from = sb->len;
+	size_t w = utf8_width(s);
 
 	sb_puts(sb, s);
-	sb_pad(sb, from, width);
+	while (w++ < width)
+		sb_putc(sb, ' ');
 	sb_putc(sb, ' ');
 }
 
@@ -30,6 +54,9 @@ void sink_text_header(struct output *o)
 {
 	struct strbuf *sb = &o->sb;
 
+	/* The terminal layout labels its fields; only columns need a header. */
+	if (o->width)
+		return;
 	column(sb, "TIME", W_TIME);
 	column(sb, "EVENT", W_EVENT);
 	column(sb, "PID", W_PID);
@@ -43,82 +70,79 @@ void sink_text_header(struct output *o)
 }
 
 /* The process to name: the socket's owner, else the listener's. */
-static const struct rt_owner *shown_owner(const struct rt_event *e)
+static const struct rt_owner *shown_owner(const struct rt_record *r)
 {
+	const struct rt_event *e = &r->ev;
+
 	if (e->flags & RT_F_OWNER)
 		return &e->owner;
-	if ((e->flags & RT_F_LISTENER) && (e->listener.flags & RT_LF_OWNER))
-		return &e->listener.owner;
+	if ((e->flags & RT_F_LISTENER) && (r->listener.flags & RT_LF_OWNER))
+		return &r->listener.owner;
 	return NULL;
 }
 
-static void state_column(struct strbuf *sb, const struct rt_event *e)
+static void fields_of(struct output *o, const struct rt_record *r, struct text_fields *f)
 {
+	const struct rt_event *e = &r->ev;
+	const struct rt_owner *ow = shown_owner(r);
 	const char *state = tcp_state_name(e->state);
-	char buf[40];
+	size_t n;
 
+	rt_clock_short(&o->clock, r->count > 1 ? r->last_ns : e->ts_ns, f->time, sizeof(f->time));
+	if (e->type == RT_EV_LISTEN_OVERFLOW)
+		snprintf(f->event, sizeof(f->event), "overflow/%s", overflow_path_name(e->path));
+	else if (e->type == RT_EV_SYN_QUEUE_OVERFLOW)
+		snprintf(f->event, sizeof(f->event), "synq_overflow");
+	else
+		snprintf(f->event, sizeof(f->event), "%s", r->type_name);
+	/* A folded storm: how many events this line stands for. */
+	if (r->count > 1) {
+		n = strlen(f->event);
+		snprintf(f->event + n, sizeof(f->event) - n, " x%llu",
+			 (unsigned long long)r->count);
+	}
+	if (ow) {
+		snprintf(f->pid, sizeof(f->pid), "%u", ow->tgid);
+		utf8_sanitize(f->comm, sizeof(f->comm), ow->comm, RT_COMM_LEN);
+	} else {
+		snprintf(f->pid, sizeof(f->pid), "-");
+		snprintf(f->comm, sizeof(f->comm), "-");
+	}
+	rt_format_endpoint(e->family, e->laddr, e->lport, f->local, sizeof(f->local));
+	rt_format_endpoint(e->family, e->raddr, e->rport, f->remote, sizeof(f->remote));
 	if (!state)
 		state = "-";
 	if (e->flags & RT_F_PREV_STATE) {
 		const char *prev = tcp_state_name(e->prev_state);
 
-		snprintf(buf, sizeof(buf), "%s<-%s", state, prev ? prev : "?");
-		column(sb, buf, W_STATE);
-		return;
+		snprintf(f->state, sizeof(f->state), "%s<-%s", state, prev ? prev : "?");
+	} else {
+		snprintf(f->state, sizeof(f->state), "%s", state);
 	}
-	column(sb, state, W_STATE);
+	/* Kernels before 6.10 give no reason, yet the cause may be known. */
+	if (r->cause)
+		snprintf(f->reason, sizeof(f->reason), "%s(%s)", r->reason ? r->reason : "",
+			 r->cause);
+	else
+		snprintf(f->reason, sizeof(f->reason), "%s", r->reason ? r->reason : "-");
+	if (e->flags & RT_F_LISTENER)
+		snprintf(f->queue, sizeof(f->queue), "%u/%u", r->listener.accept_qlen,
+			 r->listener.accept_qmax);
+	else
+		snprintf(f->queue, sizeof(f->queue), "-");
 }
 
-void sink_text_record(struct output *o, const struct rt_record *r)
+static void wide_line(struct strbuf *sb, const struct text_fields *f, const struct diagnosis *d)
 {
-	const struct rt_event *e = &r->ev;
-	const struct rt_owner *ow = shown_owner(e);
-	const char *reason = r->reason;
-	const char *cause = r->cause;
-	const struct diagnosis *d = &r->diag;
-	struct strbuf *sb = &o->sb;
-	char buf[RT_ENDPOINT_LEN + 16];
-	char comm[RT_COMM_LEN + 1];
-
-	rt_clock_short(&o->clock, e->ts_ns, buf, sizeof(buf));
-	column(sb, buf, W_TIME);
-	if (e->type == RT_EV_LISTEN_OVERFLOW)
-		snprintf(buf, sizeof(buf), "overflow/%s", overflow_path_name(e->path));
-	else if (e->type == RT_EV_SYN_QUEUE_OVERFLOW)
-		snprintf(buf, sizeof(buf), "synq_overflow");
-	else
-		snprintf(buf, sizeof(buf), "%s", r->type_name);
-	column(sb, buf, W_EVENT);
-	if (ow) {
-		snprintf(buf, sizeof(buf), "%u", ow->tgid);
-		memcpy(comm, ow->comm, RT_COMM_LEN);
-		comm[RT_COMM_LEN] = '\0';
-		for (char *p = comm; *p; p++)
-			if (*p < 0x20 || *p == 0x7f)
-				*p = '?';
-	} else {
-		snprintf(buf, sizeof(buf), "-");
-		snprintf(comm, sizeof(comm), "-");
-	}
-	column(sb, buf, W_PID);
-	column(sb, comm, W_COMM);
-	rt_format_endpoint(e->family, e->laddr, e->lport, buf, sizeof(buf));
-	column(sb, buf, W_ENDPOINT);
-	rt_format_endpoint(e->family, e->raddr, e->rport, buf, sizeof(buf));
-	column(sb, buf, W_ENDPOINT);
-	state_column(sb, e);
-	/* Kernels before 6.10 give no reason, yet the cause may be known. */
-	if (cause)
-		snprintf(buf, sizeof(buf), "%s(%s)", reason ? reason : "", cause);
-	else
-		snprintf(buf, sizeof(buf), "%s", reason ? reason : "-");
-	column(sb, buf, W_REASON);
-	if (e->flags & RT_F_LISTENER)
-		snprintf(buf, sizeof(buf), "%u/%u", e->listener.accept_qlen,
-			 e->listener.accept_qmax);
-	else
-		snprintf(buf, sizeof(buf), "-");
-	column(sb, buf, W_QUEUE);
+	column(sb, f->time, W_TIME);
+	column(sb, f->event, W_EVENT);
+	column(sb, f->pid, W_PID);
+	column(sb, f->comm, W_COMM);
+	column(sb, f->local, W_ENDPOINT);
+	column(sb, f->remote, W_ENDPOINT);
+	column(sb, f->state, W_STATE);
+	column(sb, f->reason, W_REASON);
+	column(sb, f->queue, W_QUEUE);
 	sb_puts(sb, d->code);
 	if (d->text[0]) {
 		sb_puts(sb, ": ");
@@ -127,17 +151,102 @@ void sink_text_record(struct output *o, const struct rt_record *r)
 	sb_putc(sb, '\n');
 }
 
+/*
+ * Appends words to the current line while they fit, else starts an indented
+ * line; a word longer than a whole line is cut where the line ends. *col is
+ * the display column the current line has reached.
+ */
+static void wrap_words(struct strbuf *sb, const char *text, size_t width, size_t *col)
+{
+	const char *p = text;
+
+	while (*p) {
+		size_t len = strcspn(p, " "), w;
+		char word[512];
+
+		if (len >= sizeof(word))
+			len = sizeof(word) - 1;
+		memcpy(word, p, len);
+		word[len] = '\0';
+		w = utf8_width(word);
+		if (*col > INDENT && *col + 1 + w > width) {
+			sb_putc(sb, '\n');
+			sb_pad(sb, sb->len, INDENT);
+			*col = INDENT;
+		} else if (*col > INDENT) {
+			sb_putc(sb, ' ');
+			(*col)++;
+		}
+		sb_append(sb, word, len);
+		*col += w;
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+/* One piece of the first line; the line wraps before a piece that does not fit. */
+static void piece(struct strbuf *sb, const char *s, size_t width, size_t *col)
+{
+	size_t w = utf8_width(s);
+
+	if (*col && *col + 2 + w > width) {
+		sb_putc(sb, '\n');
+		sb_pad(sb, sb->len, INDENT);
+		*col = INDENT;
+	} else if (*col) {
+		sb_append(sb, "  ", 2);
+		*col += 2;
+	}
+	sb_puts(sb, s);
+	*col += w;
+}
+
+static void block(struct strbuf *sb, const struct text_fields *f, const struct diagnosis *d,
+		  size_t width)
+{
+	char buf[160];
+	size_t col = 0;
+
+	piece(sb, f->time, width, &col);
+	piece(sb, f->event, width, &col);
+	if (strcmp(f->pid, "-")) {
+		snprintf(buf, sizeof(buf), "pid %s %s", f->pid, f->comm);
+		piece(sb, buf, width, &col);
+	}
+	snprintf(buf, sizeof(buf), "%s <- %s", f->local, f->remote);
+	piece(sb, buf, width, &col);
+	piece(sb, f->state, width, &col);
+	if (strcmp(f->reason, "-"))
+		piece(sb, f->reason, width, &col);
+	if (strcmp(f->queue, "-")) {
+		snprintf(buf, sizeof(buf), "queue %s", f->queue);
+		piece(sb, buf, width, &col);
+	}
+	sb_putc(sb, '\n');
+	sb_pad(sb, sb->len, INDENT);
+	col = INDENT;
+	snprintf(buf, sizeof(buf), "%s:", d->code);
+	sb_puts(sb, buf);
+	col += strlen(buf);
+	if (d->text[0])
+		wrap_words(sb, d->text, width, &col);
+	sb_putc(sb, '\n');
+}
+
+void sink_text_record(struct output *o, const struct rt_record *r)
+{
+	struct text_fields f;
+
+	fields_of(o, r, &f);
+	if (o->width)
+		block(&o->sb, &f, &r->diag, o->width);
+	else
+		wide_line(&o->sb, &f, &r->diag);
+}
+
 void sink_text_lost(struct output *o, uint64_t count, uint64_t total)
 {
 	sb_printf(&o->sb, "WARNING: %llu events lost (%llu in total): the reader fell behind\n",
 		  (unsigned long long)count, (unsigned long long)total);
-}
-
-void sink_text_folded(struct output *o, const struct rt_record *r)
-{
-	uint64_t count = r->count, span_ns = r->span_ns;
-
-	sb_printf(&o->sb, "... %llu more like this in %llu.%03llu s\n", (unsigned long long)count,
-		  (unsigned long long)(span_ns / 1000000000ull),
-		  (unsigned long long)(span_ns / 1000000 % 1000));
 }

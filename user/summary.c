@@ -139,31 +139,29 @@ static void reasons_json(struct json_writer *jw, const struct summary_maps *m,
 	jw_end_object(jw);
 }
 
-typedef void (*listener_fn)(void *ctx, const struct rt_listener_key *key,
-			    const struct rt_listener_stats *st);
+typedef void (*listener_fn)(void *ctx, const struct rt_listener_stats *st);
 
 static void for_each_listener(const struct summary_maps *m, listener_fn fn, void *ctx)
 {
-	struct rt_listener_key key, next, *prev = NULL;
+	__u64 key, next, *prev = NULL;
 	struct rt_listener_stats st;
 
 	while (bpf_map_get_next_key(m->listeners_fd, prev, &next) == 0) {
 		key = next;
 		prev = &key;
 		if (bpf_map_lookup_elem(m->listeners_fd, &key, &st) == 0)
-			fn(ctx, &key, &st);
+			fn(ctx, &st);
 	}
 }
 
-static void listener_json(void *ctx, const struct rt_listener_key *key,
-			  const struct rt_listener_stats *st)
+static void listener_json(void *ctx, const struct rt_listener_stats *st)
 {
 	struct json_writer *jw = ctx;
 	char addr[RT_ADDR_LEN];
 
 	rt_format_addr(st->family, st->addr, addr, sizeof(addr));
 	jw_start_object(jw);
-	jw_uint_field(jw, "netns", key->netns);
+	jw_uint_field(jw, "netns", st->netns);
 	jw_string_field(jw, "addr", addr);
 	jw_uint_field(jw, "port", st->port);
 	jw_name(jw, "overflows");
@@ -188,8 +186,7 @@ static void listener_json(void *ctx, const struct rt_listener_key *key,
 	jw_end_object(jw);
 }
 
-static void listener_text(void *ctx, const struct rt_listener_key *key,
-			  const struct rt_listener_stats *st)
+static void listener_text(void *ctx, const struct rt_listener_stats *st)
 {
 	struct strbuf *sb = ctx;
 	char addr[RT_ADDR_LEN];
@@ -198,7 +195,7 @@ static void listener_text(void *ctx, const struct rt_listener_key *key,
 	sb_printf(
 	    sb,
 	    "  listener %s:%u netns %u pid %u (%.*s): overflows syn %llu ack %llu cookie %llu, SYN-queue %llu, max queue %u/%u\n",
-	    addr, st->port, key->netns, st->owner_tgid, RT_COMM_LEN, st->owner_comm,
+	    addr, st->port, st->netns, st->owner_tgid, RT_COMM_LEN, st->owner_comm,
 	    (unsigned long long)st->overflows[RT_PATH_SYN],
 	    (unsigned long long)st->overflows[RT_PATH_ACK],
 	    (unsigned long long)st->overflows[RT_PATH_COOKIE],
@@ -215,7 +212,7 @@ static void print_json(struct summary *s, const struct summary_maps *m, struct o
 
 	jw_init(&jw, &o->sb);
 	jw_start_object(&jw);
-	jw_uint_field(&jw, "schema", 1);
+	jw_uint_field(&jw, "schema", RT_SCHEMA_VERSION);
 	jw_string_field(&jw, "type", "summary");
 	rt_clock_rfc3339(&o->clock, now_ns, when, sizeof(when));
 	jw_string_field(&jw, "time", when);

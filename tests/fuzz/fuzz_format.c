@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The formatters on whatever the ring buffer could hold: arbitrary bytes as
- * one struct rt_event (zero-padded or truncated), as JSON and as text.
+ * one struct rt_kevent (zero-padded or truncated), as JSON and as text.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,6 +11,7 @@
 #include "fixtures.h"
 #include "minijson.h"
 #include "output.h"
+#include "utf8.h"
 #include "pipeline.h"
 #include "sink.h"
 
@@ -26,7 +27,7 @@ static void setup(void)
 	rt_clock_init_offset(&out.clock, FIXTURE_BOOT_TO_REAL);
 }
 
-/* One line, '\n' last and nowhere else, ASCII without control bytes, braces balanced, valid. */
+/* One line, '\n' last and nowhere else, UTF-8 without control bytes, braces balanced, valid. */
 static void check_json(const char *s, size_t len)
 {
 	int depth = 0, in_str = 0;
@@ -36,9 +37,15 @@ static void check_json(const char *s, size_t len)
 		abort();
 	for (i = 0; i + 1 < len; i++) {
 		unsigned char c = (unsigned char)s[i];
+		uint32_t cp;
+		size_t n = utf8_seq((const unsigned char *)s + i, len - 1 - i, &cp);
 
-		if (c < 0x20 || c >= 0x7f)
+		if (c < 0x20 || c == 0x7f || !n)
 			abort();
+		if (n > 1) {
+			i += n - 1;
+			continue;
+		}
 		if (in_str) {
 			if (c == '\\')
 				i++;
@@ -61,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int ready;
 	struct rt_record r;
-	struct rt_event e;
+	struct rt_kevent e;
 
 	if (!ready) {
 		setup();
@@ -70,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&e, 0, sizeof(e));
 	memcpy(&e, data, size < sizeof(e) ? size : sizeof(e));
 
-	pipeline_build(&names, &e, e.ts_ns, &r);
+	pipeline_build(&names, &e, e.ev.ts_ns, &r);
 	sb_reset(&out.sb);
 	sink_json_record(&out, &r);
 	check_json(out.sb.buf, out.sb.len);

@@ -1,5 +1,5 @@
 """Environment and robustness: privileges, capabilities after attach, loss
-reported in the stream when the reader stalls, and the rate limit."""
+reported in the stream when the reader stalls, and storms folded exactly."""
 
 import os
 import signal
@@ -7,7 +7,7 @@ import subprocess
 import time
 
 from harness import TestFailure, test
-from nslib import Netns
+from nslib import Netns, counter_delta
 from tracer import Tracer
 
 CAP_BPF = 39
@@ -101,27 +101,38 @@ def t_loss_reported(ctx, check):
     check.finish()
 
 
-@test("rate_limit_counts_suppressed", tracer_only=True)
-def t_rate_limit(ctx, check):
-    """--rate-limit 5: at most 5 events per second per CPU and reason are
-    printed; the rest are counted, not lost."""
+@test("fold_storm_exact", tracer_only=True)
+def t_fold_storm(ctx, check):
+    """The default mode folds a storm in the kernel: the first events of it
+    are streamed, the rest come as records with a count, once a second; the
+    counts add up to the kernel's TcpOutRsts exactly, and the stream stays
+    a handful of lines however long the storm."""
     ns = Netns()
-    tracer = Tracer(ctx.binary, ["--netns", str(ns.inode), "--rate-limit", "5",
-                                 "--events", "sent"])
+    tracer = Tracer(ctx.binary, ["--netns", str(ns.inode), "--events", "sent"], fold=True)
     tracer.wait_attached()
-    start = time.monotonic()
-    storm(ns, 200)
-    elapsed = time.monotonic() - start
+    before = ns.counters()
+    storm(ns, 2000)
+    time.sleep(1.5)  # one epoch closes after the storm
+    after = ns.counters()
     run = tracer.stop()
     check.run_ok(run, [ns])
     sent = run.in_netns([ns], "rst_sent")
-    cpus = os.cpu_count()
-    limit = 5 * cpus * (int(elapsed) + 2)
-    check.that(0 < len(sent) <= limit, "%d rst_sent printed, limit %d" % (len(sent), limit))
-    totals = [l for l in run.stderr_lines() if l.startswith("rsttrace: totals:")]
-    fields = dict(kv.split("=") for kv in totals[-1].split(":", 2)[2].split()) if totals else {}
-    check.that(fields.get("rst_sent") == "200", "totals rst_sent %r, expected 200"
-               % fields.get("rst_sent"))
-    check.that(int(fields.get("rate_limited", -1)) == 200 - len(sent),
-               "rate_limited %r != 200 - %d printed" % (fields.get("rate_limited"), len(sent)))
-    check.that(fields.get("lost") == "0", "lost %r" % fields.get("lost"))
+    rsts = counter_delta(before, after, "TcpOutRsts")
+    check.that(rsts == 2000, "scenario: TcpOutRsts delta %d, expected 2000" % rsts)
+    total = sum(e["count"] for e in sent)
+    check.that(total == rsts, "rst_sent counts sum to %d, TcpOutRsts delta %d" % (total, rsts))
+    single = [e for e in sent if e["count"] == 1]
+    folded = [e for e in sent if e["count"] > 1]
+    check.that(len(single) == 3, "%d events streamed one by one, expected the first 3"
+               % len(single), *single[:5])
+    check.that(1 <= len(folded) <= 15, "%d folded records for one storm of a few seconds"
+               % len(folded), *folded[:3])
+    for ev in folded:
+        check.fields(ev, {"reason": "NO_SOCKET", "diagnosis.code": "no_listener",
+                          "local.port": STORM_PORT}, "folded rst_sent")
+        f = ev.get("folded") or {}
+        check.that(isinstance(f.get("span_ms"), int) and f["span_ms"] <= 1500
+                   and f.get("first_time", "") <= f.get("last_time", ""),
+                   "folded span %r" % f, ev)
+    check.that(run.totals().get("rst_sent") == 2000, "totals %r" % run.totals())
+    check.finish()

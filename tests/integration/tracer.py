@@ -19,7 +19,8 @@ TOTALS = "rsttrace: totals"
 
 TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$")
 SK_RE = re.compile(r"^0x[0-9a-f]+$")
-COMMON_KEYS = ("schema", "type", "time", "ts_ns", "netns", "family", "local",
+SCHEMA = 2
+COMMON_KEYS = ("schema", "type", "time", "ts_ns", "count", "folded", "netns", "family", "local",
                "remote", "addr_source", "state", "prev_state", "reason",
                "reason_code", "cause", "owner", "listener", "context", "sk",
                "diagnosis")
@@ -44,14 +45,14 @@ def boottime_ns():
 class Run:
     """What one tracer run produced."""
 
-    def __init__(self, rc, stdout, stderr, window):
+    def __init__(self, rc, stdout, stderr, window, stdout_closed=False):
         self.rc = rc
+        self.stdout_closed = stdout_closed  # the reader went away: the stream is partial
         self.stdout = stdout
         self.stderr = stderr
         self.events = []        # parsed event objects (rst_*, listen_overflow)
         self.lost = []          # "lost" records
         self.summaries = []     # "summary" records
-        self.folded = []        # "folded" records
         self.coverage = []      # "coverage" records (the first line)
         self.bad_lines = []     # stdout lines that are not JSON objects
         for line in stdout.splitlines():
@@ -66,8 +67,6 @@ class Run:
                 self.lost.append(obj)
             elif obj.get("type") == "summary":
                 self.summaries.append(obj)
-            elif obj.get("type") == "folded":
-                self.folded.append(obj)
             elif obj.get("type") == "coverage":
                 self.coverage.append(obj)
             else:
@@ -98,6 +97,38 @@ class Run:
                              % len(self.coverage), None))
         for ev in self.in_netns(namespaces) + self.lost:
             problems += [("schema: " + p, ev) for p in schema_problems(ev, self.window)]
+        problems += [(p, None) for p in self.count_problems()]
+        return problems
+
+    def totals(self):
+        """The fields of the 'rsttrace: totals:' line, as ints ({} if none)."""
+        lines = [l for l in self.stderr_lines() if l.startswith(TOTALS)]
+        if not lines:
+            return {}
+        return {k: int(v) for k, v in
+                (kv.split("=", 1) for kv in lines[-1].split(":", 2)[2].split())}
+
+    def count_problems(self):
+        """Every event the kernel counted is in one record's count or in a
+        lost record: per type, the records' counts sum to the totals."""
+        t = self.totals()
+        if not t or self.stdout_closed:
+            return []
+        problems = []
+        lost = sum(l.get("count", 0) for l in self.lost)
+        written = 0
+        for typ in EVENT_TYPES:
+            n = sum(e.get("count", 0) for e in self.events if e.get("type") == typ)
+            written += n
+        if written != t.get("written"):
+            problems.append("records' counts sum to %d, totals say written=%s"
+                            % (written, t.get("written")))
+        if lost != t.get("lost"):
+            problems.append("lost records sum to %d, totals say lost=%s" % (lost, t.get("lost")))
+        counted = sum(t.get(k, 0) for k in EVENT_TYPES)
+        if written + lost != counted:
+            problems.append("written %d + lost %d != %d counted in the kernel (%s)"
+                            % (written, lost, counted, t))
         return problems
 
     def in_netns(self, namespaces, type=None):
@@ -110,11 +141,17 @@ class Tracer:
     """rsttrace --json [args] with stdout and stderr in temporary files
     (or stdout on a pipe), stopped by signal and parsed."""
 
-    def __init__(self, binary, args=(), stdout_pipe=False):
+    def __init__(self, binary, args=(), stdout_pipe=False, fold=False):
+        """fold=False adds --every-event, so that tests can match events one
+        by one; tests of folding itself pass fold=True (the default mode)."""
         self.tmp = tempfile.TemporaryDirectory(prefix="rtt-tracer-")
         self.err_path = os.path.join(self.tmp.name, "stderr")
         self.out_path = os.path.join(self.tmp.name, "stdout")
-        self.argv = [binary, "--json"] + list(args)
+        args = list(args)
+        if not fold and "--fold-after" not in args:
+            args = ["--every-event"] + args
+        self.argv = [binary, "--json"] + args
+        self.stdout_pipe = stdout_pipe
         self.window = (time.time(), boottime_ns())
         with open(self.err_path, "w") as err:
             out = subprocess.PIPE if stdout_pipe else open(self.out_path, "w")
@@ -196,7 +233,8 @@ class Tracer:
             with open(self.out_path, errors="replace") as f:
                 stdout = f.read()
         window = (self.window, (time.time(), boottime_ns()))
-        run = Run(self.proc.returncode, stdout, self.stderr(), window)
+        run = Run(self.proc.returncode, stdout, self.stderr(), window,
+                  stdout_closed=self.stdout_pipe)
         self.tmp.cleanup()
         return run
 
@@ -289,8 +327,8 @@ def time_problems(ev, window):
 
 
 def schema_problems(ev, window):
-    if ev.get("schema") != 1:
-        return ["schema %r != 1" % ev.get("schema")]
+    if ev.get("schema") != SCHEMA:
+        return ["schema %r != %d" % (ev.get("schema"), SCHEMA)]
     if ev.get("type") == "lost":
         missing = [k for k in ("time", "count", "total") if k not in ev]
         return ["lost record lacks %s" % missing] if missing else []

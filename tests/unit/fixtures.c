@@ -105,37 +105,37 @@ static void fill_owner(struct rt_owner *ow, uint32_t tgid, const char *comm, uin
 	strncpy(ow->comm, comm, sizeof(ow->comm));
 }
 
-static void base(struct rt_event *e, uint32_t type, uint32_t flags)
+static void base(struct rt_kevent *e, uint32_t type, uint32_t flags)
 {
 	memset(e, 0, sizeof(*e));
-	e->ts_ns = 123;
-	e->type = type;
-	e->flags = flags;
-	e->netns = FIXTURE_NETNS;
-	e->family = AF_INET;
-	fixture_addr(e->laddr, AF_INET, "10.0.0.1");
-	fixture_addr(e->raddr, AF_INET, "10.0.0.2");
-	e->lport = 8080;
-	e->rport = 40000;
+	e->ev.ts_ns = 123;
+	e->ev.type = type;
+	e->ev.flags = flags;
+	e->ev.netns = FIXTURE_NETNS;
+	e->ev.family = AF_INET;
+	fixture_addr(e->ev.laddr, AF_INET, "10.0.0.1");
+	fixture_addr(e->ev.raddr, AF_INET, "10.0.0.2");
+	e->ev.lport = 8080;
+	e->ev.rport = 40000;
 }
 
-void fixture_ev_no_socket(struct rt_event *e)
+void fixture_ev_no_socket(struct rt_kevent *e)
 {
 	base(e, RT_EV_RST_SENT, RT_F_ADDR_FROM_SKB);
-	e->reason = 1;
+	e->ev.reason = 1;
 }
 
-void fixture_ev_invalid_syn(struct rt_event *e)
+void fixture_ev_invalid_syn(struct rt_kevent *e)
 {
 	struct rt_listener *l = &e->listener;
 
 	base(e, RT_EV_RST_SENT,
 	     RT_F_ADDR_FROM_SKB | RT_F_OWNER | RT_F_LISTENER | RT_F_ACCEPTQ_FULL);
-	e->sk = FIXTURE_SK;
-	e->reason = 10;
-	e->state = 10;
-	fill_owner(&e->owner, (uint32_t)getpid(), "server", RT_OWN_LISTEN);
-	e->owner.start_ns = fixture_start_ns(getpid());
+	e->ev.sk = FIXTURE_SK;
+	e->ev.reason = 10;
+	e->ev.state = 10;
+	fill_owner(&e->ev.owner, (uint32_t)getpid(), "server", RT_OWN_LISTEN);
+	e->ev.owner.start_ns = fixture_start_ns(getpid());
 	l->family = AF_INET;
 	l->port = 8080;
 	l->accept_qlen = 3;
@@ -143,57 +143,57 @@ void fixture_ev_invalid_syn(struct rt_event *e)
 	l->syn_qlen = 0;
 	l->drops = 5;
 	l->flags = RT_LF_OWNER;
-	l->owner = e->owner;
+	l->owner = e->ev.owner;
 }
 
-void fixture_ev_received(struct rt_event *e)
+void fixture_ev_received(struct rt_kevent *e)
 {
 	base(e, RT_EV_RST_RECEIVED, RT_F_NO_REASON | RT_F_OWNER);
-	e->sk = FIXTURE_SK + 0x100;
-	e->state = 1;
-	fill_owner(&e->owner, FIXTURE_DEAD_PID, "client", RT_OWN_CONNECT);
-	e->owner.cgroup_id = 0;
-	e->owner.pid = FIXTURE_DEAD_PID + 1;
+	e->ev.sk = FIXTURE_SK + 0x100;
+	e->ev.state = 1;
+	fill_owner(&e->ev.owner, FIXTURE_DEAD_PID, "client", RT_OWN_CONNECT);
+	e->ev.owner.cgroup_id = 0;
+	e->ev.owner.pid = FIXTURE_DEAD_PID + 1;
 }
 
-void fixture_ev_overflow(struct rt_event *e)
+void fixture_ev_overflow(struct rt_kevent *e)
 {
 	fixture_ev_invalid_syn(e);
-	e->type = RT_EV_LISTEN_OVERFLOW;
-	e->flags &= ~RT_F_OWNER;
-	memset(&e->owner, 0, sizeof(e->owner));
-	e->reason = 40;
-	e->path = RT_PATH_ACK;
+	e->ev.type = RT_EV_LISTEN_OVERFLOW;
+	e->ev.flags &= ~RT_F_OWNER;
+	memset(&e->ev.owner, 0, sizeof(e->ev.owner));
+	e->ev.reason = 40;
+	e->ev.path = RT_PATH_ACK;
 	e->listener.accept_qlen = 129;
 	e->listener.accept_qmax = 128;
 	e->listener.owner.tgid = FIXTURE_DEAD_PID;
 }
 
-void fixture_ev_ipv6_active(struct rt_event *e)
+void fixture_ev_ipv6_active(struct rt_kevent *e)
 {
 	base(e, RT_EV_RST_SENT, RT_F_OWNER | RT_F_ACTIVE | RT_F_PREV_STATE);
-	e->family = AF_INET6;
-	fixture_addr(e->laddr, AF_INET6, "fd77::1");
-	fixture_addr(e->raddr, AF_INET6, "fd77::2");
-	e->lport = 443;
-	e->rport = 50000;
-	e->sk = FIXTURE_SK + 0x200;
-	e->reason = 11;
-	e->state = 7;
-	e->prev_state = 1;
-	fill_owner(&e->owner, FIXTURE_DEAD_PID, "curl", RT_OWN_CONNECT);
-	e->ctx_tgid = 4242;
-	e->ctx_pid = 4243;
-	strncpy(e->ctx_comm, "curl", sizeof(e->ctx_comm));
+	e->ev.family = AF_INET6;
+	fixture_addr(e->ev.laddr, AF_INET6, "fd77::1");
+	fixture_addr(e->ev.raddr, AF_INET6, "fd77::2");
+	e->ev.lport = 443;
+	e->ev.rport = 50000;
+	e->ev.sk = FIXTURE_SK + 0x200;
+	e->ev.reason = 11;
+	e->ev.state = 7;
+	e->ev.prev_state = 1;
+	fill_owner(&e->ev.owner, FIXTURE_DEAD_PID, "curl", RT_OWN_CONNECT);
+	e->ev.ctx_tgid = 4242;
+	e->ev.ctx_pid = 4243;
+	strncpy(e->ev.ctx_comm, "curl", sizeof(e->ev.ctx_comm));
 }
 
-void fixture_ev_synq(struct rt_event *e)
+void fixture_ev_synq(struct rt_kevent *e)
 {
 	fixture_ev_overflow(e);
-	e->type = RT_EV_SYN_QUEUE_OVERFLOW;
-	e->flags |= RT_F_SYNCOOKIES;
-	e->reason = 0;
-	e->path = 0;
+	e->ev.type = RT_EV_SYN_QUEUE_OVERFLOW;
+	e->ev.flags |= RT_F_SYNCOOKIES;
+	e->ev.reason = 0;
+	e->ev.path = 0;
 	e->listener.syn_qlen = 7;
 }
 

@@ -38,14 +38,14 @@ char *fixture_read_doc(const char *name);
 #define FIXTURE_SK	 0xffff888003a1c000ull
 
 /* rst_sent NO_SOCKET for 10.0.0.1:8080 <- 10.0.0.2:40000, no socket, no owner. */
-void fixture_ev_no_socket(struct rt_event *e);
+void fixture_ev_no_socket(struct rt_kevent *e);
 /* rst_sent INVALID_SYN by a LISTEN socket whose accept queue is 3/2. */
-void fixture_ev_invalid_syn(struct rt_event *e);
+void fixture_ev_invalid_syn(struct rt_kevent *e);
 /* rst_received on an ESTABLISHED socket owned by a connect()ing process. */
-void fixture_ev_received(struct rt_event *e);
+void fixture_ev_received(struct rt_kevent *e);
 /* listen_overflow on the handshake ACK path. */
-void fixture_ev_overflow(struct rt_event *e);
+void fixture_ev_overflow(struct rt_kevent *e);
 /* syn_queue_overflow answered with a syncookie, listener 10.0.0.1:8080 with 7 handshakes. */
-void fixture_ev_synq(struct rt_event *e);
+void fixture_ev_synq(struct rt_kevent *e);
 /* Active rst_sent over IPv6 (fd77::1 -> fd77::2): CLOSE after ESTABLISHED, close() context. */
-void fixture_ev_ipv6_active(struct rt_event *e);
+void fixture_ev_ipv6_active(struct rt_kevent *e);

@@ -69,21 +69,16 @@ bool unit_str_eq(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+/* Generated from the test files: UNIT_SUITES lists every run_*_tests. */
+#include "unit_registry.h"
+
 int main(void)
 {
-	run_strbuf_tests();
-	run_addr_tests();
-	run_json_writer_tests();
-	run_kenums_tests();
-	run_cli_tests();
-	run_clock_tests();
-	run_procinfo_tests();
-	run_hold_tests();
-	run_decode_tests();
-	run_diagnose_tests();
-	run_kallsyms_tests();
-	run_output_json_tests();
-	run_output_text_tests();
+	static void (*const suites[])(void) = {UNIT_SUITES};
+	size_t i;
+
+	for (i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
+		suites[i]();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

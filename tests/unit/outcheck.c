@@ -6,6 +6,7 @@
 #include "minijson.h"
 #include "outcheck.h"
 #include "unit.h"
+#include "utf8.h"
 
 static struct rt_names names;
 struct pipeline outcheck_pl;
@@ -22,7 +23,7 @@ void outcheck_open(struct output *o, bool json)
 	if (fixture_names(&names))
 		unit_fail(__FILE__, __LINE__, "fixture_names failed");
 	output_init(o, json, fd);
-	pipeline_init(&outcheck_pl, &names, o, NULL, false);
+	pipeline_init(&outcheck_pl, &names, o, NULL);
 	rt_clock_init_offset(&o->clock, FIXTURE_BOOT_TO_REAL);
 }
 
@@ -43,11 +44,15 @@ void outcheck_json_line(const char *file, int line, const char *s, size_t len)
 	}
 	for (i = 0; i + 1 < len; i++) {
 		unsigned char c = (unsigned char)s[i];
+		uint32_t cp;
+		size_t n = utf8_seq((const unsigned char *)s + i, len - 1 - i, &cp);
 
-		if (c < 0x20 || c >= 0x7f) {
+		/* Valid UTF-8 without control bytes: what every JSON consumer reads. */
+		if (c < 0x20 || c == 0x7f || !n) {
 			unit_fail(file, line, "raw byte 0x%02x at offset %zu", c, i);
 			return;
 		}
+		i += n - 1;
 	}
 	if (mj_check(s, len - 1))
 		unit_fail_str(file, line, "not valid JSON", s, "");

@@ -33,16 +33,16 @@ const char *outcheck_nth_line(const char *s, int n);
 
 /* The keys docs/schema.md promises, per object. */
 #define SCHEMA_COMMON_KEYS                                                                         \
-	"schema,type,time,ts_ns,netns,family,local,remote,addr_source,state,prev_state,reason,"    \
-	"reason_code,cause,owner,listener,context,sk,diagnosis,overflow,closed_listener,"          \
-	"unread_bytes,state_age_ms"
+	"schema,type,time,ts_ns,count,folded,netns,family,local,remote,addr_source,state,"         \
+	"prev_state,reason,reason_code,cause,owner,listener,context,sk,diagnosis,overflow,"        \
+	"closed_listener,unread_bytes,state_age_ms"
 #define SCHEMA_LISTEN_OVERFLOW_KEYS    "path,repeat"
 #define SCHEMA_SYN_QUEUE_OVERFLOW_KEYS "syncookies"
 #define SCHEMA_ENDPOINT_KEYS	       "addr,port"
-#define SCHEMA_OWNER_KEYS	       "pid,tid,comm,cgroup_id,source,alive,closed"
+#define SCHEMA_OWNER_KEYS	       "pid,tid,comm,cgroup_id,source,shared_by,alive,closed"
 #define SCHEMA_LISTENER_KEYS                                                                       \
-	"addr,port,accept_queue,accept_queue_max,syn_queue,drops,matched_by,somaxconn,"            \
-	"abort_on_overflow,syncookies,owner"
+	"addr,port,accept_queue,accept_queue_max,syn_queue,drops,matched_by,ambiguous,sk,"         \
+	"somaxconn,abort_on_overflow,syncookies,owner"
 #define SCHEMA_CONTEXT_KEYS   "pid,tid,comm"
 #define SCHEMA_DIAGNOSIS_KEYS "code,text,hint"
 #define SCHEMA_OVERFLOW_KEYS                                                                       \
@@ -50,6 +50,6 @@ const char *outcheck_nth_line(const char *s, int n);
 #define SCHEMA_CLOSED_LISTENER_KEYS "addr,port,closed_ago_ms,owner"
 #define SCHEMA_SHORT_OWNER_KEYS	    "pid,comm"
 #define SCHEMA_LOST_KEYS	    "schema,type,time,count,total"
-#define SCHEMA_FOLDED_KEYS	    "schema,type,time,count,span_ms"
+#define SCHEMA_FOLDED_KEYS	    "first_time,last_time,span_ms"
 
 #endif

@@ -79,13 +79,13 @@ static void test_cli_defaults(void)
 	CHECK_INT(o.event_mask, RT_EVM_ALL);
 	CHECK_U64(o.duration_ms, 0);
 	CHECK_INT(o.ring_bytes, 4 << 20);
-	CHECK(!o.summary && !o.no_fold);
+	CHECK(!o.summary && !o.every_event);
 	CHECK_U64(o.summary_interval_ms, 0);
 	CHECK_U64(o.bench_events, 0);
-	/* Text folds by default, JSON does not. */
-	CHECK(o.fold);
+	/* Storms fold in the kernel by default, in both output modes. */
+	CHECK_INT(o.fold_after, CLI_DEFAULT_FOLD_AFTER);
 	CHECK_INT(PARSE(&o, "-j"), CLI_RUN);
-	CHECK(!o.fold);
+	CHECK_INT(o.fold_after, CLI_DEFAULT_FOLD_AFTER);
 }
 
 static void test_cli_summary_fold_bench(void)
@@ -112,10 +112,15 @@ static void test_cli_summary_fold_bench(void)
 	/* Anything else after -s is what it is: here a stray operand. */
 	CHECK_CLI_ERROR("'abc'", "-s", "abc");
 	CHECK_INT(PARSE(&o, "--no-fold"), CLI_RUN);
-	CHECK(!o.fold && o.no_fold);
-	CHECK_INT(PARSE(&o, "-j", "--fold"), CLI_RUN);
-	CHECK(o.fold);
-	CHECK_CLI_ERROR("--fold and --no-fold", "--fold", "--no-fold");
+	CHECK(o.every_event);
+	CHECK_INT(PARSE(&o, "--every-event", "-j"), CLI_RUN);
+	CHECK(o.every_event && o.json);
+	CHECK_INT(PARSE(&o, "--fold-after", "10"), CLI_RUN);
+	CHECK(!o.every_event);
+	CHECK_INT(o.fold_after, 10);
+	CHECK_CLI_ERROR("'0'", "--fold-after", "0");
+	CHECK_CLI_ERROR("'x'", "--fold-after", "x");
+	CHECK_CLI_ERROR("exclude each other", "--fold-after", "2", "--every-event");
 	CHECK_INT(PARSE(&o, "--bench-format", "1000"), CLI_RUN);
 	CHECK_U64(o.bench_events, 1000);
 	CHECK_CLI_ERROR("'0'", "--bench-format", "0");

@@ -24,39 +24,39 @@ static void test_decode_names(void)
 static void test_decode_reason_and_cause(void)
 {
 	struct rt_names n;
-	struct rt_event e;
+	struct rt_kevent e;
 
 	CHECK_INT(fixture_names(&n), 0);
 	fixture_ev_invalid_syn(&e);
-	CHECK_STR(event_reason(&n, &e), "INVALID_SYN");
+	CHECK_STR(event_reason(&n, &e.ev), "INVALID_SYN");
 	CHECK_STR(event_cause(&n, &e), "listen_overflow");
 	/* The kernel's label is right when the queue was not full. */
-	e.flags &= ~RT_F_ACCEPTQ_FULL;
+	e.ev.flags &= ~RT_F_ACCEPTQ_FULL;
 	CHECK_STR(event_cause(&n, &e), NULL);
 	/* A listener found by port did not necessarily see this SYN. */
 	fixture_ev_invalid_syn(&e);
-	e.flags |= RT_F_LISTENER_BY_PORT;
+	e.ev.flags |= RT_F_LISTENER_BY_PORT;
 	CHECK_STR(event_cause(&n, &e), NULL);
 	fixture_ev_invalid_syn(&e);
-	e.reason = 1;
-	CHECK_STR(event_reason(&n, &e), "NO_SOCKET");
+	e.ev.reason = 1;
+	CHECK_STR(event_reason(&n, &e.ev), "NO_SOCKET");
 	CHECK_STR(event_cause(&n, &e), NULL);
 	fixture_ev_invalid_syn(&e);
-	e.flags |= RT_F_NO_REASON;
-	CHECK_STR(event_reason(&n, &e), NULL);
+	e.ev.flags |= RT_F_NO_REASON;
+	CHECK_STR(event_reason(&n, &e.ev), NULL);
 	CHECK_STR(event_cause(&n, &e), NULL);
 
 	fixture_ev_received(&e);
-	CHECK_STR(event_reason(&n, &e), NULL);
+	CHECK_STR(event_reason(&n, &e.ev), NULL);
 	CHECK_STR(event_cause(&n, &e), NULL);
 	fixture_ev_overflow(&e);
-	CHECK_STR(event_reason(&n, &e), "TCP_LISTEN_OVERFLOW");
+	CHECK_STR(event_reason(&n, &e.ev), "TCP_LISTEN_OVERFLOW");
 	CHECK_STR(event_cause(&n, &e), NULL);
-	e.reason = 10;
-	CHECK_STR(event_reason(&n, &e), NULL);
+	e.ev.reason = 10;
+	CHECK_STR(event_reason(&n, &e.ev), NULL);
 	fixture_ev_no_socket(&e);
-	e.reason = 9999;
-	CHECK_STR(event_reason(&n, &e), NULL);
+	e.ev.reason = 9999;
+	CHECK_STR(event_reason(&n, &e.ev), NULL);
 	fixture_names_free(&n);
 }
 
@@ -64,11 +64,11 @@ static void test_decode_reason_and_cause(void)
 static void test_decode_no_names(void)
 {
 	struct rt_names n;
-	struct rt_event e;
+	struct rt_kevent e;
 
 	memset(&n, 0, sizeof(n));
 	fixture_ev_invalid_syn(&e);
-	CHECK_STR(event_reason(&n, &e), NULL);
+	CHECK_STR(event_reason(&n, &e.ev), NULL);
 	CHECK_STR(event_cause(&n, &e), NULL);
 }
 

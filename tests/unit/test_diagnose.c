@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "diagnose.h"
+#include "pipeline.h"
 #include "fixtures.h"
 #include "unit.h"
 
@@ -18,10 +19,17 @@ static void check_documented(const char *code)
 		unit_fail_str(__FILE__, __LINE__, "code not in docs/diagnosis.md", code, "");
 }
 
-static const char *code_of(const struct rt_event *e, struct diagnosis *d)
+static struct rt_record rec;
+
+/* The diagnose stage on a record built by the stages before it. */
+static const char *code_of(const struct rt_kevent *e, struct diagnosis *d)
 {
-	memset(d, 0xa5, sizeof(*d));
-	diagnose(&names, e, d);
+	memset(&rec.diag, 0xa5, sizeof(rec.diag));
+	pipeline_build(&names, e, 0, &rec);
+	*d = rec.diag;
+	/* The hint points into the record; re-point it at the copy. */
+	if (rec.diag.hint == rec.diag.hint_buf)
+		d->hint = d->hint_buf;
 	CHECK(d->code != NULL);
 	if (d->code)
 		check_documented(d->code);
@@ -32,7 +40,7 @@ static const char *code_of(const struct rt_event *e, struct diagnosis *d)
 static void test_diagnose_codes(void)
 {
 	struct diagnosis d;
-	struct rt_event e;
+	struct rt_kevent e;
 
 	CHECK_INT(fixture_names(&names), 0);
 	fixture_ev_no_socket(&e);
@@ -46,19 +54,20 @@ static void test_diagnose_codes(void)
 	fixture_ev_received(&e);
 	CHECK_STR(code_of(&e, &d), "peer_reset");
 	CHECK_CONTAINS(d.text, "10.0.0.2:40000");
-	e.state = 8;
+	e.ev.state = 8;
 	CHECK_STR(code_of(&e, &d), "stale_keepalive");
-	e.state = 2;
+	e.ev.state = 2;
 	CHECK_STR(code_of(&e, &d), "no_listener");
 	fixture_ev_ipv6_active(&e);
 	CHECK_STR(code_of(&e, &d), "unread_data_on_close");
 	CHECK_CONTAINS(d.text, "[fd77::2]:50000");
 	fixture_ev_no_socket(&e);
-	e.flags |= RT_F_NO_REASON;
+	e.ev.flags |= RT_F_NO_REASON;
 	CHECK_STR(code_of(&e, &d), "unknown");
-	e.type = 0;
+	CHECK_NOT_CONTAINS(d.text, "(null)");
+	e.ev.type = 0;
 	CHECK_STR(code_of(&e, &d), "unknown");
-	e.type = 99;
+	e.ev.type = 99;
 	CHECK_STR(code_of(&e, &d), "unknown");
 	fixture_names_free(&names);
 }
@@ -67,7 +76,7 @@ static void test_diagnose_codes(void)
 static void test_diagnose_no_names(void)
 {
 	struct diagnosis d;
-	struct rt_event e;
+	struct rt_kevent e;
 
 	memset(&names, 0, sizeof(names));
 	fixture_ev_invalid_syn(&e);

@@ -13,13 +13,13 @@ struct seen {
 static struct hold h;
 static struct seen seen;
 
-static void record(void *ctx, const struct rt_event *e)
+static void record(void *ctx, const struct rt_kevent *e)
 {
 	struct seen *s = ctx;
 
 	if (s->n < MAX_SEEN) {
-		s->ts[s->n] = e->ts_ns;
-		s->sk[s->n] = e->sk;
+		s->ts[s->n] = e->ev.ts_ns;
+		s->sk[s->n] = e->ev.sk;
 	}
 	s->n++;
 }
@@ -32,12 +32,12 @@ static void start(void)
 
 static void push(uint64_t ts, uint64_t sk)
 {
-	struct rt_event e;
+	struct rt_kevent e;
 
 	memset(&e, 0, sizeof(e));
-	e.type = RT_EV_RST_RECEIVED;
-	e.ts_ns = ts;
-	e.sk = sk;
+	e.ev.type = RT_EV_RST_RECEIVED;
+	e.ev.ts_ns = ts;
+	e.ev.sk = sk;
 	hold_push(&h, &e);
 }
 

@@ -50,8 +50,24 @@ static void test_jw_control_and_high_bytes(void)
 	CHECK_STR(one_string("\x7f"), "\"\\u007f\"");
 	CHECK_STR(one_string("\x80"), "\"\\u0080\"");
 	CHECK_STR(one_string("x\xff"), "\"x\\u00ff\"");
-	/* comm is bytes: UTF-8 is escaped byte by byte, never passed through raw. */
-	CHECK_STR(one_string("\xc3\xa9"), "\"\\u00c3\\u00a9\"");
+	/* Valid UTF-8 passes through: log pipelines must see the name the process has. */
+	CHECK_STR(one_string("\xc3\xa9"), "\"\xc3\xa9\"");
+	CHECK_STR(one_string("\xd1\x81\xd0\xb5\xd1\x80\xd0\xb2\xd0\xb5\xd1\x80"),
+		  "\"\xd1\x81\xd0\xb5\xd1\x80\xd0\xb2\xd0\xb5\xd1\x80\"");
+	CHECK_STR(one_string("\xe6\x9c\x8d\xf0\x9f\x98\x80"), "\"\xe6\x9c\x8d\xf0\x9f\x98\x80\"");
+	/* Bytes that are no UTF-8 are escaped one by one: overlong, surrogate, cut short. */
+	CHECK_STR(one_string("\xc0\xaf"), "\"\\u00c0\\u00af\"");
+	CHECK_STR(one_string("\xed\xa0\x80"), "\"\\u00ed\\u00a0\\u0080\"");
+	CHECK_STR(one_string("a\xd1"), "\"a\\u00d1\"");
+	CHECK_STR(one_string("\xf4\x90\x80\x80"), "\"\\u00f4\\u0090\\u0080\\u0080\"");
+}
+
+/* A multi-byte character cut by the field's length is not passed through half. */
+static void test_jw_utf8_cut(void)
+{
+	begin();
+	jw_string_n(&jw, "\xd1\x81\xd1\x81", 3);
+	CHECK_STR(written(), "\"\xd1\x81\\u00d1\"");
 }
 
 static void test_jw_string_n(void)
@@ -223,6 +239,7 @@ void run_json_writer_tests(void)
 {
 	RUN_TEST(test_jw_escapes);
 	RUN_TEST(test_jw_control_and_high_bytes);
+	RUN_TEST(test_jw_utf8_cut);
 	RUN_TEST(test_jw_string_n);
 	RUN_TEST(test_jw_numbers);
 	RUN_TEST(test_jw_null_bool);

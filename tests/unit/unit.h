@@ -63,19 +63,10 @@ bool unit_str_eq(const char *a, const char *b);
 				      "CHECK_NOT_CONTAINS(" #hay ", " #needle ")", h_, n_);        \
 	} while (0)
 
-/* One per test file, called from main.c. */
-void run_addr_tests(void);
-void run_cli_tests(void);
-void run_clock_tests(void);
-void run_decode_tests(void);
-void run_diagnose_tests(void);
-void run_hold_tests(void);
-void run_json_writer_tests(void);
-void run_kallsyms_tests(void);
-void run_kenums_tests(void);
-void run_output_json_tests(void);
-void run_output_text_tests(void);
-void run_procinfo_tests(void);
-void run_strbuf_tests(void);
+/*
+ * Every test file defines one void run_<name>_tests(void); the build
+ * collects them into unit_registry.h (Makefile), so a new file registers
+ * itself.
+ */
 
 #endif

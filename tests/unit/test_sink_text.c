@@ -4,6 +4,7 @@
 #include "fixtures.h"
 #include "outcheck.h"
 #include "unit.h"
+#include "utf8.h"
 
 static struct output out;
 
@@ -50,7 +51,7 @@ static bool ends_with(const char *s, const char *tail)
 static void test_text_lines(void)
 {
 	char pid[32];
-	struct rt_event e;
+	struct rt_kevent e;
 	const char *l;
 
 	outcheck_open(&out, false);
@@ -96,7 +97,7 @@ static void test_text_lines(void)
 static void test_text_header_and_first_lines(void)
 {
 	char pid[32];
-	struct rt_event e;
+	struct rt_kevent e;
 	const char *l;
 
 	outcheck_open(&out, false);
@@ -139,13 +140,13 @@ static void test_text_header_and_first_lines(void)
 static void test_text_comm_sanitized(void)
 {
 	static const char comm[] = {'a', '\t', 'b', '\n', 'c', 0x1b, '[', 'm', 0x7f, 0};
-	struct rt_event e;
+	struct rt_kevent e;
 	const char *l;
 
 	outcheck_open(&out, false);
 	out.header_done = true;
 	fixture_ev_received(&e);
-	memcpy(e.owner.comm, comm, sizeof(comm));
+	memcpy(e.ev.owner.comm, comm, sizeof(comm));
 	pipeline_event(&outcheck_pl, &e, 0);
 	l = outcheck_nth_line(out.sb.buf, 0);
 	CHECK_CONTAINS(l, " a?b?c?[m? ");
@@ -153,50 +154,54 @@ static void test_text_comm_sanitized(void)
 	CHECK(outcheck_nth_line(out.sb.buf, 1) == NULL);
 	/* 16 bytes and no NUL: printed whole, nothing read past it. */
 	sb_reset(&out.sb);
-	memset(e.owner.comm, 'z', sizeof(e.owner.comm));
+	memset(e.ev.owner.comm, 'z', sizeof(e.ev.owner.comm));
 	pipeline_event(&outcheck_pl, &e, 0);
 	CHECK_CONTAINS(out.sb.buf, " zzzzzzzzzzzzzzzz ");
 	outcheck_close(&out);
 }
 
-/* --fold: one line for a run of same-kind events, then a count when the run ends. */
+/* A folded storm is one line that says how many events it stands for. */
 static void test_text_fold(void)
 {
-	struct rt_event e;
+	struct rt_kevent e;
+	const char *l;
 
 	outcheck_open(&out, false);
 	out.header_done = true;
-	outcheck_pl.fold = true;
 	fixture_ev_no_socket(&e);
-	pipeline_event(&outcheck_pl, &e, 0);
-	e.ts_ns += 1000000;
-	e.rport++;
-	pipeline_event(&outcheck_pl, &e, 0);
-	e.ts_ns += 1500000000;
-	e.rport++;
-	pipeline_event(&outcheck_pl, &e, 0);
+	pipeline_folded(&outcheck_pl, &e, 1234, 123, 123 + 1500000000ull, 0);
+	l = outcheck_nth_line(out.sb.buf, 0);
+	CHECK_CONTAINS(l, "rst_sent x1234");
+	CHECK_CONTAINS(l, "no_listener");
 	CHECK(outcheck_nth_line(out.sb.buf, 1) == NULL);
-	fixture_ev_received(&e);
+	outcheck_close(&out);
+}
+
+/* Kernels before 6.10 give no reason: a known cause must not print "(null)". */
+static void test_text_cause_without_reason(void)
+{
+	struct rt_kevent e;
+
+	outcheck_open(&out, false);
+	out.header_done = true;
+	fixture_ev_invalid_syn(&e);
+	e.ev.flags |= RT_F_NO_REASON;
+	e.listener.abort_on_overflow = 1;
 	pipeline_event(&outcheck_pl, &e, 0);
-	CHECK_STR(outcheck_nth_line(out.sb.buf, 1), "... 2 more like this in 1.501 s");
-	CHECK_CONTAINS(outcheck_nth_line(out.sb.buf, 2), "rst_received");
-	pipeline_event(&outcheck_pl, &e, 0);
-	CHECK(outcheck_nth_line(out.sb.buf, 3) == NULL);
-	pipeline_finish(&outcheck_pl, 0);
-	CHECK_STR(outcheck_nth_line(out.sb.buf, 3), "... 1 more like this in 0.000 s");
-	CHECK(outcheck_nth_line(out.sb.buf, 4) == NULL);
+	CHECK_CONTAINS(out.sb.buf, "(listen_overflow)");
+	CHECK_NOT_CONTAINS(out.sb.buf, "(null)");
 	outcheck_close(&out);
 }
 
 /* An overflow event whose path the formatter does not know must not print "(null)". */
 static void test_text_overflow_unknown_path(void)
 {
-	struct rt_event e;
+	struct rt_kevent e;
 
 	outcheck_open(&out, false);
 	out.header_done = true;
 	fixture_ev_overflow(&e);
-	e.path = RT_PATH_NONE;
+	e.ev.path = RT_PATH_NONE;
 	pipeline_event(&outcheck_pl, &e, 0);
 	CHECK_CONTAINS(out.sb.buf, "overflow");
 	CHECK_NOT_CONTAINS(out.sb.buf, "(null)");
@@ -213,12 +218,94 @@ static void test_text_lost(void)
 	outcheck_close(&out);
 }
 
-void run_output_text_tests(void)
+/* On a terminal every event is a block no wider than the terminal. */
+static void check_fits(const char *text, size_t width)
+{
+	const char *line = text;
+
+	while (line && *line) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		char buf[1024];
+
+		snprintf(buf, sizeof(buf), "%.*s", (int)len, line);
+		if (utf8_width(buf) > width)
+			unit_fail(__FILE__, __LINE__,
+				  "line of %zu columns in a %zu-column terminal: %s",
+				  utf8_width(buf), width, buf);
+		line = end ? end + 1 : NULL;
+	}
+}
+
+static void test_text_terminal_width(void)
+{
+	static const size_t widths[] = {80, 120};
+	struct rt_kevent e;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		outcheck_open(&out, false);
+		out.width = widths[i];
+		sink_text_header(&out);
+		CHECK_INT(out.sb.len, 0);
+		fixture_ev_invalid_syn(&e);
+		pipeline_event(&outcheck_pl, &e, 0);
+		fixture_ev_ipv6_active(&e);
+		pipeline_event(&outcheck_pl, &e, 0);
+		fixture_ev_synq(&e);
+		pipeline_event(&outcheck_pl, &e, 0);
+		check_fits(out.sb.buf, widths[i]);
+		/* The diagnosis starts its own indented line. */
+		CHECK_CONTAINS(out.sb.buf,
+			       "\n    listen_overflow: accept queue of listener port 8080");
+		CHECK_CONTAINS(out.sb.buf, "\n    unread_data_on_close: ");
+		CHECK_CONTAINS(out.sb.buf, "queue 3/2");
+		outcheck_close(&out);
+	}
+}
+
+/* A UTF-8 process name is shown as it is, and the columns after it stay aligned. */
+static void test_text_utf8_comm(void)
+{
+	const char *server = "\xd1\x81\xd0\xb5\xd1\x80\xd0\xb2\xd0\xb5\xd1\x80";
+	struct rt_kevent e;
+	const char *l0, *l1;
+
+	outcheck_open(&out, false);
+	out.header_done = true;
+	fixture_ev_invalid_syn(&e);
+	pipeline_event(&outcheck_pl, &e, 0);
+	memcpy(e.ev.owner.comm, server, 12);
+	e.ev.owner.comm[12] = '\0';
+	pipeline_event(&outcheck_pl, &e, 0);
+	l0 = outcheck_nth_line(out.sb.buf, 0);
+	l1 = outcheck_nth_line(out.sb.buf, 1);
+	CHECK_CONTAINS(l1, server);
+	CHECK_NOT_CONTAINS(l1, "??");
+	/* Same display column for LOCAL: the name is 6 columns, not 12 bytes. */
+	if (l0 && l1) {
+		char a[512], b[512];
+		const char *pa = strstr(l0, "10.0.0.1:8080"), *pb = strstr(l1, "10.0.0.1:8080");
+
+		CHECK(pa && pb);
+		if (pa && pb) {
+			snprintf(a, sizeof(a), "%.*s", (int)(pa - l0), l0);
+			snprintf(b, sizeof(b), "%.*s", (int)(pb - l1), l1);
+			CHECK_U64(utf8_width(a), utf8_width(b));
+		}
+	}
+	outcheck_close(&out);
+}
+
+void run_sink_text_tests(void)
 {
 	RUN_TEST(test_text_header_and_first_lines);
 	RUN_TEST(test_text_lines);
 	RUN_TEST(test_text_comm_sanitized);
 	RUN_TEST(test_text_fold);
+	RUN_TEST(test_text_terminal_width);
+	RUN_TEST(test_text_utf8_comm);
+	RUN_TEST(test_text_cause_without_reason);
 	RUN_TEST(test_text_overflow_unknown_path);
 	RUN_TEST(test_text_lost);
 }

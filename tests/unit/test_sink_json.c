@@ -13,7 +13,7 @@
 static struct output out;
 
 /* One event as an NDJSON line, checked for what every line must be. */
-static const char *json_line(const struct rt_event *e)
+static const char *json_line(const struct rt_kevent *e)
 {
 	struct rt_record r;
 
@@ -47,14 +47,14 @@ static void check_all_keys(const char *l, const char *type_keys)
 
 static void test_json_no_socket(void)
 {
-	struct rt_event e;
+	struct rt_kevent e;
 	const char *l;
 
 	outcheck_open(&out, true);
 	fixture_ev_no_socket(&e);
 	l = json_line(&e);
 	check_all_keys(l, "");
-	CHECK_FIELD(l, "schema", "1");
+	CHECK_FIELD(l, "schema", "2");
 	CHECK_FIELD(l, "type", "\"rst_sent\"");
 	CHECK_FIELD(l, "time", "\"2026-11-26T08:40:01.123456789Z\"");
 	CHECK_FIELD(l, "ts_ns", "123");
@@ -84,7 +84,7 @@ static void test_json_no_socket(void)
 static void test_json_invalid_syn_overflow(void)
 {
 	const char *pid;
-	struct rt_event e;
+	struct rt_kevent e;
 	const char *l;
 
 	outcheck_open(&out, true);
@@ -119,7 +119,7 @@ static void test_json_invalid_syn_overflow(void)
 	CHECK_FIELD(l, "sk", "\"0xffff888003a1c000\"");
 
 	/* Matched by port: the listener is shown, the cause is not claimed. */
-	e.flags |= RT_F_LISTENER_BY_PORT;
+	e.ev.flags |= RT_F_LISTENER_BY_PORT;
 	l = json_line(&e);
 	CHECK_FIELD(l, "listener.matched_by", "\"port\"");
 	CHECK_FIELD(l, "cause", "null");
@@ -128,7 +128,7 @@ static void test_json_invalid_syn_overflow(void)
 
 static void test_json_received(void)
 {
-	struct rt_event e;
+	struct rt_kevent e;
 	const char *l;
 
 	outcheck_open(&out, true);
@@ -155,7 +155,7 @@ static void test_json_received(void)
 
 static void test_json_listen_overflow(void)
 {
-	struct rt_event e;
+	struct rt_kevent e;
 	const char *l;
 
 	outcheck_open(&out, true);
@@ -181,7 +181,7 @@ static void test_json_listen_overflow(void)
 
 static void test_json_syn_queue_overflow(void)
 {
-	struct rt_event e;
+	struct rt_kevent e;
 	const char *l;
 
 	outcheck_open(&out, true);
@@ -193,7 +193,7 @@ static void test_json_syn_queue_overflow(void)
 	CHECK_FIELD(l, "syncookies", "true");
 	CHECK_FIELD(l, "listener.syn_queue", "7");
 	CHECK_FIELD(l, "diagnosis.code", "\"syn_queue_overflow\"");
-	e.flags &= ~RT_F_SYNCOOKIES;
+	e.ev.flags &= ~RT_F_SYNCOOKIES;
 	l = json_line(&e);
 	CHECK_FIELD(l, "syncookies", "false");
 	outcheck_close(&out);
@@ -202,13 +202,13 @@ static void test_json_syn_queue_overflow(void)
 /* A reset linked to the overflow before it: the "overflow" object tells when and how. */
 static void test_json_linked_overflow(void)
 {
-	struct rt_event e;
+	struct rt_kevent e;
 	const char *l;
 
 	outcheck_open(&out, true);
 	fixture_ev_received(&e);
-	e.ts_ns = 123 + 2500000000ull;
-	e.flags |= RT_F_LINKED;
+	e.ev.ts_ns = 123 + 2500000000ull;
+	e.ev.flags |= RT_F_LINKED;
 	e.link.ts_ns = 123;
 	e.link.last_ns = 123 + 1000;
 	e.link.accept_qlen = 5;
@@ -240,13 +240,13 @@ static void test_json_linked_overflow(void)
 /* NO_SOCKET right after a listener on that port closed: a restart. */
 static void test_json_closed_listener(void)
 {
-	struct rt_event e;
+	struct rt_kevent e;
 	const char *l;
 
 	outcheck_open(&out, true);
 	fixture_ev_no_socket(&e);
-	e.ts_ns = 5000000123ull;
-	e.flags |= RT_F_CLOSED_LISTENER;
+	e.ev.ts_ns = 5000000123ull;
+	e.ev.flags |= RT_F_CLOSED_LISTENER;
 	e.closed.closed_ns = 123;
 	e.closed.family = AF_INET;
 	e.closed.port = 8080;
@@ -264,14 +264,14 @@ static void test_json_closed_listener(void)
 
 static void test_json_unread_and_age(void)
 {
-	struct rt_event e;
+	struct rt_kevent e;
 	const char *l;
 
 	outcheck_open(&out, true);
 	fixture_ev_ipv6_active(&e);
-	e.flags |= RT_F_UNREAD | RT_F_STATE_AGE;
-	e.unread_bytes = 4096;
-	e.state_age_ns = 1999999999;
+	e.ev.flags |= RT_F_UNREAD | RT_F_STATE_AGE;
+	e.ev.unread_bytes = 4096;
+	e.ev.state_age_ns = 1999999999;
 	l = json_line(&e);
 	CHECK_FIELD(l, "unread_bytes", "4096");
 	CHECK_FIELD(l, "state_age_ms", "1999");
@@ -309,7 +309,7 @@ static void test_json_schema_example(void)
 	char *doc = fixture_read_doc("schema.md"), *ex, *end;
 	char want[1024], got[1024];
 	static const char *const paths[] = {"", "owner", "listener", "listener.owner"};
-	struct rt_event e;
+	struct rt_kevent e;
 	const char *l;
 	size_t i;
 
@@ -345,7 +345,7 @@ static void test_json_schema_example(void)
 
 static void test_json_ipv6_active(void)
 {
-	struct rt_event e;
+	struct rt_kevent e;
 	const char *l;
 
 	outcheck_open(&out, true);
@@ -370,14 +370,14 @@ static void test_json_ipv6_active(void)
 static void test_json_hostile_comm(void)
 {
 	static const char comm[] = {'a', '"', 'b', (char)0xff, '\\', 0x01, '\n', 0};
-	struct rt_event e;
+	struct rt_kevent e;
 	const char *l;
 
 	outcheck_open(&out, true);
 	fixture_ev_ipv6_active(&e);
-	memcpy(e.owner.comm, comm, sizeof(comm));
-	memset(e.ctx_comm, 'x', sizeof(e.ctx_comm));
-	e.flags |= RT_F_LISTENER;
+	memcpy(e.ev.owner.comm, comm, sizeof(comm));
+	memset(e.ev.ctx_comm, 'x', sizeof(e.ev.ctx_comm));
+	e.ev.flags |= RT_F_LISTENER;
 	e.listener.flags = RT_LF_OWNER;
 	memset(e.listener.owner.comm, 0x7f, sizeof(e.listener.owner.comm));
 	l = json_line(&e);
@@ -392,16 +392,16 @@ static void test_json_hostile_comm(void)
 
 static void test_json_unknown_values(void)
 {
-	struct rt_event e;
+	struct rt_kevent e;
 	const char *l;
 
 	outcheck_open(&out, true);
 	fixture_ev_no_socket(&e);
-	e.state = 200;
-	e.reason = 9999;
-	e.netns = 0;
-	e.flags |= RT_F_PREV_STATE;
-	e.prev_state = 0;
+	e.ev.state = 200;
+	e.ev.reason = 9999;
+	e.ev.netns = 0;
+	e.ev.flags |= RT_F_PREV_STATE;
+	e.ev.prev_state = 0;
 	l = json_line(&e);
 	check_all_keys(l, "");
 	CHECK_FIELD(l, "state", "null");
@@ -409,38 +409,40 @@ static void test_json_unknown_values(void)
 	CHECK_FIELD(l, "reason", "null");
 	CHECK_FIELD(l, "reason_code", "9999");
 	CHECK_FIELD(l, "netns", "null");
-	e.ts_ns = 1ull << 62;
-	e.sk = UINT64_MAX;
+	e.ev.ts_ns = 1ull << 62;
+	e.ev.sk = UINT64_MAX;
 	l = json_line(&e);
 	CHECK_FIELD(l, "ts_ns", "4611686018427387904");
 	CHECK_FIELD(l, "sk", "\"0xffffffffffffffff\"");
 	outcheck_close(&out);
 }
 
-/* Folded runs are summed up in a line of their own, valid like any other. */
+/*
+ * A storm the kernel folded is one record of the event's own type with its
+ * count and span, so that summing count by type gives the kernel's totals.
+ */
 static void test_json_fold(void)
 {
-	struct rt_event e;
-	const char *l;
+	struct rt_kevent e;
 
 	outcheck_open(&out, true);
-	outcheck_pl.fold = true;
 	fixture_ev_no_socket(&e);
 	pipeline_event(&outcheck_pl, &e, 0);
-	e.ts_ns += 2500000;
-	pipeline_event(&outcheck_pl, &e, 0);
-	pipeline_finish(&outcheck_pl, 123);
-	l = strchr(out.sb.buf, '\n');
-	CHECK(l != NULL);
-	if (!l)
-		return;
-	l++;
-	CHECK_JSON_LINE(l, strlen(l));
-	CHECK_KEYS(l, "", SCHEMA_FOLDED_KEYS);
-	CHECK_FIELD(l, "type", "\"folded\"");
-	CHECK_FIELD(l, "count", "1");
-	CHECK_FIELD(l, "span_ms", "2");
-	CHECK_FIELD(l, "time", "\"2026-11-26T08:40:01.123456789Z\"");
+	CHECK_FIELD(out.sb.buf, "count", "1");
+	CHECK_FIELD(out.sb.buf, "folded", "null");
+	sb_reset(&out.sb);
+	pipeline_folded(&outcheck_pl, &e, 1234, 123, 123 + 2500000, 0);
+	CHECK_JSON_LINE(out.sb.buf, out.sb.len);
+	CHECK_KEYS(out.sb.buf, "", SCHEMA_COMMON_KEYS);
+	CHECK_FIELD(out.sb.buf, "type", "\"rst_sent\"");
+	CHECK_FIELD(out.sb.buf, "count", "1234");
+	CHECK_KEYS(out.sb.buf, "folded", SCHEMA_FOLDED_KEYS);
+	CHECK_FIELD(out.sb.buf, "folded.span_ms", "2");
+	CHECK_FIELD(out.sb.buf, "folded.first_time", "\"2026-11-26T08:40:01.123456789Z\"");
+	CHECK_FIELD(out.sb.buf, "folded.last_time", "\"2026-11-26T08:40:01.125956789Z\"");
+	CHECK_FIELD(out.sb.buf, "time", "\"2026-11-26T08:40:01.125956789Z\"");
+	CHECK_FIELD(out.sb.buf, "diagnosis.code", "\"no_listener\"");
+	CHECK_U64(pipeline_written(&outcheck_pl), 1235);
 	outcheck_close(&out);
 }
 
@@ -450,7 +452,7 @@ static void test_json_lost(void)
 	pipeline_lost(&outcheck_pl, 5, 7, 123);
 	CHECK_JSON_LINE(out.sb.buf, out.sb.len);
 	CHECK_KEYS(out.sb.buf, "", SCHEMA_LOST_KEYS);
-	CHECK_STR(out.sb.buf, "{\"schema\":1,\"type\":\"lost\",\"time\":"
+	CHECK_STR(out.sb.buf, "{\"schema\":2,\"type\":\"lost\",\"time\":"
 			      "\"2026-11-26T08:40:01.123456789Z\",\"count\":5,\"total\":7}\n");
 	outcheck_close(&out);
 }
@@ -459,7 +461,7 @@ static void test_json_lost(void)
 static void test_json_flush(void)
 {
 	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
-	struct rt_event e;
+	struct rt_kevent e;
 	char got[8192];
 	int p[2], fd;
 	size_t len;
@@ -501,7 +503,7 @@ static void test_json_flush(void)
 	outcheck_close(&out);
 }
 
-void run_output_json_tests(void)
+void run_sink_json_tests(void)
 {
 	RUN_TEST(test_json_no_socket);
 	RUN_TEST(test_json_invalid_syn_overflow);
