@@ -33,7 +33,8 @@ $(OUTPUT):
 
 # One object per event source (bpf/*.bpf.c), statically linked into one:
 # a single skeleton with one set of maps, see bpf/maps.bpf.h.
-BPF_SRCS := $(wildcard bpf/*.bpf.c)
+# maps.bpf.o first: it holds the one definition of what the others declare extern.
+BPF_SRCS := bpf/maps.bpf.c $(filter-out bpf/maps.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 
 $(OUTPUT)/bpf:
@@ -42,8 +43,8 @@ $(OUTPUT)/bpf:
 $(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) vmlinux/vmlinux.h | $(OUTPUT)/bpf
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(OUTPUT)/rsttrace.bpf.o: $(BPF_OBJS)
-	$(BPFTOOL) gen object $@ $^
+$(OUTPUT)/rsttrace.bpf.o: $(BPF_OBJS) Makefile
+	$(BPFTOOL) gen object $@ $(BPF_OBJS)
 
 $(OUTPUT)/rsttrace.skel.h: $(OUTPUT)/rsttrace.bpf.o
 	$(BPFTOOL) gen skeleton $< name rsttrace_bpf > $@.tmp && mv $@.tmp $@

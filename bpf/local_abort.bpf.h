@@ -12,6 +12,17 @@
  * aborted_rx tells userspace to drop its held event, whatever the filters
  * or the fate of this reset's own event.
  */
+/*
+ * The states in which tcp_rcv_state_process() answers data with
+ * tcp_reset() and a reset: FIN_WAIT1/2, and CLOSE_WAIT, CLOSING and
+ * LAST_ACK for a segment that starts before rcv_nxt and ends past it.
+ */
+static __always_inline bool aborts_on_data(__u8 state)
+{
+	return state == RT_TCP_FIN_WAIT1 || state == RT_TCP_FIN_WAIT2 ||
+	       state == RT_TCP_CLOSE_WAIT || state == RT_TCP_CLOSING || state == RT_TCP_LAST_ACK;
+}
+
 static __always_inline bool take_back_local_abort(const struct sock *sk)
 {
 	struct last_reset *last;
@@ -19,7 +30,7 @@ static __always_inline bool take_back_local_abort(const struct sock *sk)
 	__u64 key = (__u64)sk, now;
 
 	last = bpf_map_lookup_elem(&last_reset_sk, &zero);
-	if (!last || last->sk != key)
+	if (!last || last->sk != key || !aborts_on_data(last->state))
 		return false;
 	if (last->counted) {
 		uncount(RT_CNT_RST_RECEIVED);

@@ -26,6 +26,16 @@ RT_SHARED const volatile __u32 event_mask RT_INIT(RT_EVM_ALL);
 RT_SHARED const volatile __u64 wakeup_bytes RT_INIT(64 << 10);
 /* Events of one fold key streamed per storm before only counting; 0 = stream all. */
 RT_SHARED const volatile __u32 fold_threshold RT_INIT(0);
+/*
+ * Kernels before 6.10 trace only full sockets' resets: tcp_v{4,6}_send_reset
+ * are hooked then and report every passive reset, the tracepoint only the
+ * active ones (set by the loader when it chose those hooks).
+ */
+RT_SHARED const volatile __u8 passive_from_func RT_INIT(0);
+/* Handshake-ACK and syncookie overflows come from tcp_v{4,6}_syn_recv_sock. */
+RT_SHARED const volatile __u8 ack_overflow_from_func RT_INIT(0);
+/* ... or, tracepoints only before 6.15, from the kernel's counter at kfree_skb. */
+RT_SHARED const volatile __u8 ack_overflow_by_counter RT_INIT(0);
 /* Where consume_skb() is called for a SYN a listener took or dropped. */
 RT_SHARED const volatile __u64 rcv_state_process_start RT_INIT(0);
 RT_SHARED const volatile __u64 rcv_state_process_end RT_INIT(0);
@@ -39,6 +49,15 @@ RT_SHARED volatile __u32 fold_epoch RT_INIT(0);
 RT_SHARED volatile __u32 have_overflow_flows RT_INIT(0);
 RT_SHARED volatile __u32 have_closed_listeners RT_INIT(0);
 RT_SHARED volatile __u32 have_closed_owners RT_INIT(0);
+
+/* Possible CPUs, for the per-CPU counter baselines (mib.bpf.c). */
+RT_SHARED const volatile __u32 nr_cpus RT_INIT(1);
+/*
+ * Indexes of ListenOverflows, TCPReqQFullDrop, TCPReqQFullDoCookies in the
+ * kernel's linux_mib: an anonymous enum, so CO-RE cannot name it; the
+ * loader reads them from BTF (0: unknown, the counters are not used).
+ */
+RT_SHARED const volatile __u32 mib_index[3] RT_INIT({});
 
 /* Events to userspace; size set by the loader (--ring-size). */
 RT_SHARED struct {
@@ -178,6 +197,22 @@ RT_SHARED struct {
 	__type(value, struct rt_fold_val);
 } folds SEC(".maps");
 
+/* One element per CPU, never written: its addresses give the per-CPU offsets (mib.bpf.c). */
+RT_SHARED struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} cpu_anchor SEC(".maps");
+
+/* The kernel's listen counters as last credited, per netns and CPU. */
+RT_SHARED struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct rt_mib_key);
+	__type(value, struct rt_mib_vals);
+} mib_seen SEC(".maps");
+
 /* Per fold key without epoch: is its storm going on, how much was streamed. */
 RT_SHARED struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -185,6 +220,14 @@ RT_SHARED struct {
 	__type(key, struct rt_fold_key);
 	__type(value, struct rt_fold_recent);
 } fold_recent SEC(".maps");
+
+static __always_inline void count_n(__u32 idx, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	if (v)
+		*v += n;
+}
 
 static __always_inline void count(__u32 idx)
 {

@@ -6,6 +6,7 @@
  */
 #include "common.bpf.h"
 #include "link.bpf.h"
+#include "mib.bpf.h"
 
 /* Per-listener totals for the summary; path RT_PATH_NONE counts a SYN-queue overflow. */
 static __always_inline void listener_stats_add(__u32 netns, const struct sock *lsk,
@@ -74,46 +75,141 @@ static __always_inline __u32 note_episode(const struct rt_tuple *t, const struct
 	return 1;
 }
 
-static __always_inline int report_queue_event(const struct rt_tuple *t, __u32 netns,
-					      const struct sock *lsk, __u32 type, __u8 path,
-					      __u32 reason, __u32 flags)
+/* A queue event as the handlers found it; one argument for the global function below. */
+struct queue_ev {
+	struct rt_tuple t;
+	__u64 lsk;
+	__u32 netns;
+	__u32 type;
+	__u32 reason;
+	__u32 flags;
+	__u8 path;
+	__u8 pad[7];
+	/* Counted by the kernel beyond this event, found with it (see unattributed()). */
+	__u64 extra_overflows;
+	__u64 extra_synq;
+};
+
+/*
+ * The kernel counted more than the events tied to it (a hook missed an
+ * event, or a path rsttrace does not hook): in the totals, as unattributed.
+ */
+static __always_inline void unattributed(__u64 overflows, __u64 synq)
 {
+	if (overflows && (event_mask & RT_EVM(RT_EV_LISTEN_OVERFLOW))) {
+		count_n(RT_CNT_LISTEN_OVERFLOW, overflows);
+		count_n(RT_CNT_UNATTRIB_OVERFLOW, overflows);
+	}
+	if (synq && (event_mask & RT_EVM(RT_EV_SYN_QUEUE_OVERFLOW))) {
+		count_n(RT_CNT_SYN_QUEUE_OVERFLOW, synq);
+		count_n(RT_CNT_UNATTRIB_SYNQ, synq);
+	}
+}
+
+/* Counts and emits one listener queue event; global, so verified once. */
+__hidden __noinline int rt_report_queue(struct queue_ev *q)
+{
+	const struct sock *lsk = (const struct sock *)q->lsk;
 	struct rt_sock_info *linfo;
 	const struct rt_owner *lowner;
 	struct ev_src s = {};
 
-	if (!(event_mask & RT_EVM(type)))
+	if (!(event_mask & RT_EVM(q->type)))
 		return 0;
 	linfo = sock_info(lsk);
 	lowner = linfo ? &linfo->owner : NULL;
-	if (!wanted(t, netns, lowner, lowner))
+	if (!wanted(&q->t, q->netns, lowner, lowner))
 		return 0;
-	if (type == RT_EV_LISTEN_OVERFLOW) {
+	/* Under the filters of the event they were found with. */
+	unattributed(q->extra_overflows, q->extra_synq);
+	if (q->type == RT_EV_LISTEN_OVERFLOW) {
 		count(RT_CNT_LISTEN_OVERFLOW);
-		count(path == RT_PATH_SYN   ? RT_CNT_OVERFLOW_SYN
-		      : path == RT_PATH_ACK ? RT_CNT_OVERFLOW_ACK
-					    : RT_CNT_OVERFLOW_COOKIE);
-		count_reason(type, path);
-		listener_stats_add(netns, lsk, lowner, path);
-		s.repeat = note_episode(t, lsk, lowner, path);
+		count(q->path == RT_PATH_SYN   ? RT_CNT_OVERFLOW_SYN
+		      : q->path == RT_PATH_ACK ? RT_CNT_OVERFLOW_ACK
+					       : RT_CNT_OVERFLOW_COOKIE);
+		count_reason(q->type, q->path);
+		listener_stats_add(q->netns, lsk, lowner, q->path);
+		s.repeat = note_episode(&q->t, lsk, lowner, q->path);
 	} else {
 		count(RT_CNT_SYN_QUEUE_OVERFLOW);
-		count_reason(type, !!(flags & RT_F_SYNCOOKIES));
-		listener_stats_add(netns, lsk, lowner, RT_PATH_NONE);
+		count_reason(q->type, !!(q->flags & RT_F_SYNCOOKIES));
+		listener_stats_add(q->netns, lsk, lowner, RT_PATH_NONE);
 	}
-	s.t = t;
-	s.lsk = lsk;
-	s.owner = lowner;
-	s.lowner = lowner;
-	s.sk = (__u64)lsk;
-	s.type = type;
-	s.netns = netns;
-	s.reason = reason;
-	s.path = path;
+	s.t = q->t;
+	s.lsk = q->lsk;
+	ev_owner(&s, lowner);
+	ev_lowner(&s, lowner);
+	s.sk = q->lsk;
+	s.type = q->type;
+	s.netns = q->netns;
+	s.reason = q->reason;
+	s.path = q->path;
 	s.state = RT_TCP_LISTEN;
-	s.flags = RT_F_ADDR_FROM_SKB | flags;
-	emit(&s);
+	s.flags = RT_F_ADDR_FROM_SKB | q->flags;
+	rt_emit(&s);
 	return 0;
+}
+
+static __always_inline int report_queue_extra(const struct rt_tuple *t, __u32 netns,
+					      const struct sock *lsk, __u32 type, __u8 path,
+					      __u32 reason, __u32 flags, __u64 extra_overflows,
+					      __u64 extra_synq)
+{
+	struct queue_ev q = {.t = *t,
+			     .lsk = (__u64)lsk,
+			     .netns = netns,
+			     .type = type,
+			     .reason = reason,
+			     .flags = flags,
+			     .path = path,
+			     .extra_overflows = extra_overflows,
+			     .extra_synq = extra_synq};
+
+	return rt_report_queue(&q);
+}
+
+static __always_inline int report_queue_event(const struct rt_tuple *t, __u32 netns,
+					      const struct sock *lsk, __u32 type, __u8 path,
+					      __u32 reason, __u32 flags)
+{
+	return report_queue_extra(t, netns, lsk, type, path, reason, flags, 0, 0);
+}
+
+/* Nothing to tie them to: counted unless a filter would hide the netns's events. */
+static __always_inline void unattributed_unfiltered(__u32 netns, __u64 overflows, __u64 synq)
+{
+	if ((filter_netns && netns != filter_netns) || filter_tgid || nr_filter_ports ||
+	    filter_family)
+		return;
+	unattributed(overflows, synq);
+}
+
+/*
+ * A handshake ACK or syncookie ACK whose drop says overflow: it is one if
+ * the kernel counted it (a child allocation failure takes the same drop
+ * but is no ListenOverflow).
+ */
+static __always_inline int report_ack_overflow(const struct rt_tuple *t, __u32 netns,
+					       const struct sock *lsk, __u8 path, __u32 reason,
+					       __u32 flags, bool without_counter)
+{
+	struct rt_mib_delta d;
+
+	if (!(event_mask & RT_EVM(RT_EV_LISTEN_OVERFLOW)))
+		return 0;
+	rt_mib_delta(sk_net(lsk), netns, &d, 1);
+	/* No baseline on this CPU yet: the caller's own evidence, this once. */
+	if (d.fresh)
+		return without_counter ? report_queue_event(t, netns, lsk, RT_EV_LISTEN_OVERFLOW,
+							    path, reason, flags)
+				       : 0;
+	if (!d.d[RT_MIB_LISTEN_OVERFLOWS]) {
+		unattributed_unfiltered(netns, 0, d.d[RT_MIB_REQQ_DROP] + d.d[RT_MIB_REQQ_COOKIES]);
+		return 0;
+	}
+	return report_queue_extra(t, netns, lsk, RT_EV_LISTEN_OVERFLOW, path, reason, flags,
+				  d.d[RT_MIB_LISTEN_OVERFLOWS] - 1,
+				  d.d[RT_MIB_REQQ_DROP] + d.d[RT_MIB_REQQ_COOKIES]);
 }
 
 /*
@@ -130,6 +226,47 @@ static __always_inline void syn_seen_skip(const struct sock *lsk, __u32 drops)
 }
 
 /*
+ * Tracepoints only, before 6.15: a full accept queue drops the handshake
+ * ACK with no reason of its own. A ListenOverflow the kernel counted on
+ * this CPU since the last event here, with a dropped ACK to a listener,
+ * is that overflow: the SYN path credits its own increment before the
+ * softirq moves on. Anything else counted is reported as unattributed.
+ */
+__hidden __noinline int rt_counted_drop(__u64 skbp, __u32 reason)
+{
+	const struct sk_buff *skb = (const struct sk_buff *)skbp;
+	__u32 netns = skb_netns(skb), ambiguous;
+	struct rt_tuple t = {};
+	struct rt_mib_delta d;
+	const struct sock *lsk;
+	__u64 n;
+
+	rt_mib_delta(skb_net(skb), netns, &d, 0);
+	if (d.fresh)
+		return 0;
+	n = d.d[RT_MIB_LISTEN_OVERFLOWS];
+	if (n && (skb_tcp_flags(skb) & (RT_TCPF_SYN | RT_TCPF_ACK)) == RT_TCPF_ACK &&
+	    tuple_from_skb(skb, &t)) {
+		lsk = (const void *)rt_listener_for(netns, &t, &ambiguous);
+		if (lsk && sk_state(lsk) == RT_TCP_LISTEN) {
+			/* Before 6.11 a syncookie ACK's drop is NO_SOCKET without rx_sk. */
+			bool cookie = bpf_core_enum_value_exists(enum skb_drop_reason___rt,
+								 SKB_DROP_REASON_NO_SOCKET___rt) &&
+				      reason == bpf_core_enum_value(enum skb_drop_reason___rt,
+								    SKB_DROP_REASON_NO_SOCKET___rt);
+
+			syn_seen_skip(lsk, cookie ? 1 : 2);
+			return report_queue_extra(&t, netns, lsk, RT_EV_LISTEN_OVERFLOW,
+						  cookie ? RT_PATH_COOKIE : RT_PATH_ACK, 0,
+						  RT_F_NO_REASON, n - 1,
+						  d.d[RT_MIB_REQQ_DROP] + d.d[RT_MIB_REQQ_COOKIES]);
+		}
+	}
+	unattributed_unfiltered(netns, n, d.d[RT_MIB_REQQ_DROP] + d.d[RT_MIB_REQQ_COOKIES]);
+	return 0;
+}
+
+/*
  * The drop reason says it: TCP_LISTEN_OVERFLOW (the handshake ACK, 6.15+),
  * or NO_SOCKET with a listener as rx_sk (a syncookie ACK whose child
  * cookie_v4_check() could not queue). No queue is re-read: accept() on
@@ -140,29 +277,34 @@ static __always_inline int handle_kfree_skb(const struct sk_buff *skb, __u32 rea
 {
 	const struct sock *lsk = rx_sk;
 	struct rt_tuple t = {};
-	bool ambiguous;
-	__u32 netns;
+	__u32 netns, ambiguous;
 	__u8 path;
 
 	/* This fires for every dropped packet on the host: leave at once. */
-	if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_TCP_LISTEN_OVERFLOW) &&
-	    reason ==
-		bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_TCP_LISTEN_OVERFLOW))
+	if (bpf_core_enum_value_exists(enum skb_drop_reason___rt,
+				       SKB_DROP_REASON_TCP_LISTEN_OVERFLOW___rt) &&
+	    reason == bpf_core_enum_value(enum skb_drop_reason___rt,
+					  SKB_DROP_REASON_TCP_LISTEN_OVERFLOW___rt))
 		path = RT_PATH_ACK;
-	else if (rx_sk &&
-		 reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NO_SOCKET))
+	else if (rx_sk && !ack_overflow_from_func &&
+		 bpf_core_enum_value_exists(enum skb_drop_reason___rt,
+					    SKB_DROP_REASON_NO_SOCKET___rt) &&
+		 reason ==
+		     bpf_core_enum_value(enum skb_drop_reason___rt, SKB_DROP_REASON_NO_SOCKET___rt))
 		path = RT_PATH_COOKIE;
+	else if (ack_overflow_by_counter)
+		return rt_counted_drop((__u64)skb, reason);
 	else
 		return 0;
 	if (!tuple_from_skb(skb, &t))
 		return 0;
 	netns = lsk ? sk_netns(lsk) : skb_netns(skb);
 	if (!lsk)
-		lsk = listener_for(netns, &t, &ambiguous);
+		lsk = (const void *)rt_listener_for(netns, &t, &ambiguous);
 	if (!lsk || sk_state(lsk) != RT_TCP_LISTEN)
 		return 0;
 	syn_seen_skip(lsk, path == RT_PATH_ACK ? 2 : 1);
-	return report_queue_event(&t, netns, lsk, RT_EV_LISTEN_OVERFLOW, path, reason, 0);
+	return report_ack_overflow(&t, netns, lsk, path, reason, 0, true);
 }
 
 SEC("tp_btf/kfree_skb")
@@ -233,7 +375,28 @@ static __always_inline int classify_syn(const struct rt_tuple *t, __u32 netns,
 	__u32 synq = BPF_CORE_READ(icsk, icsk_accept_queue.qlen.counter);
 	__u32 qmax = BPF_CORE_READ(lsk, sk_max_ack_backlog);
 	__u8 cookies = sk_syncookies(lsk);
+	struct rt_mib_delta d;
+	__u64 n;
 
+	/* What the kernel counted for this SYN, on this CPU. */
+	rt_mib_delta(sk_net(lsk), netns, &d, 1);
+	if (!d.fresh) {
+		/* One SYN, one increment each: more is what no hook saw. */
+		n = d.d[RT_MIB_LISTEN_OVERFLOWS];
+		if (n)
+			report_queue_extra(t, netns, lsk, RT_EV_LISTEN_OVERFLOW, RT_PATH_SYN, 0,
+					   RT_F_NO_REASON, n - 1, 0);
+		n = d.d[RT_MIB_REQQ_DROP];
+		if (n)
+			report_queue_extra(t, netns, lsk, RT_EV_SYN_QUEUE_OVERFLOW, RT_PATH_NONE, 0,
+					   RT_F_NO_REASON, 0, n - 1);
+		n = d.d[RT_MIB_REQQ_COOKIES];
+		if (n)
+			report_queue_extra(t, netns, lsk, RT_EV_SYN_QUEUE_OVERFLOW, RT_PATH_NONE, 0,
+					   RT_F_NO_REASON | RT_F_SYNCOOKIES, 0, n - 1);
+		return 0;
+	}
+	/* No baseline on this CPU yet: the listener's queues, this once. */
 	if (dropped) {
 		if (!cookies && synq > qmax)
 			return report_queue_event(t, netns, lsk, RT_EV_SYN_QUEUE_OVERFLOW,
@@ -261,21 +424,21 @@ static __always_inline int handle_syn_consumed(const struct sk_buff *skb)
 	if (!tuple_from_skb(skb, &t))
 		return 0;
 	netns = skb_netns(skb);
-	listeners_for(netns, &t, &m);
+	rt_listeners_for(netns, &t, &m);
 	/*
 	 * Which listener of a SO_REUSEPORT group took it: the one whose drop
 	 * counter moved, if one did (a queued SYN leaves no such trace).
 	 */
-#pragma unroll
 	for (i = 0; i < RT_PORT_LISTENERS; i++) {
-		const struct inet_connection_sock *icsk = (const void *)m.sk[i];
+		const struct sock *cand = (const struct sock *)m.sk[i];
+		const struct inet_connection_sock *icsk = (const void *)cand;
 		bool d, q;
 
-		if (i >= m.n || !m.sk[i])
+		if ((__u32)i >= m.n || !cand)
 			break;
-		syn_observe(m.sk[i], BPF_CORE_READ(icsk, icsk_accept_queue.qlen.counter), &d, &q);
+		syn_observe(cand, BPF_CORE_READ(icsk, icsk_accept_queue.qlen.counter), &d, &q);
 		if (!lsk || (d && !dropped)) {
-			lsk = m.sk[i];
+			lsk = cand;
 			dropped = d;
 			queued = q;
 		}
@@ -300,4 +463,209 @@ int BPF_PROG(consume_skb_raw, const struct sk_buff *skb, void *location)
 	if ((__u64)location < rcv_state_process_start || (__u64)location >= rcv_state_process_end)
 		return 0;
 	return handle_syn_consumed(skb);
+}
+
+/*
+ * Where the kernel has fentry (6.1, 6.12), the SYN path is read where it
+ * happens: tcp_conn_request() checks the SYN queue, then the accept queue,
+ * at its start; whether it dropped the SYN shows in the listener's drop
+ * counter at its return, on the same CPU a few microseconds later. This
+ * replaces the hook on every freed packet.
+ */
+struct syn_entry {
+	__u32 drops;
+	__u32 synq;
+	__u32 acceptq;
+	__u32 qmax;
+	__u8 cookies;
+	__u8 pad[7];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct syn_entry);
+} syn_inflight SEC(".maps");
+
+SEC("fentry/tcp_conn_request")
+int BPF_PROG(conn_request_fentry, void *rsk_ops, void *af_ops, struct sock *sk, struct sk_buff *skb)
+{
+	const struct inet_connection_sock *icsk = (const void *)sk;
+	struct syn_entry e = {};
+	__u64 key = (__u64)skb;
+
+	e.drops = BPF_CORE_READ(sk, sk_drops.counter);
+	e.synq = BPF_CORE_READ(icsk, icsk_accept_queue.qlen.counter);
+	e.acceptq = BPF_CORE_READ(sk, sk_ack_backlog);
+	e.qmax = BPF_CORE_READ(sk, sk_max_ack_backlog);
+	e.cookies = sk_syncookies(sk);
+	bpf_map_update_elem(&syn_inflight, &key, &e, BPF_ANY);
+	return 0;
+}
+
+SEC("fexit/tcp_conn_request")
+int BPF_PROG(conn_request_fexit, void *rsk_ops, void *af_ops, struct sock *sk, struct sk_buff *skb)
+{
+	__u64 key = (__u64)skb;
+	struct syn_entry *e = bpf_map_lookup_elem(&syn_inflight, &key);
+	struct rt_tuple t = {};
+	bool dropped, synq_full, acceptq_full;
+	__u32 netns;
+	__u8 cookies;
+
+	if (!e)
+		return 0;
+	dropped = (__s32)(BPF_CORE_READ(sk, sk_drops.counter) - e->drops) > 0;
+	synq_full = e->synq > e->qmax;
+	acceptq_full = e->acceptq > e->qmax;
+	cookies = e->cookies;
+	bpf_map_delete_elem(&syn_inflight, &key);
+	if (!tuple_from_skb(skb, &t))
+		return 0;
+	netns = sk_netns(sk);
+	/* The kernel's counters decide; the entry snapshot is the fallback. */
+	(void)synq_full;
+	(void)acceptq_full;
+	(void)cookies;
+	return classify_syn(&t, netns, sk, dropped, !dropped);
+}
+
+/*
+ * Before 6.15 a handshake ACK that finds the accept queue full has no drop
+ * reason: tcp_v{4,6}_syn_recv_sock() return NULL at once after the check.
+ * req_unhash is NULL only on the syncookie path (tcp_get_cookie_sock()).
+ */
+static __always_inline int syn_recv_done(const struct sock *lsk, const struct sk_buff *skb,
+					 const void *req_unhash, __u64 child)
+{
+	struct rt_tuple t = {};
+	bool full;
+
+	if (child || !lsk)
+		return 0;
+	/*
+	 * NULL is also an allocation failure: the counter tells. Without a
+	 * baseline, a queue still full (accept() may have drained it since).
+	 */
+	full = BPF_CORE_READ(lsk, sk_ack_backlog) > BPF_CORE_READ(lsk, sk_max_ack_backlog);
+	if (!tuple_from_skb(skb, &t))
+		return 0;
+	syn_seen_skip(lsk, req_unhash ? 2 : 1);
+	return report_ack_overflow(&t, sk_netns(lsk), lsk,
+				   req_unhash ? RT_PATH_ACK : RT_PATH_COOKIE, 0, RT_F_NO_REASON,
+				   full);
+}
+
+/* The arguments by position: the function gained a 7th after 6.1. */
+static __always_inline int syn_recv_fexit(__u64 *ctx, bool v6)
+{
+	__u64 sk = 0, skb = 0, req_unhash = 0, ret = 0;
+
+	bpf_get_func_arg(ctx, 0, &sk);
+	bpf_get_func_arg(ctx, 1, &skb);
+	bpf_get_func_arg(ctx, 4, &req_unhash);
+	bpf_get_func_ret(ctx, &ret);
+	/* A v4 packet on a dual-stack listener goes on to the v4 function. */
+	if (v6 && bpf_ntohs(BPF_CORE_READ((struct sk_buff *)skb, protocol)) == RT_ETH_P_IP)
+		return 0;
+	return syn_recv_done((const void *)sk, (const void *)skb, (const void *)req_unhash, ret);
+}
+
+SEC("fexit/tcp_v4_syn_recv_sock")
+int syn_recv_v4_fexit(__u64 *ctx)
+{
+	return syn_recv_fexit(ctx, false);
+}
+
+SEC("fexit/tcp_v6_syn_recv_sock")
+int syn_recv_v6_fexit(__u64 *ctx)
+{
+	return syn_recv_fexit(ctx, true);
+}
+
+/*
+ * 6.1 refuses fexit on these six-argument functions: a kprobe keeps the
+ * arguments for the kretprobe, per CPU, as a stack (calls can nest when
+ * an interrupt's softirq runs inside one in process context).
+ */
+struct syn_recv_args {
+	__u64 sk, skb, req_unhash;
+};
+
+struct syn_recv_stack {
+	struct syn_recv_args slot[2];
+	__u32 depth;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct syn_recv_stack);
+} syn_recv_stack SEC(".maps");
+
+static __always_inline int syn_recv_entry(__u64 sk, __u64 skb, __u64 req_unhash, bool v6)
+{
+	__u32 zero = 0;
+	struct syn_recv_stack *st = bpf_map_lookup_elem(&syn_recv_stack, &zero);
+	__u32 d;
+
+	if (!st)
+		return 0;
+	d = st->depth;
+	if (d < 2) {
+		st->slot[d & 1].sk = sk;
+		st->slot[d & 1].skb = skb;
+		st->slot[d & 1].req_unhash = req_unhash;
+	}
+	/* The v6 function passes v4 packets on: the v4 probes report those. */
+	if (v6 && bpf_ntohs(BPF_CORE_READ((struct sk_buff *)skb, protocol)) == RT_ETH_P_IP)
+		st->slot[d & 1].sk = 0;
+	st->depth = d + 1;
+	return 0;
+}
+
+static __always_inline int syn_recv_return(__u64 ret)
+{
+	__u32 zero = 0;
+	struct syn_recv_stack *st = bpf_map_lookup_elem(&syn_recv_stack, &zero);
+	struct syn_recv_args a;
+	__u32 d;
+
+	if (!st || !st->depth)
+		return 0;
+	d = --st->depth;
+	if (d >= 2)
+		return 0;
+	a = st->slot[d & 1];
+	if (!a.sk)
+		return 0;
+	return syn_recv_done((const void *)a.sk, (const void *)a.skb, (const void *)a.req_unhash,
+			     ret);
+}
+
+SEC("kprobe/tcp_v4_syn_recv_sock")
+int BPF_KPROBE(syn_recv_v4_kprobe, void *sk, void *skb, void *req, void *dst, void *req_unhash)
+{
+	return syn_recv_entry((__u64)sk, (__u64)skb, (__u64)req_unhash, false);
+}
+
+SEC("kretprobe/tcp_v4_syn_recv_sock")
+int BPF_KRETPROBE(syn_recv_v4_kretprobe, void *ret)
+{
+	return syn_recv_return((__u64)ret);
+}
+
+SEC("kprobe/tcp_v6_syn_recv_sock")
+int BPF_KPROBE(syn_recv_v6_kprobe, void *sk, void *skb, void *req, void *dst, void *req_unhash)
+{
+	return syn_recv_entry((__u64)sk, (__u64)skb, (__u64)req_unhash, true);
+}
+
+SEC("kretprobe/tcp_v6_syn_recv_sock")
+int BPF_KRETPROBE(syn_recv_v6_kretprobe, void *ret)
+{
+	return syn_recv_return((__u64)ret);
 }

@@ -6,6 +6,46 @@
 #include "common.bpf.h"
 #include "file.bpf.h"
 #include "link.bpf.h"
+#include "mib.bpf.h"
+
+__hidden __noinline int rt_listeners_for(__u32 netns, const struct rt_tuple *t,
+					 struct listener_match *m)
+{
+	struct rt_listener_key key = {.netns = netns, .port = t->lport};
+	struct rt_port_listeners *pl = bpf_map_lookup_elem(&listeners, &key);
+	__u64 exact[RT_PORT_LISTENERS] = {}, any[RT_PORT_LISTENERS] = {};
+	__u32 ne = 0, na = 0;
+	int i;
+
+	m->n = 0;
+	if (!pl)
+		return 0;
+	for (i = 0; i < RT_PORT_LISTENERS; i++) {
+		const struct sock *lsk = (const struct sock *)pl->sk[i];
+		struct rt_tuple lt = {};
+
+		if (!is_listener_on(lsk, t->lport))
+			continue;
+		tuple_from_sk(lsk, &lt);
+		if (addr_is_any(lt.laddr))
+			any[na++ & (RT_PORT_LISTENERS - 1)] = (__u64)lsk;
+		else if (lt.family == t->family && addr_eq(lt.laddr, t->laddr))
+			exact[ne++ & (RT_PORT_LISTENERS - 1)] = (__u64)lsk;
+	}
+	for (i = 0; i < RT_PORT_LISTENERS; i++)
+		m->sk[i] = ne ? exact[i] : any[i];
+	m->n = ne ? ne : na;
+	return 0;
+}
+
+__hidden __noinline __u64 rt_listener_for(__u32 netns, const struct rt_tuple *t, __u32 *ambiguous)
+{
+	struct listener_match m;
+
+	rt_listeners_for(netns, t, &m);
+	*ambiguous = m.n > 1;
+	return m.n ? m.sk[0] : 0;
+}
 
 static __always_inline void track_listen(const struct sock *sk)
 {
@@ -17,6 +57,8 @@ static __always_inline void track_listen(const struct sock *sk)
 	info.last_oldstate = RT_TCP_CLOSE;
 	sock_info_put(sk, &info);
 	listener_add(sk_netns(sk), BPF_CORE_READ(sk, __sk_common.skc_num), sk);
+	/* Overflows are credited from here on (bpf/mib.bpf.c). */
+	rt_mib_init(sk_net(sk), sk_netns(sk));
 }
 
 static __always_inline void inherit(struct rt_sock_info *info, const struct sock *lsk)
@@ -40,10 +82,10 @@ static __always_inline void track_child(const struct sock *sk)
 	struct rt_sock_info info = {};
 	struct rt_tuple t = {};
 	const struct sock *lsk;
-	bool ambiguous;
+	__u32 ambiguous;
 
 	tuple_from_sk(sk, &t);
-	lsk = listener_for(sk_netns(sk), &t, &ambiguous);
+	lsk = (const void *)rt_listener_for(sk_netns(sk), &t, &ambiguous);
 	if (!lsk)
 		return;
 	inherit(&info, lsk);
@@ -68,22 +110,21 @@ static __always_inline void child_queued(const struct sock *sk, struct rt_sock_i
 	retire_link(&t);
 	if (!info)
 		return;
-	listeners_for(sk_netns(sk), &t, &m);
+	rt_listeners_for(sk_netns(sk), &t, &m);
 	if (m.n < 2)
 		return;
-#pragma unroll
 	for (i = 0; i < RT_PORT_LISTENERS; i++) {
 		const struct inet_connection_sock *icsk = (const void *)m.sk[i];
 		const struct request_sock *tail;
 
-		if (i >= m.n || !m.sk[i])
+		if ((__u32)i >= m.n || !m.sk[i])
 			break;
 		tail = BPF_CORE_READ(icsk, icsk_accept_queue.rskq_accept_tail);
 		if (tail && BPF_CORE_READ(tail, sk) == sk) {
 			if (info->owner.source == RT_OWN_LISTENER)
-				inherit(info, m.sk[i]);
+				inherit(info, (const void *)m.sk[i]);
 			else
-				info->parent = (__u64)m.sk[i];
+				info->parent = m.sk[i];
 			return;
 		}
 	}

@@ -124,66 +124,19 @@ static __always_inline bool addr_is_any(const __u8 *a)
 
 /* The listeners of a port that a connection to t->laddr could reach. */
 struct listener_match {
-	const struct sock *sk[RT_PORT_LISTENERS];
-	int n;
+	__u64 sk[RT_PORT_LISTENERS];
+	__u32 n;
+	__u32 pad;
 };
 
 /*
  * Listeners bound to the connection's own address win over wildcard ones,
  * as in the kernel's lookup; several at one level are a SO_REUSEPORT group.
+ * Global functions in owner.bpf.c, verified once.
  */
-static __always_inline void listeners_for(__u32 netns, const struct rt_tuple *t,
-					  struct listener_match *m)
-{
-	struct rt_listener_key key = {.netns = netns, .port = t->lport};
-	struct rt_port_listeners *pl = bpf_map_lookup_elem(&listeners, &key);
-	struct rt_listener_match_tmp {
-		const struct sock *exact[RT_PORT_LISTENERS], *any[RT_PORT_LISTENERS];
-		int ne, na;
-	} tmp = {};
-	int i;
-
-	m->n = 0;
-	if (!pl)
-		return;
-#pragma unroll
-	for (i = 0; i < RT_PORT_LISTENERS; i++) {
-		const struct sock *lsk = (const struct sock *)pl->sk[i];
-		struct rt_tuple lt = {};
-
-		if (!is_listener_on(lsk, t->lport))
-			continue;
-		tuple_from_sk(lsk, &lt);
-		if (addr_is_any(lt.laddr)) {
-			if (tmp.na < RT_PORT_LISTENERS)
-				tmp.any[tmp.na++ & (RT_PORT_LISTENERS - 1)] = lsk;
-		} else if (lt.family == t->family && addr_eq(lt.laddr, t->laddr)) {
-			if (tmp.ne < RT_PORT_LISTENERS)
-				tmp.exact[tmp.ne++ & (RT_PORT_LISTENERS - 1)] = lsk;
-		}
-	}
-	if (tmp.ne) {
-#pragma unroll
-		for (i = 0; i < RT_PORT_LISTENERS; i++)
-			m->sk[i] = tmp.exact[i];
-		m->n = tmp.ne;
-	} else {
-#pragma unroll
-		for (i = 0; i < RT_PORT_LISTENERS; i++)
-			m->sk[i] = tmp.any[i];
-		m->n = tmp.na;
-	}
-}
-
-/* One listener a connection to t could reach; *ambiguous when several could. */
-static __always_inline const struct sock *listener_for(__u32 netns, const struct rt_tuple *t,
-						       bool *ambiguous)
-{
-	struct listener_match m;
-
-	listeners_for(netns, t, &m);
-	*ambiguous = m.n > 1;
-	return m.n ? m.sk[0] : NULL;
-}
+extern int rt_listeners_for(__u32 netns, const struct rt_tuple *t,
+			    struct listener_match *m) __hidden;
+/* One listener a connection to t could reach (0: none); *ambiguous when several could. */
+extern __u64 rt_listener_for(__u32 netns, const struct rt_tuple *t, __u32 *ambiguous) __hidden;
 
 #endif /* RSTTRACE_OWNER_BPF_H */

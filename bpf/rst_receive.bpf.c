@@ -2,13 +2,13 @@
 /* Resets received: tcp_receive_reset, i.e. the kernel's tcp_reset(). */
 #include "common.bpf.h"
 #include "link.bpf.h"
+#include "local_abort.bpf.h"
 
 static __always_inline int handle_receive_reset(const struct sock *sk, const bool direct)
 {
 	struct rt_sock_info *info;
 	struct last_reset *last;
 	struct ev_src s = {};
-	struct rt_tuple t = {};
 	__u8 state = sk_state_x(sk, direct);
 	__u32 zero = 0;
 	__u32 netns;
@@ -24,32 +24,34 @@ static __always_inline int handle_receive_reset(const struct sock *sk, const boo
 		return 0;
 
 	netns = sk_netns_x(sk, direct);
-	tuple_from_sk_x(sk, &t, direct);
+	tuple_from_sk_x(sk, &s.t, direct);
 	info = sock_info(sk);
-	if (!wanted(&t, netns, info ? &info->owner : NULL, NULL))
+	if (!wanted(&s.t, netns, info ? &info->owner : NULL, NULL))
 		return 0;
 	count(RT_CNT_RST_RECEIVED);
 	count_reason(RT_EV_RST_RECEIVED, state);
 	last->counted = 1;
 
-	s.t = &t;
-	s.owner = info ? &info->owner : NULL;
+	ev_owner(&s, info ? &info->owner : NULL);
 	s.sk = (__u64)sk;
 	s.type = RT_EV_RST_RECEIVED;
 	s.netns = netns;
 	s.state = state;
 	s.flags = RT_F_NO_REASON;
 	if (info && info->state_ts) {
-		s.state_age_ns = bpf_ktime_get_boot_ns() - info->state_ts;
+		__u64 now = bpf_ktime_get_boot_ns();
+
+		/* Another CPU may have moved state_ts past our clock read. */
+		s.state_age_ns = now > info->state_ts ? now - info->state_ts : 0;
 		s.flags |= RT_F_STATE_AGE;
 	}
 	if (!sk_carried_data(sk))
-		s.link = find_link(&t);
-	/* After close() the kernel's own tcp_reset() may be taken back: never fold those. */
-	if (state == RT_TCP_FIN_WAIT1 || state == RT_TCP_FIN_WAIT2)
-		stream(&s);
+		ev_link(&s, find_link(&s.t));
+	/* The kernel's own tcp_reset() may be taken back: never fold those. */
+	if (aborts_on_data(state))
+		rt_stream(&s);
 	else
-		emit(&s);
+		rt_emit(&s);
 	return 0;
 }
 

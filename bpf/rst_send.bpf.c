@@ -5,6 +5,7 @@
 #include "link.bpf.h"
 
 #define RT_SOCK_DEAD	 0 /* enum sock_flags */
+#define RT_SOCK_LINGER	 4
 #define RT_SHUTDOWN_MASK 3
 
 /*
@@ -18,17 +19,26 @@ static __always_inline __u8 active_bits(const struct sock *sk)
 
 	if (BPF_CORE_READ(sk, sk_lock.owned))
 		bits |= RT_SK_LOCKED;
-	if (BPF_CORE_READ(sk, __sk_common.skc_flags) & (1ul << RT_SOCK_DEAD))
+	unsigned long flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
+	const struct inet_connection_sock *icsk = (const void *)sk;
+
+	if (flags & (1ul << RT_SOCK_DEAD))
 		bits |= RT_SK_ORPHAN;
+	if ((flags & (1ul << RT_SOCK_LINGER)) && !BPF_CORE_READ(sk, sk_lingertime))
+		bits |= RT_SK_LINGER0;
 	if (BPF_CORE_READ(sk, sk_shutdown) == RT_SHUTDOWN_MASK)
 		bits |= RT_SK_SHUT;
+	if (BPF_CORE_READ(icsk, icsk_probes_out))
+		bits |= RT_SK_PROBES;
 	return bits;
 }
 
 static __always_inline bool reason_is_abort_on_close(__u32 reason)
 {
-	return bpf_core_enum_value_exists(enum sk_rst_reason, SK_RST_REASON_TCP_ABORT_ON_CLOSE) &&
-	       reason == bpf_core_enum_value(enum sk_rst_reason, SK_RST_REASON_TCP_ABORT_ON_CLOSE);
+	return bpf_core_enum_value_exists(enum sk_rst_reason___rt,
+					  SK_RST_REASON_TCP_ABORT_ON_CLOSE___rt) &&
+	       reason == bpf_core_enum_value(enum sk_rst_reason___rt,
+					     SK_RST_REASON_TCP_ABORT_ON_CLOSE___rt);
 }
 
 static __always_inline int handle_send_reset(const struct sock *sk, const struct sk_buff *skb,
@@ -37,10 +47,9 @@ static __always_inline int handle_send_reset(const struct sock *sk, const struct
 	struct rt_sock_info *info = NULL, *linfo = NULL;
 	const struct rt_owner *owner = NULL;
 	struct ev_src s = {};
-	struct rt_tuple t = {};
-	__u32 netns = 0;
+	__u32 netns = 0, ambiguous = 0;
 	__u8 state = 0;
-	bool full, ambiguous = false;
+	bool full;
 
 	if (sk) {
 		state = sk_state_x(sk, direct);
@@ -57,23 +66,23 @@ static __always_inline int handle_send_reset(const struct sock *sk, const struct
 
 	/* A listener's or mini-socket's own addresses do not name the peer. */
 	if (full && state != RT_TCP_LISTEN)
-		tuple_from_sk_x(sk, &t, direct);
-	else if (skb && tuple_from_skb_x(skb, &t, direct))
+		tuple_from_sk_x(sk, &s.t, direct);
+	else if (skb && tuple_from_skb_x(skb, &s.t, direct))
 		flags |= RT_F_ADDR_FROM_SKB;
 	else if (sk)
-		tuple_from_sk_x(sk, &t, direct);
+		tuple_from_sk_x(sk, &s.t, direct);
 	if (!skb)
 		flags |= RT_F_ACTIVE;
 
 	if (full)
 		info = sock_info(sk);
 	if (state == RT_TCP_LISTEN) {
-		s.lsk = sk;
+		s.lsk = (__u64)sk;
 		linfo = info;
 	} else if (!sk) {
-		s.lsk = listener_for(netns, &t, &ambiguous);
+		s.lsk = rt_listener_for(netns, &s.t, &ambiguous);
 		if (s.lsk) {
-			linfo = sock_info(s.lsk);
+			linfo = sock_info((const void *)s.lsk);
 			flags |= RT_F_LISTENER_BY_PORT;
 			if (ambiguous)
 				flags |= RT_F_LISTENER_AMBIG;
@@ -83,20 +92,19 @@ static __always_inline int handle_send_reset(const struct sock *sk, const struct
 		owner = &info->owner;
 	} else if (state == RT_TCP_TIME_WAIT || state == RT_TCP_CLOSE) {
 		/* A TIME_WAIT socket has no owner; an orphan's tcp_reset() just destroyed it. */
-		owner = find_closed_owner(&t, netns);
+		owner = find_closed_owner(&s.t, netns);
 		if (owner)
 			flags |= RT_F_OWNER_CLOSED;
 	}
-	s.lowner = linfo ? &linfo->owner : NULL;
 	/* Filter on the owner the event will show, after every lookup that finds it. */
-	if (!wanted(&t, netns, owner, s.lowner))
+	if (!wanted(&s.t, netns, owner, linfo ? &linfo->owner : NULL))
 		return 0;
 
 	count(RT_CNT_RST_SENT);
 	count_reason(RT_EV_RST_SENT, reason);
 
-	s.t = &t;
-	s.owner = owner;
+	ev_owner(&s, owner);
+	ev_lowner(&s, linfo ? &linfo->owner : NULL);
 	s.sk = (__u64)sk;
 	s.type = RT_EV_RST_SENT;
 	s.netns = netns;
@@ -108,7 +116,9 @@ static __always_inline int handle_send_reset(const struct sock *sk, const struct
 	}
 	if (full && (flags & RT_F_ACTIVE))
 		s.sk_bits = active_bits(sk);
-	if (full && reason_is_abort_on_close(reason)) {
+	/* Without the kernel's reason, the unread bytes tell a close with data unread. */
+	if (full && (reason_is_abort_on_close(reason) ||
+		     ((flags & RT_F_NO_REASON) && (s.sk_bits & RT_SK_SHUT)))) {
 		/* In these states the peer's FIN had arrived. */
 		s.unread = sk_unread_bytes(sk, s.prev_state == RT_TCP_CLOSE_WAIT ||
 						   s.prev_state == RT_TCP_LAST_ACK ||
@@ -116,12 +126,12 @@ static __always_inline int handle_send_reset(const struct sock *sk, const struct
 		flags |= RT_F_UNREAD;
 	}
 	if (!sk)
-		s.closed = find_closed_listener(netns, t.lport);
+		ev_closed(&s, find_closed_listener(netns, s.t.lport));
 	/* A connection that did its work was not reset because of its handshake. */
 	if (!(full && state != RT_TCP_LISTEN && sk_carried_data(sk)))
-		s.link = find_link(&t);
+		ev_link(&s, find_link(&s.t));
 	s.flags = flags;
-	emit(&s);
+	rt_emit(&s);
 	return 0;
 }
 
@@ -130,6 +140,9 @@ int BPF_PROG(send_reset_btf, const struct sock *sk, const struct sk_buff *skb, i
 {
 	return handle_send_reset(sk, skb, reason, 0, true);
 }
+
+/* With the function hooks below, the old tracepoint reports only active resets. */
+#define PASSIVE_ELSEWHERE(skb) (passive_from_func && (skb))
 
 SEC("raw_tp/tcp_send_reset")
 int BPF_PROG(send_reset_raw, const struct sock *sk, const struct sk_buff *skb, int reason)
@@ -141,11 +154,81 @@ int BPF_PROG(send_reset_raw, const struct sock *sk, const struct sk_buff *skb, i
 SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(send_reset_btf_noreason, const struct sock *sk, const struct sk_buff *skb)
 {
+	if (PASSIVE_ELSEWHERE(skb))
+		return 0;
 	return handle_send_reset(sk, skb, 0, RT_F_NO_REASON, true);
 }
 
 SEC("raw_tp/tcp_send_reset")
 int BPF_PROG(send_reset_raw_noreason, const struct sock *sk, const struct sk_buff *skb)
 {
+	if (PASSIVE_ELSEWHERE(skb))
+		return 0;
+	return handle_send_reset(sk, skb, 0, RT_F_NO_REASON, false);
+}
+
+/*
+ * Before 6.10 the tracepoint saw only full sockets' resets. Every passive
+ * reset goes through tcp_v{4,6}_send_reset(), hooked at entry: the checks
+ * that make it return without sending are repeated here (never answer a
+ * reset; without a socket, only packets to a local address).
+ */
+#define RT_TCPF_RST  0x04
+#define RT_RTN_LOCAL 2
+#define RT_RTF_LOCAL 0x80000000u
+
+static __always_inline bool v4_reset_goes_out(const struct sock *sk, const struct sk_buff *skb)
+{
+	const struct rtable *rt;
+
+	if (skb_tcp_flags(skb) & RT_TCPF_RST)
+		return false;
+	if (sk)
+		return true;
+	rt = (const void *)(BPF_CORE_READ(skb, _skb_refdst) & ~1ul);
+	return rt && BPF_CORE_READ(rt, rt_type) == RT_RTN_LOCAL;
+}
+
+static __always_inline bool v6_reset_goes_out(const struct sock *sk, const struct sk_buff *skb)
+{
+	const struct rt6_info *rt;
+
+	if (skb_tcp_flags(skb) & RT_TCPF_RST)
+		return false;
+	if (sk)
+		return true;
+	rt = (const void *)(BPF_CORE_READ(skb, _skb_refdst) & ~1ul);
+	return rt && (BPF_CORE_READ(rt, rt6i_flags) & RT_RTF_LOCAL);
+}
+
+SEC("fentry/tcp_v4_send_reset")
+int BPF_PROG(send_reset_v4_fentry, const struct sock *sk, struct sk_buff *skb)
+{
+	if (!v4_reset_goes_out(sk, skb))
+		return 0;
+	return handle_send_reset(sk, skb, 0, RT_F_NO_REASON, false);
+}
+
+SEC("fentry/tcp_v6_send_reset")
+int BPF_PROG(send_reset_v6_fentry, const struct sock *sk, struct sk_buff *skb)
+{
+	if (!v6_reset_goes_out(sk, skb))
+		return 0;
+	return handle_send_reset(sk, skb, 0, RT_F_NO_REASON, false);
+}
+
+SEC("kprobe/tcp_v4_send_reset")
+int BPF_KPROBE(send_reset_v4_kprobe, const struct sock *sk, struct sk_buff *skb)
+{
+	if (!v4_reset_goes_out(sk, skb))
+		return 0;
+	return handle_send_reset(sk, skb, 0, RT_F_NO_REASON, false);
+}
+
+SEC("kprobe/tcp_v6_send_reset")
+int BPF_KPROBE(send_reset_v6_kprobe, const struct sock *sk, struct sk_buff *skb)
+{
+	if (!v6_reset_goes_out(sk, skb))
+		return 0;
 	return handle_send_reset(sk, skb, 0, RT_F_NO_REASON, false);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "common.bpf.h"
 #include "file.bpf.h"
+#include "mib.bpf.h"
 
 /*
  * Start-up scan: every process's open files, so that sockets created before
@@ -44,8 +45,10 @@ int scan_task_file(struct bpf_iter__task_file *ctx)
 		   info->owner.sharers < 255) {
 		info->owner.sharers++;
 	}
-	if (rec.state == RT_TCP_LISTEN)
+	if (rec.state == RT_TCP_LISTEN) {
 		listener_add(rec.netns, rec.lport, sk);
+		rt_mib_init(sk_net(sk), rec.netns);
+	}
 	bpf_seq_write(seq, &rec, sizeof(rec));
 	return 0;
 }

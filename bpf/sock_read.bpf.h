@@ -197,6 +197,25 @@ static __always_inline __u32 skb_netns(const struct sk_buff *skb)
 	return skb_netns_x(skb, false);
 }
 
+/* The packet's struct net, found like its netns above. */
+static __always_inline __u64 skb_net(const struct sk_buff *skb)
+{
+	struct net_device *dev = BPF_CORE_READ(skb, dev);
+	struct dst_entry *dst;
+
+	if (!dev) {
+		dst = (struct dst_entry *)(BPF_CORE_READ(skb, _skb_refdst) & ~1ul);
+		dev = BPF_CORE_READ(dst, dev);
+	}
+	return (__u64)BPF_CORE_READ(dev, nd_net.net);
+}
+
+/* The socket's struct net. */
+static __always_inline __u64 sk_net(const struct sock *sk)
+{
+	return (__u64)BPF_CORE_READ(sk, __sk_common.skc_net.net);
+}
+
 /* TCP flags byte of the packet's header, 0 when unreadable. */
 static __always_inline __u8 skb_tcp_flags(const struct sk_buff *skb)
 {

@@ -25,13 +25,14 @@ enum rt_event_type {
 	RT_EV_RST_RECEIVED = 2,
 	RT_EV_LISTEN_OVERFLOW = 3,
 	RT_EV_SYN_QUEUE_OVERFLOW = 4,
+	RT_EV_FIREWALL_RST = 5, /* a reset made by a netfilter reject rule, not by TCP */
 	RT_EV_MAX,
 };
 
 #define RT_EVM(type) (1u << (type))
 #define RT_EVM_ALL                                                                                 \
 	(RT_EVM(RT_EV_RST_SENT) | RT_EVM(RT_EV_RST_RECEIVED) | RT_EVM(RT_EV_LISTEN_OVERFLOW) |     \
-	 RT_EVM(RT_EV_SYN_QUEUE_OVERFLOW))
+	 RT_EVM(RT_EV_SYN_QUEUE_OVERFLOW) | RT_EVM(RT_EV_FIREWALL_RST))
 
 /* How an accept-queue overflow was seen. */
 enum rt_overflow_path {
@@ -72,9 +73,11 @@ enum rt_owner_source {
 #define RT_F_LISTENER_AMBIG  (1u << 15) /* several listeners could be meant: listener is one */
 
 /* rt_event.sk_bits: the socket at the time of an active reset. */
-#define RT_SK_LOCKED (1u << 0) /* owned by a system call (lock_sock): not a timer */
-#define RT_SK_ORPHAN (1u << 1) /* SOCK_DEAD: closed by every process that held it */
-#define RT_SK_SHUT   (1u << 2) /* sk_shutdown is SHUTDOWN_MASK: close() is running */
+#define RT_SK_LOCKED  (1u << 0) /* owned by a system call (lock_sock): not a timer */
+#define RT_SK_ORPHAN  (1u << 1) /* SOCK_DEAD: closed by every process that held it */
+#define RT_SK_SHUT    (1u << 2) /* sk_shutdown is SHUTDOWN_MASK: close() is running */
+#define RT_SK_LINGER0 (1u << 3) /* SO_LINGER with a zero timeout */
+#define RT_SK_PROBES  (1u << 4) /* keepalive or zero-window probes were outstanding */
 
 /* rt_listener.flags */
 #define RT_LF_OWNER (1u << 0)
@@ -286,6 +289,17 @@ struct rt_fold_recent {
 	__u32 pad;
 };
 
+/* The kernel's listen counters on one CPU of one netns, as last credited to events. */
+struct rt_mib_key {
+	__u32 netns;
+	__u32 cpu;
+};
+
+struct rt_mib_vals {
+	__u64 v[3]; /* ListenOverflows, TCPReqQFullDrop, TCPReqQFullDoCookies */
+	__u64 mib;  /* the netns's per-CPU linux_mib, for the sweep at exit */
+};
+
 /* Indexes into the per-CPU counters map. */
 enum rt_counter {
 	RT_CNT_RST_SENT = 0,
@@ -301,6 +315,13 @@ enum rt_counter {
 	RT_CNT_SOCKS_REMOVED, /* with its size they tell how many the LRU evicted */
 	RT_CNT_FOLDED,	      /* events counted into a fold entry instead of streamed */
 	RT_CNT_FOLD_FULL,     /* events streamed because the fold table was full */
+	RT_CNT_FIREWALL_RST,  /* resets made by netfilter reject rules */
+	/*
+	 * Counted by the kernel (its counter moved) where no event could be
+	 * tied to it: in the totals above, in no record's count.
+	 */
+	RT_CNT_UNATTRIB_OVERFLOW,
+	RT_CNT_UNATTRIB_SYNQ,
 	RT_CNT_MAX,
 };
 

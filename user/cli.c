@@ -33,7 +33,8 @@ static const char usage_text[] =
     "  -6, --ipv6              only IPv6\n"
     "      --netns NS          only network namespace NS: an inode number, a path such as\n"
     "                          /proc/PID/ns/net or /var/run/netns/NAME, or a name from 'ip netns'\n"
-    "  -e, --events LIST       comma-separated: sent,received,overflow,synq (default: all)\n"
+    "  -e, --events LIST       comma-separated: sent,received,overflow,synq,firewall\n"
+    "                          (default: all)\n"
     "  -d, --duration SECS     stop after SECS seconds (fractions allowed)\n"
 
     "      --ring-size BYTES   ring buffer size, a power of two with optional K/M suffix (default 4M)\n"
@@ -113,6 +114,7 @@ int cli_parse_events(const char *s, uint32_t *mask)
 	    {"received", RT_EV_RST_RECEIVED},
 	    {"overflow", RT_EV_LISTEN_OVERFLOW},
 	    {"synq", RT_EV_SYN_QUEUE_OVERFLOW},
+	    {"firewall", RT_EV_FIREWALL_RST},
 	};
 	uint32_t m = 0;
 	const char *p = s;
@@ -350,7 +352,7 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_opts *o, char *err, 
 			break;
 		case 'e':
 			if (cli_parse_events(optarg, &o->event_mask))
-				BAD("invalid event list '%s': expected a comma-separated list of sent, received, overflow, synq",
+				BAD("invalid event list '%s': expected a comma-separated list of sent, received, overflow, synq, firewall",
 				    optarg);
 			break;
 		case 'd':

@@ -33,6 +33,8 @@ static void visit(const struct loader *ld, uint32_t mask, visit_fn fn, void *ctx
 
 		if (mask ? !(c->hook->events & mask) : c->hook->events != 0)
 			continue;
+		if (!cand && !c->why)
+			continue; /* not needed on this kernel */
 		if (!cand) {
 			static char why[256];
 

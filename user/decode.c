@@ -14,6 +14,8 @@ const char *event_type_name(unsigned int type)
 		return "listen_overflow";
 	case RT_EV_SYN_QUEUE_OVERFLOW:
 		return "syn_queue_overflow";
+	case RT_EV_FIREWALL_RST:
+		return "firewall_reset";
 	default:
 		return "unknown";
 	}
@@ -28,6 +30,14 @@ const char *owner_source_name(unsigned int source)
 	};
 
 	return source < sizeof(names) / sizeof(names[0]) ? names[source] : "unknown";
+}
+
+const char *netfilter_hook_name(unsigned int hook)
+{
+	static const char *const names[] = {"prerouting", "input", "forward", "output",
+					    "postrouting"};
+
+	return hook < sizeof(names) / sizeof(names[0]) ? names[hook] : "unknown";
 }
 
 const char *overflow_path_name(unsigned int path)
@@ -75,6 +85,46 @@ const char *event_cause(const struct rt_names *n, const struct rt_kevent *k)
 	return NULL;
 }
 
+/*
+ * Before 6.10 the kernel gives resets no reason; where the socket says
+ * which kernel path sent it, the reason that path would have carried:
+ * the same names, so the same diagnosis rules apply (reason_source
+ * "derived"). NULL where several paths fit (a passive reset of a full
+ * socket: a segment that fit no state, of many kinds).
+ */
+const char *derive_reset_reason(const struct rt_kevent *k)
+{
+	const struct rt_event *e = &k->ev;
+	uint8_t bits = e->sk_bits;
+
+	if (e->flags & RT_F_LOCAL_ABORT)
+		return "TCP_ABORT_ON_DATA";
+	if (!e->sk)
+		return "NO_SOCKET";
+	if (e->state == TCPS_TIME_WAIT)
+		return "TCP_TIMEWAIT_SOCKET";
+	if (e->state == TCPS_LISTEN)
+		return (e->flags & RT_F_ACCEPTQ_FULL) && k->listener.abort_on_overflow
+			   ? "INVALID_SYN"
+			   : "TCP_FLAGS";
+	if (!(e->flags & RT_F_ACTIVE))
+		return NULL;
+	/* Under the socket lock: a system call. close() with data unread, else a disconnect. */
+	if (bits & RT_SK_LOCKED)
+		return (bits & RT_SK_SHUT) && (e->flags & RT_F_UNREAD) && e->unread_bytes
+			   ? "TCP_ABORT_ON_CLOSE"
+			   : "TCP_STATE";
+	/* Timers, and a listener closing with connections not yet accepted. */
+	if (e->state == TCPS_FIN_WAIT2 ||
+	    ((e->flags & RT_F_OWNER) && e->owner.source == RT_OWN_LISTENER))
+		return "TCP_STATE";
+	if (bits & RT_SK_PROBES)
+		return "TCP_KEEPALIVE_TIMEOUT";
+	if (bits & RT_SK_ORPHAN)
+		return "TCP_ABORT_ON_MEMORY";
+	return NULL;
+}
+
 void record_decode(struct rt_record *r, const struct rt_names *n, const struct rt_kevent *k)
 {
 	const struct rt_event *e = &k->ev;
@@ -91,5 +141,10 @@ void record_decode(struct rt_record *r, const struct rt_names *n, const struct r
 	r->listener_owner_alive = false;
 	r->type_name = event_type_name(e->type);
 	r->reason = event_reason(n, e);
+	r->reason_source = r->reason ? "kernel" : NULL;
+	if (!r->reason && e->type == RT_EV_RST_SENT && (e->flags & RT_F_NO_REASON)) {
+		r->reason = derive_reset_reason(k);
+		r->reason_source = r->reason ? "derived" : NULL;
+	}
 	r->cause = event_cause(n, k);
 }

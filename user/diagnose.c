@@ -425,6 +425,23 @@ static void diagnose_queue_event(const struct rt_record *r, struct diagnosis *d)
 	    "a burst of connections or a SYN flood: raise the listen() backlog (it bounds the SYN queue too) and keep net.ipv4.tcp_syncookies enabled";
 }
 
+/* No TCP socket sent it: a netfilter reject rule answered the packet. */
+static void diagnose_firewall(const struct rt_record *r, struct diagnosis *d)
+{
+	const struct rt_event *e = &r->ev;
+	char local[RT_ENDPOINT_LEN], remote[RT_ENDPOINT_LEN];
+
+	rt_format_endpoint(e->family, e->laddr, e->lport, local, sizeof(local));
+	rt_format_endpoint(e->family, e->raddr, e->rport, remote, sizeof(remote));
+	set(d, "firewall_reject");
+	snprintf(
+	    d->text, sizeof(d->text),
+	    "a firewall rule in netns %u (%s hook) answered %s's packet to %s with a reset: REJECT --reject-with tcp-reset or nft reject with tcp reset; no TCP socket was involved",
+	    e->netns, netfilter_hook_name(e->reason), remote, local);
+	d->hint =
+	    "list the rules of that netns (iptables-save, nft list ruleset) and find the reject rule matching this port; the client sees ECONNREFUSED";
+}
+
 void diagnose(const struct rt_names *n, struct rt_record *r)
 {
 	const struct rt_event *e = &r->ev;
@@ -442,13 +459,29 @@ void diagnose(const struct rt_names *n, struct rt_record *r)
 		diagnose_received(r, d);
 		return;
 	}
+	if (e->type == RT_EV_FIREWALL_RST) {
+		diagnose_firewall(r, d);
+		return;
+	}
 	if (e->type != RT_EV_RST_SENT) {
 		set(d, "unknown");
 		return;
 	}
+	if (!reason && (e->flags & RT_F_NO_REASON) && e->sk && !(e->flags & RT_F_ACTIVE)) {
+		/* Before 6.10, a full socket answering a segment: of several kinds. */
+		reason = "TCP_FLAGS";
+		set(d, "invalid_segment");
+		snprintf(
+		    d->text, sizeof(d->text),
+		    "the socket answered a segment from its peer with a reset (this kernel gives no reason: a segment that fits no state of the connection)");
+		d->hint =
+		    "a stale connection on the peer's side, or a middlebox rewriting sequence numbers";
+		return;
+	}
 	if (!reason) {
 		set(d, "unknown");
-		snprintf(d->text, sizeof(d->text), "this kernel does not report reset reasons");
+		snprintf(d->text, sizeof(d->text),
+			 "this kernel does not report reset reasons, and the socket does not tell");
 		return;
 	}
 	diagnose_sent(r, reason, d);

@@ -2,13 +2,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
-#include <sys/syscall.h>
-#include <linux/membarrier.h>
 #include <bpf/bpf.h>
 #include "fold.h"
 #include "kevent.h"
+#include "loader.h"
 #include "pipeline.h"
 
 int kfold_init(struct kfold *f, int map_fd, volatile uint32_t *epoch, size_t max_entries,
@@ -31,20 +28,11 @@ void kfold_free(struct kfold *f)
 	f->keys = NULL;
 }
 
-/*
- * BPF programs run under rcu_read_lock(): once synchronize_rcu() returns,
- * none that read the old epoch is still running. membarrier(GLOBAL) is
- * that synchronize_rcu(), open to any process. Where it is refused (nohz_full
- * CPUs), a pause far longer than any program run stands in, and is counted.
- */
+/* Every program that could still add to the closing epoch has finished. */
 static void wait_for_programs(struct kfold *f)
 {
-	struct timespec pause = {.tv_nsec = 20 * 1000 * 1000};
-
-	if (syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) == 0)
-		return;
-	f->slow_syncs++;
-	nanosleep(&pause, NULL);
+	if (!loader_quiesce())
+		f->slow_syncs++;
 }
 
 static void write_entry(struct kfold *f, struct pipeline *pl, const struct rt_fold_val *v,

@@ -1,30 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stddef.h>
+#include <string.h>
 #include "../include/rsttrace.h"
 #include "hooks.h"
 
-static const char *no_reasons(const struct probe *p)
+static const char *derived_reasons(const struct probe *p)
 {
 	(void)p;
-	return "kernel before 6.10: resets carry no reason, and resets without a full socket (closed port, TIME_WAIT) are not seen";
+	return "kernel before 6.10: resets carry no reason; rsttrace derives it from the socket (reason_source \"derived\")";
 }
 
-static const char *ack_path_note(const struct probe *p)
+static const char *by_counter(const struct probe *p)
 {
-	if (p->drop_listen_overflow)
-		return NULL;
-	return "kernel before 6.15: no ACK-path overflows (no TCP_LISTEN_OVERFLOW drop reason); syncookie overflows are seen";
+	(void)p;
+	return "kernel before 6.15 without fentry or kprobes: a dropped ACK is an ACK-path overflow when the kernel's ListenOverflows counter moved for it on its CPU (flag no_reason)";
 }
 
-static bool kfree_skb_wanted(const struct probe *p, const struct hook_opts *o, const char **why)
+static const char *needs_listen_overflow_reason(const struct probe *p)
+{
+	return p->drop_listen_overflow ? NULL : "no TCP_LISTEN_OVERFLOW drop reason (6.15+)";
+}
+
+/* Before 6.10 the tracepoint misses resets without a full socket: hook the functions. */
+static bool passive_wanted(const struct probe *p, const struct hook_opts *o, const char **why)
 {
 	(void)o;
-	/* Without the drop reason or the listener argument it could match nothing. */
-	if (p->drop_listen_overflow || probe_tp_args(p, "kfree_skb") >= 4)
-		return true;
-	*why =
-	    "kernel before 6.11: kfree_skb names no listener, so no ACK-path or syncookie overflows";
-	return false;
+	(void)why; /* not needed from 6.10: the tracepoint sees every reset, nothing is missing */
+	return probe_tp_args(p, "tcp_send_reset") < 3;
 }
 
 static const char *syn_site_missing(const struct probe *p)
@@ -56,6 +58,8 @@ static bool scan_wanted(const struct probe *p, const struct hook_opts *o, const 
 	return true;
 }
 
+#define OVERFLOW_EVENTS (RT_EVM(RT_EV_LISTEN_OVERFLOW) | RT_EVM(RT_EV_SYN_QUEUE_OVERFLOW))
+
 const struct hook hooks[] = {
     {
 	.name = "tcp_send_reset",
@@ -63,10 +67,47 @@ const struct hook hooks[] = {
 	.gap = "resets sent",
 	.cand =
 	    {
-		{HK_TP_BTF, "tcp_send_reset", 3, "send_reset_btf"},
-		{HK_RAW_TP, "tcp_send_reset", 3, "send_reset_raw"},
-		{HK_TP_BTF, "tcp_send_reset", 2, "send_reset_btf_noreason", .note = no_reasons},
-		{HK_RAW_TP, "tcp_send_reset", 2, "send_reset_raw_noreason", .note = no_reasons},
+		{.kind = HK_TP_BTF,
+		 .target = "tcp_send_reset",
+		 .args = 3,
+		 .prog = "send_reset_btf"},
+		{.kind = HK_RAW_TP,
+		 .target = "tcp_send_reset",
+		 .args = 3,
+		 .prog = "send_reset_raw"},
+		{.kind = HK_TP_BTF,
+		 .target = "tcp_send_reset",
+		 .args = 2,
+		 .prog = "send_reset_btf_noreason",
+		 .note = derived_reasons},
+		{.kind = HK_RAW_TP,
+		 .target = "tcp_send_reset",
+		 .args = 2,
+		 .prog = "send_reset_raw_noreason",
+		 .note = derived_reasons},
+	    },
+    },
+    {
+	.name = "tcp_v4_send_reset",
+	.events = RT_EVM(RT_EV_RST_SENT),
+	.gap = "resets without a full socket (closed port, TIME_WAIT)",
+	.wanted = passive_wanted,
+	.cand =
+	    {
+		{.kind = HK_FENTRY,
+		 .target = "tcp_v4_send_reset",
+		 .args = 0,
+		 .prog = "send_reset_v4_fentry",
+		 .more = {"send_reset_v6_fentry"},
+		 .more_target = {"tcp_v6_send_reset"},
+		 .sets = HOOK_SETS_PASSIVE_FROM_FUNC},
+		{.kind = HK_KPROBE,
+		 .target = "tcp_v4_send_reset",
+		 .args = 0,
+		 .prog = "send_reset_v4_kprobe",
+		 .more = {"send_reset_v6_kprobe"},
+		 .more_target = {"tcp_v6_send_reset"},
+		 .sets = HOOK_SETS_PASSIVE_FROM_FUNC},
 	    },
     },
     {
@@ -75,32 +116,131 @@ const struct hook hooks[] = {
 	.gap = "resets received",
 	.cand =
 	    {
-		{HK_TP_BTF, "tcp_receive_reset", 1, "receive_reset_btf"},
-		{HK_RAW_TP, "tcp_receive_reset", 1, "receive_reset_raw"},
+		{.kind = HK_TP_BTF,
+		 .target = "tcp_receive_reset",
+		 .args = 1,
+		 .prog = "receive_reset_btf"},
+		{.kind = HK_RAW_TP,
+		 .target = "tcp_receive_reset",
+		 .args = 1,
+		 .prog = "receive_reset_raw"},
 	    },
     },
     {
-	.name = "kfree_skb",
+	/*
+	 * The handshake ACK and syncookie paths: exact and cheap by the 6.15
+	 * drop reason; else where the kernel returns NULL for a full queue;
+	 * else, tracepoints only, the cookie path alone.
+	 */
+	.name = "ack_overflow",
 	.events = RT_EVM(RT_EV_LISTEN_OVERFLOW),
 	.gap = "ACK-path and syncookie overflows",
-	.wanted = kfree_skb_wanted,
 	.cand =
 	    {
-		{HK_TP_BTF, "kfree_skb", 4, "kfree_skb_btf", .note = ack_path_note},
-		{HK_RAW_TP, "kfree_skb", 4, "kfree_skb_raw", .note = ack_path_note},
-		{HK_TP_BTF, "kfree_skb", 3, "kfree_skb_btf_norxsk", .note = ack_path_note},
-		{HK_RAW_TP, "kfree_skb", 3, "kfree_skb_raw_norxsk", .note = ack_path_note},
+		{.kind = HK_TP_BTF,
+		 .target = "kfree_skb",
+		 .args = 4,
+		 .prog = "kfree_skb_btf",
+		 .unusable = needs_listen_overflow_reason},
+		{.kind = HK_RAW_TP,
+		 .target = "kfree_skb",
+		 .args = 4,
+		 .prog = "kfree_skb_raw",
+		 .unusable = needs_listen_overflow_reason},
+		{.kind = HK_FEXIT,
+		 .target = "tcp_v4_syn_recv_sock",
+		 .args = 0,
+		 .prog = "syn_recv_v4_fexit",
+		 .more = {"syn_recv_v6_fexit"},
+		 .more_target = {"tcp_v6_syn_recv_sock"},
+		 .sets = HOOK_SETS_ACK_OVERFLOW_FROM_FUNC},
+		{.kind = HK_KPROBE,
+		 .target = "tcp_v4_syn_recv_sock",
+		 .args = 0,
+		 .prog = "syn_recv_v4_kprobe",
+		 .more = {"syn_recv_v4_kretprobe", "syn_recv_v6_kprobe", "syn_recv_v6_kretprobe"},
+		 .more_target = {"tcp_v4_syn_recv_sock", "tcp_v6_syn_recv_sock",
+				 "tcp_v6_syn_recv_sock"},
+		 .sets = HOOK_SETS_ACK_OVERFLOW_FROM_FUNC},
+		{.kind = HK_TP_BTF,
+		 .target = "kfree_skb",
+		 .args = 4,
+		 .prog = "kfree_skb_btf",
+		 .note = by_counter,
+		 .sets = HOOK_SETS_ACK_OVERFLOW_BY_COUNTER,
+		 .needs = "syn_overflow"},
+		{.kind = HK_RAW_TP,
+		 .target = "kfree_skb",
+		 .args = 4,
+		 .prog = "kfree_skb_raw",
+		 .note = by_counter,
+		 .sets = HOOK_SETS_ACK_OVERFLOW_BY_COUNTER,
+		 .needs = "syn_overflow"},
+		{.kind = HK_TP_BTF,
+		 .target = "kfree_skb",
+		 .args = 3,
+		 .prog = "kfree_skb_btf_norxsk",
+		 .note = by_counter,
+		 .sets = HOOK_SETS_ACK_OVERFLOW_BY_COUNTER,
+		 .needs = "syn_overflow"},
+		{.kind = HK_RAW_TP,
+		 .target = "kfree_skb",
+		 .args = 3,
+		 .prog = "kfree_skb_raw_norxsk",
+		 .note = by_counter,
+		 .sets = HOOK_SETS_ACK_OVERFLOW_BY_COUNTER,
+		 .needs = "syn_overflow"},
 	    },
     },
     {
-	.name = "consume_skb",
-	.events = RT_EVM(RT_EV_LISTEN_OVERFLOW) | RT_EVM(RT_EV_SYN_QUEUE_OVERFLOW),
+	/*
+	 * The SYN path and SYN-queue drops: at tcp_conn_request() itself
+	 * where fentry exists, else at every freed packet's consume_skb
+	 * filtered on its call site.
+	 */
+	.name = "syn_overflow",
+	.events = OVERFLOW_EVENTS,
 	.gap = "SYN-path overflows and SYN-queue overflows",
 	.wanted = syn_detector_wanted,
 	.cand =
 	    {
-		{HK_TP_BTF, "consume_skb", 2, "consume_skb_btf", .unusable = syn_site_missing},
-		{HK_RAW_TP, "consume_skb", 2, "consume_skb_raw", .unusable = syn_site_missing},
+		{.kind = HK_FENTRY,
+		 .target = "tcp_conn_request",
+		 .args = 0,
+		 .prog = "conn_request_fentry",
+		 .more = {"conn_request_fexit"},
+		 .more_target = {"tcp_conn_request"}},
+		{.kind = HK_TP_BTF,
+		 .target = "consume_skb",
+		 .args = 2,
+		 .prog = "consume_skb_btf",
+		 .unusable = syn_site_missing},
+		{.kind = HK_RAW_TP,
+		 .target = "consume_skb",
+		 .args = 2,
+		 .prog = "consume_skb_raw",
+		 .unusable = syn_site_missing},
+	    },
+    },
+    {
+	.name = "nf_send_reset",
+	.events = RT_EVM(RT_EV_FIREWALL_RST),
+	.gap =
+	    "resets made by firewall rules (netfilter REJECT with tcp-reset): they need fentry or kprobes, and nf_reject_ipv4 loaded",
+	.cand =
+	    {
+		{.kind = HK_FENTRY,
+		 .target = "nf_send_reset",
+		 .args = 0,
+		 .prog = "nf_reset_v4_fentry",
+		 .more = {"nf_reset_v6_fentry"},
+		 .more_target = {"nf_send_reset6"}},
+		{.kind = HK_KPROBE,
+		 .target = "nf_send_reset",
+		 .args = 0,
+		 .prog = "nf_reset_v4_kprobe",
+		 .more = {"nf_reset_v6_kprobe"},
+		 .more_target = {"nf_send_reset6"}},
 	    },
     },
     {
@@ -108,8 +248,14 @@ const struct hook hooks[] = {
 	.gap = "socket owners and listeners",
 	.cand =
 	    {
-		{HK_TP_BTF, "inet_sock_set_state", 3, "set_state_btf"},
-		{HK_RAW_TP, "inet_sock_set_state", 3, "set_state_raw"},
+		{.kind = HK_TP_BTF,
+		 .target = "inet_sock_set_state",
+		 .args = 3,
+		 .prog = "set_state_btf"},
+		{.kind = HK_RAW_TP,
+		 .target = "inet_sock_set_state",
+		 .args = 3,
+		 .prog = "set_state_raw"},
 	    },
     },
     {
@@ -117,25 +263,37 @@ const struct hook hooks[] = {
 	.gap = "forgetting closed sockets (tables may go stale)",
 	.cand =
 	    {
-		{HK_TP_BTF, "tcp_destroy_sock", 1, "destroy_sock_btf"},
-		{HK_RAW_TP, "tcp_destroy_sock", 1, "destroy_sock_raw"},
+		{.kind = HK_TP_BTF,
+		 .target = "tcp_destroy_sock",
+		 .args = 1,
+		 .prog = "destroy_sock_btf"},
+		{.kind = HK_RAW_TP,
+		 .target = "tcp_destroy_sock",
+		 .args = 1,
+		 .prog = "destroy_sock_raw"},
 	    },
     },
     {
 	.name = "accept4",
 	.gap = "owner refinement at accept4()",
-	.cand = {{HK_TRACEPOINT, "syscalls/sys_exit_accept4", 0, "accept4_exit"}},
+	.cand = {{.kind = HK_TRACEPOINT,
+		  .target = "syscalls/sys_exit_accept4",
+		  .args = 0,
+		  .prog = "accept4_exit"}},
     },
     {
 	.name = "accept",
 	.gap = "owner refinement at accept()",
-	.cand = {{HK_TRACEPOINT, "syscalls/sys_exit_accept", 0, "accept_exit"}},
+	.cand = {{.kind = HK_TRACEPOINT,
+		  .target = "syscalls/sys_exit_accept",
+		  .args = 0,
+		  .prog = "accept_exit"}},
     },
     {
 	.name = "scan",
 	.gap = "owners of sockets older than rsttrace",
 	.wanted = scan_wanted,
-	.cand = {{HK_ITER, "task_file", 0, "scan_task_file"}},
+	.cand = {{.kind = HK_ITER, .target = "task_file", .args = 0, .prog = "scan_task_file"}},
     },
 };
 
@@ -156,6 +314,8 @@ const char *hook_kind_name(enum hook_kind k)
 static const char *cand_unfit(const struct hook_cand *c, const struct probe *p,
 			      const struct hook_opts *o)
 {
+	int i;
+
 	switch (c->kind) {
 	case HK_TP_BTF:
 		if (o->raw_tp)
@@ -171,8 +331,11 @@ static const char *cand_unfit(const struct hook_cand *c, const struct probe *p,
 	case HK_FEXIT:
 		if (!p->fentry)
 			return p->fentry_refused ? "fentry refused by this kernel" : "no fentry";
-		if (!probe_func(p, c->target))
-			return "function missing";
+		if (!probe_fentry(p, c->target))
+			return "no fentry on the function";
+		for (i = 0; i < HOOK_MAX_MORE && c->more_target[i]; i++)
+			if (!probe_fentry(p, c->more_target[i]))
+				return "no fentry on the function";
 		break;
 	case HK_KPROBE:
 	case HK_KRETPROBE:
@@ -180,6 +343,9 @@ static const char *cand_unfit(const struct hook_cand *c, const struct probe *p,
 			return "no kprobes in this kernel";
 		if (!probe_func(p, c->target))
 			return "function missing";
+		for (i = 0; i < HOOK_MAX_MORE && c->more_target[i]; i++)
+			if (!probe_func(p, c->more_target[i]))
+				return "function missing";
 		break;
 	case HK_TRACEPOINT:
 	case HK_ITER:
@@ -209,12 +375,23 @@ void hooks_select(const struct probe *p, const struct hook_opts *o, struct hook_
 				out[i].cand = j;
 				break;
 			}
-			/* The first candidate's reason is the informative one. */
-			if (!out[i].why)
-				out[i].why = why;
+			/* The last fallback's reason: why even the most basic hook cannot run. */
+			out[i].why = why;
 		}
 		if (out[i].cand >= 0)
 			out[i].why = NULL;
+	}
+	/* Candidates that rely on another hook's work (table order does not matter). */
+	for (i = 0; i < nr_hooks; i++) {
+		const struct hook_cand *c = hook_chosen(&out[i]);
+
+		for (j = 0; c && c->needs && j < nr_hooks; j++) {
+			if (strcmp(out[j].hook->name, c->needs) || out[j].cand >= 0)
+				continue;
+			out[i].cand = -1;
+			out[i].why =
+			    "it needs the SYN-path detector on this kernel, which cannot run";
+		}
 	}
 }
 

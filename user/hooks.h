@@ -30,24 +30,40 @@ struct hook_opts {
 	bool no_syn_detector; /* --no-syn-detector */
 };
 
+/* What the loader tells the BPF side when a candidate is chosen. */
+#define HOOK_SETS_PASSIVE_FROM_FUNC	  (1u << 0)
+#define HOOK_SETS_ACK_OVERFLOW_FROM_FUNC  (1u << 1)
+#define HOOK_SETS_ACK_OVERFLOW_BY_COUNTER (1u << 2)
+
+#define HOOK_MAX_MORE 3
+
 struct hook_cand {
 	enum hook_kind kind;
 	const char *target; /* tracepoint or kernel function */
 	int args;	    /* tracepoints: the arity the program is written for */
 	const char *prog;   /* program name in the BPF object */
+	/* Programs chosen with it (an fexit's fentry, a v6 twin): names, and their targets. */
+	const char *more[HOOK_MAX_MORE];
+	const char *more_target[HOOK_MAX_MORE];
+	uint32_t sets; /* HOOK_SETS_* */
+	/* Another hook (by name) it is useless without, or NULL. */
+	const char *needs;
 	/* Why it cannot be used on this kernel, or NULL. */
 	const char *(*unusable)(const struct probe *p);
 	/* What it cannot see on this kernel, or NULL when it sees everything. */
 	const char *(*note)(const struct probe *p);
 };
 
-#define HOOK_MAX_CANDS 6
+#define HOOK_MAX_CANDS 8
 
 struct hook {
 	const char *name;
 	uint32_t events; /* RT_EVM() of the event types it produces; 0 = support */
 	const char *gap; /* what is missing when no candidate fits */
-	/* NULL when not wanted on this kernel or with these options (why in *why). */
+	/*
+	 * false when not wanted on this kernel or with these options: *why
+	 * says what that costs, or stays NULL when nothing is missing.
+	 */
 	bool (*wanted)(const struct probe *p, const struct hook_opts *o, const char **why);
 	struct hook_cand cand[HOOK_MAX_CANDS];
 };

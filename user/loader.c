@@ -6,6 +6,8 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
+#include <linux/membarrier.h>
 #include <linux/capability.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -96,15 +98,29 @@ int loader_open(struct loader *ld, const struct cli_opts *o)
 		bpf_program__set_autoload(p, false);
 	for (i = 0; i < nr_hooks; i++) {
 		const struct hook_cand *cand = hook_chosen(&ld->choice[i]);
+		int k;
 
 		if (!cand)
 			continue;
-		p = bpf_object__find_program_by_name(s->obj, cand->prog);
-		if (!p) {
-			rt_warn(o->json, "error", "internal: no BPF program %s", cand->prog);
-			return -ENOENT;
+		for (k = -1; k < HOOK_MAX_MORE; k++) {
+			const char *name = k < 0 ? cand->prog : cand->more[k];
+
+			if (!name)
+				break;
+			p = bpf_object__find_program_by_name(s->obj, name);
+			if (!p) {
+				rt_warn(o->json, "error", "internal: no BPF program %s", name);
+				return -ENOENT;
+			}
+			bpf_program__set_autoload(p, true);
 		}
-		bpf_program__set_autoload(p, true);
+		if (cand->sets & HOOK_SETS_PASSIVE_FROM_FUNC)
+			s->rodata->passive_from_func = 1;
+		if (cand->sets & HOOK_SETS_ACK_OVERFLOW_FROM_FUNC)
+			s->rodata->ack_overflow_from_func = 1;
+		/* The SYN path credits its own increments (hooks_select ensured it). */
+		if (cand->sets & HOOK_SETS_ACK_OVERFLOW_BY_COUNTER)
+			s->rodata->ack_overflow_by_counter = 1;
 	}
 
 	s->rodata->filter_tgid = o->pid;
@@ -117,6 +133,9 @@ int loader_open(struct loader *ld, const struct cli_opts *o)
 	s->rodata->fold_threshold = o->every_event ? 0 : o->fold_after;
 	s->rodata->rcv_state_process_start = ld->probe.syn_site_start;
 	s->rodata->rcv_state_process_end = ld->probe.syn_site_end;
+	for (i = 0; i < (int)(sizeof(ld->probe.mib_index) / sizeof(ld->probe.mib_index[0])); i++)
+		s->rodata->mib_index[i] = ld->probe.mib_index[i];
+	s->rodata->nr_cpus = libbpf_num_possible_cpus() > 0 ? libbpf_num_possible_cpus() : 1;
 	/* Wake the reader when an eighth of the ring is used. */
 	s->rodata->wakeup_bytes = o->ring_bytes / 8;
 	bpf_map__set_max_entries(s->maps.events, o->ring_bytes);
@@ -153,29 +172,48 @@ static struct bpf_program *chosen_program(const struct loader *ld, int i)
 	return cand ? bpf_object__find_program_by_name(ld->skel->obj, cand->prog) : NULL;
 }
 
+static int attach_program(struct loader *ld, const char *name)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(ld->skel->obj, name);
+	struct bpf_link *link = p ? bpf_program__attach(p) : NULL;
+
+	if (!link)
+		return -errno;
+	/* The skeleton destroys the links it holds at the end. */
+	for (int k = 0; k < ld->skel->skeleton->prog_cnt; k++)
+		if (*ld->skel->skeleton->progs[k].prog == p)
+			*ld->skel->skeleton->progs[k].link = link;
+	ld->nr_attached++;
+	return 0;
+}
+
+/*
+ * A hook is attached when its main program is; a program that comes with it
+ * (a v6 twin in a module not loaded, say) may fail with a warning of its own.
+ */
 static int attach_one(struct loader *ld, int i)
 {
 	const struct hook_cand *cand = hook_chosen(&ld->choice[i]);
-	struct bpf_program *p = chosen_program(ld, i);
-	struct bpf_link *link;
+	int err, k;
 
 	if (cand->kind == HK_ITER)
 		return 0; /* run on demand by scan.c */
 	if (cand->kind == HK_TRACEPOINT)
 		ensure_tracefs(ld->json_errors);
-	link = bpf_program__attach(p);
-	if (!link) {
+	err = attach_program(ld, cand->prog);
+	if (err) {
 		rt_warn(ld->json_errors, "warning", "cannot attach %s %s (%s): no %s",
-			hook_kind_name(cand->kind), cand->target, strerror(errno),
+			hook_kind_name(cand->kind), cand->target, strerror(-err),
 			ld->choice[i].hook->gap);
 		return -1;
 	}
-	/* The skeleton destroys the links it holds at the end. */
-	for (int k = 0; k < ld->skel->skeleton->prog_cnt; k++)
-		if (*ld->skel->skeleton->progs[k].prog == p)
-			*ld->skel->skeleton->progs[k].link = link;
+	for (k = 0; k < HOOK_MAX_MORE && cand->more[k]; k++) {
+		err = attach_program(ld, cand->more[k]);
+		if (err)
+			rt_warn(ld->json_errors, "warning", "cannot attach %s %s (%s)",
+				hook_kind_name(cand->kind), cand->more_target[k], strerror(-err));
+	}
 	ld->attached[i] = true;
-	ld->nr_attached++;
 	return 0;
 }
 
@@ -196,13 +234,29 @@ int loader_attach(struct loader *ld)
 	return 0;
 }
 
+/*
+ * BPF programs run under rcu_read_lock(): once synchronize_rcu() returns,
+ * none that started before is still running. membarrier(GLOBAL) is that
+ * synchronize_rcu(), open to any process. Where it is refused, a pause far
+ * longer than any program run stands in.
+ */
+bool loader_quiesce(void)
+{
+	struct timespec pause = {.tv_nsec = 20 * 1000 * 1000};
+
+	if (syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) == 0)
+		return true;
+	nanosleep(&pause, NULL);
+	return false;
+}
+
 void loader_destroy(struct loader *ld)
 {
 	rsttrace_bpf__destroy(ld->skel);
 	ld->skel = NULL;
 }
 
-uint64_t loader_recursion_misses(const struct loader *ld)
+uint64_t loader_recursion_misses(const struct loader *ld, uint64_t per_hook[LOADER_MAX_HOOKS])
 {
 	uint64_t misses = 0;
 	int i;
@@ -213,13 +267,15 @@ uint64_t loader_recursion_misses(const struct loader *ld)
 		struct bpf_program *p;
 		int fd;
 
+		per_hook[i] = 0;
 		/* Only event sources: a missed owner update is not a missed event. */
 		if (!ld->attached[i] || !ld->choice[i].hook->events)
 			continue;
 		p = chosen_program(ld, i);
 		fd = p ? bpf_program__fd(p) : -1;
 		if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
-			misses += info.recursion_misses;
+			per_hook[i] = info.recursion_misses;
+		misses += per_hook[i];
 	}
 	return misses;
 }

@@ -39,10 +39,17 @@ int loader_load(struct loader *ld);
 int loader_attach(struct loader *ld);
 void loader_destroy(struct loader *ld);
 /*
- * Runs of the event programs the kernel skipped because a program was
- * already running on that CPU (an interrupt nested in it): events rsttrace
- * could not see. Kernels before 5.12 report 0.
+ * Returns once no BPF program that started before the call is still
+ * running. false when it could only wait a while instead (membarrier
+ * refused, e.g. with nohz_full CPUs).
  */
-uint64_t loader_recursion_misses(const struct loader *ld);
+bool loader_quiesce(void);
+/*
+ * Runs of the event programs the kernel skipped because the program was
+ * already running on that CPU (an interrupt nested in it): events rsttrace
+ * could not see. Per hook of the table (0 for support hooks and hooks not
+ * attached); the sum is returned. Kernels before 5.12 report 0.
+ */
+uint64_t loader_recursion_misses(const struct loader *ld, uint64_t per_hook[LOADER_MAX_HOOKS]);
 
 #endif

@@ -68,6 +68,28 @@ void pipeline_folded(struct pipeline *pl, const struct rt_kevent *sample, uint64
 	send_on(pl, &r);
 }
 
+void pipeline_missed(struct pipeline *pl, const char *hook, uint32_t events, uint64_t count,
+		     uint64_t total, uint64_t now_boot_ns)
+{
+	if (pl->out->closed)
+		return;
+	if (pl->out->json)
+		sink_json_missed(pl->out, hook, events, count, total, now_boot_ns);
+	else
+		sink_text_missed(pl->out, hook, events, count, total);
+}
+
+void pipeline_unattributed(struct pipeline *pl, uint32_t type, uint64_t count, uint64_t total,
+			   uint64_t now_boot_ns)
+{
+	if (pl->out->closed)
+		return;
+	if (pl->out->json)
+		sink_json_unattributed(pl->out, type, count, total, now_boot_ns);
+	else
+		sink_text_unattributed(pl->out, type, count, total);
+}
+
 void pipeline_lost(struct pipeline *pl, uint64_t count, uint64_t total, uint64_t now_boot_ns)
 {
 	if (pl->out->closed)

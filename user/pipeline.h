@@ -30,6 +30,11 @@ void pipeline_event(struct pipeline *pl, const struct rt_kevent *k, uint64_t now
 /* A record standing for 'count' events the kernel folded, first_ns to last_ns. */
 void pipeline_folded(struct pipeline *pl, const struct rt_kevent *sample, uint64_t count,
 		     uint64_t first_ns, uint64_t last_ns, uint64_t now_boot_ns);
+/* Runs of one hook the kernel skipped (count since the last report, total since start). */
+void pipeline_unattributed(struct pipeline *pl, uint32_t type, uint64_t count, uint64_t total,
+			   uint64_t now_boot_ns);
+void pipeline_missed(struct pipeline *pl, const char *hook, uint32_t events, uint64_t count,
+		     uint64_t total, uint64_t now_boot_ns);
 /* Events the kernel could not hand over. */
 void pipeline_lost(struct pipeline *pl, uint64_t count, uint64_t total, uint64_t now_boot_ns);
 uint64_t pipeline_written(const struct pipeline *pl);

@@ -29,6 +29,9 @@ static const char *const functions[] = {
     "tcp_done",
 };
 
+/* Modules whose functions hooks may use: their BTF is read when they are loaded. */
+static const char *const modules[] = {"nf_reject_ipv4", "nf_reject_ipv6"};
+
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 int probe_btf_tp_arity(const struct btf *btf, const char *tp)
@@ -67,6 +70,30 @@ bool probe_btf_enum_has(const struct btf *btf, const char *enum_name, const char
 	return false;
 }
 
+int64_t probe_btf_enumerator(const struct btf *btf, const char *name)
+{
+	uint32_t id, n = btf__type_cnt(btf);
+	unsigned int i;
+
+	for (id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+
+		if (!btf_is_enum(t))
+			continue;
+		for (i = 0; i < btf_vlen(t); i++)
+			if (strcmp(btf__name_by_offset(btf, btf_enum(t)[i].name_off), name) == 0)
+				return btf_enum(t)[i].val;
+	}
+	return -1;
+}
+
+/* The MIB counters the overflow accounting reads (bpf/mib.bpf.c). */
+static const char *const mib_names[] = {
+    "LINUX_MIB_LISTENOVERFLOWS",
+    "LINUX_MIB_TCPREQQFULLDROP",
+    "LINUX_MIB_TCPREQQFULLDOCOOKIES",
+};
+
 void probe_from_btf(struct probe *p, const struct btf *btf)
 {
 	size_t i;
@@ -89,6 +116,11 @@ void probe_from_btf(struct probe *p, const struct btf *btf)
 	    probe_btf_enum_has(btf, "skb_drop_reason", "SKB_DROP_REASON_TCP_LISTEN_OVERFLOW");
 	p->current_task_btf =
 	    probe_btf_enum_has(btf, "bpf_func_id", "BPF_FUNC_get_current_task_btf");
+	for (i = 0; i < ARRAY_LEN(mib_names); i++) {
+		int64_t v = probe_btf_enumerator(btf, mib_names[i]);
+
+		p->mib_index[i] = v > 0 ? (uint32_t)v : 0;
+	}
 }
 
 int probe_tp_args(const struct probe *p, const char *tp)
@@ -101,14 +133,24 @@ int probe_tp_args(const struct probe *p, const char *tp)
 	return -1;
 }
 
-bool probe_func(const struct probe *p, const char *fn)
+static int func_value(const struct probe *p, const char *fn)
 {
 	int i;
 
 	for (i = 0; i < p->nr_funcs; i++)
 		if (strcmp(p->funcs[i].name, fn) == 0)
 			return p->funcs[i].value;
-	return false;
+	return 0;
+}
+
+bool probe_func(const struct probe *p, const char *fn)
+{
+	return func_value(p, fn) > 0;
+}
+
+bool probe_fentry(const struct probe *p, const char *fn)
+{
+	return p->fentry && func_value(p, fn) == 2;
 }
 
 /*
@@ -146,16 +188,47 @@ static int try_fentry(const struct btf *btf, const char *fn)
 	return 0;
 }
 
+/* Functions of loaded modules count as present; fentry on them needs fentry to work at all. */
+static void probe_modules(struct probe *p, const struct btf *vmlinux)
+{
+	size_t m;
+	int i;
+
+	for (m = 0; m < ARRAY_LEN(modules); m++) {
+		struct btf *mod = btf__load_module_btf(modules[m], (struct btf *)vmlinux);
+
+		if (!mod)
+			continue;
+		for (i = 0; i < p->nr_funcs; i++)
+			if (!p->funcs[i].value &&
+			    btf__find_by_name_kind(mod, p->funcs[i].name, BTF_KIND_FUNC) >= 0)
+				p->funcs[i].value = p->fentry ? 2 : 1;
+		btf__free(mod);
+	}
+}
+
 void probe_runtime(struct probe *p, const struct btf *btf)
 {
 	FILE *f;
-	size_t i;
-	int err = -ENOENT;
+	int i, err;
 
-	for (i = 0; i < ARRAY_LEN(functions) && err == -ENOENT; i++)
-		err = try_fentry(btf, functions[i]);
-	p->fentry = err == 0;
-	p->fentry_refused = err == -EPERM || err == -EACCES;
+	/*
+	 * Each function on its own: 6.1 attaches fentry to most of them and
+	 * refuses six-argument ones; 6.18 here refuses every tracing program.
+	 */
+	for (i = 0; i < p->nr_funcs; i++) {
+		if (!p->funcs[i].value)
+			continue;
+		err = try_fentry(btf, p->funcs[i].name);
+		if (err == 0) {
+			p->fentry = true;
+			p->funcs[i].value = 2;
+		} else if (err == -EPERM || err == -EACCES) {
+			p->fentry_refused = true;
+			break;
+		}
+	}
+	probe_modules(p, btf);
 	p->kprobe = access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0;
 	f = fopen("/proc/kallsyms", "r");
 	if (f) {

@@ -17,7 +17,8 @@ struct btf;
 
 struct probe_name {
 	const char *name;
-	int value; /* tracepoint arity, or 1/0 for a function present in BTF */
+	/* Tracepoints: arity. Functions: 0 absent, 1 in BTF, 2 in BTF and an fentry attached. */
+	int value;
 };
 
 struct probe {
@@ -29,6 +30,12 @@ struct probe {
 	bool active_rst_reasons;   /* SK_RST_REASON_TCP_ABORT_ON_CLOSE (6.12+) */
 	bool drop_listen_overflow; /* SKB_DROP_REASON_TCP_LISTEN_OVERFLOW (6.15+) */
 	bool current_task_btf;	   /* bpf_get_current_task_btf() (5.11+) */
+	/*
+	 * Indexes into the netns MIB (enum linux_mib is anonymous: found by
+	 * enumerator name), 0 when absent: ListenOverflows, TCPReqQFullDrop,
+	 * TCPReqQFullDoCookies, in the order of enum rt_mib (bpf/mib.bpf.h).
+	 */
+	uint32_t mib_index[3];
 	/* From trials on the running kernel. */
 	bool fentry;	     /* a tracing program loads and attaches */
 	bool fentry_refused; /* ... and was refused (EPERM), not merely absent */
@@ -45,11 +52,16 @@ void probe_runtime(struct probe *p, const struct btf *btf);
 
 /* Arguments of tracepoint tp (without ctx), -1 when absent or not probed. */
 int probe_tp_args(const struct probe *p, const char *tp);
-/* True when kernel function fn has BTF (so fentry could target it). */
+/* True when kernel function fn has BTF (vmlinux or a loaded module's). */
 bool probe_func(const struct probe *p, const char *fn);
+/* True when an fentry program attached to fn in the trial (or fentry works and fn is a module's).
+ */
+bool probe_fentry(const struct probe *p, const char *fn);
 
 /* Helpers shared with the tests. */
 int probe_btf_tp_arity(const struct btf *btf, const char *tp);
 bool probe_btf_enum_has(const struct btf *btf, const char *enum_name, const char *value);
+/* Value of enumerator 'name' in any enum, named or not; -1 when absent. */
+int64_t probe_btf_enumerator(const struct btf *btf, const char *name);
 
 #endif

@@ -24,8 +24,9 @@ struct rt_record {
 	uint64_t last_ns;
 	/* decode */
 	const char *type_name;
-	const char *reason; /* kernel reason name, NULL when the kernel gives none */
-	const char *cause;  /* rsttrace's reading where the kernel's label misleads, or NULL */
+	const char *reason;	   /* reason name, NULL when unknown */
+	const char *reason_source; /* "kernel", "derived" (before 6.10: from the socket), NULL */
+	const char *cause; /* rsttrace's reading where the kernel's label misleads, or NULL */
 	/* attribute */
 	bool owner_alive;
 	bool listener_owner_alive;

@@ -24,11 +24,16 @@ static void emit(void *ctx, const struct rt_kevent *k)
 	pipeline_event(r->pl, k, r->now_ns);
 }
 
-/* Only a socket that closed may answer data with a reset after a tcp_reset() of its own. */
+/*
+ * Only a socket past a FIN may answer data with a reset after a tcp_reset()
+ * of its own (aborts_on_data() in bpf/local_abort.bpf.h).
+ */
 static bool may_be_taken_back(const struct rt_event *e)
 {
 	return e->type == RT_EV_RST_RECEIVED &&
-	       (e->state == TCPS_FIN_WAIT1 || e->state == TCPS_FIN_WAIT2);
+	       (e->state == TCPS_FIN_WAIT1 || e->state == TCPS_FIN_WAIT2 ||
+		e->state == TCPS_CLOSE_WAIT || e->state == TCPS_CLOSING ||
+		e->state == TCPS_LAST_ACK);
 }
 
 int ring_record(struct ring *r, const void *data, size_t size)

@@ -52,6 +52,9 @@ struct session {
 	struct summary_maps maps;
 	bool summarize;
 	uint64_t lost_reported;
+	uint64_t unattributed_reported[2]; /* RT_CNT_UNATTRIB_OVERFLOW, _SYNQ */
+	const struct loader *ld;
+	uint64_t missed_reported[LOADER_MAX_HOOKS];
 	struct rsttrace_bpf *skel;
 };
 
@@ -94,6 +97,18 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
+/* What the kernel's counters say happened beyond the events: said as soon as seen. */
+static void report_unattributed(struct session *s, const uint64_t *totals, int cnt, uint32_t type,
+				uint64_t now_ns)
+{
+	uint64_t *reported = &s->unattributed_reported[cnt - RT_CNT_UNATTRIB_OVERFLOW];
+
+	if (totals[cnt] > *reported) {
+		pipeline_unattributed(&s->pl, type, totals[cnt] - *reported, totals[cnt], now_ns);
+		*reported = totals[cnt];
+	}
+}
+
 static void report_lost(struct session *s, uint64_t now_ns)
 {
 	uint64_t totals[RT_CNT_MAX];
@@ -105,26 +120,58 @@ static void report_lost(struct session *s, uint64_t now_ns)
 			      now_ns);
 		s->lost_reported = totals[RT_CNT_LOST];
 	}
+	report_unattributed(s, totals, RT_CNT_UNATTRIB_OVERFLOW, RT_EV_LISTEN_OVERFLOW, now_ns);
+	report_unattributed(s, totals, RT_CNT_UNATTRIB_SYNQ, RT_EV_SYN_QUEUE_OVERFLOW, now_ns);
+}
+
+/*
+ * Runs the kernel skipped are reported like lost events: in the stream, as
+ * soon as they are seen, per hook, and in the summary.
+ */
+static void report_missed(struct session *s, uint64_t now_ns)
+{
+	uint64_t per_hook[LOADER_MAX_HOOKS];
+	int i;
+
+	loader_recursion_misses(s->ld, per_hook);
+	s->summary.nr_hooks = 0;
+	for (i = 0; i < nr_hooks && s->summary.nr_hooks < SUMMARY_MAX_HOOKS; i++) {
+		const struct hook *h = s->ld->choice[i].hook;
+
+		if (!s->ld->attached[i] || !h->events)
+			continue;
+		s->summary.missed_hook[s->summary.nr_hooks] = h->name;
+		s->summary.missed[s->summary.nr_hooks++] = per_hook[i];
+		if (per_hook[i] > s->missed_reported[i]) {
+			pipeline_missed(&s->pl, h->name, h->events,
+					per_hook[i] - s->missed_reported[i], per_hook[i], now_ns);
+			s->missed_reported[i] = per_hook[i];
+		}
+	}
 }
 
 static void print_totals(struct session *s, const struct loader *ld, bool json)
 {
-	uint64_t missed = loader_recursion_misses(ld);
+	uint64_t per_hook[LOADER_MAX_HOOKS];
+	uint64_t missed = loader_recursion_misses(ld, per_hook);
 	uint64_t t[RT_CNT_MAX] = {};
 
 	summary_read_counters(&s->maps, t);
 	if (missed)
 		rt_warn(
 		    json, "warning",
-		    "the kernel skipped %llu runs of rsttrace's programs (nested in an interrupt on the same CPU): those events were not seen",
+		    "the kernel skipped %llu runs of rsttrace's programs (nested in an interrupt on the same CPU): events among them were not seen",
 		    (unsigned long long)missed);
 	rt_warn(
 	    json, "info",
-	    "totals: rst_sent=%llu rst_received=%llu listen_overflow=%llu syn_queue_overflow=%llu lost=%llu folded=%llu written=%llu",
+	    "totals: rst_sent=%llu rst_received=%llu listen_overflow=%llu syn_queue_overflow=%llu firewall_reset=%llu lost=%llu folded=%llu missed=%llu unattributed=%llu written=%llu",
 	    (unsigned long long)t[RT_CNT_RST_SENT], (unsigned long long)t[RT_CNT_RST_RECEIVED],
 	    (unsigned long long)t[RT_CNT_LISTEN_OVERFLOW],
-	    (unsigned long long)t[RT_CNT_SYN_QUEUE_OVERFLOW], (unsigned long long)t[RT_CNT_LOST],
-	    (unsigned long long)t[RT_CNT_FOLDED], (unsigned long long)pipeline_written(&s->pl));
+	    (unsigned long long)t[RT_CNT_SYN_QUEUE_OVERFLOW],
+	    (unsigned long long)t[RT_CNT_FIREWALL_RST], (unsigned long long)t[RT_CNT_LOST],
+	    (unsigned long long)t[RT_CNT_FOLDED], (unsigned long long)missed,
+	    (unsigned long long)(t[RT_CNT_UNATTRIB_OVERFLOW] + t[RT_CNT_UNATTRIB_SYNQ]),
+	    (unsigned long long)pipeline_written(&s->pl));
 }
 
 static void load_names(struct rt_names *n, const struct btf *btf, bool json)
@@ -173,6 +220,7 @@ static int trace_loop(struct session *s, const struct cli_opts *o)
 		ring_release(&s->ring, now);
 		kfold_tick(&s->fold, &s->pl, now);
 		report_lost(s, now);
+		report_missed(s, now);
 		if (next_summary && now >= next_summary) {
 			summary_print(&s->summary, &s->maps, &s->out, pipeline_written(&s->pl), now,
 				      false);
@@ -192,10 +240,13 @@ static int trace_loop(struct session *s, const struct cli_opts *o)
 	 * everything the kernel already handed over, and the totals match it.
 	 */
 	rsttrace_bpf__detach(s->skel);
+	/* A program may still be running on another CPU: let it finish first. */
+	loader_quiesce();
 	now = rt_clock_boot_now_ns();
 	ring_drain(&s->ring, now);
 	kfold_drain(&s->fold, &s->pl, now);
 	report_lost(s, now);
+	report_missed(s, now);
 	if (s->summarize)
 		summary_print(&s->summary, &s->maps, &s->out, pipeline_written(&s->pl), now, true);
 	output_flush(&s->out);
@@ -308,6 +359,7 @@ int main(int argc, char **argv)
 	s->maps.socks_max = bpf_map__max_entries(ld.skel->maps.socks);
 	s->summarize = o.summary;
 	s->skel = ld.skel;
+	s->ld = &ld;
 	summary_init(&s->summary, &s->names, rt_clock_boot_now_ns());
 	output_init(&s->out, o.json, STDOUT_FILENO);
 	if (!o.json && !o.wide)
@@ -328,11 +380,12 @@ int main(int argc, char **argv)
 		rt_warn(o.json, "warning", "cannot drop capabilities: %s", strerror(errno));
 	if (o.json)
 		write_coverage(s, &ld, &o);
-	rt_warn(o.json, "info", "attached: %d programs, tracing%s%s%s%s (Ctrl-C to stop)",
+	rt_warn(o.json, "info", "attached: %d programs, tracing%s%s%s%s%s (Ctrl-C to stop)",
 		ld.nr_attached, ld.event_mask & RT_EVM(RT_EV_RST_SENT) ? " sent" : "",
 		ld.event_mask & RT_EVM(RT_EV_RST_RECEIVED) ? " received" : "",
 		ld.event_mask & RT_EVM(RT_EV_LISTEN_OVERFLOW) ? " overflow" : "",
-		ld.event_mask & RT_EVM(RT_EV_SYN_QUEUE_OVERFLOW) ? " synq" : "");
+		ld.event_mask & RT_EVM(RT_EV_SYN_QUEUE_OVERFLOW) ? " synq" : "",
+		ld.event_mask & RT_EVM(RT_EV_FIREWALL_RST) ? " firewall" : "");
 
 	err = trace_loop(s, &o);
 	if (err)

@@ -11,10 +11,18 @@
 #include "record.h"
 
 void sink_json_record(struct output *o, const struct rt_record *r);
+/* Kernel-counted events no hook saw (type: RT_EV_*), in the totals, in no record. */
+void sink_json_unattributed(struct output *o, uint32_t type, uint64_t count, uint64_t total,
+			    uint64_t now_boot_ns);
+void sink_text_unattributed(struct output *o, uint32_t type, uint64_t count, uint64_t total);
+void sink_json_missed(struct output *o, const char *hook, uint32_t events, uint64_t count,
+		      uint64_t total, uint64_t now_boot_ns);
 void sink_json_lost(struct output *o, uint64_t count, uint64_t total, uint64_t now_boot_ns);
 
 void sink_text_header(struct output *o);
 void sink_text_record(struct output *o, const struct rt_record *r);
+void sink_text_missed(struct output *o, const char *hook, uint32_t events, uint64_t count,
+		      uint64_t total);
 void sink_text_lost(struct output *o, uint64_t count, uint64_t total);
 
 #endif

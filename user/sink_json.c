@@ -267,11 +267,14 @@ void sink_json_record(struct output *o, const struct rt_record *r)
 		jw_null(&jw);
 	else
 		jw_uint(&jw, e->reason);
+	jw_string_field(&jw, "reason_source", r->reason_source);
 	jw_string_field(&jw, "cause", r->cause);
 	if (e->type == RT_EV_LISTEN_OVERFLOW) {
 		jw_string_field(&jw, "path", overflow_path_name(e->path));
 		jw_uint_field(&jw, "repeat", e->repeat);
 	}
+	if (e->type == RT_EV_FIREWALL_RST)
+		jw_string_field(&jw, "hook", netfilter_hook_name(e->reason));
 	if (e->type == RT_EV_SYN_QUEUE_OVERFLOW) {
 		jw_name(&jw, "syncookies");
 		jw_bool(&jw, e->flags & RT_F_SYNCOOKIES);
@@ -291,6 +294,38 @@ void sink_json_record(struct output *o, const struct rt_record *r)
 	} else {
 		jw_null_field(&jw, "sk");
 	}
+	end_line(o, &jw);
+}
+
+/* Runs of a hook the kernel skipped: events of these types may be missing. */
+void sink_json_missed(struct output *o, const char *hook, uint32_t events, uint64_t count,
+		      uint64_t total, uint64_t now_boot_ns)
+{
+	struct json_writer jw;
+	uint32_t t;
+
+	start_line(o, &jw, "missed", now_boot_ns);
+	jw_string_field(&jw, "hook", hook);
+	jw_name(&jw, "events");
+	jw_start_array(&jw);
+	for (t = 1; t < RT_EV_MAX; t++)
+		if (events & RT_EVM(t))
+			jw_string(&jw, event_type_name(t));
+	jw_end_array(&jw);
+	jw_uint_field(&jw, "count", count);
+	jw_uint_field(&jw, "total", total);
+	end_line(o, &jw);
+}
+
+void sink_json_unattributed(struct output *o, uint32_t type, uint64_t count, uint64_t total,
+			    uint64_t now_boot_ns)
+{
+	struct json_writer jw;
+
+	start_line(o, &jw, "unattributed", now_boot_ns);
+	jw_string_field(&jw, "event", event_type_name(type));
+	jw_uint_field(&jw, "count", count);
+	jw_uint_field(&jw, "total", total);
 	end_line(o, &jw);
 }
 

@@ -245,6 +245,29 @@ void sink_text_record(struct output *o, const struct rt_record *r)
 		wide_line(&o->sb, &f, &r->diag);
 }
 
+void sink_text_missed(struct output *o, const char *hook, uint32_t events, uint64_t count,
+		      uint64_t total)
+{
+	uint32_t t;
+
+	sb_printf(
+	    &o->sb,
+	    "WARNING: the kernel skipped %llu runs (%llu in total) of the %s hook, nested in an interrupt; events that may be missing:",
+	    (unsigned long long)count, (unsigned long long)total, hook);
+	for (t = 1; t < RT_EV_MAX; t++)
+		if (events & RT_EVM(t))
+			sb_printf(&o->sb, " %s", event_type_name(t));
+	sb_putc(&o->sb, '\n');
+}
+
+void sink_text_unattributed(struct output *o, uint32_t type, uint64_t count, uint64_t total)
+{
+	sb_printf(
+	    &o->sb,
+	    "WARNING: the kernel counted %llu %s (%llu in total) that no hook saw: in the totals, with no record\n",
+	    (unsigned long long)count, event_type_name(type), (unsigned long long)total);
+}
+
 void sink_text_lost(struct output *o, uint64_t count, uint64_t total)
 {
 	sb_printf(&o->sb, "WARNING: %llu events lost (%llu in total): the reader fell behind\n",

@@ -202,6 +202,16 @@ static void listener_text(void *ctx, const struct rt_listener_stats *st)
 	    (unsigned long long)st->syn_queue_overflows, st->max_accept_qlen, st->accept_qmax);
 }
 
+static uint64_t missed_total(const struct summary *s)
+{
+	uint64_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < s->nr_hooks; i++)
+		n += s->missed[i];
+	return n;
+}
+
 static void print_json(struct summary *s, const struct summary_maps *m, struct output *o,
 		       const uint64_t t[RT_CNT_MAX], uint64_t written, uint64_t now_ns, bool final)
 {
@@ -228,9 +238,18 @@ static void print_json(struct summary *s, const struct summary_maps *m, struct o
 	jw_uint_field(&jw, "listen_overflow_ack", t[RT_CNT_OVERFLOW_ACK]);
 	jw_uint_field(&jw, "listen_overflow_cookie", t[RT_CNT_OVERFLOW_COOKIE]);
 	jw_uint_field(&jw, "syn_queue_overflow", t[RT_CNT_SYN_QUEUE_OVERFLOW]);
+	jw_uint_field(&jw, "firewall_reset", t[RT_CNT_FIREWALL_RST]);
 	jw_uint_field(&jw, "lost", t[RT_CNT_LOST]);
-	jw_uint_field(&jw, "rate_limited", t[RT_CNT_RATE_LIMITED]);
+	jw_uint_field(&jw, "folded", t[RT_CNT_FOLDED]);
+	jw_uint_field(&jw, "fold_full", t[RT_CNT_FOLD_FULL]);
 	jw_uint_field(&jw, "written", written);
+	jw_uint_field(&jw, "missed", missed_total(s));
+	/* Counted by the kernel, seen by no hook: part of the totals above. */
+	jw_name(&jw, "unattributed");
+	jw_start_object(&jw);
+	jw_uint_field(&jw, "listen_overflow", t[RT_CNT_UNATTRIB_OVERFLOW]);
+	jw_uint_field(&jw, "syn_queue_overflow", t[RT_CNT_UNATTRIB_SYNQ]);
+	jw_end_object(&jw);
 	jw_end_object(&jw);
 	socket_table(m, t, &entries, &evicted);
 	jw_name(&jw, "socket_table");
@@ -241,6 +260,12 @@ static void print_json(struct summary *s, const struct summary_maps *m, struct o
 	jw_end_object(&jw);
 	reasons_json(&jw, m, s->names, RT_EV_RST_SENT, "rst_sent_by_reason");
 	reasons_json(&jw, m, s->names, RT_EV_RST_RECEIVED, "rst_received_by_state");
+	/* Every event hook, 0 included: a reader must know what could be missing. */
+	jw_name(&jw, "missed");
+	jw_start_object(&jw);
+	for (i = 0; i < s->nr_hooks; i++)
+		jw_uint_field(&jw, s->missed_hook[i], s->missed[i]);
+	jw_end_object(&jw);
 	jw_name(&jw, "by_diagnosis");
 	jw_start_object(&jw);
 	for (i = 0; i < SUMMARY_MAX_CODES && s->codes[i]; i++)
@@ -279,19 +304,32 @@ static void print_text(struct summary *s, const struct summary_maps *m, struct o
 		  (unsigned long long)((now_ns - s->start_ns) / 1000000000ull));
 	sb_printf(
 	    sb,
-	    "resets sent %llu, received %llu; accept-queue overflows %llu (syn %llu, ack %llu, cookie %llu); SYN-queue overflows %llu; written %llu, lost %llu\n",
+	    "resets sent %llu, received %llu; accept-queue overflows %llu (syn %llu, ack %llu, cookie %llu); SYN-queue overflows %llu; firewall resets %llu; written %llu, lost %llu\n",
 	    (unsigned long long)t[RT_CNT_RST_SENT], (unsigned long long)t[RT_CNT_RST_RECEIVED],
 	    (unsigned long long)t[RT_CNT_LISTEN_OVERFLOW],
 	    (unsigned long long)t[RT_CNT_OVERFLOW_SYN], (unsigned long long)t[RT_CNT_OVERFLOW_ACK],
 	    (unsigned long long)t[RT_CNT_OVERFLOW_COOKIE],
-	    (unsigned long long)t[RT_CNT_SYN_QUEUE_OVERFLOW], (unsigned long long)written,
+	    (unsigned long long)t[RT_CNT_SYN_QUEUE_OVERFLOW],
+	    (unsigned long long)t[RT_CNT_FIREWALL_RST], (unsigned long long)written,
 	    (unsigned long long)t[RT_CNT_LOST]);
 	socket_table(m, t, &entries, &evicted);
 	sb_printf(sb, "  socket table: %llu of %u entries, %llu evicted\n",
 		  (unsigned long long)entries, m->socks_max, (unsigned long long)evicted);
-	if (t[RT_CNT_RATE_LIMITED])
-		sb_printf(sb, "  rate-limited (counted, not printed): %llu\n",
-			  (unsigned long long)t[RT_CNT_RATE_LIMITED]);
+	if (t[RT_CNT_FOLDED])
+		sb_printf(sb, "  folded (in counted records, not one line each): %llu\n",
+			  (unsigned long long)t[RT_CNT_FOLDED]);
+	if (t[RT_CNT_UNATTRIB_OVERFLOW] || t[RT_CNT_UNATTRIB_SYNQ])
+		sb_printf(
+		    sb,
+		    "  unattributed (the kernel counted them, no hook saw them): %llu accept-queue, %llu SYN-queue overflows\n",
+		    (unsigned long long)t[RT_CNT_UNATTRIB_OVERFLOW],
+		    (unsigned long long)t[RT_CNT_UNATTRIB_SYNQ]);
+	for (i = 0; i < s->nr_hooks; i++)
+		if (s->missed[i])
+			sb_printf(
+			    sb,
+			    "  missed   %llu runs of the %s hook skipped by the kernel (nested in an interrupt): events of it may be missing\n",
+			    (unsigned long long)s->missed[i], s->missed_hook[i]);
 	for (r = 0; r < RT_MAX_REASONS; r++)
 		if (!sum_percpu(m->reasons_fd, RT_EV_RST_SENT * RT_MAX_REASONS + r, m->ncpus, &v) &&
 		    v)

@@ -17,6 +17,7 @@
 #define SUMMARY_MAX_CODES 24
 #define SUMMARY_MAX_PEERS 1024
 #define SUMMARY_TOP	  5
+#define SUMMARY_MAX_HOOKS 32
 
 struct summary_peer {
 	uint8_t addr[16];
@@ -32,6 +33,10 @@ struct summary {
 	uint64_t peers_untracked; /* resets from peers beyond the table */
 	uint64_t start_ns;
 	const struct rt_names *names;
+	/* Runs the kernel skipped, per event hook (kept current by the caller). */
+	const char *missed_hook[SUMMARY_MAX_HOOKS];
+	uint64_t missed[SUMMARY_MAX_HOOKS];
+	unsigned int nr_hooks;
 };
 
 /* Where the BPF side keeps the exact numbers. */

@@ -15,6 +15,8 @@ HARNESSES="cli procinfo kallsyms format"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 CFLAGS="-Wall -Wextra -g -O1 -fno-omit-frame-pointer -std=gnu11"
 CFLAGS="$CFLAGS -I$ROOT/.output -I$ROOT/include -I$ROOT/user -I$ROOT/tests/unit"
+# The version the build stamps (Makefile VERSION), for coverage.c.
+CFLAGS="$CFLAGS -DRSTTRACE_VERSION=\"$(sed -n 's/^VERSION := //p' "$ROOT/Makefile")\""
 LIBS="-Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic"
 
 case $SECS in

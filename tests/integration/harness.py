@@ -186,6 +186,11 @@ class Session:
     def events(self, type=None, namespaces=None):
         return self.run.in_netns(namespaces or self.namespaces, type)
 
+    def unattributed(self, type):
+        """Events of this type the kernel counted and no hook saw, as the
+        tracer reported them (in its totals, in no record)."""
+        return sum(u.get("count", 0) for u in self.run.unattributed if u.get("event") == type)
+
     def check_rst_count(self):
         """Every RST the kernel counted in these namespaces is one rst_sent."""
         sent = len(self.events("rst_sent"))

@@ -22,16 +22,17 @@ SK_RE = re.compile(r"^0x[0-9a-f]+$")
 SCHEMA = 2
 COMMON_KEYS = ("schema", "type", "time", "ts_ns", "count", "folded", "netns", "family", "local",
                "remote", "addr_source", "state", "prev_state", "reason",
-               "reason_code", "cause", "owner", "listener", "context", "sk",
+               "reason_code", "reason_source", "cause", "owner", "listener", "context", "sk",
                "diagnosis")
-EVENT_TYPES = ("rst_sent", "rst_received", "listen_overflow", "syn_queue_overflow")
+EVENT_TYPES = ("rst_sent", "rst_received", "listen_overflow", "syn_queue_overflow",
+               "firewall_reset")
 OWNER_SOURCES = ("listen", "connect", "accept", "listener", "scan")
 OVERFLOW_PATHS = ("ack", "syn", "cookie")
 DIAGNOSIS_CODES = ("listen_overflow", "syn_queue_overflow", "listener_restarting",
                    "no_listener", "unread_data_on_close", "abortive_close", "killed",
                    "fin_timeout", "data_after_close", "stale_keepalive", "timewait",
                    "keepalive_timeout", "invalid_segment", "memory_pressure",
-                   "peer_reset", "unknown")
+                   "peer_reset", "firewall_reject", "unknown")
 
 
 class TracerError(Exception):
@@ -54,6 +55,8 @@ class Run:
         self.lost = []          # "lost" records
         self.summaries = []     # "summary" records
         self.coverage = []      # "coverage" records (the first line)
+        self.missed = []        # "missed" records: runs the kernel skipped
+        self.unattributed = []  # "unattributed" records: counted by the kernel, seen by no hook
         self.bad_lines = []     # stdout lines that are not JSON objects
         for line in stdout.splitlines():
             try:
@@ -69,6 +72,10 @@ class Run:
                 self.summaries.append(obj)
             elif obj.get("type") == "coverage":
                 self.coverage.append(obj)
+            elif obj.get("type") == "unattributed":
+                self.unattributed.append(obj)
+            elif obj.get("type") == "missed":
+                self.missed.append(obj)
             else:
                 self.events.append(obj)
         self.window = window
@@ -109,8 +116,8 @@ class Run:
                 (kv.split("=", 1) for kv in lines[-1].split(":", 2)[2].split())}
 
     def count_problems(self):
-        """Every event the kernel counted is in one record's count or in a
-        lost record: per type, the records' counts sum to the totals."""
+        """Every event the kernel counted is in one record's count, a lost
+        record or an unattributed record: they sum to the totals."""
         t = self.totals()
         if not t or self.stdout_closed:
             return []
@@ -125,10 +132,15 @@ class Run:
                             % (written, t.get("written")))
         if lost != t.get("lost"):
             problems.append("lost records sum to %d, totals say lost=%s" % (lost, t.get("lost")))
+        unattributed = sum(u.get("count", 0) for u in self.unattributed)
+        in_summary = sum((t.get("unattributed") or {}).values())
+        if unattributed != in_summary:
+            problems.append("unattributed records sum to %d, totals say %d"
+                            % (unattributed, in_summary))
         counted = sum(t.get(k, 0) for k in EVENT_TYPES)
-        if written + lost != counted:
-            problems.append("written %d + lost %d != %d counted in the kernel (%s)"
-                            % (written, lost, counted, t))
+        if written + lost + unattributed != counted:
+            problems.append("written %d + lost %d + unattributed %d != %d counted in the kernel (%s)"
+                            % (written, lost, unattributed, counted, t))
         return problems
 
     def in_netns(self, namespaces, type=None):
@@ -361,8 +373,13 @@ def schema_problems(ev, window):
             problems.append("%s %r" % (k, ev[k]))
     if ev["reason_code"] is not None and not is_int(ev["reason_code"]):
         problems.append("reason_code %r" % ev["reason_code"])
-    if (ev["reason"] is None) != (ev["reason_code"] is None):
-        problems.append("reason and reason_code disagree on null")
+    if ev.get("reason_source") not in ("kernel", "derived", None):
+        problems.append("reason_source %r" % ev.get("reason_source"))
+    if (ev["reason_source"] == "kernel") != (ev["reason_code"] is not None):
+        problems.append("reason_code %r with reason_source %r"
+                        % (ev["reason_code"], ev["reason_source"]))
+    if (ev["reason"] is None) != (ev["reason_source"] is None):
+        problems.append("reason and reason_source disagree on null")
     if ev["type"] == "rst_received" and ev["reason"] is not None:
         problems.append("rst_received with a reason")
     if ev["sk"] is not None and not (isinstance(ev["sk"], str) and SK_RE.match(ev["sk"])):

@@ -34,8 +34,8 @@ const char *outcheck_nth_line(const char *s, int n);
 /* The keys docs/schema.md promises, per object. */
 #define SCHEMA_COMMON_KEYS                                                                         \
 	"schema,type,time,ts_ns,count,folded,netns,family,local,remote,addr_source,state,"         \
-	"prev_state,reason,reason_code,cause,owner,listener,context,sk,diagnosis,overflow,"        \
-	"closed_listener,unread_bytes,state_age_ms"
+	"prev_state,reason,reason_code,reason_source,cause,owner,listener,context,sk,diagnosis,"   \
+	"overflow,closed_listener,unread_bytes,state_age_ms"
 #define SCHEMA_LISTEN_OVERFLOW_KEYS    "path,repeat"
 #define SCHEMA_SYN_QUEUE_OVERFLOW_KEYS "syncookies"
 #define SCHEMA_ENDPOINT_KEYS	       "addr,port"

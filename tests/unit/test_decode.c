@@ -72,8 +72,50 @@ static void test_decode_no_names(void)
 	CHECK_STR(event_cause(&n, &e), NULL);
 }
 
+/* Before 6.10: the reason each kernel path gives, read from what the socket shows. */
+static void test_decode_derived_reasons(void)
+{
+	struct rt_kevent e;
+
+	fixture_ev_no_socket(&e);
+	CHECK_STR(derive_reset_reason(&e), "NO_SOCKET");
+	fixture_ev_invalid_syn(&e);
+	e.listener.abort_on_overflow = 1;
+	CHECK_STR(derive_reset_reason(&e), "INVALID_SYN");
+	e.ev.flags &= ~RT_F_ACCEPTQ_FULL;
+	CHECK_STR(derive_reset_reason(&e), "TCP_FLAGS");
+	fixture_ev_ipv6_active(&e);
+	e.ev.flags |= RT_F_UNREAD;
+	e.ev.unread_bytes = 10;
+	e.ev.sk_bits = RT_SK_LOCKED | RT_SK_SHUT;
+	CHECK_STR(derive_reset_reason(&e), "TCP_ABORT_ON_CLOSE");
+	e.ev.unread_bytes = 0;
+	CHECK_STR(derive_reset_reason(&e), "TCP_STATE");
+	e.ev.sk_bits = RT_SK_LOCKED;
+	CHECK_STR(derive_reset_reason(&e), "TCP_STATE");
+	e.ev.sk_bits = 0;
+	e.ev.state = TCPS_FIN_WAIT2;
+	CHECK_STR(derive_reset_reason(&e), "TCP_STATE");
+	e.ev.state = TCPS_ESTABLISHED;
+	e.ev.sk_bits = RT_SK_PROBES;
+	CHECK_STR(derive_reset_reason(&e), "TCP_KEEPALIVE_TIMEOUT");
+	e.ev.sk_bits = RT_SK_ORPHAN;
+	CHECK_STR(derive_reset_reason(&e), "TCP_ABORT_ON_MEMORY");
+	e.ev.sk_bits = 0;
+	CHECK_STR(derive_reset_reason(&e), NULL);
+	e.ev.flags |= RT_F_LOCAL_ABORT;
+	CHECK_STR(derive_reset_reason(&e), "TCP_ABORT_ON_DATA");
+	e.ev.flags &= ~(RT_F_LOCAL_ABORT | RT_F_ACTIVE);
+	e.ev.state = TCPS_TIME_WAIT;
+	CHECK_STR(derive_reset_reason(&e), "TCP_TIMEWAIT_SOCKET");
+	/* A passive reset of a full socket: several reasons fit, none is guessed. */
+	e.ev.state = TCPS_ESTABLISHED;
+	CHECK_STR(derive_reset_reason(&e), NULL);
+}
+
 void run_decode_tests(void)
 {
+	RUN_TEST(test_decode_derived_reasons);
 	RUN_TEST(test_decode_names);
 	RUN_TEST(test_decode_reason_and_cause);
 	RUN_TEST(test_decode_no_names);

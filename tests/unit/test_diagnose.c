@@ -61,9 +61,19 @@ static void test_diagnose_codes(void)
 	fixture_ev_ipv6_active(&e);
 	CHECK_STR(code_of(&e, &d), "unread_data_on_close");
 	CHECK_CONTAINS(d.text, "[fd77::2]:50000");
+	/* Before 6.10 a reset without a socket is still NO_SOCKET: derived. */
 	fixture_ev_no_socket(&e);
 	e.ev.flags |= RT_F_NO_REASON;
+	CHECK_STR(code_of(&e, &d), "no_listener");
+	CHECK_STR(rec.reason_source, "derived");
+	CHECK_NOT_CONTAINS(d.text, "(null)");
+	/* An active reset with nothing telling its path: unknown, said so. */
+	fixture_ev_ipv6_active(&e);
+	e.ev.flags |= RT_F_NO_REASON;
+	e.ev.flags &= ~RT_F_UNREAD;
+	e.ev.sk_bits = 0;
 	CHECK_STR(code_of(&e, &d), "unknown");
+	CHECK(rec.reason_source == NULL);
 	CHECK_NOT_CONTAINS(d.text, "(null)");
 	e.ev.type = 0;
 	CHECK_STR(code_of(&e, &d), "unknown");

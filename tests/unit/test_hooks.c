@@ -64,9 +64,15 @@ static struct btf *kernel_btf(const struct shape *s)
 	static const char *const drop_new[] = {"SKB_DROP_REASON_NOT_SPECIFIED",
 					       "SKB_DROP_REASON_NO_SOCKET",
 					       "SKB_DROP_REASON_TCP_LISTEN_OVERFLOW", NULL};
-	static const char *const funcs[] = {"tcp_v4_send_reset",     "tcp_v6_send_reset",
-					    "tcp_send_active_reset", "tcp_v4_syn_recv_sock",
-					    "tcp_conn_request",	     NULL};
+	static const char *const funcs[] = {
+	    "tcp_v4_send_reset",
+	    "tcp_v6_send_reset",
+	    "tcp_send_active_reset",
+	    "tcp_v4_syn_recv_sock",
+	    "tcp_v6_syn_recv_sock",
+	    "tcp_conn_request",
+	    NULL,
+	};
 	struct btf *btf = btf__new_empty();
 	int int_id, i;
 
@@ -82,6 +88,12 @@ static struct btf *kernel_btf(const struct shape *s)
 	add_enum(btf, "skb_drop_reason", s->listen_overflow_reason ? drop_new : drop_old);
 	for (i = 0; funcs[i]; i++)
 		add_func(btf, int_id, funcs[i]);
+	/* enum linux_mib has no name: its enumerators are found by their own names. */
+	btf__add_enum(btf, NULL, 4);
+	btf__add_enum_value(btf, "LINUX_MIB_NUM", 0);
+	btf__add_enum_value(btf, "LINUX_MIB_LISTENOVERFLOWS", 20);
+	btf__add_enum_value(btf, "LINUX_MIB_TCPREQQFULLDOCOOKIES", 98);
+	btf__add_enum_value(btf, "LINUX_MIB_TCPREQQFULLDROP", 99);
 	return btf;
 }
 
@@ -109,17 +121,57 @@ static const char *why(const struct hook_choice *c, const char *name)
 	return NULL;
 }
 
+/* The trial answers: fentry attached to every function in BTF but those in 'refused'. */
+static void fentry_trials(struct probe *p, const char *const *refused)
+{
+	int i, k;
+
+	p->fentry = true;
+	for (i = 0; i < p->nr_funcs; i++) {
+		if (!p->funcs[i].value)
+			continue;
+		p->funcs[i].value = 2;
+		for (k = 0; refused && refused[k]; k++)
+			if (strcmp(refused[k], p->funcs[i].name) == 0)
+				p->funcs[i].value = 1;
+	}
+}
+
 static void select_on(const struct shape *s, bool fentry, bool kprobe, bool syn_site,
 		      const struct hook_opts *o, struct probe *p, struct hook_choice *c)
 {
+	/* Measured in the 6.1 guest: the six-argument syn_recv_sock refuse fentry/fexit. */
+	static const char *const refused_61[] = {"tcp_v4_syn_recv_sock", "tcp_v6_syn_recv_sock",
+						 NULL};
 	struct btf *btf = kernel_btf(s);
 
 	probe_from_btf(p, btf);
 	btf__free(btf);
-	p->fentry = fentry;
+	if (fentry)
+		fentry_trials(p, s == &k61 ? refused_61 : NULL);
 	p->kprobe = kprobe;
 	p->syn_site = syn_site;
 	hooks_select(p, o, c);
+}
+
+static const char *prog_of(const struct hook_choice *c, const char *name)
+{
+	const struct hook_cand *k = chosen(c, name);
+
+	return k ? k->prog : NULL;
+}
+
+/* The MIB indexes the overflow accounting reads, in enum rt_mib order. */
+static void test_probe_mib_index(void)
+{
+	struct hook_choice c[64];
+	struct hook_opts o = {0};
+	struct probe p;
+
+	select_on(&k618, false, false, true, &o, &p, c);
+	CHECK_INT(p.mib_index[0], 20);
+	CHECK_INT(p.mib_index[1], 99);
+	CHECK_INT(p.mib_index[2], 98);
 }
 
 static void test_hooks_618_host(void)
@@ -128,21 +180,25 @@ static void test_hooks_618_host(void)
 	struct hook_opts o = {0};
 	struct probe p;
 
+	/* fentry refused, kprobes compiled out: tracepoints only. */
 	select_on(&k618, false, false, true, &o, &p, c);
 	CHECK_INT(probe_tp_args(&p, "tcp_send_reset"), 3);
 	CHECK(p.drop_listen_overflow);
-	CHECK_STR(chosen(c, "tcp_send_reset") ? chosen(c, "tcp_send_reset")->prog : NULL,
-		  "send_reset_btf");
-	CHECK_STR(chosen(c, "kfree_skb") ? chosen(c, "kfree_skb")->prog : NULL, "kfree_skb_btf");
-	CHECK(chosen(c, "kfree_skb") && chosen(c, "kfree_skb")->note(&p) == NULL);
-	CHECK_STR(chosen(c, "consume_skb") ? chosen(c, "consume_skb")->prog : NULL,
-		  "consume_skb_btf");
-	CHECK_INT(hooks_events(c, nr_hooks), RT_EVM_ALL);
+	CHECK_STR(prog_of(c, "tcp_send_reset"), "send_reset_btf");
+	/* The tracepoint sees every reset: the function hooks are not needed, nothing missing. */
+	CHECK(chosen(c, "tcp_v4_send_reset") == NULL);
+	CHECK(why(c, "tcp_v4_send_reset") == NULL);
+	CHECK_STR(prog_of(c, "ack_overflow"), "kfree_skb_btf");
+	CHECK(chosen(c, "ack_overflow") && !chosen(c, "ack_overflow")->note);
+	CHECK_STR(prog_of(c, "syn_overflow"), "consume_skb_btf");
+	CHECK(chosen(c, "nf_send_reset") == NULL);
+	CHECK_CONTAINS(why(c, "nf_send_reset"), "kprobes");
+	CHECK_INT(hooks_events(c, nr_hooks), RT_EVM_ALL & ~RT_EVM(RT_EV_FIREWALL_RST));
 	/* --raw-tp takes the twins. */
 	o.raw_tp = true;
 	select_on(&k618, false, false, true, &o, &p, c);
-	CHECK_STR(chosen(c, "tcp_send_reset") ? chosen(c, "tcp_send_reset")->prog : NULL,
-		  "send_reset_raw");
+	CHECK_STR(prog_of(c, "tcp_send_reset"), "send_reset_raw");
+	CHECK_STR(prog_of(c, "ack_overflow"), "kfree_skb_raw");
 }
 
 static void test_hooks_612(void)
@@ -150,15 +206,29 @@ static void test_hooks_612(void)
 	struct hook_choice c[64];
 	struct hook_opts o = {0};
 	struct probe p;
-	const struct hook_cand *k;
 
 	select_on(&k612, true, true, true, &o, &p, c);
-	k = chosen(c, "kfree_skb");
-	/* Syncookie overflows are seen; ACK-path ones need the 6.15 reason. */
-	CHECK(k != NULL);
-	CHECK(k && k->note && k->note(&p) != NULL);
-	CHECK_INT(hooks_events(c, nr_hooks) & RT_EVM(RT_EV_LISTEN_OVERFLOW),
-		  RT_EVM(RT_EV_LISTEN_OVERFLOW));
+	/* No TCP_LISTEN_OVERFLOW reason yet: where the kernel returns NULL for a full queue. */
+	CHECK_STR(prog_of(c, "ack_overflow"), "syn_recv_v4_fexit");
+	CHECK(chosen(c, "ack_overflow") &&
+	      (chosen(c, "ack_overflow")->sets & HOOK_SETS_ACK_OVERFLOW_FROM_FUNC));
+	/* fentry replaces the hook on every freed packet. */
+	CHECK_STR(prog_of(c, "syn_overflow"), "conn_request_fentry");
+	CHECK_STR(prog_of(c, "tcp_send_reset"), "send_reset_btf");
+	CHECK(chosen(c, "tcp_v4_send_reset") == NULL);
+	/* Without fentry and kprobes (a tracepoint-only 6.12): the kernel's counter. */
+	select_on(&k612, false, false, true, &o, &p, c);
+	CHECK_STR(prog_of(c, "ack_overflow"), "kfree_skb_btf");
+	CHECK(chosen(c, "ack_overflow") && chosen(c, "ack_overflow")->note &&
+	      chosen(c, "ack_overflow")->note(&p));
+	CHECK(chosen(c, "ack_overflow") &&
+	      (chosen(c, "ack_overflow")->sets & HOOK_SETS_ACK_OVERFLOW_BY_COUNTER));
+	CHECK_STR(prog_of(c, "syn_overflow"), "consume_skb_btf");
+	/* Without the SYN detector the counter would credit its increments to ACKs. */
+	o.no_syn_detector = true;
+	select_on(&k612, false, false, true, &o, &p, c);
+	CHECK(chosen(c, "ack_overflow") == NULL);
+	CHECK_CONTAINS(why(c, "ack_overflow"), "SYN-path detector");
 }
 
 static void test_hooks_61(void)
@@ -172,10 +242,24 @@ static void test_hooks_61(void)
 	k = chosen(c, "tcp_send_reset");
 	CHECK_STR(k ? k->prog : NULL, "send_reset_btf_noreason");
 	CHECK(k && k->note && k->note(&p) != NULL);
-	CHECK(chosen(c, "kfree_skb") == NULL);
-	CHECK(why(c, "kfree_skb") != NULL);
-	/* consume_skb has no call site before 6.3: no candidate fits. */
-	CHECK(chosen(c, "consume_skb") == NULL);
+	/* Resets without a full socket: the functions, with the old tracepoint for active ones. */
+	CHECK_STR(prog_of(c, "tcp_v4_send_reset"), "send_reset_v4_fentry");
+	CHECK(chosen(c, "tcp_v4_send_reset") &&
+	      (chosen(c, "tcp_v4_send_reset")->sets & HOOK_SETS_PASSIVE_FROM_FUNC));
+	/* fexit refused on the six-argument functions: kprobe and kretprobe. */
+	CHECK_STR(prog_of(c, "ack_overflow"), "syn_recv_v4_kprobe");
+	/* consume_skb has no call site before 6.3, tcp_conn_request takes fentry. */
+	CHECK_STR(prog_of(c, "syn_overflow"), "conn_request_fentry");
+	CHECK_INT(hooks_events(c, nr_hooks) & RT_EVM_ALL & ~RT_EVM(RT_EV_FIREWALL_RST),
+		  RT_EVM_ALL & ~RT_EVM(RT_EV_FIREWALL_RST));
+	/* Tracepoints only on 6.1: what is missing is said. */
+	select_on(&k61, false, false, false, &o, &p, c);
+	CHECK(chosen(c, "tcp_v4_send_reset") == NULL);
+	CHECK(why(c, "tcp_v4_send_reset") != NULL);
+	CHECK(chosen(c, "ack_overflow") == NULL);
+	CHECK_CONTAINS(why(c, "ack_overflow"), "SYN-path detector");
+	CHECK(chosen(c, "syn_overflow") == NULL);
+	CHECK_INT(hooks_events(c, nr_hooks) & RT_EVM(RT_EV_LISTEN_OVERFLOW), 0);
 }
 
 /* An option switching a hook off is said as such, not as a kernel gap. */
@@ -186,8 +270,8 @@ static void test_hooks_options(void)
 	struct probe p;
 
 	select_on(&k618, false, false, true, &o, &p, c);
-	CHECK(chosen(c, "consume_skb") == NULL);
-	CHECK_CONTAINS(why(c, "consume_skb"), "--no-syn-detector");
+	CHECK(chosen(c, "syn_overflow") == NULL);
+	CHECK_CONTAINS(why(c, "syn_overflow"), "--no-syn-detector");
 	CHECK(chosen(c, "scan") == NULL);
 	/* Overflows stay traced: kfree_skb still produces them (the 6.3-6.10 bug). */
 	CHECK_INT(hooks_events(c, nr_hooks) & RT_EVM(RT_EV_LISTEN_OVERFLOW),
@@ -197,11 +281,12 @@ static void test_hooks_options(void)
 	select_on(&k618, false, false, false, &o, &p, c);
 	p.kallsyms_hidden = true;
 	hooks_select(&p, &o, c);
-	CHECK_CONTAINS(why(c, "consume_skb"), "kptr_restrict");
+	CHECK_CONTAINS(why(c, "syn_overflow"), "kptr_restrict");
 }
 
 void run_hooks_tests(void)
 {
+	RUN_TEST(test_probe_mib_index);
 	RUN_TEST(test_hooks_618_host);
 	RUN_TEST(test_hooks_612);
 	RUN_TEST(test_hooks_61);

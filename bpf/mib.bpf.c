@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kernel's own counters, per CPU and network namespace: ListenOverflows,
+ * TCPReqQFullDrop and TCPReqQFullDoCookies, read where the kernel counts
+ * them. A SYN the kernel dropped has no drop reason; whether this CPU's
+ * counter moved since the last event here tells what happened to it, and
+ * another CPU's accept() or drops cannot change that answer. Every
+ * increment is credited to exactly one event, or reported as unattributed.
+ *
+ * The per-CPU MIB is a __percpu pointer: this CPU's copy lies at the same
+ * per-CPU offset as this CPU's element of a per-CPU map, which is the
+ * distance between that element and the map's own __percpu pointer. The
+ * arithmetic is done on plain numbers read back with probe reads (the
+ * verifier does not allow it on pointers; loading needs CAP_PERFMON).
+ */
+#include "common.bpf.h"
+#include "mib.bpf.h"
+
+/* The map's __percpu pointer, read once. */
+static __u64 anchor_pptr;
+
+static __always_inline __u64 as_number(const void *p)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &p);
+	return v;
+}
+
+static __always_inline __u64 percpu_base(void)
+{
+	const void *map = &cpu_anchor;
+	__u64 addr;
+
+	if (anchor_pptr)
+		return anchor_pptr;
+	addr = as_number(map) + bpf_core_field_offset(struct bpf_array, pptrs);
+	bpf_probe_read_kernel(&anchor_pptr, sizeof(anchor_pptr), (const void *)addr);
+	return anchor_pptr;
+}
+
+/* Per-CPU offset of 'cpu' (RT_THIS_CPU: the current one), 0 when unknown. */
+static __always_inline __u64 percpu_offset(__u32 cpu)
+{
+	__u32 zero = 0;
+	const void *elem = cpu == RT_THIS_CPU ? bpf_map_lookup_elem(&cpu_anchor, &zero)
+					      : bpf_map_lookup_percpu_elem(&cpu_anchor, &zero, cpu);
+	__u64 base = percpu_base();
+
+	if (!elem || !base)
+		return 0;
+	return as_number(elem) - base;
+}
+
+static __always_inline void read_mib(__u64 mib, __u64 off, struct rt_mib_vals *v)
+{
+	int i;
+
+	for (i = 0; i < RT_MIB_NR; i++) {
+		v->v[i] = 0;
+		bpf_probe_read_kernel(
+		    &v->v[i], sizeof(v->v[i]),
+		    (const void *)(mib + off + mib_index[i] * sizeof(unsigned long)));
+	}
+}
+
+static __always_inline __u64 mib_of(__u64 netp)
+{
+	const struct net *net = (const struct net *)netp;
+	__u64 mib = 0;
+
+	if (net)
+		bpf_core_read(&mib, sizeof(mib), &net->mib.net_statistics);
+	return mib;
+}
+
+/* A baseline for every CPU of this netns, where none exists yet. */
+__hidden __noinline int rt_mib_init(__u64 net, __u32 netns)
+{
+	__u64 mib = mib_of(net);
+	struct rt_mib_key key = {.netns = netns};
+	struct rt_mib_vals v;
+	__u32 cpu;
+
+	if (!mib || !mib_index[RT_MIB_LISTEN_OVERFLOWS])
+		return 0;
+	for (cpu = 0; cpu < RT_MIB_MAX_CPUS; cpu++) {
+		__u64 off;
+
+		if (cpu >= nr_cpus)
+			break;
+		key.cpu = cpu;
+		if (bpf_map_lookup_elem(&mib_seen, &key))
+			continue;
+		off = percpu_offset(cpu);
+		if (!off)
+			return 0;
+		read_mib(mib, off, &v);
+		v.mib = mib;
+		bpf_map_update_elem(&mib_seen, &key, &v, BPF_NOEXIST);
+	}
+	return 0;
+}
+
+/*
+ * How far each counter moved on this CPU since the last event here, the
+ * baseline moved along. A compare-and-swap loop: a program nested in this
+ * one (an interrupt) may advance the baseline in between, and every
+ * increment must be credited once. d->fresh: no baseline existed (the
+ * counts are then unknown for this one event).
+ */
+__hidden __noinline int rt_mib_delta(__u64 net, __u32 netns, struct rt_mib_delta *d, int init)
+{
+	struct rt_mib_key key = {.netns = netns, .cpu = bpf_get_smp_processor_id()};
+	__u64 mib = mib_of(net), off = percpu_offset(RT_THIS_CPU);
+	struct rt_mib_vals now, *seen;
+	int i, tries;
+
+	d->fresh = 0;
+	for (i = 0; i < RT_MIB_NR; i++)
+		d->d[i] = 0;
+	if (!mib_index[RT_MIB_LISTEN_OVERFLOWS] || !mib || !off) {
+		d->fresh = 1;
+		return 0;
+	}
+	read_mib(mib, off, &now);
+	seen = bpf_map_lookup_elem(&mib_seen, &key);
+	if (!seen) {
+		if (init)
+			rt_mib_init(net, netns);
+		d->fresh = 1;
+		return 0;
+	}
+	if (seen->mib != mib) {
+		/* A netns inode number reused by a new netns: start over here. */
+		now.mib = mib;
+		bpf_map_update_elem(&mib_seen, &key, &now, BPF_ANY);
+		d->fresh = 1;
+		return 0;
+	}
+	for (i = 0; i < RT_MIB_NR; i++) {
+		for (tries = 0; tries < 4; tries++) {
+			__u64 old = seen->v[i];
+
+			if (now.v[i] <= old)
+				break;
+			if (__sync_val_compare_and_swap(&seen->v[i], old, now.v[i]) == old) {
+				d->d[i] = now.v[i] - old;
+				break;
+			}
+		}
+	}
+	return 0;
+}
