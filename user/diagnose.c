@@ -123,12 +123,12 @@ static bool diagnose_overflow(const struct rt_record *r, struct diagnosis *d)
 	secs(age, sizeof(age), e->ts_ns > r->link.ts_ns ? e->ts_ns - r->link.ts_ns : 0);
 	snprintf(
 	    d->text, sizeof(d->text),
-	    "this connection overflowed the accept queue of listener port %u owned by %s %s earlier (%s path, %u waiting, limit %u; %u overflows of this connection)",
+	    "this connection overflowed the accept queue of listener port %u owned by %s %s earlier (%s path, %u waiting, limit %u; %u overflow%s of this connection)",
 	    r->link.listener_port, r->link.listener_tgid ? owner : "an unknown process", age,
 	    r->link.path == RT_PATH_SYN	     ? "SYN"
 	    : r->link.path == RT_PATH_COOKIE ? "syncookie"
 					     : "ACK",
-	    r->link.accept_qlen, r->link.accept_qmax, r->link.count);
+	    r->link.accept_qlen, r->link.accept_qmax, r->link.count, r->link.count == 1 ? "" : "s");
 	overflow_hint(d, r);
 	return true;
 }

@@ -37,6 +37,7 @@ struct text_fields {
 	char state[40];
 	char reason[96];
 	char queue[24];
+	char folded[96]; /* for a folded storm: what the line stands for */
 };
 
 /* Pads to 'width' display columns (UTF-8 aware) and adds the column gap. */
@@ -95,11 +96,22 @@ static void fields_of(struct output *o, const struct rt_record *r, struct text_f
 		snprintf(f->event, sizeof(f->event), "synq_overflow");
 	else
 		snprintf(f->event, sizeof(f->event), "%s", r->type_name);
-	/* A folded storm: how many events this line stands for. */
+	/*
+	 * A folded storm: how many events this line stands for, and that its
+	 * peer, owner and diagnosis are the first folded event's.
+	 */
+	f->folded[0] = '\0';
 	if (r->count > 1) {
+		char span[32];
+
 		n = strlen(f->event);
 		snprintf(f->event + n, sizeof(f->event) - n, " x%llu",
 			 (unsigned long long)r->count);
+		snprintf(span, sizeof(span), "%llu.%03llu s",
+			 (unsigned long long)((r->last_ns - r->first_ns) / 1000000000ull),
+			 (unsigned long long)((r->last_ns - r->first_ns) / 1000000ull % 1000));
+		snprintf(f->folded, sizeof(f->folded), "[%llu events in %s; the first:]",
+			 (unsigned long long)r->count, span);
 	}
 	if (ow) {
 		snprintf(f->pid, sizeof(f->pid), "%u", ow->tgid);
@@ -144,8 +156,12 @@ static void wide_line(struct strbuf *sb, const struct text_fields *f, const stru
 	column(sb, f->reason, W_REASON);
 	column(sb, f->queue, W_QUEUE);
 	sb_puts(sb, d->code);
-	if (d->text[0]) {
+	if (f->folded[0]) {
 		sb_puts(sb, ": ");
+		sb_puts(sb, f->folded);
+	}
+	if (d->text[0]) {
+		sb_puts(sb, f->folded[0] ? " " : ": ");
 		sb_puts(sb, d->text);
 	}
 	sb_putc(sb, '\n');
@@ -229,6 +245,8 @@ static void block(struct strbuf *sb, const struct text_fields *f, const struct d
 	snprintf(buf, sizeof(buf), "%s:", d->code);
 	sb_puts(sb, buf);
 	col += strlen(buf);
+	if (f->folded[0])
+		wrap_words(sb, f->folded, width, &col);
 	if (d->text[0])
 		wrap_words(sb, d->text, width, &col);
 	sb_putc(sb, '\n');

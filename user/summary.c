@@ -192,10 +192,12 @@ static void listener_text(void *ctx, const struct rt_listener_stats *st)
 	char addr[RT_ADDR_LEN];
 
 	rt_format_addr(st->family, st->addr, addr, sizeof(addr));
+	/* Two lines, so that a terminal of 80 columns shows them whole. */
+	sb_printf(sb, "  listener   %s:%u  netns %u  pid %u (%.*s)\n", addr, st->port, st->netns,
+		  st->owner_tgid, RT_COMM_LEN, st->owner_comm);
 	sb_printf(
 	    sb,
-	    "  listener %s:%u netns %u pid %u (%.*s): overflows syn %llu ack %llu cookie %llu, SYN-queue %llu, max queue %u/%u\n",
-	    addr, st->port, st->netns, st->owner_tgid, RT_COMM_LEN, st->owner_comm,
+	    "             overflows syn %llu ack %llu cookie %llu, SYN queue %llu, max queue %u/%u\n",
 	    (unsigned long long)st->overflows[RT_PATH_SYN],
 	    (unsigned long long)st->overflows[RT_PATH_ACK],
 	    (unsigned long long)st->overflows[RT_PATH_COOKIE],
@@ -302,55 +304,60 @@ static void print_text(struct summary *s, const struct summary_maps *m, struct o
 
 	sb_printf(sb, "--- %s summary after %llu s ---\n", final ? "final" : "interval",
 		  (unsigned long long)((now_ns - s->start_ns) / 1000000000ull));
+	/* Short lines: the summary must read whole in an 80-column terminal. */
+	sb_printf(sb, "  resets     sent %llu, received %llu, by firewall rules %llu\n",
+		  (unsigned long long)t[RT_CNT_RST_SENT],
+		  (unsigned long long)t[RT_CNT_RST_RECEIVED],
+		  (unsigned long long)t[RT_CNT_FIREWALL_RST]);
 	sb_printf(
 	    sb,
-	    "resets sent %llu, received %llu; accept-queue overflows %llu (syn %llu, ack %llu, cookie %llu); SYN-queue overflows %llu; firewall resets %llu; written %llu, lost %llu\n",
-	    (unsigned long long)t[RT_CNT_RST_SENT], (unsigned long long)t[RT_CNT_RST_RECEIVED],
+	    "  overflows  accept queue %llu (syn %llu, ack %llu, cookie %llu), SYN queue %llu\n",
 	    (unsigned long long)t[RT_CNT_LISTEN_OVERFLOW],
 	    (unsigned long long)t[RT_CNT_OVERFLOW_SYN], (unsigned long long)t[RT_CNT_OVERFLOW_ACK],
 	    (unsigned long long)t[RT_CNT_OVERFLOW_COOKIE],
-	    (unsigned long long)t[RT_CNT_SYN_QUEUE_OVERFLOW],
-	    (unsigned long long)t[RT_CNT_FIREWALL_RST], (unsigned long long)written,
-	    (unsigned long long)t[RT_CNT_LOST]);
-	socket_table(m, t, &entries, &evicted);
-	sb_printf(sb, "  socket table: %llu of %u entries, %llu evicted\n",
-		  (unsigned long long)entries, m->socks_max, (unsigned long long)evicted);
-	if (t[RT_CNT_FOLDED])
-		sb_printf(sb, "  folded (in counted records, not one line each): %llu\n",
-			  (unsigned long long)t[RT_CNT_FOLDED]);
+	    (unsigned long long)t[RT_CNT_SYN_QUEUE_OVERFLOW]);
+	sb_printf(sb,
+		  "  events     written %llu (%llu of them folded into counted lines), lost %llu\n",
+		  (unsigned long long)written, (unsigned long long)t[RT_CNT_FOLDED],
+		  (unsigned long long)t[RT_CNT_LOST]);
 	if (t[RT_CNT_UNATTRIB_OVERFLOW] || t[RT_CNT_UNATTRIB_SYNQ])
 		sb_printf(
 		    sb,
-		    "  unattributed (the kernel counted them, no hook saw them): %llu accept-queue, %llu SYN-queue overflows\n",
+		    "  unseen     %llu accept-queue, %llu SYN-queue overflows the kernel counted\n"
+		    "             and no hook saw (in the totals above, in no line)\n",
 		    (unsigned long long)t[RT_CNT_UNATTRIB_OVERFLOW],
 		    (unsigned long long)t[RT_CNT_UNATTRIB_SYNQ]);
 	for (i = 0; i < s->nr_hooks; i++)
 		if (s->missed[i])
 			sb_printf(
 			    sb,
-			    "  missed   %llu runs of the %s hook skipped by the kernel (nested in an interrupt): events of it may be missing\n",
+			    "  missed     %llu runs of the %s hook, skipped by the kernel\n"
+			    "             (nested in an interrupt): events of it may be missing\n",
 			    (unsigned long long)s->missed[i], s->missed_hook[i]);
+	socket_table(m, t, &entries, &evicted);
+	sb_printf(sb, "  sockets    %llu of %u table entries, %llu evicted\n",
+		  (unsigned long long)entries, m->socks_max, (unsigned long long)evicted);
 	for (r = 0; r < RT_MAX_REASONS; r++)
 		if (!sum_percpu(m->reasons_fd, RT_EV_RST_SENT * RT_MAX_REASONS + r, m->ncpus, &v) &&
 		    v)
-			sb_printf(sb, "  sent     %-28s %llu\n",
+			sb_printf(sb, "  sent       %-30s %llu\n",
 				  reason_label(s->names, RT_EV_RST_SENT, r, buf, sizeof(buf)),
 				  (unsigned long long)v);
 	for (r = 0; r < RT_MAX_REASONS; r++)
 		if (!sum_percpu(m->reasons_fd, RT_EV_RST_RECEIVED * RT_MAX_REASONS + r, m->ncpus,
 				&v) &&
 		    v)
-			sb_printf(sb, "  received in %-25s %llu\n",
+			sb_printf(sb, "  received   in %-27s %llu\n",
 				  reason_label(s->names, RT_EV_RST_RECEIVED, r, buf, sizeof(buf)),
 				  (unsigned long long)v);
 	for (i = 0; i < SUMMARY_MAX_CODES && s->codes[i]; i++)
-		sb_printf(sb, "  diagnosis %-27s %llu\n", s->codes[i],
+		sb_printf(sb, "  diagnosis  %-30s %llu\n", s->codes[i],
 			  (unsigned long long)s->code_counts[i]);
 	for_each_listener(m, listener_text, sb);
 	qsort(s->peers, s->nr_peers, sizeof(s->peers[0]), peer_cmp);
 	for (i = 0; i < s->nr_peers && i < SUMMARY_TOP; i++) {
 		rt_format_addr(s->peers[i].family, s->peers[i].addr, addr, sizeof(addr));
-		sb_printf(sb, "  peer     %-28s %llu resets\n", addr,
+		sb_printf(sb, "  peer       %-30s %llu resets\n", addr,
 			  (unsigned long long)s->peers[i].resets);
 	}
 }

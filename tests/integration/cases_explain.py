@@ -619,8 +619,8 @@ def t_ack_overflow_abort0(ctx, check):
                    "should come seconds after the first overflow" % dig(ev, "overflow.ago_ms"), ev)
         text_has(check, ev, "this connection overflowed the accept queue of listener port %d "
                  "owned by pid %d (%s)" % (port, server.pid, server.comm),
-                 "(ACK path, 5 waiting, limit 4; %s overflows of this connection)"
-                 % dig(ev, "overflow.count"))
+                 "(ACK path, 5 waiting, limit 4; %s overflow%s of this connection)"
+                 % (dig(ev, "overflow.count"), "" if dig(ev, "overflow.count") == 1 else "s"))
     # every drop counted: the flows' counts add up to the ACK-path total,
     # and with --every-event every drop is an event of its own
     check.that(sum(c or 0 for c in counts.values()) == totals.get("listen_overflow_ack"),
