@@ -103,6 +103,30 @@ __hidden __noinline int rt_mib_init(__u64 net, __u32 netns)
 }
 
 /*
+ * Moves the baseline to 'now', the increments into d: a compare-and-swap
+ * loop, since a program nested in this one (an interrupt) may advance the
+ * baseline in between, and every increment must be credited once.
+ */
+static __always_inline void advance(struct rt_mib_vals *seen, const struct rt_mib_vals *now,
+				    struct rt_mib_delta *d)
+{
+	int i, tries;
+
+	for (i = 0; i < RT_MIB_NR; i++) {
+		for (tries = 0; tries < 4; tries++) {
+			__u64 old = seen->v[i];
+
+			if (now->v[i] <= old)
+				break;
+			if (__sync_val_compare_and_swap(&seen->v[i], old, now->v[i]) == old) {
+				d->d[i] = now->v[i] - old;
+				break;
+			}
+		}
+	}
+}
+
+/*
  * How far each counter moved on this CPU since the last event here, the
  * baseline moved along. A compare-and-swap loop: a program nested in this
  * one (an interrupt) may advance the baseline in between, and every
@@ -114,7 +138,7 @@ __hidden __noinline int rt_mib_delta(__u64 net, __u32 netns, struct rt_mib_delta
 	struct rt_mib_key key = {.netns = netns, .cpu = bpf_get_smp_processor_id()};
 	__u64 mib = mib_of(net), off = percpu_offset(RT_THIS_CPU);
 	struct rt_mib_vals now, *seen;
-	int i, tries;
+	int i;
 
 	d->fresh = 0;
 	for (i = 0; i < RT_MIB_NR; i++)
@@ -138,17 +162,73 @@ __hidden __noinline int rt_mib_delta(__u64 net, __u32 netns, struct rt_mib_delta
 		d->fresh = 1;
 		return 0;
 	}
-	for (i = 0; i < RT_MIB_NR; i++) {
-		for (tries = 0; tries < 4; tries++) {
-			__u64 old = seen->v[i];
+	advance(seen, &now, d);
+	return 0;
+}
 
-			if (now.v[i] <= old)
-				break;
-			if (__sync_val_compare_and_swap(&seen->v[i], old, now.v[i]) == old) {
-				d->d[i] = now.v[i] - old;
-				break;
-			}
-		}
+/*
+ * When a listener closes: every CPU's increments in its netns since the last
+ * event there, as unattributed, while its struct net is surely alive (the
+ * closing socket holds it). Without this, overflows after the last event of
+ * a listener that is gone by exit would be in no total.
+ */
+__hidden __noinline int rt_mib_sweep_netns(__u64 net, __u32 netns)
+{
+	struct rt_mib_key key = {.netns = netns};
+	__u64 mib = mib_of(net), overflows = 0, synq = 0;
+	struct rt_mib_vals now, *seen;
+	__u32 cpu;
+
+	if (!mib || !mib_index[RT_MIB_LISTEN_OVERFLOWS])
+		return 0;
+	for (cpu = 0; cpu < RT_MIB_MAX_CPUS; cpu++) {
+		struct rt_mib_delta d = {};
+		__u64 off;
+
+		if (cpu >= nr_cpus)
+			break;
+		key.cpu = cpu;
+		seen = bpf_map_lookup_elem(&mib_seen, &key);
+		if (!seen || seen->mib != mib)
+			continue;
+		off = percpu_offset(cpu);
+		if (!off)
+			break;
+		read_mib(mib, off, &now);
+		advance(seen, &now, &d);
+		overflows += d.d[RT_MIB_LISTEN_OVERFLOWS];
+		synq += d.d[RT_MIB_REQQ_DROP] + d.d[RT_MIB_REQQ_COOKIES];
 	}
+	unattributed_unfiltered(netns, overflows, synq);
+	return 0;
+}
+
+/*
+ * At exit, after the hooks are detached: what each CPU of a netns counted
+ * since the last event there, no event claimed. Run by userspace once per
+ * baseline of a netns that still has a listener (so its struct net and
+ * counters are alive).
+ */
+SEC("syscall")
+int mib_sweep(struct rt_mib_sweep *ctx)
+{
+	struct rt_mib_key key = ctx->key;
+	struct rt_mib_vals now, *seen;
+	struct rt_mib_delta d = {};
+	__u64 off;
+
+	ctx->overflows = 0;
+	ctx->synq = 0;
+	seen = bpf_map_lookup_elem(&mib_seen, &key);
+	if (!seen || key.cpu >= nr_cpus || key.cpu >= RT_MIB_MAX_CPUS)
+		return 0;
+	off = percpu_offset(key.cpu);
+	if (!off || !seen->mib)
+		return 0;
+	read_mib(seen->mib, off, &now);
+	advance(seen, &now, &d);
+	ctx->overflows = d.d[RT_MIB_LISTEN_OVERFLOWS];
+	ctx->synq = d.d[RT_MIB_REQQ_DROP] + d.d[RT_MIB_REQQ_COOKIES];
+	unattributed_unfiltered(key.netns, ctx->overflows, ctx->synq);
 	return 0;
 }

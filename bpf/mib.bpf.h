@@ -19,6 +19,31 @@ struct rt_mib_delta {
 	__u32 pad;
 };
 
+/*
+ * The kernel counted more than the events tied to it (a hook missed an
+ * event, or a path rsttrace does not hook): in the totals, as unattributed.
+ */
+static __always_inline void unattributed(__u64 overflows, __u64 synq)
+{
+	if (overflows && (event_mask & RT_EVM(RT_EV_LISTEN_OVERFLOW))) {
+		count_n(RT_CNT_LISTEN_OVERFLOW, overflows);
+		count_n(RT_CNT_UNATTRIB_OVERFLOW, overflows);
+	}
+	if (synq && (event_mask & RT_EVM(RT_EV_SYN_QUEUE_OVERFLOW))) {
+		count_n(RT_CNT_SYN_QUEUE_OVERFLOW, synq);
+		count_n(RT_CNT_UNATTRIB_SYNQ, synq);
+	}
+}
+
+/* Nothing to tie them to: counted unless a filter would hide the netns's events. */
+static __always_inline void unattributed_unfiltered(__u32 netns, __u64 overflows, __u64 synq)
+{
+	if ((filter_netns && netns != filter_netns) || filter_tgid || nr_filter_ports ||
+	    filter_family)
+		return;
+	unattributed(overflows, synq);
+}
+
 /* Baselines for every CPU of netns (its struct net at 'net'), where missing. */
 extern int rt_mib_init(__u64 net, __u32 netns) __hidden;
 /*
@@ -26,5 +51,7 @@ extern int rt_mib_init(__u64 net, __u32 netns) __hidden;
  * baseline here, 'init' makes one (d->fresh); else nothing is known.
  */
 extern int rt_mib_delta(__u64 net, __u32 netns, struct rt_mib_delta *d, int init) __hidden;
+/* Every CPU's increments in netns since its last event, as unattributed. */
+extern int rt_mib_sweep_netns(__u64 net, __u32 netns) __hidden;
 
 #endif

@@ -90,22 +90,6 @@ struct queue_ev {
 	__u64 extra_synq;
 };
 
-/*
- * The kernel counted more than the events tied to it (a hook missed an
- * event, or a path rsttrace does not hook): in the totals, as unattributed.
- */
-static __always_inline void unattributed(__u64 overflows, __u64 synq)
-{
-	if (overflows && (event_mask & RT_EVM(RT_EV_LISTEN_OVERFLOW))) {
-		count_n(RT_CNT_LISTEN_OVERFLOW, overflows);
-		count_n(RT_CNT_UNATTRIB_OVERFLOW, overflows);
-	}
-	if (synq && (event_mask & RT_EVM(RT_EV_SYN_QUEUE_OVERFLOW))) {
-		count_n(RT_CNT_SYN_QUEUE_OVERFLOW, synq);
-		count_n(RT_CNT_UNATTRIB_SYNQ, synq);
-	}
-}
-
 /* Counts and emits one listener queue event; global, so verified once. */
 __hidden __noinline int rt_report_queue(struct queue_ev *q)
 {
@@ -173,15 +157,6 @@ static __always_inline int report_queue_event(const struct rt_tuple *t, __u32 ne
 					      __u32 reason, __u32 flags)
 {
 	return report_queue_extra(t, netns, lsk, type, path, reason, flags, 0, 0);
-}
-
-/* Nothing to tie them to: counted unless a filter would hide the netns's events. */
-static __always_inline void unattributed_unfiltered(__u32 netns, __u64 overflows, __u64 synq)
-{
-	if ((filter_netns && netns != filter_netns) || filter_tgid || nr_filter_ports ||
-	    filter_family)
-		return;
-	unattributed(overflows, synq);
 }
 
 /*

@@ -123,6 +123,9 @@ int loader_open(struct loader *ld, const struct cli_opts *o)
 			s->rodata->ack_overflow_by_counter = 1;
 	}
 
+	/* The exit sweep runs where the kernel has BPF_PROG_TYPE_SYSCALL (5.14+). */
+	bpf_program__set_autoload(s->progs.mib_sweep,
+				  libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SYSCALL, NULL) == 1);
 	s->rodata->filter_tgid = o->pid;
 	s->rodata->filter_netns = o->netns;
 	s->rodata->filter_family = o->family;

@@ -22,6 +22,7 @@
 #include "decode.h"
 #include "fold.h"
 #include "loader.h"
+#include "mib_sweep.h"
 #include "messages.h"
 #include "output.h"
 #include "pipeline.h"
@@ -150,6 +151,22 @@ static void report_missed(struct session *s, uint64_t now_ns)
 	}
 }
 
+/*
+ * Overflows the kernel counted since the last event on each CPU that no
+ * event claimed: into the totals, so that they end equal to the kernel's.
+ */
+static void sweep_counters(struct session *s)
+{
+	struct mib_sweep_result res;
+	int err = mib_sweep_run(s->skel, &res);
+
+	if (err && err != -EOPNOTSUPP)
+		rt_warn(
+		    s->out.json, "warning",
+		    "cannot read the kernel's overflow counters at exit (%s): overflows no hook saw since the last event are not in the totals",
+		    strerror(-err));
+}
+
 static void print_totals(struct session *s, const struct loader *ld, bool json)
 {
 	uint64_t per_hook[LOADER_MAX_HOOKS];
@@ -245,6 +262,7 @@ static int trace_loop(struct session *s, const struct cli_opts *o)
 	now = rt_clock_boot_now_ns();
 	ring_drain(&s->ring, now);
 	kfold_drain(&s->fold, &s->pl, now);
+	sweep_counters(s);
 	report_lost(s, now);
 	report_missed(s, now);
 	if (s->summarize)

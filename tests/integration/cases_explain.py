@@ -315,6 +315,39 @@ def t_syn_path_overflow(ctx, check):
                % dig(row, "owner"))
 
 
+@test("explain_overflows_counted_without_detector")
+def t_overflows_counted_without_detector(ctx, check):
+    """--no-syn-detector: no hook sees a SYN-path overflow, yet the totals
+    equal the kernel's counter (read when the listener closes), every one
+    of them reported as unattributed, and no overflow record is invented."""
+    ns = Netns()
+    ns.sysctl({"net.ipv4.tcp_syncookies": 0})
+    server, client = ScriptPeer(ns), ScriptPeer(ns)
+    port = 20102
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary",
+                                     "--no-syn-detector"]) as s:
+        server.call("listen L 4 127.0.0.1 %d 1" % port)
+        burst = parse_kv(client.call("burst G 4 127.0.0.1 %d 10 1.6" % port, timeout=15))
+        s.finish_scenario(client, server)
+    check_scenario(check, burst["connected"] == "2", "burst gave %s" % burst)
+    overflows = s.delta("TcpExtListenOverflows")
+    check_scenario(check, overflows >= 8, "ListenOverflows delta %d, expected >= 8" % overflows)
+    if not s.traced:
+        return
+    check.that(not s.events("listen_overflow"), "listen_overflow records without the detector",
+               *s.events("listen_overflow"))
+    check.that(s.unattributed("listen_overflow") == overflows, "unattributed listen_overflow "
+               "%d, ListenOverflows delta %d" % (s.unattributed("listen_overflow"), overflows))
+    s.check_totals(ns, {
+        "listen_overflow": "TcpExtListenOverflows", "listen_overflow_syn": 0,
+        "listen_overflow_ack": 0, "listen_overflow_cookie": 0,
+        "rst_sent": "TcpOutRsts", "lost": 0})
+    summary = s.final_summary()
+    got = dig(summary, "totals.unattributed.listen_overflow")
+    check.that(got == overflows, "summary totals.unattributed.listen_overflow %s, "
+               "ListenOverflows delta %d" % (got, overflows))
+
+
 def slow_pair(subnet, sysctls):
     """Client and server namespaces, the server's sysctls set, the client's
     end of the veth slow (tbf)."""

@@ -133,7 +133,10 @@ class Run:
         if lost != t.get("lost"):
             problems.append("lost records sum to %d, totals say lost=%s" % (lost, t.get("lost")))
         unattributed = sum(u.get("count", 0) for u in self.unattributed)
-        in_summary = sum((t.get("unattributed") or {}).values())
+        # The stderr totals line has one figure; a summary's totals one per type.
+        in_summary = t.get("unattributed", 0)
+        if isinstance(in_summary, dict):
+            in_summary = sum(in_summary.values())
         if unattributed != in_summary:
             problems.append("unattributed records sum to %d, totals say %d"
                             % (unattributed, in_summary))
