@@ -123,3 +123,6 @@ soak: deps
 
 clean:
 	rm -rf $(OUTPUT) rsttrace tests/unit/test_unit tests/unit/test_unit_asan tests/fuzz/.build
+
+# make install, make uninstall, make deb
+include packaging/install.mk
