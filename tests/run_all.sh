@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs every suite and ends with one summary line over all of them:
 # static analysis, unit tests, the same under ASan+UBSan, a short fuzz run,
-# integration tests and a short soak.
+# integration tests, install and log shipping, and a short soak.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -41,6 +41,7 @@ suite "unit" ./tests/unit/test_unit
 suite "unit (ASan+UBSan)" make -s check-asan
 suite "fuzz (short)" sh tests/fuzz/run.sh "${FUZZ_SECONDS:-5}"
 suite "integration" python3 tests/integration/run.py
+suite "install and shipping" python3 tests/install/run.py
 suite "soak (short)" python3 tests/soak.py --seconds "${SOAK_SECONDS:-20}"
 
 echo "$passed passed, $failed failed"
