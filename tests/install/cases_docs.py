@@ -6,6 +6,7 @@ import re
 import shutil
 import tempfile
 
+import nslib
 from common import (BINARY, COMPLETION, MANPAGE, REPO, check, help_options,
                     require_installed, run, test)
 
@@ -143,3 +144,6 @@ def bash_completion_completes_options():
     check(got == ["sent,overflow"], "'-e sent,o<TAB>': %s" % got)
     got = complete(["rsttrace", "--events", ""])
     check(sorted(got) == sorted(help_event_kinds()), "'--events <TAB>': %s" % got)
+    ns = nslib.Netns()
+    got = complete(["rsttrace", "--netns", ns.name[:-1]])
+    check(ns.name in got, "'--netns %s<TAB>': %s, expected %s" % (ns.name[:-1], got, ns.name))
