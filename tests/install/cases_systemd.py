@@ -12,7 +12,7 @@ import tempfile
 
 from common import BINARY, HERE, check, require_installed, run, test
 
-BOOT_TIMEOUT = 90
+BOOT_TIMEOUT = 100
 CAP_BPF = 39
 def read_props(path):
     with open(path) as f:
@@ -111,3 +111,33 @@ def unit_runs_under_systemd():
                   if line.startswith('{"schema":2,"type":"warning"')}
         extra = sorted(warned - root_warnings())
         check(not extra, "warnings under the unit that root does not get: %s" % extra)
+        check_journal_mode(results, netns)
+
+
+def check_journal_mode(results, netns):
+    """The second run, with the journal.conf drop-in: records are journal
+    entries of rsttrace's stdout, and no file is written."""
+    with open(os.path.join(results, "journal.json")) as f:
+        entries = [json.loads(line) for line in f if line.strip()]
+    records, other = [], []
+    for e in entries:
+        msg = e.get("MESSAGE")
+        if isinstance(msg, str) and msg.startswith('{"schema":2'):
+            rec = json.loads(msg)
+            if rec["type"] not in ("warning", "error"):
+                records.append((e, rec))
+                continue
+        other.append(msg)
+    check(records, "no records in the journal: %s" % other[-5:])
+    check(records[0][1]["type"] == "coverage", "first journal record: %s" % records[0][1]["type"])
+    check(all(e.get("SYSLOG_IDENTIFIER") == "rsttrace" and e.get("_TRANSPORT") == "stdout"
+              for e, _ in records), "journal records not from rsttrace's stdout: %s"
+          % records[0][0])
+    mine = [r for _, r in records if r.get("netns") == netns and r["type"] == "rst_sent"
+            and r["local"]["port"] == 4242]
+    check(sum(r["count"] for r in mine) == 3, "journal: %d resets to port 4242, expected 3"
+          % sum(r["count"] for r in mine))
+    check(any(isinstance(m, str) and m.startswith("rsttrace: totals:") for m in other),
+          "journal: no totals line")
+    with open(os.path.join(results, "logdir.after_journal")) as f:
+        check(f.read().strip() == "", "a file was written in journal mode")

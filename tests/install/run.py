@@ -36,7 +36,7 @@ import shipping  # noqa: E402,F401
 import cases_systemd  # noqa: E402,F401
 import cases_remove  # noqa: E402,F401
 
-TEST_TIMEOUT = 120
+TEST_TIMEOUT = 150
 PREREQUISITES = ("deb_builds", "dpkg_install")
 
 

@@ -61,5 +61,24 @@ systemctl stop rsttrace.service
 state after
 cp /var/log/rsttrace/rsttrace.ndjson "$out/"
 journalctl -u rsttrace.service --no-pager -o cat > "$out/journal"
+
+# The journal instead of the file: the drop-in the package ships.
+mkdir -p /run/systemd/system/rsttrace.service.d
+cp /usr/share/doc/rsttrace/examples/journal.conf /run/systemd/system/rsttrace.service.d/
+systemctl daemon-reload
+rm /var/log/rsttrace/rsttrace.ndjson
+journal_lines() { journalctl -u rsttrace.service --no-pager -o cat | wc -l; }
+base=$(journal_lines)
+systemctl start rsttrace.service
+i=0
+while [ "$i" -lt 100 ] && ! journalctl -u rsttrace.service --no-pager -o cat | tail -n +$((base + 1)) | grep -q '"type":"coverage"'; do
+	sleep 0.1
+	i=$((i + 1))
+done
+refuse
+sleep 1
+systemctl stop rsttrace.service
+journalctl -u rsttrace.service --no-pager -o json | tail -n +$((base + 1)) > "$out/journal.json"
+ls /var/log/rsttrace > "$out/logdir.after_journal"
 echo done > "$out/done"
 systemctl poweroff
