@@ -80,5 +80,5 @@ sleep 1
 systemctl stop rsttrace.service
 journalctl -u rsttrace.service --no-pager -o json | tail -n +$((base + 1)) > "$out/journal.json"
 ls /var/log/rsttrace > "$out/logdir.after_journal"
-echo done > "$out/done"
+echo finished > "$out/done"
 systemctl poweroff
