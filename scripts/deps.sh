@@ -4,12 +4,13 @@
 set -eu
 
 PKGS="clang llvm libclang-rt-dev cppcheck make gcc libc6-dev libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 python3 procps"
-# make install/deb and tests/install: the package (dpkg-deb, gzip, objdump),
+# make install/deb and tests/install: the package (dpkg-deb, gzip, objdump,
+# strip; lintian checks it),
 # the unit (systemd-analyze, setpriv, strace, and systemd-nspawn to boot a
 # real systemd that runs it), the man page (man-db, groff,
 # mandoc), bash completion, a real log shipper (rsyslog), and python3-yaml
 # to read the Promtail example.
-PKGS="$PKGS dpkg gzip binutils systemd systemd-container util-linux strace man-db groff-base mandoc bash-completion rsyslog python3-yaml"
+PKGS="$PKGS dpkg gzip binutils lintian systemd systemd-container util-linux strace man-db groff-base mandoc bash-completion rsyslog python3-yaml"
 
 missing=""
 for p in $PKGS; do

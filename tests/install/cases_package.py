@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import shutil
 import tempfile
 
 from common import (BINARY, REPO, UNIT, Failure, Tracer, check, deb_path, dpkg,
@@ -29,7 +30,9 @@ def deb_builds():
     with tempfile.TemporaryDirectory(prefix="rtt-deb-") as tmp:
         run(["dpkg-deb", "-x", deb, tmp])
         got = tree_of(tmp)
-        want = expected_tree("/usr") | {"usr/share/doc/rsttrace/copyright"}
+        want = expected_tree("/usr") | {"usr/share/doc/rsttrace/copyright",
+                                         "usr/share/doc/rsttrace/changelog.gz",
+                                         "usr/share/lintian/overrides/rsttrace"}
         check(got == want, "the .deb holds %s; lacks %s" % (sorted(got - want),
                                                             sorted(want - got)))
         unit = open(os.path.join(tmp, "usr/lib/systemd/system/rsttrace.service")).read()
@@ -37,6 +40,19 @@ def deb_builds():
     conffiles = run(["dpkg-deb", "-I", deb, "conffiles"]).stdout.split()
     check(conffiles == ["/etc/default/rsttrace", "/etc/logrotate.d/rsttrace"],
           "conffiles: %r" % conffiles)
+
+
+@test("lintian_clean")
+def lintian_clean():
+    """Debian's own checks: no error or warning but the placeholder
+    maintainer address (DEB_MAINTAINER sets a real one)."""
+    check(shutil.which("lintian"), "no lintian (Debian package lintian)")
+    res = run(["lintian", "--tag-display-limit", "0", "--suppress-tags",
+               "bogus-mail-host,bogus-mail-host-in-debian-changelog", deb_path()],
+              check_rc=False, timeout=300)
+    tags = [line for line in res.stdout.splitlines() if re.match(r"^[EW]: ", line)]
+    check(not tags, "lintian: %s" % tags)
+    check(res.returncode == 0, "lintian exit %d: %s" % (res.returncode, res.stderr.strip()))
 
 
 @test("make_install_destdir")

@@ -26,6 +26,10 @@ def dpkg_remove_and_purge_leave_nothing():
     dpkg(["-P", "rsttrace"])
     left = [p for p in files + ["/var/log/rsttrace"] if os.path.lexists(p)]
     check(not left, "dpkg -P left %s" % left)
+    # Nothing anywhere a package or the systemd helpers put state.
+    res = run(["find", "/etc", "/usr", "/var/lib/dpkg/info", "/var/lib/systemd", "/var/log",
+               "-name", "*rsttrace*"], check_rc=False)
+    check(not res.stdout.strip(), "after dpkg -P: %s" % res.stdout.split())
     res = run(["dpkg-query", "-W", "rsttrace"], check_rc=False)
     check(res.returncode != 0, "dpkg still knows the package: %s" % res.stdout)
     check(not os.path.exists(BINARY), "binary still there")
