@@ -43,7 +43,7 @@ printf 'rsttrace (%s) unstable; urgency=medium\n\n  * Release %s.\n\n -- %s  %s\
 mkdir -p "$root/usr/share/lintian/overrides"
 cat > "$root/usr/share/lintian/overrides/rsttrace" <<'OVERRIDES'
 # libbpf, libelf and zlib are linked statically on purpose: one binary that
-# runs wherever glibc does (README, "Build").
+# runs wherever glibc does (README, "How it works"; Makefile LIBS_STATIC).
 rsttrace: embedded-library zlib [usr/sbin/rsttrace]
 # The records name processes and addresses: not for every local user.
 rsttrace: non-standard-dir-perm 0750 != 0755 [var/log/rsttrace/]
