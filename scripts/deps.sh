@@ -3,13 +3,12 @@
 # Ubuntu, as root. Does nothing (and needs no network) when all are present.
 set -eu
 
-PKGS="clang llvm libclang-rt-dev cppcheck make gcc libc6-dev libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 python3 procps"
+PKGS="clang clang-format llvm libclang-rt-dev cppcheck make gcc libc6-dev libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 python3 procps"
 # make install/deb and tests/install: the package (dpkg-deb, gzip, objdump,
-# strip; lintian checks it),
-# the unit (systemd-analyze, setpriv, strace, and systemd-nspawn to boot a
-# real systemd that runs it), the man page (man-db, groff,
-# mandoc), bash completion, a real log shipper (rsyslog), and python3-yaml
-# to read the Promtail example.
+# strip; lintian checks it), the unit (systemd-analyze, setpriv, strace, and
+# systemd-nspawn to boot a real systemd that runs it), the man page (man-db,
+# groff, mandoc), bash completion, a real log shipper (rsyslog), and
+# python3-yaml to read the Promtail example.
 PKGS="$PKGS dpkg gzip binutils lintian systemd systemd-container util-linux strace man-db groff-base mandoc bash-completion rsyslog python3-yaml"
 
 missing=""
