@@ -219,7 +219,8 @@ def unit_syscall_filter_allows_a_traced_run():
         tr = Tracer(["strace", "-f", "-qq", "-o", trace, BINARY, "--json", "-s",
                      "--netns", ns.name], os.path.join(tmp, "out.ndjson"))
         run_scenario(ns)
-        tr.stop()
+        rc = tr.stop()
+        check(rc == 0, "rsttrace under strace exited %s" % rc)
         check(any(r["type"] == "rst_sent" for r in tr.records()), "no reset traced under strace")
         used = set()
         with open(trace) as f:

@@ -11,6 +11,15 @@ CONFFILES = ["/etc/default/rsttrace", "/etc/logrotate.d/rsttrace"]
 @test("dpkg_remove_and_purge_leave_nothing")
 def dpkg_remove_and_purge_leave_nothing():
     require_installed()
+    # No run of the installed binary outlived its test.
+    running = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.readlink("/proc/%s/exe" % pid) == BINARY:
+                running.append(int(pid))
+        except OSError:
+            pass
+    check(not running, "%s still running as pid %s" % (BINARY, running))
     files = installed_files()
     check(BINARY in files, "dpkg -L lacks %s" % BINARY)
     # What a service run leaves: a log file in the package's directory.

@@ -168,9 +168,19 @@ class Tracer:
             return f.read()
 
     def stop(self):
-        nslib.stop_process(self.proc, timeout=10)
-        if self.proc in _processes:
-            _processes.remove(self.proc)
+        """SIGTERM rsttrace itself: under a wrapper that forks (strace),
+        that is the wrapper's child, and strace, signalled instead, would
+        detach and leave rsttrace running. The wrapper exits with it."""
+        for pid in descendants(self.proc.pid) or [self.proc.pid]:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        stop_tree(self.proc)
         return self.proc.returncode
 
     def records(self):
@@ -190,10 +200,36 @@ def run_scenario(ns):
     check(res.stdout.strip() == "done", "scenario: %s" % res.stderr.strip())
 
 
+def descendants(pid):
+    """Pids of a process's children, grandchildren, ... (deepest last)."""
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open("/proc/%d/task/%d/children" % (p, p)) as f:
+                kids = [int(k) for k in f.read().split()]
+        except OSError:
+            kids = []
+        found.extend(kids)
+        todo.extend(kids)
+    return found
+
+
+def stop_tree(proc, sig=signal.SIGTERM):
+    """Stop a process we started and whatever it started, by pid."""
+    for pid in reversed(descendants(proc.pid)):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    nslib.stop_process(proc, sig)
+    if proc in _processes:
+        _processes.remove(proc)
+
+
 def stop_all():
     for proc in list(_processes):
-        nslib.stop_process(proc, signal.SIGKILL)
-        _processes.remove(proc)
+        stop_tree(proc, signal.SIGKILL)
 
 
 def leave_clean():

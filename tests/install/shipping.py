@@ -21,6 +21,7 @@ import yaml
 
 import nslib
 from common import (BINARY, REPO, Failure, Tracer, _processes, check, package_installed, run,
+                    stop_tree,
                     run_scenario, scenario_namespace, test)
 
 DEPLOYED_CONF = os.path.join(REPO, "deploy", "shipping", "rsyslog.conf")
@@ -113,8 +114,7 @@ def shipping_rsyslog():
         while len(read_lines(dst)) < len(sent) and time.monotonic() < deadline:
             check(rsyslog.poll() is None, "rsyslogd died")
             time.sleep(0.1)
-        nslib.stop_process(rsyslog)
-        _processes.remove(rsyslog)
+        stop_tree(rsyslog)
         got = read_lines(dst)
         check(not os.path.exists(bad), "rsyslog could not parse: %s" % read_lines(bad)[:2])
         check(len(got) == len(sent), "rsttrace wrote %d records, rsyslog shipped %d"
