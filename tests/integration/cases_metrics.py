@@ -1,0 +1,1 @@
+"""Prometheus metrics (see cases_metrics tests)."""
