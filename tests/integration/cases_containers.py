@@ -15,60 +15,71 @@ SCRIPT = ("echo ready; while read port; do nc 127.0.0.1 $port </dev/null; "
           "echo done $?; done")
 
 
-def kubepods_container(ns):
-    """A container laid out as kubelet's cgroupfs driver does it (under a
-    top directory of ours, so parallel runs never meet)."""
+# cgroup layouts of real runtimes, each under a top directory of ours so
+# that parallel runs never meet: (name, path below the top, runtime, pod?)
+LAYOUTS = (
+    ("kubelet cgroupfs", "kubepods/besteffort/pod{pod}/{cid}", "cri", True),
+    ("docker systemd", "system.slice/docker-{cid}.scope", "docker", False),
+    ("podman", "machine.slice/libpod-{cid}.scope", "podman", False),
+)
+
+
+def start_container(ns, layout=LAYOUTS[0]):
+    """-> (container, expected owner fields without cgroup_id)."""
+    _, below, runtime, with_pod = layout
     cid = uuid.uuid4().hex + uuid.uuid4().hex
     pod = str(uuid.uuid4())
-    path = "/rtt-%d-%s/kubepods/besteffort/pod%s/%s" % (os.getpid(), cid[:6], pod, cid)
-    return runc_lib.Container(ns, path, cid, SCRIPT), cid, pod, path
-
-
-def container_fields(prefix, ctr, cid, pod, path):
-    return {prefix + ".comm": "nc", prefix + ".cgroup_id": ctr.cgroup_id,
-            prefix + ".cgroup": path, prefix + ".container.id": cid,
-            prefix + ".container.runtime": "cri", prefix + ".container.pod_uid": pod,
-            prefix + ".source": "connect"}
+    path = "/rtt-%d-%s/" % (os.getpid(), cid[:6]) + below.format(pod=pod, cid=cid)
+    ctr = runc_lib.Container(ns, path, cid, SCRIPT)
+    return ctr, {"owner.comm": "nc", "owner.cgroup": path, "owner.container.id": cid,
+                 "owner.container.runtime": runtime,
+                 "owner.container.pod_uid": pod if with_pod else None,
+                 "owner.source": "connect"}
 
 
 @test("container_identity", tracer_only=True)
 def t_container_identity(ctx, check):
-    """Tracer first, container after: the resolver learns the new cgroup
-    as runc makes it, before the reset needs it."""
+    """Tracer first, containers after: the resolver learns each new cgroup
+    as runc makes it, before the reset needs it. One container per layout."""
     why = runc_lib.available()
     check.that(why is None, "cannot run containers: %s" % why)
     if why:
         return
     ns = Netns()
     host = ns.peer()
+    started = []
     with Session(ctx, check, [ns]) as s:
-        ctr, cid, pod, path = kubepods_container(ns)
         try:
-            check.that(ctr.read_line() == "ready", "container did not start")
-            ctr_id = ctr.cgroup_id
-            answer = ctr.call(str(CLOSED_PORT))
+            for layout in LAYOUTS:
+                ctr, fields = start_container(ns, layout)
+                started.append((layout[0], ctr, fields))
+                check.that(ctr.read_line() == "ready", "%s: container did not start" % layout[0])
+                fields["owner.cgroup_id"] = ctr.cgroup_id
+                answer = ctr.call(str(CLOSED_PORT))
+                check.that(answer == "done 1", "%s: nc gave %r, expected refused (done 1)"
+                           % (layout[0], answer))
             # The same reset from a process outside any container.
             result, _ = connect(host, "H", "ipv4", "127.0.0.1", CLOSED_PORT)
-            s.finish_scenario(host, expect=4)
+            s.finish_scenario(host, expect=2 * (len(LAYOUTS) + 1))
         finally:
-            ctr.close()
-    check.that(answer == "done 1", "container's nc: %r, expected refused (done 1)" % answer)
+            for _, ctr, _ in started:
+                ctr.close()
     check.that(result == "ECONNREFUSED", "host connect: %s" % result)
-    check.that(s.delta("TcpOutRsts") == 2, "TcpOutRsts delta %d, expected 2"
-               % s.delta("TcpOutRsts"))
+    check.that(s.delta("TcpOutRsts") == len(LAYOUTS) + 1, "TcpOutRsts delta %d, expected %d"
+               % (s.delta("TcpOutRsts"), len(LAYOUTS) + 1))
     s.check_rst_count()
     received = of_type(s.events(), "rst_received")
-    mine = [e for e in received if dig(e, "owner.cgroup_id") == ctr_id]
-    ev = check.one(mine, "rst_received owned by the container")
-    if ev:
-        check.fields(ev, dict(container_fields("owner", ctr, cid, pod, path),
-                              **{"owner.cgroup_id": ctr_id, "remote.port": CLOSED_PORT,
-                                 "state": "SYN_SENT"}), "container's reset")
-    others = [e for e in received if e not in mine]
-    other = check.one(others, "rst_received owned by the host peer")
+    for name, ctr, fields in started:
+        mine = [e for e in received if dig(e, "owner.cgroup_id") == fields["owner.cgroup_id"]]
+        ev = check.one(mine, "%s: rst_received owned by the container" % name)
+        if ev:
+            check.fields(ev, dict(fields, **{"remote.port": CLOSED_PORT, "state": "SYN_SENT"}),
+                         name)
+    other = check.one(of_type(s.events(), "rst_received", owner__pid=host.pid),
+                      "rst_received owned by the host peer")
     if other:
-        check.fields(other, {"owner.pid": host.pid, "owner.cgroup_id": host.cgroup_id,
-                             "owner.container": None}, "host peer's reset")
+        check.fields(other, {"owner.cgroup_id": host.cgroup_id, "owner.container": None},
+                     "host peer's reset")
         check.that(isinstance(dig(other, "owner.cgroup"), str),
                    "host peer's cgroup path unknown", other)
 
@@ -83,7 +94,8 @@ def t_container_cgroup_filter(ctx, check):
         return
     ns = Netns()
     host = ns.peer()
-    ctr, cid, pod, path = kubepods_container(ns)
+    ctr, fields = start_container(ns)
+    path = fields["owner.cgroup"]
     try:
         check.that(ctr.read_line() == "ready", "container did not start")
         ctr_id = ctr.cgroup_id
@@ -109,6 +121,6 @@ def t_container_cgroup_filter(ctx, check):
     check.that(len(mine) == 2, "%d rst_received of the container, expected 2" % len(mine),
                *mine)
     for ev in mine:
-        check.fields(ev, container_fields("owner", ctr, cid, pod, path), "filtered reset")
+        check.fields(ev, dict(fields, **{"owner.cgroup_id": ctr_id}), "filtered reset")
     check.that(not of_type(s.events(), "rst_sent"),
                "rst_sent without an owner passed --cgroup", *of_type(s.events(), "rst_sent"))
