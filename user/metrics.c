@@ -133,6 +133,43 @@ static int by_overflows(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
+/* Listeners with the same labels (one restarted: a new socket) are one series. */
+static int by_labels(const void *a, const void *b)
+{
+	const struct rt_listener_stats *x = a, *y = b;
+
+	if (x->netns != y->netns)
+		return x->netns < y->netns ? -1 : 1;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	return memcmp(x->addr, y->addr, sizeof(x->addr));
+}
+
+static void add_into(struct rt_listener_stats *to, const struct rt_listener_stats *from)
+{
+	int p;
+
+	for (p = 0; p < 4; p++)
+		to->overflows[p] += from->overflows[p];
+	to->syn_queue_overflows += from->syn_queue_overflows;
+}
+
+static unsigned int merge_same_labels(struct rt_listener_stats *all, unsigned int n)
+{
+	unsigned int i, out = 0;
+
+	qsort(all, n, sizeof(*all), by_labels);
+	for (i = 0; i < n; i++) {
+		if (out && !by_labels(&all[out - 1], &all[i]))
+			add_into(&all[out - 1], &all[i]);
+		else
+			all[out++] = all[i];
+	}
+	return out;
+}
+
 static void listener_labels(char *buf, size_t len, const struct rt_listener_stats *st)
 {
 	char addr[RT_ADDR_LEN], num[16];
@@ -201,14 +238,10 @@ static void listeners(struct strbuf *sb, const struct metrics *m)
 		}
 		all[n++] = st;
 	}
+	n = merge_same_labels(all, n);
 	qsort(all, n, sizeof(*all), by_overflows);
-	for (i = METRICS_MAX_LISTENERS; i < n; i++) {
-		int p;
-
-		for (p = 0; p < 4; p++)
-			other.overflows[p] += all[i].overflows[p];
-		other.syn_queue_overflows += all[i].syn_queue_overflows;
-	}
+	for (i = METRICS_MAX_LISTENERS; i < n; i++)
+		add_into(&other, &all[i]);
 	for (synq = false;; synq = true) {
 		if (!synq)
 			family(

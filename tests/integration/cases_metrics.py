@@ -10,6 +10,7 @@ import os
 import subprocess
 import time
 
+import nslib
 import prom_lib
 from cases_explain import ScriptPeer, XSession
 from harness import CLOSED_PORT, connect, parse_kv, test
@@ -91,6 +92,28 @@ def t_metrics_prometheus(ctx, check):
             check.that(status == 200, "GET /metrics: %d" % status)
             rc, out = promtool("check", "metrics", stdin=text)
             check.that(rc == 0 and not out, "promtool check metrics: rc %d: %s" % (rc, out))
+            # The service restarts on the same port (a new listening socket) and
+            # overflows again: still one series per listener address and path.
+            server.call("close L")
+            server.call("listen L2 4 127.0.0.1 %d 1" % SERVER_PORT)
+            client2 = ScriptPeer(ns)
+            burst2 = parse_kv(client2.call("burst G 4 127.0.0.1 %d 6 1.6" % SERVER_PORT,
+                                           timeout=15))
+            client2.close()
+            time.sleep(0.3)
+            overflows2 = nslib.sum_delta(s.before, nslib.snapshot([ns]),
+                                         "TcpExtListenOverflows")
+            expected2 = {
+                'sum(rsttrace_listen_overflows_total)': overflows2,
+                'sum(rsttrace_listener_overflows_total{port="%d"}) + '
+                'sum(rsttrace_unattributed_total{event="listen_overflow"})' % SERVER_PORT:
+                    overflows2,
+                'count(rsttrace_listener_overflows_total{port="%d"})' % SERVER_PORT: 3,
+            }
+            got = wait_for(prom, expected2)
+            for q, want in expected2.items():
+                check.that(got[q] == want, "after the restart: Prometheus %s = %s, expected %s"
+                           % (q, got[q], want))
             server.close()
             time.sleep(0.5)
             last = prom_lib.parse_exposition(prom_lib.http_get("http://%s/metrics" % target)[1])
@@ -99,6 +122,9 @@ def t_metrics_prometheus(ctx, check):
     check.that(refused == ["ECONNREFUSED"] * 3, "scenario: refused connects gave %s" % refused)
     check.that(burst.get("connected") == "2", "scenario: burst gave %s" % burst)
     check.that(overflows >= 36, "scenario: ListenOverflows delta %d, expected >= 36" % overflows)
+    check.that(burst2.get("connected") == "2" and overflows2 > overflows,
+               "scenario: second burst gave %s, ListenOverflows %d then %d"
+               % (burst2, overflows, overflows2))
     if not s.traced:
         return
     # The metrics are the summary's numbers: the final totals equal the last scrape.
