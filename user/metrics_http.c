@@ -180,12 +180,27 @@ static bool read_request(int fd, char *buf, size_t size)
 	return false;
 }
 
+enum metrics_route metrics_http_route(const char *req, bool *head)
+{
+	const char *path;
+	size_t n;
+
+	*head = !strncmp(req, "HEAD ", 5);
+	if (strncmp(req, "GET ", 4) && !*head)
+		return METRICS_ROUTE_BAD_METHOD;
+	path = req + (*head ? 5 : 4);
+	n = strcspn(path, "? \r\n");
+	if (n == 8 && !strncmp(path, "/metrics", 8))
+		return METRICS_ROUTE_METRICS;
+	return METRICS_ROUTE_NOT_FOUND;
+}
+
 static void serve(struct metrics_http *h, int fd)
 {
 	static const char text[] = "text/plain; charset=utf-8";
 	struct timeval tv = {.tv_sec = IO_TIMEOUT_S};
-	char req[REQUEST_MAX], *sp;
-	bool head;
+	char req[REQUEST_MAX];
+	bool head = false;
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
@@ -193,14 +208,14 @@ static void serve(struct metrics_http *h, int fd)
 		reply(fd, "400 Bad Request", text, "bad request\n", 12, false);
 		return;
 	}
-	head = !strncmp(req, "HEAD ", 5);
-	if (strncmp(req, "GET ", 4) && !head) {
+	switch (metrics_http_route(req, &head)) {
+	case METRICS_ROUTE_BAD_METHOD:
 		reply(fd, "405 Method Not Allowed", text, "only GET\n", 9, false);
 		return;
-	}
-	sp = req + (head ? 5 : 4);
-	if (!strncmp(sp, "/metrics ", 9) || !strncmp(sp, "/metrics? ", 10) ||
-	    !strncmp(sp, "/metrics?", 9)) {
+	case METRICS_ROUTE_NOT_FOUND:
+		reply(fd, "404 Not Found", text, "see /metrics\n", 13, head);
+		return;
+	case METRICS_ROUTE_METRICS: {
 		struct strbuf sb;
 
 		sb_init(&sb);
@@ -210,7 +225,7 @@ static void serve(struct metrics_http *h, int fd)
 		sb_free(&sb);
 		return;
 	}
-	reply(fd, "404 Not Found", text, "see /metrics\n", 13, head);
+	}
 }
 
 static void *run(void *arg)

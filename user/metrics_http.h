@@ -8,11 +8,21 @@
 #ifndef RSTTRACE_METRICS_HTTP_H
 #define RSTTRACE_METRICS_HTTP_H
 
+#include <stdbool.h>
 #include <sys/socket.h>
 #include "strbuf.h"
 
 /* "PORT" and ":PORT" mean 127.0.0.1:PORT; "ADDR:PORT", "[ADDR6]:PORT". 0 or -EINVAL. */
 int metrics_parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len);
+
+enum metrics_route {
+	METRICS_ROUTE_METRICS,	  /* GET or HEAD /metrics (a query string is ignored) */
+	METRICS_ROUTE_NOT_FOUND,  /* another path: 404 */
+	METRICS_ROUTE_BAD_METHOD, /* not GET nor HEAD: 405 */
+};
+
+/* What a request head asks for; *head: a HEAD request (no body in the answer). */
+enum metrics_route metrics_http_route(const char *req, bool *head);
 
 typedef void (*metrics_render_fn)(void *ctx, struct strbuf *sb);
 

@@ -44,6 +44,28 @@ static void test_metrics_parse_addr(void)
 	CHECK_INT(metrics_parse_addr("::1:80", &ss, &len), -22);
 }
 
+static void test_metrics_http_route(void)
+{
+	bool head = true;
+
+	CHECK_INT(metrics_http_route("GET /metrics HTTP/1.1\r\n", &head), METRICS_ROUTE_METRICS);
+	CHECK(!head);
+	CHECK_INT(metrics_http_route("HEAD /metrics HTTP/1.0\r\n", &head), METRICS_ROUTE_METRICS);
+	CHECK(head);
+	CHECK_INT(metrics_http_route("GET /metrics?name[]=x HTTP/1.1\r\n", &head),
+		  METRICS_ROUTE_METRICS);
+	/* HTTP/0.9 style, no version. */
+	CHECK_INT(metrics_http_route("GET /metrics\r\n", &head), METRICS_ROUTE_METRICS);
+	CHECK_INT(metrics_http_route("GET /metricsx HTTP/1.1\r\n", &head), METRICS_ROUTE_NOT_FOUND);
+	CHECK_INT(metrics_http_route("GET /metric HTTP/1.1\r\n", &head), METRICS_ROUTE_NOT_FOUND);
+	CHECK_INT(metrics_http_route("GET / HTTP/1.1\r\n", &head), METRICS_ROUTE_NOT_FOUND);
+	CHECK_INT(metrics_http_route("GET ", &head), METRICS_ROUTE_NOT_FOUND);
+	CHECK_INT(metrics_http_route("get /metrics HTTP/1.1\r\n", &head), METRICS_ROUTE_BAD_METHOD);
+	CHECK_INT(metrics_http_route("POST /metrics HTTP/1.1\r\n", &head),
+		  METRICS_ROUTE_BAD_METHOD);
+	CHECK_INT(metrics_http_route("", &head), METRICS_ROUTE_BAD_METHOD);
+}
+
 static void render(void *ctx, struct strbuf *sb)
 {
 	(*(int *)ctx)++;
@@ -111,5 +133,6 @@ static void test_metrics_http_serves(void)
 void run_metrics_http_tests(void)
 {
 	RUN_TEST(test_metrics_parse_addr);
+	RUN_TEST(test_metrics_http_route);
 	RUN_TEST(test_metrics_http_serves);
 }
