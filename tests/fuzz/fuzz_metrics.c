@@ -4,6 +4,7 @@
  * HTTP request head (from the network), a --metrics address, a cgroup path
  * (from the kernel, named by whoever made the cgroup). The first byte picks.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cgroup_parse.h"
