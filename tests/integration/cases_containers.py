@@ -6,13 +6,18 @@ import os
 import uuid
 
 import runc_lib
-from harness import CLOSED_PORT, Session, connect, dig, of_type, test
+import time
+
+from cases_explain import ScriptPeer
+from harness import CLOSED_PORT, Session, connect, dig, of_type, parse_kv, test
 from nslib import Netns
 
 # The container's process: a shell that runs `nc` to the port it reads,
 # in the container's own cgroup and our network namespace.
-SCRIPT = ("echo ready; while read port; do nc 127.0.0.1 $port </dev/null; "
-          "echo done $?; done")
+# "listen PORT" starts a busybox nc listener in the background instead.
+SCRIPT = ("echo ready; while read cmd port; do if [ $cmd = listen ]; then "
+          "nc -l -p $port </dev/null >/dev/null 2>&1 & echo listening; else "
+          "nc 127.0.0.1 $port </dev/null; echo done $?; fi; done")
 
 
 # cgroup layouts of real runtimes, each under a top directory of ours so
@@ -55,7 +60,7 @@ def t_container_identity(ctx, check):
                 started.append((layout[0], ctr, fields))
                 check.that(ctr.read_line() == "ready", "%s: container did not start" % layout[0])
                 fields["owner.cgroup_id"] = ctr.cgroup_id
-                answer = ctr.call(str(CLOSED_PORT))
+                answer = ctr.call("connect %d" % CLOSED_PORT)
                 check.that(answer == "done 1", "%s: nc gave %r, expected refused (done 1)"
                            % (layout[0], answer))
             # The same reset from a process outside any container.
@@ -100,7 +105,7 @@ def t_container_cgroup_filter(ctx, check):
         check.that(ctr.read_line() == "ready", "container did not start")
         ctr_id = ctr.cgroup_id
         with Session(ctx, check, [ns], ["--cgroup", path]) as s:
-            answers = [ctr.call(str(CLOSED_PORT)) for _ in range(2)]
+            answers = [ctr.call("connect %d" % CLOSED_PORT) for _ in range(2)]
             results = [connect(host, "H%d" % i, "ipv4", "127.0.0.1", CLOSED_PORT)[0]
                        for i in range(2)]
             s.finish_scenario(host, expect=2)
@@ -124,3 +129,50 @@ def t_container_cgroup_filter(ctx, check):
         check.fields(ev, dict(fields, **{"owner.cgroup_id": ctr_id}), "filtered reset")
     check.that(not of_type(s.events(), "rst_sent"),
                "rst_sent without an owner passed --cgroup", *of_type(s.events(), "rst_sent"))
+
+
+@test("container_listener_overflow", tracer_only=True)
+def t_container_listener_overflow(ctx, check):
+    """A listener in a container (busybox nc -l), the container frozen
+    (runc pause) so that nothing accepts, a burst of connects from the
+    host: the overflows name the container as the listener's owner."""
+    why = runc_lib.available()
+    check.that(why is None, "cannot run containers: %s" % why)
+    if why:
+        return
+    ns = Netns()
+    ns.sysctl({"net.ipv4.tcp_syncookies": 0})
+    client = ScriptPeer(ns)
+    port = 20121
+    with Session(ctx, check, [ns]) as s:
+        ctr, fields = start_container(ns)
+        try:
+            check.that(ctr.read_line() == "ready", "container did not start")
+            fields["owner.cgroup_id"] = ctr.cgroup_id
+            check.that(ctr.call("listen %d" % port) == "listening", "nc -l did not start")
+            # nc must be in accept() before the freeze: wait for its listener.
+            deadline = time.time() + 5
+            while time.time() < deadline and ":%d " % port not in ns.exec(
+                    ["ss", "-Hltn"]).stdout:
+                time.sleep(0.05)
+            ctr.runc("pause")
+            burst = parse_kv(client.call("burst G 4 127.0.0.1 %d 8 1.2" % port, timeout=15))
+            client.close()
+            ctr.runc("resume")
+        finally:
+            ctr.close()
+        s.finish_scenario()
+    overflows = s.delta("TcpExtListenOverflows")
+    check.that(burst.get("connected") == "2" and overflows > 0,
+               "scenario: burst gave %s, ListenOverflows delta %d" % (burst, overflows))
+    if not s.traced:
+        return
+    drops = of_type(s.events(), "listen_overflow", local__port=port)
+    check.that(sum(e["count"] for e in drops) + s.unattributed("listen_overflow") == overflows,
+               "%d listen_overflow events (+%d unattributed), ListenOverflows delta %d"
+               % (sum(e["count"] for e in drops), s.unattributed("listen_overflow"), overflows))
+    check.that(len(drops) > 0, "no listen_overflow event")
+    for ev in drops:
+        want = {k.replace("owner.", "listener.owner.", 1): v for k, v in fields.items()}
+        want.update({"listener.owner.comm": "nc", "listener.owner.source": "listen"})
+        check.fields(ev, want, "overflow of the container's listener")

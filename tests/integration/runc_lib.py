@@ -98,6 +98,10 @@ class Container:
         self.proc.stdin.flush()
         return self.read_line(timeout)
 
+    def runc(self, *args):
+        """runc pause / resume / ... of this container."""
+        nslib.run(["runc", "--root", self.state] + list(args) + [self.cid])
+
     def close(self):
         """End of input ends the loop, the container, and `runc run`."""
         try:
