@@ -1,7 +1,8 @@
 """--metrics scraped by a real Prometheus (Debian's package, started here
 with its own config, storage and port, scraping every second): known
 resets and accept-queue overflows are provoked in a namespace, and the
-series Prometheus stored equal the namespace's nstat deltas; the scraped
+series Prometheus stored equal the namespace's nstat deltas (SYN-queue
+overflows too, in a second phase with tcp_syncookies=2); the scraped
 text passes `promtool check metrics`, the final summary's totals equal the
 last scrape, and the alert rules in deploy/ pass `promtool check rules` and
 their own `promtool test rules`."""
@@ -92,8 +93,11 @@ def t_metrics_prometheus(ctx, check):
             check.that(status == 200, "GET /metrics: %d" % status)
             rc, out = promtool("check", "metrics", stdin=text)
             check.that(rc == 0 and not out, "promtool check metrics: rc %d: %s" % (rc, out))
-            # The service restarts on the same port (a new listening socket) and
-            # overflows again: still one series per listener address and path.
+            # The service restarts on the same port (a new listening socket), with
+            # syncookies always on: the kernel counts every SYN as a SYN-queue
+            # overflow (TCPReqQFullDoCookies), then drops those the full accept
+            # queue has no room for. Still one series per listener and path.
+            ns.sysctl({"net.ipv4.tcp_syncookies": 2})
             server.call("close L")
             server.call("listen L2 4 127.0.0.1 %d 1" % SERVER_PORT)
             client2 = ScriptPeer(ns)
@@ -101,9 +105,15 @@ def t_metrics_prometheus(ctx, check):
                                            timeout=15))
             client2.close()
             time.sleep(0.3)
-            overflows2 = nslib.sum_delta(s.before, nslib.snapshot([ns]),
-                                         "TcpExtListenOverflows")
+            after2 = nslib.snapshot([ns])
+            overflows2 = nslib.sum_delta(s.before, after2, "TcpExtListenOverflows")
+            synq2 = (nslib.sum_delta(s.before, after2, "TcpExtTCPReqQFullDoCookies") +
+                     nslib.sum_delta(s.before, after2, "TcpExtTCPReqQFullDrop"))
             expected2 = {
+                'rsttrace_syn_queue_overflows_total': synq2,
+                'sum(rsttrace_listener_syn_queue_overflows_total{port="%d"}) + '
+                'sum(rsttrace_unattributed_total{event="syn_queue_overflow"})' % SERVER_PORT:
+                    synq2,
                 'sum(rsttrace_listen_overflows_total)': overflows2,
                 'sum(rsttrace_listener_overflows_total{port="%d"}) + '
                 'sum(rsttrace_unattributed_total{event="listen_overflow"})' % SERVER_PORT:
@@ -122,9 +132,9 @@ def t_metrics_prometheus(ctx, check):
     check.that(refused == ["ECONNREFUSED"] * 3, "scenario: refused connects gave %s" % refused)
     check.that(burst.get("connected") == "2", "scenario: burst gave %s" % burst)
     check.that(overflows >= 36, "scenario: ListenOverflows delta %d, expected >= 36" % overflows)
-    check.that(burst2.get("connected") == "2" and overflows2 > overflows,
-               "scenario: second burst gave %s, ListenOverflows %d then %d"
-               % (burst2, overflows, overflows2))
+    check.that(burst2.get("connected") == "2" and overflows2 > overflows and synq2 >= 6,
+               "scenario: second burst gave %s, ListenOverflows %d then %d, SYN-queue "
+               "overflows %d" % (burst2, overflows, overflows2, synq2))
     if not s.traced:
         return
     # The metrics are the summary's numbers: the final totals equal the last scrape.
