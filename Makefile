@@ -105,8 +105,14 @@ cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr -Iinclude -Iuser user tests/unit
 
+FORMAT_SRCS = $(wildcard user/*.c user/*.h bpf/*.c bpf/*.h include/*.h tests/unit/*.c tests/unit/*.h)
+
 format:
-	clang-format -i $(wildcard user/*.c user/*.h bpf/*.c bpf/*.h include/*.h tests/unit/*.c)
+	clang-format -i $(FORMAT_SRCS)
+
+# Fails when a file differs from what clang-format would make of it.
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_SRCS)
 
 # Regenerates the checked-in vmlinux.h from the running kernel.
 vmlinux:

@@ -3,7 +3,7 @@
 # Ubuntu, as root. Does nothing (and needs no network) when all are present.
 set -eu
 
-PKGS="clang llvm libclang-rt-dev cppcheck make gcc libc6-dev libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 python3 procps"
+PKGS="clang clang-format llvm libclang-rt-dev cppcheck make gcc libc6-dev libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 python3 procps"
 # The container and metrics tests: real containers (runc, a busybox rootfs)
 # and a real Prometheus with promtool.
 PKGS="$PKGS runc busybox-static prometheus"

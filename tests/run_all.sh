@@ -37,6 +37,10 @@ suite() {
 echo "== cppcheck"
 if make -s cppcheck; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 
+# Formatting counts as one test.
+echo "== clang-format"
+if make -s format-check; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
 suite "unit" ./tests/unit/test_unit
 suite "unit (ASan+UBSan)" make -s check-asan
 suite "fuzz (short)" sh tests/fuzz/run.sh "${FUZZ_SECONDS:-5}"

@@ -4,7 +4,43 @@
 #include <string.h>
 #include "json_writer.h"
 #include "messages.h"
+#include "output.h"
 #include "strbuf.h"
+
+#define CONT_INDENT 4
+
+/*
+ * On a terminal a long message is wrapped between words at its width, the
+ * continuation lines indented, so that it reads like the text records do;
+ * anything else gets one line per message, for grep and supervisors.
+ */
+static void print_wrapped(FILE *f, const char *line, size_t width)
+{
+	size_t col = 0;
+	bool line_start = true;
+	const char *p = line;
+
+	while (*p) {
+		size_t len = strcspn(p, " ");
+
+		if (!line_start && col + 1 + len > width) {
+			fprintf(f, "\n%*s", CONT_INDENT, "");
+			col = CONT_INDENT;
+			line_start = true;
+		}
+		if (!line_start) {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(p, 1, len, f);
+		col += len;
+		line_start = false;
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', f);
+}
 
 void rt_warn(bool json, const char *level, const char *fmt, ...)
 {
@@ -30,6 +66,15 @@ void rt_warn(bool json, const char *level, const char *fmt, ...)
 		sb_free(&sb);
 		return;
 	}
-	fprintf(stderr, "rsttrace: %s%s%s\n", strcmp(level, "info") ? level : "",
-		strcmp(level, "info") ? ": " : "", msg);
+	{
+		char line[600];
+		size_t width = output_terminal_width(2);
+
+		snprintf(line, sizeof(line), "rsttrace: %s%s%s", strcmp(level, "info") ? level : "",
+			 strcmp(level, "info") ? ": " : "", msg);
+		if (width)
+			print_wrapped(stderr, line, width);
+		else
+			fprintf(stderr, "%s\n", line);
+	}
 }

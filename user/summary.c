@@ -31,22 +31,23 @@ static void note_code(struct summary *s, const char *code, uint64_t count)
 	s->code_counts[i] += count;
 }
 
-static void note_peer(struct summary *s, const struct rt_event *e)
+/* count: the kernel events a (folded) record stands for, not the record. */
+static void note_peer(struct summary *s, const struct rt_event *e, uint64_t count)
 {
 	unsigned int i;
 
 	for (i = 0; i < s->nr_peers; i++)
 		if (s->peers[i].family == e->family && !memcmp(s->peers[i].addr, e->raddr, 16)) {
-			s->peers[i].resets++;
+			s->peers[i].resets += count;
 			return;
 		}
 	if (s->nr_peers == SUMMARY_MAX_PEERS) {
-		s->peers_untracked++;
+		s->peers_untracked += count;
 		return;
 	}
 	memcpy(s->peers[s->nr_peers].addr, e->raddr, 16);
 	s->peers[s->nr_peers].family = e->family;
-	s->peers[s->nr_peers].resets = 1;
+	s->peers[s->nr_peers].resets = count;
 	s->nr_peers++;
 }
 
@@ -54,7 +55,7 @@ void summary_note(struct summary *s, const struct rt_record *r)
 {
 	note_code(s, r->diag.code, r->count);
 	if (r->ev.type == RT_EV_RST_SENT || r->ev.type == RT_EV_RST_RECEIVED)
-		note_peer(s, &r->ev);
+		note_peer(s, &r->ev, r->count);
 }
 
 static int sum_percpu(int fd, uint32_t key, int ncpus, uint64_t *out)

@@ -1,6 +1,8 @@
 """Command line, start-up, shutdown and output plumbing."""
 
+import difflib
 import json
+import re
 import os
 import signal
 import subprocess
@@ -72,6 +74,24 @@ def t_cli_help(ctx, check):
     res = run_cli(ctx, ["--help"])
     check.that(res.returncode == 0, "exit status %d" % res.returncode)
     check.that("--json" in res.stdout, "--help output on stdout does not mention --json")
+
+
+@test("readme_usage", tracer_only=True)
+def t_readme_usage(ctx, check):
+    """The README's usage block is what --help prints, so the two cannot
+    drift apart."""
+    readme = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))), "README.md")
+    with open(readme) as f:
+        text = f.read()
+    m = re.search(r"<!-- usage:[^>]*-->\n```\n(.*?)\n```\n<!-- /usage -->", text, re.S)
+    check.that(m is not None, "no usage block between <!-- usage --> markers in README.md")
+    res = run_cli(ctx, ["--help"])
+    if m:
+        want = res.stdout.rstrip("\n").splitlines()
+        got = m.group(1).splitlines()
+        diff = [l for l in difflib.unified_diff(got, want, "README.md", "--help", lineterm="")]
+        check.that(not diff, "README usage differs from --help:\n" + "\n".join(diff[:30]))
 
 
 # --------------------------------------------------------------------------

@@ -108,7 +108,8 @@ def t_fold_storm(ctx, check):
     counts add up to the kernel's TcpOutRsts exactly, and the stream stays
     a handful of lines however long the storm."""
     ns = Netns()
-    tracer = Tracer(ctx.binary, ["--netns", str(ns.inode), "--events", "sent"], fold=True)
+    tracer = Tracer(ctx.binary, ["--netns", str(ns.inode), "--events", "sent", "--summary"],
+                    fold=True)
     tracer.wait_attached()
     before = ns.counters()
     storm(ns, 2000)
@@ -135,4 +136,12 @@ def t_fold_storm(ctx, check):
                    and f.get("first_time", "") <= f.get("last_time", ""),
                    "folded span %r" % f, ev)
     check.that(run.totals().get("rst_sent") == 2000, "totals %r" % run.totals())
+    # the summary counts the storm's events, not its records
+    finals = [x for x in run.summaries if x.get("final") is True]
+    peers = finals[-1].get("top_peers", []) if finals else []
+    check.that(sum(p.get("resets", 0) for p in peers) == rsts,
+               "summary top_peers %r, TcpOutRsts delta %d" % (peers, rsts))
+    codes = finals[-1].get("by_diagnosis", {}) if finals else {}
+    check.that(codes.get("no_listener") == rsts, "summary diagnoses %r, TcpOutRsts delta %d"
+               % (codes, rsts))
     check.finish()
