@@ -1,13 +1,18 @@
 """Container identity from real containers (runc, busybox rootfs): a reset
 on a socket a container's process owns names that container, its cgroup
-path and its Kubernetes pod, field by field; --cgroup keeps only it."""
+path and its Kubernetes pod, field by field, in JSON and in text; a
+listener in a frozen container is named as the owner of its overflows;
+--cgroup keeps only the container's sockets."""
 
 import os
+import signal
+import subprocess
+import tempfile
+import time
 import uuid
 
+import nslib
 import runc_lib
-import time
-
 from cases_explain import ScriptPeer
 from harness import CLOSED_PORT, Session, connect, dig, of_type, parse_kv, test
 from nslib import Netns
@@ -176,3 +181,44 @@ def t_container_listener_overflow(ctx, check):
         want = {k.replace("owner.", "listener.owner.", 1): v for k, v in fields.items()}
         want.update({"listener.owner.comm": "nc", "listener.owner.source": "listen"})
         check.fields(ev, want, "overflow of the container's listener")
+
+
+@test("container_text", tracer_only=True)
+def t_container_text(ctx, check):
+    """The text output names the container and pod at the end of the line."""
+    why = runc_lib.available()
+    check.that(why is None, "cannot run containers: %s" % why)
+    if why:
+        return
+    ns = Netns()
+    out = tempfile.NamedTemporaryFile(mode="w+", prefix="rtt-text-")
+    tracer = nslib.track(subprocess.Popen(
+        [ctx.binary, "--wide", "--every-event", "--netns", str(ns.inode)],
+        stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.PIPE, text=True,
+        preexec_fn=nslib.die_with_parent))
+    attached = False
+    for line in tracer.stderr:
+        if "attached:" in line:
+            attached = True
+            break
+    check.that(attached, "text tracer did not attach")
+    ctr, fields = start_container(ns)
+    try:
+        check.that(ctr.read_line() == "ready", "container did not start")
+        check.that(ctr.call("connect %d" % CLOSED_PORT) == "done 1", "nc was not refused")
+        time.sleep(0.5)
+    finally:
+        ctr.close()
+        tracer.send_signal(signal.SIGINT)
+        tracer.wait(timeout=10)
+        nslib.stop_process(tracer)
+    out.seek(0)
+    lines = [l for l in out.read().splitlines() if " rst_received " in l]
+    want = " [container cri:%s pod %s]" % (fields["owner.container.id"][:12],
+                                          fields["owner.container.pod_uid"])
+    line = lines[0] if len(lines) == 1 else None
+    check.that(line is not None, "%d rst_received lines, expected 1: %s" % (len(lines), lines))
+    if line:
+        check.that(line.endswith(want), "text line does not end with %r: %s" % (want, line))
+        check.that(" nc " in line, "text line does not name nc: %s" % line)
+    out.close()
