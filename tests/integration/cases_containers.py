@@ -17,6 +17,8 @@ from cases_explain import ScriptPeer
 from harness import CLOSED_PORT, Session, connect, dig, of_type, parse_kv, test
 from nslib import Netns
 
+runc_lib.remove_stale_cgroups()
+
 # The container's process: a shell that runs `nc` to the port it reads,
 # in the container's own cgroup and our network namespace.
 # "listen PORT" starts a busybox nc listener in the background instead.

@@ -4,6 +4,7 @@ our Netns objects. No image, no registry, no daemon."""
 
 import json
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -40,6 +41,21 @@ def remove_cgroup_tree(top):
                 os.rmdir(dirpath)
             except OSError:
                 pass
+
+
+def remove_stale_cgroups():
+    """Top directories rtt-PID-* left by a test runner that was killed."""
+    if not os.path.isdir(CGROUP_ROOT):
+        return
+    for hier in os.listdir(CGROUP_ROOT):
+        try:
+            names = os.listdir(os.path.join(CGROUP_ROOT, hier))
+        except OSError:
+            continue
+        for name in names:
+            m = re.match(r"rtt-(\d+)-[0-9a-f]+$", name)
+            if m and not os.path.exists("/proc/%s" % m.group(1)):
+                remove_cgroup_tree(name)
 
 
 class Container:
