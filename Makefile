@@ -23,7 +23,7 @@ USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h) include/rsttrace.h
 USER_HDRS := $(wildcard user/*.h) include/rsttrace.h $(OUTPUT)/rsttrace.skel.h
 
-.PHONY: all deps run test unit integration check-asan fuzz fuzz-long cppcheck format vmlinux \
+.PHONY: all deps deps-test run test unit integration check-asan fuzz fuzz-long cppcheck format vmlinux \
 	bench soak clean
 
 all: rsttrace
@@ -56,15 +56,19 @@ rsttrace: $(USER_OBJS)
 	$(CC) $(USER_CFLAGS) $^ $(LIBS_STATIC) -o $@
 
 # Installs whatever is missing (Debian/Ubuntu, as root); a no-op otherwise.
+# Build dependencies; the test targets add what the tests use.
 deps:
 	@sh scripts/deps.sh
+
+deps-test:
+	@sh scripts/deps.sh test
 
 run: deps
 	$(MAKE) rsttrace
 	./rsttrace
 
 # Unit tests, sanitizer build and integration tests; the last line is the summary.
-test: deps
+test: deps-test
 	$(MAKE) rsttrace tests/unit/test_unit
 	sh tests/run_all.sh
 
@@ -123,7 +127,7 @@ bench: deps
 	sh bench/run.sh
 
 # A long mixed storm; SOAK_SECONDS sets its length (the test suite runs a short one).
-soak: deps
+soak: deps-test
 	$(MAKE) rsttrace
 	python3 tests/soak.py --seconds $${SOAK_SECONDS:-600}
 

@@ -58,6 +58,10 @@ static __always_inline bool wanted(const struct rt_tuple *t, __u32 netns,
 		return false;
 	if (!port_wanted(t))
 		return false;
+	/* Like -p: an owner in the cgroup, or a listener owned by one. */
+	if (filter_cgroup && !(owner && owner->cgroup_id == filter_cgroup) &&
+	    !(lowner && lowner->cgroup_id == filter_cgroup))
+		return false;
 	if (filter_tgid) {
 		if (owner && owner->tgid == filter_tgid)
 			return true;

@@ -20,6 +20,8 @@
 RT_SHARED const volatile __u32 filter_tgid RT_INIT(0);
 RT_SHARED const volatile __u32 filter_netns RT_INIT(0);
 RT_SHARED const volatile __u8 filter_family RT_INIT(0);
+/* --cgroup: the owner's (or the listener owner's) cgroup v2 id, 0 = any. */
+RT_SHARED const volatile __u64 filter_cgroup RT_INIT(0);
 RT_SHARED const volatile __u32 nr_filter_ports RT_INIT(0);
 RT_SHARED const volatile __u16 filter_ports[RT_MAX_PORTS] RT_INIT({});
 RT_SHARED const volatile __u32 event_mask RT_INIT(RT_EVM_ALL);

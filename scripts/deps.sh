@@ -3,13 +3,23 @@
 # Ubuntu, as root. Does nothing (and needs no network) when all are present.
 set -eu
 
-PKGS="clang clang-format llvm libclang-rt-dev cppcheck make gcc libc6-dev libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 python3 procps"
+# What building and running rsttrace needs.
+PKGS="clang llvm make gcc libc6-dev libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 procps"
+
+# What the tests need on top ("deps.sh test"):
+# static analysis, formatting and sanitizers;
 # make install/deb and tests/install: the package (dpkg-deb, gzip, objdump,
 # strip; lintian checks it), the unit (systemd-analyze, setpriv, strace, and
 # systemd-nspawn to boot a real systemd that runs it), the man page (man-db,
 # groff, mandoc), bash completion, a real log shipper (rsyslog), and
-# python3-yaml to read the Promtail example.
-PKGS="$PKGS dpkg gzip binutils lintian systemd systemd-container util-linux strace man-db groff-base mandoc bash-completion rsyslog python3-yaml"
+# python3-yaml to read the Promtail example;
+# the container and metrics tests: real containers (runc, a busybox rootfs)
+# and a real Prometheus with promtool.
+TEST_PKGS="clang-format cppcheck libclang-rt-dev python3"
+TEST_PKGS="$TEST_PKGS dpkg gzip binutils lintian systemd systemd-container util-linux strace man-db groff-base mandoc bash-completion rsyslog python3-yaml"
+TEST_PKGS="$TEST_PKGS runc busybox-static prometheus"
+
+[ "${1:-}" = test ] && PKGS="$PKGS $TEST_PKGS"
 
 missing=""
 for p in $PKGS; do

@@ -14,7 +14,9 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <linux/nsfs.h>
+#include "cgroups.h"
 #include "cli.h"
+#include "metrics_http.h"
 
 #define DEFAULT_RING_BYTES (4u << 20)
 
@@ -31,6 +33,9 @@ static const char usage_text[] =
     "  -P, --port PORT         only events whose local or remote port is PORT (repeatable, up to 16)\n"
     "  -4, --ipv4              only IPv4 (including IPv4-mapped IPv6)\n"
     "  -6, --ipv6              only IPv6\n"
+    "      --cgroup PATH       only sockets whose owner is in cgroup v2 directory PATH\n"
+    "                          (under the cgroup2 mount, or relative to it), not below it\n"
+    "      --metrics ADDR:PORT serve Prometheus metrics on ADDR:PORT (PORT alone: 127.0.0.1)\n"
     "      --netns NS          only network namespace NS: an inode number, a path such as\n"
     "                          /proc/PID/ns/net or /var/run/netns/NAME, or a name from 'ip netns'\n"
     "  -e, --events LIST       comma-separated: sent,received,overflow,synq,firewall\n"
@@ -235,6 +240,8 @@ enum {
 	OPT_BENCH_FORMAT,
 	OPT_NO_SYN_DETECTOR,
 	OPT_PROBE,
+	OPT_CGROUP,
+	OPT_METRICS,
 };
 
 static const struct option long_opts[] = {
@@ -257,6 +264,8 @@ static const struct option long_opts[] = {
     {"bench-format", required_argument, NULL, OPT_BENCH_FORMAT},
     {"no-syn-detector", no_argument, NULL, OPT_NO_SYN_DETECTOR},
     {"probe", no_argument, NULL, OPT_PROBE},
+    {"cgroup", required_argument, NULL, OPT_CGROUP},
+    {"metrics", required_argument, NULL, OPT_METRICS},
     {"verbose", no_argument, NULL, 'v'},
     {"version", no_argument, NULL, 'V'},
     {"help", no_argument, NULL, 'h'},
@@ -392,6 +401,23 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_opts *o, char *err, 
 		case OPT_PROBE:
 			o->probe = true;
 			break;
+		case OPT_CGROUP:
+			r = cgroups_id_of(optarg, &o->cgroup_id);
+			if (r)
+				BAD("invalid cgroup '%s': %s (expected a cgroup v2 directory, as a path under %s or relative to it)",
+				    optarg, strerror(-r),
+				    cgroups_v2_mount() ? cgroups_v2_mount() : "the cgroup2 mount");
+			break;
+		case OPT_METRICS: {
+			struct sockaddr_storage ss;
+			socklen_t len;
+
+			if (metrics_parse_addr(optarg, &ss, &len))
+				BAD("invalid --metrics '%s': expected PORT, ADDR:PORT or [ADDR6]:PORT",
+				    optarg);
+			o->metrics_addr = optarg;
+			break;
+		}
 		case OPT_FOLD_AFTER: {
 			unsigned long n;
 

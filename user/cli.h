@@ -34,6 +34,8 @@ struct cli_opts {
 	uint32_t fold_after;	      /* events of a storm streamed before folding */
 	uint64_t bench_events;	      /* --bench-format N: time the formatters, no BPF */
 	bool probe;		      /* --probe: print the hooks this kernel allows, exit */
+	uint64_t cgroup_id;	      /* --cgroup: only sockets whose owner is in it, 0 = any */
+	const char *metrics_addr;     /* --metrics ADDR:PORT, NULL = no metrics server */
 };
 
 enum cli_status {

@@ -128,6 +128,7 @@ int loader_open(struct loader *ld, const struct cli_opts *o)
 				  libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SYSCALL, NULL) == 1);
 	s->rodata->filter_tgid = o->pid;
 	s->rodata->filter_netns = o->netns;
+	s->rodata->filter_cgroup = o->cgroup_id;
 	s->rodata->filter_family = o->family;
 	s->rodata->nr_filter_ports = o->nr_ports;
 	for (i = 0; i < (int)o->nr_ports; i++)

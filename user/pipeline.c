@@ -2,6 +2,7 @@
 #include <string.h>
 #include "attribute.h"
 #include "diagnose.h"
+#include "metrics.h"
 #include "pipeline.h"
 #include "sink.h"
 
@@ -45,6 +46,8 @@ static void send_on(struct pipeline *pl, const struct rt_record *r)
 		pl->written[r->ev.type] += r->count;
 	if (pl->summary)
 		summary_note(pl->summary, r);
+	if (pl->metrics)
+		metrics_note(pl->metrics, r);
 	write_record(pl, r);
 }
 

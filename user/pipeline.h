@@ -16,10 +16,13 @@
 #include "output.h"
 #include "summary.h"
 
+struct metrics;
+
 struct pipeline {
 	const struct rt_names *names;
 	struct output *out;
 	struct summary *summary;     /* NULL without --summary */
+	struct metrics *metrics;     /* NULL without --metrics */
 	uint64_t written[RT_EV_MAX]; /* events the records written stand for */
 };
 

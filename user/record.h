@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "../include/rsttrace.h"
+#include "cgroups.h"
 #include "diagnose.h"
 #include "kevent.h"
 
@@ -30,6 +31,8 @@ struct rt_record {
 	/* attribute */
 	bool owner_alive;
 	bool listener_owner_alive;
+	struct cg_info owner_cg; /* the owners' cgroups, when the resolver knows them */
+	struct cg_info listener_cg;
 	/* diagnose */
 	struct diagnosis diag;
 };

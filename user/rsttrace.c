@@ -16,6 +16,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "../include/rsttrace.h"
+#include "cgroups.h"
 #include "cli.h"
 #include "clock.h"
 #include "coverage.h"
@@ -24,6 +25,8 @@
 #include "loader.h"
 #include "mib_sweep.h"
 #include "messages.h"
+#include "metrics.h"
+#include "metrics_http.h"
 #include "output.h"
 #include "pipeline.h"
 #include "privs.h"
@@ -57,6 +60,8 @@ struct session {
 	const struct loader *ld;
 	uint64_t missed_reported[LOADER_MAX_HOOKS];
 	struct rsttrace_bpf *skel;
+	struct metrics metrics;
+	struct metrics_http *http; /* --metrics: its own thread, see user/metrics_http.h */
 };
 
 static void on_signal(int sig)
@@ -394,8 +399,34 @@ int main(int argc, char **argv)
 		rt_warn(o.json, "error", "cannot open the ring buffer: %s", strerror(-err));
 		goto cleanup_output;
 	}
+	/* Bound while privileged (a port below 1024 may be asked for). */
+	if (o.metrics_addr) {
+		s->http = metrics_http_bind(o.metrics_addr);
+		if (!s->http) {
+			rt_warn(o.json, "error", "cannot serve metrics on %s: %s", o.metrics_addr,
+				strerror(errno));
+			goto cleanup_ring;
+		}
+	}
 	if (drop_privileges())
 		rt_warn(o.json, "warning", "cannot drop capabilities: %s", strerror(errno));
+	/* Threads after the drop: capabilities are per thread, and they inherit the dropped set. */
+	err = cgroups_start();
+	if (err)
+		rt_warn(o.json, "warning", "no cgroup v2 paths or container ids: %s",
+			strerror(-err));
+	if (s->http) {
+		metrics_init(&s->metrics, &s->maps, &ld, &s->names);
+		s->pl.metrics = &s->metrics;
+		err = metrics_http_start(s->http, metrics_render, &s->metrics);
+		if (err) {
+			rt_warn(o.json, "error", "cannot start the metrics server: %s",
+				strerror(-err));
+			goto cleanup_ring;
+		}
+		rt_warn(o.json, "info", "metrics: http://%s/metrics (port %d)", o.metrics_addr,
+			metrics_http_port(s->http));
+	}
 	if (o.json)
 		write_coverage(s, &ld, &o);
 	rt_warn(o.json, "info", "attached: %d programs, tracing%s%s%s%s%s (Ctrl-C to stop)",
@@ -411,6 +442,9 @@ int main(int argc, char **argv)
 	print_totals(s, &ld, o.json);
 	ret = err ? 1 : 0;
 
+cleanup_ring:
+	metrics_http_free(s->http);
+	cgroups_stop();
 	ring_close(&s->ring);
 	kfold_free(&s->fold);
 cleanup_output:

@@ -26,8 +26,26 @@ static void end_line(struct output *o, struct json_writer *jw)
 	sb_putc(&o->sb, '\n');
 }
 
+/* Schema 2 additions: the cgroup path and the container it names (docs/schema.md). */
+static void cgroup_fields(struct json_writer *jw, const struct cg_info *cg)
+{
+	const struct cg_identity *id = &cg->ident;
+
+	jw_string_field(jw, "cgroup", cg->known ? cg->path : NULL);
+	jw_name(jw, "container");
+	if (!cg->known || (!id->runtime && !id->pod_uid[0])) {
+		jw_null(jw);
+		return;
+	}
+	jw_start_object(jw);
+	jw_string_field(jw, "id", id->runtime ? id->container_id : NULL);
+	jw_string_field(jw, "runtime", id->runtime);
+	jw_string_field(jw, "pod_uid", id->pod_uid[0] ? id->pod_uid : NULL);
+	jw_end_object(jw);
+}
+
 static void owner_object(struct json_writer *jw, const char *name, const struct rt_owner *ow,
-			 bool valid, bool closed, bool alive)
+			 bool valid, bool closed, bool alive, const struct cg_info *cg)
 {
 	jw_name(jw, name);
 	if (!valid) {
@@ -51,6 +69,7 @@ static void owner_object(struct json_writer *jw, const char *name, const struct 
 	jw_bool(jw, alive);
 	jw_name(jw, "closed");
 	jw_bool(jw, closed);
+	cgroup_fields(jw, cg);
 	jw_end_object(jw);
 }
 
@@ -97,8 +116,8 @@ static void listener_object(struct json_writer *jw, const struct rt_record *r)
 	jw_uint_field(jw, "somaxconn", l->somaxconn);
 	jw_uint_field(jw, "abort_on_overflow", l->abort_on_overflow);
 	jw_uint_field(jw, "syncookies", l->syncookies);
-	owner_object(jw, "owner", &l->owner, l->flags & RT_LF_OWNER, false,
-		     r->listener_owner_alive);
+	owner_object(jw, "owner", &l->owner, l->flags & RT_LF_OWNER, false, r->listener_owner_alive,
+		     &r->listener_cg);
 	jw_end_object(jw);
 }
 
@@ -280,7 +299,7 @@ void sink_json_record(struct output *o, const struct rt_record *r)
 		jw_bool(&jw, e->flags & RT_F_SYNCOOKIES);
 	}
 	owner_object(&jw, "owner", &e->owner, e->flags & RT_F_OWNER, e->flags & RT_F_OWNER_CLOSED,
-		     r->owner_alive);
+		     r->owner_alive, &r->owner_cg);
 	listener_object(&jw, r);
 	context_object(&jw, e);
 	overflow_object(o, &jw, r);

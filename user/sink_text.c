@@ -38,7 +38,27 @@ struct text_fields {
 	char reason[96];
 	char queue[24];
 	char folded[96]; /* for a folded storm: what the line stands for */
+	char where[96];	 /* the owner's container and pod, or its cgroup: "" when unknown */
 };
+
+/* "container docker:3f6b1c2d9e8a pod 0b5e...", else "cgroup /path" (not the root). */
+static void where_of(const struct cg_info *cg, char *buf, size_t len)
+{
+	const struct cg_identity *id = &cg->ident;
+
+	buf[0] = '\0';
+	if (!cg->known)
+		return;
+	if (id->runtime && id->pod_uid[0])
+		snprintf(buf, len, "container %s:%.12s pod %s", id->runtime, id->container_id,
+			 id->pod_uid);
+	else if (id->runtime)
+		snprintf(buf, len, "container %s:%.12s", id->runtime, id->container_id);
+	else if (id->pod_uid[0])
+		snprintf(buf, len, "pod %s", id->pod_uid);
+	else if (strcmp(cg->path, "/"))
+		snprintf(buf, len, "cgroup %.80s", cg->path);
+}
 
 /* Pads to 'width' display columns (UTF-8 aware) and adds the column gap. */
 static void column(struct strbuf *sb, const char *s, size_t width)
@@ -113,6 +133,10 @@ static void fields_of(struct output *o, const struct rt_record *r, struct text_f
 		snprintf(f->folded, sizeof(f->folded), "[%llu events in %s; the first:]",
 			 (unsigned long long)r->count, span);
 	}
+	f->where[0] = '\0';
+	if (ow)
+		where_of(ow == &e->owner ? &r->owner_cg : &r->listener_cg, f->where,
+			 sizeof(f->where));
 	if (ow) {
 		snprintf(f->pid, sizeof(f->pid), "%u", ow->tgid);
 		utf8_sanitize(f->comm, sizeof(f->comm), ow->comm, RT_COMM_LEN);
@@ -163,6 +187,11 @@ static void wide_line(struct strbuf *sb, const struct text_fields *f, const stru
 	if (d->text[0]) {
 		sb_puts(sb, f->folded[0] ? " " : ": ");
 		sb_puts(sb, d->text);
+	}
+	if (f->where[0]) {
+		sb_puts(sb, " [");
+		sb_puts(sb, f->where);
+		sb_putc(sb, ']');
 	}
 	sb_putc(sb, '\n');
 }
@@ -230,6 +259,8 @@ static void block(struct strbuf *sb, const struct text_fields *f, const struct d
 		snprintf(buf, sizeof(buf), "pid %s %s", f->pid, f->comm);
 		piece(sb, buf, width, &col);
 	}
+	if (f->where[0])
+		piece(sb, f->where, width, &col);
 	snprintf(buf, sizeof(buf), "%s <- %s", f->local, f->remote);
 	piece(sb, buf, width, &col);
 	piece(sb, f->state, width, &col);

@@ -11,7 +11,7 @@ SECS=${1:-10}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=$ROOT/tests/fuzz/.build
 CC=${CLANG:-clang}
-HARNESSES="cli procinfo kallsyms format"
+HARNESSES="cli procinfo kallsyms format metrics"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 CFLAGS="-Wall -Wextra -g -O1 -fno-omit-frame-pointer -std=gnu11"
 CFLAGS="$CFLAGS -I$ROOT/.output -I$ROOT/include -I$ROOT/user -I$ROOT/tests/unit"
@@ -73,8 +73,16 @@ seeds() {
 	  head -c 32 /dev/zero; printf '\220\037\100\234\002\012\000\000'
 	  head -c 400 /dev/urandom; } | seed format invalid_syn
 	head -c 400 /dev/urandom | seed format random
+	# metrics: the first byte picks the parser (0 request, 1 address, 2 cgroup path)
+	printf '\000GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n' | seed metrics get
+	printf '\001[::1]:9464' | seed metrics addr6
+	printf '\0010.0.0.0:9464' | seed metrics addr4
+	printf '\002/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod0b5e0f3a_7c1d_4e2f_9a8b_112233445566.slice/cri-containerd-3f6b1c2d9e8a7f605142332415f6e7d8c9b0a1f2e3d4c5b6a798897a6b5c4d3e.scope' |
+		seed metrics kubepods
+	printf '\002/system.slice/docker-3f6b1c2d9e8a7f605142332415f6e7d8c9b0a1f2e3d4c5b6a798897a6b5c4d3e.scope' |
+		seed metrics docker
 }
-[ -d "$OUT/corpus" ] || seeds
+[ -d "$OUT/corpus/metrics" ] || seeds
 
 failed=0
 for name in $HARNESSES; do

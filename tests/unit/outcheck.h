@@ -39,7 +39,7 @@ const char *outcheck_nth_line(const char *s, int n);
 #define SCHEMA_LISTEN_OVERFLOW_KEYS    "path,repeat"
 #define SCHEMA_SYN_QUEUE_OVERFLOW_KEYS "syncookies"
 #define SCHEMA_ENDPOINT_KEYS	       "addr,port"
-#define SCHEMA_OWNER_KEYS	       "pid,tid,comm,cgroup_id,source,shared_by,alive,closed"
+#define SCHEMA_OWNER_KEYS	       "pid,tid,comm,cgroup_id,source,shared_by,alive,closed,cgroup,container"
 #define SCHEMA_LISTENER_KEYS                                                                       \
 	"addr,port,accept_queue,accept_queue_max,syn_queue,drops,matched_by,ambiguous,sk,"         \
 	"somaxconn,abort_on_overflow,syncookies,owner"
