@@ -75,11 +75,12 @@ def expected_tree(prefix):
         "etc/logrotate.d/rsttrace",
         "var/log/rsttrace/",
     }
-    for doc in ("schema.md", "diagnosis.md", "operations.md"):
+    for doc in ("schema.md", "diagnosis.md", "operations.md", "metrics.md"):
         files.add(p + "/share/doc/rsttrace/" + doc)
     files.add(p + "/share/doc/rsttrace/examples/journal.conf")
-    for name in os.listdir(os.path.join(REPO, "deploy", "shipping")):
-        files.add(p + "/share/doc/rsttrace/examples/" + name)
+    for sub in ("shipping", "prometheus"):
+        for name in os.listdir(os.path.join(REPO, "deploy", sub)):
+            files.add(p + "/share/doc/rsttrace/examples/" + name)
     return files
 
 
