@@ -219,9 +219,9 @@ struct rt_event {
 #define RT_SZ_CLOSED   (RT_SZ_LINK + (__u16)sizeof(struct rt_closed))
 #define RT_SZ_RX_LINK  (RT_SZ_BASE + (__u16)sizeof(struct rt_link))
 /* Client-side resets received add the connection after the link; client events carry only it. */
-#define RT_SZ_RX_CONN  (RT_SZ_RX_LINK + (__u16)sizeof(struct rt_conn))
-#define RT_SZ_CONN     (RT_SZ_BASE + (__u16)sizeof(struct rt_conn))
-#define RT_SZ_MAX      RT_SZ_CLOSED
+#define RT_SZ_RX_CONN (RT_SZ_RX_LINK + (__u16)sizeof(struct rt_conn))
+#define RT_SZ_CONN    (RT_SZ_BASE + (__u16)sizeof(struct rt_conn))
+#define RT_SZ_MAX     RT_SZ_CLOSED
 
 /* Per-socket state kept by BPF: owner and the state before the last change. */
 struct rt_sock_info {
@@ -383,7 +383,7 @@ enum rt_counter {
 	RT_CNT_CONNECT_RETRY, /* client events, like the first ones above */
 	RT_CNT_CONNECT_FAILED,
 	RT_CNT_REQUEST_STALLED,
-	RT_CNT_SYN_RETRANS, /* SYN retransmissions of traced sockets: TcpExtTCPSynRetrans */
+	RT_CNT_SYN_RETRANS,	  /* SYN retransmissions of traced sockets: TcpExtTCPSynRetrans */
 	RT_CNT_CLIENT_TABLE_FULL, /* watched connections the client table evicted */
 	RT_CNT_MAX,
 };

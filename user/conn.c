@@ -45,8 +45,9 @@ const char *errno_text(int err)
 const char *conn_outcome_name(unsigned int outcome)
 {
 	static const char *const names[] = {
-	    [RT_CO_NONE] = NULL,      [RT_CO_ESTABLISHED] = "established", [RT_CO_ERROR] = "error",
-	    [RT_CO_CLOSED] = "closed", [RT_CO_RESET] = "reset",
+	    [RT_CO_NONE] = NULL,     [RT_CO_ESTABLISHED] = "established",
+	    [RT_CO_ERROR] = "error", [RT_CO_CLOSED] = "closed",
+	    [RT_CO_RESET] = "reset",
 	};
 
 	return outcome < sizeof(names) / sizeof(names[0]) ? names[outcome] : NULL;

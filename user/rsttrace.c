@@ -187,8 +187,8 @@ static void print_totals(struct session *s, const struct loader *ld, bool json)
 	    (unsigned long long)t[RT_CNT_SYN_QUEUE_OVERFLOW],
 	    (unsigned long long)t[RT_CNT_FIREWALL_RST], (unsigned long long)t[RT_CNT_CONNECT_RETRY],
 	    (unsigned long long)t[RT_CNT_CONNECT_FAILED],
-	    (unsigned long long)t[RT_CNT_REQUEST_STALLED], (unsigned long long)t[RT_CNT_SYN_RETRANS],
-	    (unsigned long long)t[RT_CNT_LOST],
+	    (unsigned long long)t[RT_CNT_REQUEST_STALLED],
+	    (unsigned long long)t[RT_CNT_SYN_RETRANS], (unsigned long long)t[RT_CNT_LOST],
 	    (unsigned long long)t[RT_CNT_FOLDED], (unsigned long long)missed,
 	    (unsigned long long)(t[RT_CNT_UNATTRIB_OVERFLOW] + t[RT_CNT_UNATTRIB_SYNQ]),
 	    (unsigned long long)pipeline_written(&s->pl));

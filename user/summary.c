@@ -241,6 +241,10 @@ static void print_json(struct summary *s, const struct summary_maps *m, struct o
 	jw_uint_field(&jw, "listen_overflow_cookie", t[RT_CNT_OVERFLOW_COOKIE]);
 	jw_uint_field(&jw, "syn_queue_overflow", t[RT_CNT_SYN_QUEUE_OVERFLOW]);
 	jw_uint_field(&jw, "firewall_reset", t[RT_CNT_FIREWALL_RST]);
+	jw_uint_field(&jw, "connect_retry", t[RT_CNT_CONNECT_RETRY]);
+	jw_uint_field(&jw, "connect_failed", t[RT_CNT_CONNECT_FAILED]);
+	jw_uint_field(&jw, "request_stalled", t[RT_CNT_REQUEST_STALLED]);
+	jw_uint_field(&jw, "syn_retrans", t[RT_CNT_SYN_RETRANS]);
 	jw_uint_field(&jw, "lost", t[RT_CNT_LOST]);
 	jw_uint_field(&jw, "folded", t[RT_CNT_FOLDED]);
 	jw_uint_field(&jw, "fold_full", t[RT_CNT_FOLD_FULL]);
