@@ -99,6 +99,7 @@ __hidden __noinline int rt_client_conn(__u64 skaddr, __u32 reset_state, __u32 ou
 	c->bytes_acked = BPF_CORE_READ(tp, bytes_acked);
 	c->bytes_received = BPF_CORE_READ(tp, bytes_received);
 	c->total_retrans = BPF_CORE_READ(tp, total_retrans);
+	c->srtt_us = BPF_CORE_READ(tp, srtt_us) >> 3;
 	if (c->bytes_sent && CONFIG_HZ) {
 		c->last_send_ms = jiffies_ms(BPF_CORE_READ(tp, lsndtime));
 		c->flags |= RT_CF_LAST_SEND;

@@ -176,7 +176,8 @@ struct rt_conn {
 	__u8 outcome;	     /* enum rt_conn_outcome */
 	__u8 fin_received;   /* the peer had closed its side */
 	__u8 flags;	     /* RT_CF_* */
-	__u8 pad[5];
+	__u8 pad;
+	__u32 srtt_us; /* smoothed round-trip time, 0 before the first sample */
 };
 
 /* The part every record has; sections follow (see rt_event_layout()). */

@@ -17,8 +17,9 @@
 #define MS 1000000ull
 
 /* A reset this soon after the handshake, nothing received: an answer to the handshake's ACK. */
-#define RT_HANDSHAKE_RESET_MS	   200
-#define RT_HANDSHAKE_RESET_SURE_MS 20
+#define RT_HANDSHAKE_RESET_MS 200
+/* Sure when it came within two round trips (the ACK's and the reset's way) and this slack. */
+#define RT_HANDSHAKE_RESET_SLACK_MS 10
 
 static const char hint_syn[] =
     "the server (or the path) drops SYNs: retry with exponential backoff and jitter, cap concurrent connections per host; ask the server's owner to raise its listen() backlog and net.core.somaxconn, and to accept() faster";
@@ -177,13 +178,17 @@ static bool reset_received(const struct rt_record *r, struct diagnosis *d)
 	rt_format_endpoint(e->family, e->raddr, e->rport, remote, sizeof(remote));
 	if (c->bytes_received == 0 && acked == 0 && (e->flags & RT_F_STATE_AGE) &&
 	    (age_ms <= RT_HANDSHAKE_RESET_MS || c->bytes_sent)) {
+		uint64_t rtt_ms = c->srtt_us / 1000;
+
 		set(d, "remote_accept_queue_overflow_suspected",
-		    age_ms <= RT_HANDSHAKE_RESET_SURE_MS ? "high" : "medium", hint_queue);
+		    age_ms <= 2 * rtt_ms + RT_HANDSHAKE_RESET_SLACK_MS ? "high" : "medium",
+		    hint_queue);
 		snprintf(
 		    d->text, sizeof(d->text),
-		    "%s reset the connection of %s %llu ms after the handshake, with nothing received and none of the %llu bytes sent acknowledged (%u retransmission%s): a server whose accept queue was full resets the handshake (tcp_abort_on_overflow=1) or drops it",
-		    remote, owner, (unsigned long long)age_ms, (unsigned long long)c->bytes_sent,
-		    c->total_retrans, c->total_retrans == 1 ? "" : "s");
+		    "%s reset the connection of %s %llu ms after the handshake (round trip %u.%03u ms), with nothing received and none of the %llu bytes sent acknowledged (%u retransmission%s): a server whose accept queue was full resets the handshake (tcp_abort_on_overflow=1) or drops it",
+		    remote, owner, (unsigned long long)age_ms, c->srtt_us / 1000, c->srtt_us % 1000,
+		    (unsigned long long)c->bytes_sent, c->total_retrans,
+		    c->total_retrans == 1 ? "" : "s");
 		return true;
 	}
 	if (acked && !c->fin_received) {

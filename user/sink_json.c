@@ -184,6 +184,7 @@ static void connection_object(struct json_writer *jw, const struct rt_record *r)
 	jw_uint_field(jw, "syn_retries", c->syn_retries);
 	jw_uint_field(jw, "data_retries", c->data_retries);
 	jw_uint_field(jw, "retransmits", c->total_retrans);
+	optional_uint(jw, "srtt_us", c->srtt_us, c->srtt_us);
 	optional_uint(jw, "first_retransmit_ago_ms",
 		      c->first_retrans_ns && r->ev.ts_ns >= c->first_retrans_ns,
 		      (r->ev.ts_ns - c->first_retrans_ns) / 1000000);

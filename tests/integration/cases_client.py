@@ -1,0 +1,285 @@
+"""rsttrace on the client: the server runs in a namespace of its own that
+the tracer does not see (`--netns CLIENT -e client`), as for a user who
+cannot run anything on the server. Every count is cross-checked with the
+client namespace's own counters (nstat)."""
+
+import json
+import os
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import nslib
+from harness import Session, test, dig, of_type
+from nslib import Netns, VethPair
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PEERS = os.path.join(HERE, "peers")
+CONNECTS = os.path.join(PEERS, "connects.py")
+SERVER = os.path.join(PEERS, "backlog_server.py")
+GOCLIENT_SRC = os.path.join(PEERS, "goclient")
+
+ECONNREFUSED, ECONNRESET, ETIMEDOUT = 111, 104, 110
+
+
+class Proc:
+    """A helper script in a namespace, talking JSON lines on stdout."""
+
+    def __init__(self, ns, argv):
+        self.proc = nslib.track(subprocess.Popen(
+            ns.cmd(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, bufsize=1, preexec_fn=nslib.die_with_parent))
+        self.pid = self.proc.pid
+        self.comm = None
+
+    def line(self, timeout):
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        if not ready:
+            raise RuntimeError("%s: no output within %ss" % (self.proc.args, timeout))
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("%s exited: %s" % (self.proc.args, self.proc.stderr.read()))
+        if self.comm is None:
+            self.comm = nslib.process_comm(self.pid)
+        return line.strip()
+
+    def close(self):
+        try:
+            self.proc.stdin.write("close\n")
+            self.proc.stdin.close()
+            self.proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        nslib.stop_process(self.proc)
+
+
+def two_namespaces(subnet, server_sysctl=None, client_sysctl=None):
+    client, server = Netns(), Netns()
+    veth = VethPair(client, server, subnet)
+    if server_sysctl:
+        server.sysctl(server_sysctl)
+    if client_sysctl:
+        client.sysctl(client_sysctl)
+    return client, server, veth
+
+
+def start_server(server, veth, port, backlog, mode):
+    srv = Proc(server, [sys.executable, "-u", SERVER, veth.server_addr["ipv4"], str(port),
+                        str(backlog), mode])
+    if srv.line(10) != "ready":
+        raise RuntimeError("server did not start")
+    return srv
+
+
+def connects(client, veth, port, count, wait, udp=()):
+    """-> (Proc, {local port: result}); udp: (count, size) of datagrams sent first."""
+    c = Proc(client, [sys.executable, "-u", CONNECTS, veth.server_addr["ipv4"], str(port),
+                      str(count), str(wait)] + [str(x) for x in udp])
+    res = json.loads(c.line(wait + 10))
+    return c, {int(p): r for p, r in res["results"].items()}
+
+
+def client_session(ctx, check, client, extra=()):
+    return Session(ctx, check, [client],
+                   ["--netns", str(client.inode), "-e", "client", "--summary"] + list(extra))
+
+
+def final_totals(check, s):
+    summaries = [x for x in s.run.summaries if x.get("final")]
+    check.that(len(summaries) == 1, "%d final summaries" % len(summaries))
+    return summaries[-1].get("totals", {}) if summaries else {}
+
+
+def scenario(check, cond, msg):
+    if not check.that(cond, "scenario: " + msg):
+        check.finish()
+
+
+def owner_is(check, ev, proc, label):
+    check.fields(ev, {"owner.pid": proc.pid, "owner.comm": proc.comm,
+                      "owner.source": "connect"}, label)
+
+
+def by_port(events):
+    out = {}
+    for e in events:
+        out.setdefault(dig(e, "local.port"), []).append(e)
+    return out
+
+
+# --------------------------------------------------------------------------
+
+@test("client_syn_retries")
+def t_syn_retries(ctx, check):
+    """A server with listen(2) that never accepts, syncookies off: of 10
+    connects, the accept queue takes 3 and drops the SYNs of the others,
+    which retry (tcp_syn_retries=2: for 7 s; the first retries come at 1 s
+    intervals, tcp_syn_linear_timeouts) and fail with ETIMEDOUT. The
+    client-only rsttrace reports a connect_retry for each, with retries
+    summing to the client's TcpExtTCPSynRetrans and TcpRetransSegs."""
+    client, server, veth = two_namespaces(
+        41, {"net.ipv4.tcp_syncookies": 0}, {"net.ipv4.tcp_syn_retries": 2})
+    port = 20401
+    srv = start_server(server, veth, port, 2, "never")
+    with client_session(ctx, check, client) as s:
+        cl, results = connects(client, veth, port, 10, 15)
+        s.finish_scenario(cl, expect=0)
+    srv.close()
+    failed = sorted(p for p, r in results.items() if r == "ETIMEDOUT")
+    connected = sorted(p for p, r in results.items() if r == "connected")
+    scenario(check, len(failed) >= 5 and len(failed) + len(connected) == 10,
+             "results %s" % results)
+    if not s.traced:
+        return
+    retries = s.events("connect_retry")
+    failures = s.events("connect_failed")
+    rport = by_port(retries)
+    fport = by_port(failures)
+    check.that(sorted(fport) == failed, "connect_failed ports %s, ETIMEDOUT ports %s"
+               % (sorted(fport), failed), *failures)
+    for p in failed:
+        ev = check.one(rport.get(p, []), "connect_retry of port %d" % p)
+        if ev:
+            check.fields(ev, {"remote.addr": veth.server_addr["ipv4"], "remote.port": port,
+                              "state": "CLOSE", "prev_state": "SYN_SENT",
+                              "reason": "ETIMEDOUT", "reason_code": ETIMEDOUT,
+                              "connection.outcome": "error", "connection.errno": "ETIMEDOUT",
+                              "connection.bytes_received": 0,
+                              "diagnosis.code": "remote_syn_drops_suspected",
+                              "diagnosis.confidence": "high"}, "connect_retry")
+            owner_is(check, ev, cl, "connect_retry")
+            age = dig(ev, "connection.age_ms")
+            # SYN at 0, retries at 1 s and 3 s, given up 4 s later: about 7 s.
+            check.that(isinstance(age, int) and 6500 <= age <= 9000,
+                       "connect_retry age_ms %r, expected about 7000" % age, ev)
+            n = dig(ev, "connection.syn_retries")
+            check.that(isinstance(n, int) and n >= 2, "syn_retries %r" % n, ev)
+            check.that("retransmitted %s times" % n in (dig(ev, "diagnosis.text") or ""),
+                       "diagnosis text %r" % dig(ev, "diagnosis.text"), ev)
+            check.that(dig(ev, "connection.retransmits") == n,
+                       "retransmits %r, syn_retries %r" % (dig(ev, "connection.retransmits"), n),
+                       ev)
+        ev = check.one(fport.get(p, []), "connect_failed of port %d" % p)
+        if ev:
+            same = check.one(rport.get(p, []), "connect_retry of port %d" % p) or {}
+            check.fields(ev, {"reason": "ETIMEDOUT", "connection.outcome": "error",
+                              "connection.syn_retries": dig(same, "connection.syn_retries"),
+                              "diagnosis.code": "remote_syn_drops_suspected"},
+                         "connect_failed")
+            owner_is(check, ev, cl, "connect_failed")
+    # The connected ones went through at once: no retry, nothing reported.
+    for p in connected:
+        check.that(p not in rport and p not in fport, "events for connected port %d" % p,
+                   *(rport.get(p, []) + fport.get(p, [])))
+    syn_retries = sum(dig(e, "connection.syn_retries") or 0 for e in retries)
+    check.that(syn_retries == s.delta("TcpExtTCPSynRetrans"),
+               "connect_retry syn_retries sum %d, TcpExtTCPSynRetrans delta %d"
+               % (syn_retries, s.delta("TcpExtTCPSynRetrans")))
+    check.that(syn_retries == s.delta("TcpRetransSegs"),
+               "connect_retry syn_retries sum %d, TcpRetransSegs delta %d"
+               % (syn_retries, s.delta("TcpRetransSegs")))
+    check.that(len(failures) == s.delta("TcpAttemptFails"),
+               "%d connect_failed, TcpAttemptFails delta %d"
+               % (len(failures), s.delta("TcpAttemptFails")))
+    totals = final_totals(check, s)
+    check.that(totals.get("syn_retrans") == s.delta("TcpExtTCPSynRetrans"),
+               "totals.syn_retrans %r, TcpExtTCPSynRetrans delta %d"
+               % (totals.get("syn_retrans"), s.delta("TcpExtTCPSynRetrans")))
+    check.that(not s.events("rst_received"), "rst_received events", *s.events("rst_received"))
+
+
+@test("client_connection_refused")
+def t_refused(ctx, check):
+    """connect() to a port nothing listens on in the server namespace:
+    connect_failed with ECONNREFUSED, diagnosed connection_refused."""
+    client, server, veth = two_namespaces(42)
+    port = 20402
+    with client_session(ctx, check, client) as s:
+        cl, results = connects(client, veth, port, 1, 5)
+        s.finish_scenario(cl, expect=2)
+    (lport, result), = results.items()
+    scenario(check, result == "ECONNREFUSED", "result %s" % result)
+    if not s.traced:
+        return
+    ev = check.one(s.events("connect_failed"), "connect_failed")
+    if ev:
+        check.fields(ev, {"local.port": lport, "remote.addr": veth.server_addr["ipv4"],
+                          "remote.port": port, "state": "CLOSE", "prev_state": "SYN_SENT",
+                          "reason": "ECONNREFUSED", "reason_code": ECONNREFUSED,
+                          "reason_source": "kernel", "connection.outcome": "error",
+                          "connection.errno": "ECONNREFUSED",
+                          "connection.error_text": "connection refused",
+                          "connection.syn_retries": 0, "connection.bytes_sent": 0,
+                          "diagnosis.code": "connection_refused",
+                          "diagnosis.confidence": "high"}, "connect_failed")
+        owner_is(check, ev, cl, "connect_failed")
+    rx = check.one(s.events("rst_received"), "rst_received")
+    if rx:
+        check.fields(rx, {"local.port": lport, "state": "SYN_SENT",
+                          "connection.outcome": "reset", "connection.errno": "ECONNREFUSED"},
+                     "rst_received")
+    check.that(s.events("connect_retry") == [], "connect_retry events")
+    check.that(s.delta("TcpAttemptFails") == 1,
+               "TcpAttemptFails delta %d" % s.delta("TcpAttemptFails"))
+
+
+@test("client_abort_on_overflow")
+def t_abort_on_overflow(ctx, check):
+    """tcp_abort_on_overflow=1, listen(2) never accepting, syncookies off:
+    two connections fill the accept queue to its limit, then a burst of
+    connects whose SYNs all reach the server before any handshake ACK
+    (a slow link, see cases_explain.py). Each handshake that completes on the client while the queue
+    is full is reset at once by the server: rst_received in ESTABLISHED a
+    few ms after the handshake, nothing received, diagnosed
+    remote_accept_queue_overflow_suspected; one per TcpEstabResets."""
+    client, server, veth = two_namespaces(
+        43, {"net.ipv4.tcp_syncookies": 0, "net.ipv4.tcp_abort_on_overflow": 1},
+        {"net.ipv4.tcp_syn_retries": 1})
+    port = 20403
+    srv = start_server(server, veth, port, 2, "never")
+    with client_session(ctx, check, client) as s:
+        first, res1 = connects(client, veth, port, 2, 5)
+        client.exec(["tc", "qdisc", "add", "dev", veth.client_dev, "root", "tbf", "rate",
+                     "100kbit", "burst", "1600", "latency", "5s"])
+        burst, res2 = connects(client, veth, port, 4, 8, udp=(3, 1400))
+        s.finish_scenario(first, burst, expect=0)
+    srv.close()
+    reset = sorted(p for p, r in res2.items() if r == "ECONNRESET")
+    # A connect that completes and is reset before the poll: SO_ERROR says ECONNRESET;
+    # one reset after the poll saw it connected shows up as "connected".
+    scenario(check, set(res1.values()) == {"connected"} and s.delta("TcpEstabResets") >= 1,
+             "first %s, burst %s, TcpEstabResets delta %d"
+             % (res1, res2, s.delta("TcpEstabResets")))
+    if not s.traced:
+        return
+    rx = [e for e in s.events("rst_received") if e.get("state") == "ESTABLISHED"]
+    check.that(len(rx) == s.delta("TcpEstabResets"),
+               "%d rst_received in ESTABLISHED, TcpEstabResets delta %d"
+               % (len(rx), s.delta("TcpEstabResets")), *rx)
+    for p in reset:
+        check.that(p in by_port(rx), "no rst_received for reset port %d" % p)
+    for ev in rx:
+        check.fields(ev, {"remote.port": port, "connection.outcome": "reset",
+                          "connection.errno": "ECONNRESET",
+                          "connection.error_text": "connection reset by peer",
+                          "connection.bytes_received": 0, "connection.bytes_acked": 0,
+                          "connection.fin_received": False, "connection.last_recv_ms": None,
+                          "diagnosis.code": "remote_accept_queue_overflow_suspected",
+                          "diagnosis.confidence": "high"}, "rst_received")
+        owner_is(check, ev, burst, "rst_received")
+        # Within two round trips of the handshake (the slow link's queue is in them).
+        age, srtt = ev.get("state_age_ms"), dig(ev, "connection.srtt_us") or 0
+        check.that(isinstance(age, int) and age <= 2 * srtt // 1000 + 10,
+                   "state_age_ms %r, srtt_us %r" % (age, srtt), ev)
+        check.that("ms after the handshake" in (dig(ev, "diagnosis.text") or ""),
+                   "diagnosis text %r" % dig(ev, "diagnosis.text"), ev)
+    syn_retries = sum(dig(e, "connection.syn_retries") or 0 for e in s.events("connect_retry"))
+    check.that(syn_retries == s.delta("TcpExtTCPSynRetrans"),
+               "connect_retry syn_retries sum %d, TcpExtTCPSynRetrans delta %d"
+               % (syn_retries, s.delta("TcpExtTCPSynRetrans")))
+    check.that(len(s.events("connect_failed")) == s.delta("TcpAttemptFails"),
+               "%d connect_failed, TcpAttemptFails delta %d"
+               % (len(s.events("connect_failed")), s.delta("TcpAttemptFails")))
