@@ -3,7 +3,8 @@
 # Ubuntu, as root. Does nothing (and needs no network) when all are present.
 set -eu
 
-PKGS="clang llvm libclang-rt-dev cppcheck make gcc libc6-dev libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 python3 procps"
+# golang-go: the Go net/http client of tests/integration/cases_client.py.
+PKGS="clang llvm libclang-rt-dev cppcheck make gcc libc6-dev libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 python3 procps golang-go"
 
 missing=""
 for p in $PKGS; do

@@ -283,3 +283,169 @@ def t_abort_on_overflow(ctx, check):
     check.that(len(s.events("connect_failed")) == s.delta("TcpAttemptFails"),
                "%d connect_failed, TcpAttemptFails delta %d"
                % (len(s.events("connect_failed")), s.delta("TcpAttemptFails")))
+
+
+# --------------------------------------------------------------------------
+# a real Go client (net/http), as a crawler or a load test runs it
+
+GO_TIMEOUT = "2.5s"
+_go_binary = []
+
+
+def go_client_binary():
+    """Builds peers/goclient once per run (Debian's golang-go, std only)."""
+    if _go_binary:
+        return _go_binary[0]
+    go = shutil.which("go")
+    if go is None:
+        raise RuntimeError("no go compiler: install golang-go (scripts/deps.sh)")
+    out = tempfile.mkdtemp(prefix="rtt-goclient-")
+    env = dict(os.environ, GO111MODULE="off", GOFLAGS="",
+               GOCACHE=os.path.join(tempfile.gettempdir(), "rtt-gocache"))
+    res = subprocess.run([go, "build", "-o", os.path.join(out, "goclient"), "."],
+                         cwd=GOCLIENT_SRC, env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, timeout=300)
+    if res.returncode != 0:
+        raise RuntimeError("go build: %s" % res.stderr.strip())
+    _go_binary.append(os.path.join(out, "goclient"))
+    return _go_binary[0]
+
+
+def run_go_client(client, veth, port, count):
+    """-> (pid, comm, [one result per request])"""
+    binary = go_client_binary()
+    proc = nslib.track(subprocess.Popen(
+        client.cmd([binary, "-url", "http://%s:%d/" % (veth.server_addr["ipv4"], port),
+                    "-n", str(count), "-timeout", GO_TIMEOUT]),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=nslib.die_with_parent))
+    out, err = proc.communicate(timeout=40)
+    nslib.stop_process(proc)
+    results = [json.loads(l) for l in out.splitlines() if l.startswith('{"i"')]
+    if len(results) != count or '{"done":true}' not in out:
+        raise RuntimeError("go client: %d results of %d: %s" % (len(results), count, err[-500:]))
+    return proc.pid, "goclient", results
+
+
+def go_session(ctx, check, count, server_sysctl, subnet, port):
+    client, server, veth = two_namespaces(subnet, server_sysctl)
+    go_client_binary()
+    srv = start_server(server, veth, port, 8, "http")
+    with client_session(ctx, check, client) as s:
+        pid, comm, results = run_go_client(client, veth, port, count)
+        s.finish_scenario(expect=0)
+    srv.close()
+    return s, pid, comm, results
+
+
+def check_go_owner(check, events, pid, comm):
+    for ev in events:
+        check.fields(ev, {"owner.pid": pid, "owner.comm": comm, "owner.source": "connect"},
+                     ev.get("type"))
+
+
+def check_syn_totals(check, s):
+    retries = s.events("connect_retry")
+    syn_retries = sum(dig(e, "connection.syn_retries") or 0 for e in retries)
+    check.that(syn_retries == s.delta("TcpExtTCPSynRetrans"),
+               "connect_retry syn_retries sum %d, TcpExtTCPSynRetrans delta %d"
+               % (syn_retries, s.delta("TcpExtTCPSynRetrans")))
+    totals = final_totals(check, s)
+    check.that(totals.get("syn_retrans") == s.delta("TcpExtTCPSynRetrans"),
+               "totals.syn_retrans %r, TcpExtTCPSynRetrans delta %d"
+               % (totals.get("syn_retrans"), s.delta("TcpExtTCPSynRetrans")))
+    with_errno = [e for e in s.events("connect_failed") if e.get("reason")]
+    check.that(len(with_errno) == s.delta("TcpAttemptFails"),
+               "%d connect_failed with an errno, TcpAttemptFails delta %d"
+               % (len(with_errno), s.delta("TcpAttemptFails")))
+    for ev in retries:
+        check.that((dig(ev, "connection.syn_retries") or 0) >= 1, "connect_retry without retries",
+                   ev)
+
+
+@test("client_go_syncookies")
+def t_go_syncookies(ctx, check):
+    """300 concurrent Go requests (2.5 s timeout, no keep-alive) against a
+    server with listen(8) that serves fast once it accepts, syncookies on
+    (the default): handshakes completed by a cookie whose ACK the full
+    accept queue dropped leave the request unacknowledged until Go gives
+    up ("Client.Timeout exceeded while awaiting headers"). Every such line
+    of Go's log is one request_stalled of the same local port, closed by
+    the application; SYN retries add up to TcpExtTCPSynRetrans."""
+    s, pid, comm, results = go_session(ctx, check, 300, {"net.ipv4.tcp_syncookies": 1},
+                                       45, 20405)
+    stalled_go = sorted(r["lport"] for r in results if r["result"] == "timeout" and r["lport"])
+    other = [r for r in results if r["result"] not in ("ok", "timeout")]
+    scenario(check, stalled_go and not other,
+             "%d timeouts awaiting headers, other results %s" % (len(stalled_go), other[:3]))
+    if not s.traced:
+        return
+    stalled = s.events("request_stalled")
+    check.that(sorted(dig(e, "local.port") for e in stalled) == stalled_go,
+               "request_stalled ports %s, Go timeouts awaiting headers on %s"
+               % (sorted(dig(e, "local.port") for e in stalled), stalled_go))
+    for ev in stalled:
+        check.fields(ev, {"prev_state": "ESTABLISHED", "state": "FIN_WAIT1", "reason": None,
+                          "connection.outcome": "closed", "connection.bytes_acked": 0,
+                          "connection.bytes_received": 0,
+                          "diagnosis.code": "remote_accept_queue_overflow_suspected"},
+                     "request_stalled")
+        check.that((dig(ev, "connection.data_retries") or 0) >= 1 and
+                   (dig(ev, "connection.bytes_sent") or 0) > 0,
+                   "request_stalled without retransmitted data", ev)
+    dial_timeouts = [r for r in results if r["result"] == "timeout" and not r["lport"]]
+    abandoned = [e for e in s.events("connect_failed") if dig(e, "connection.outcome") == "closed"]
+    check.that(len(abandoned) == len(dial_timeouts),
+               "%d connects abandoned, %d Go dial timeouts" % (len(abandoned), len(dial_timeouts)))
+    check.that(not s.events("rst_received"), "rst_received", *s.events("rst_received"))
+    check_go_owner(check, s.events(), pid, comm)
+    check_syn_totals(check, s)
+
+
+@test("client_go_abort_on_overflow")
+def t_go_abort(ctx, check):
+    """The same Go client against listen(8) with syncookies off and
+    tcp_abort_on_overflow=1: handshakes completed while the accept queue
+    was full are reset ("connect: connection reset by peer" in Go's log),
+    SYNs dropped on the full queue are retried until Go gives up on the
+    dial. Each reset is one rst_received diagnosed
+    remote_accept_queue_overflow_suspected (= TcpEstabResets), each dial
+    timeout one connect_failed the application closed after SYN retries."""
+    s, pid, comm, results = go_session(
+        ctx, check, 300, {"net.ipv4.tcp_syncookies": 0, "net.ipv4.tcp_abort_on_overflow": 1},
+        46, 20406)
+    resets = [r for r in results if r["result"] == "reset"]
+    dial_timeouts = [r for r in results if r["result"] == "timeout" and not r["lport"]]
+    other = [r for r in results if r["result"] not in ("ok", "timeout", "reset")]
+    scenario(check, resets and dial_timeouts and not other,
+             "%d resets, %d dial timeouts, other results %s"
+             % (len(resets), len(dial_timeouts), other[:3]))
+    if not s.traced:
+        return
+    rx = s.events("rst_received")
+    check.that(len(rx) == len(resets), "%d rst_received, %d 'connection reset by peer' in Go's log"
+               % (len(rx), len(resets)), *rx)
+    check.that(len(rx) == s.delta("TcpEstabResets"), "%d rst_received, TcpEstabResets delta %d"
+               % (len(rx), s.delta("TcpEstabResets")))
+    known = sorted(r["lport"] for r in resets if r["lport"])
+    check.that(set(known) <= {dig(e, "local.port") for e in rx},
+               "Go resets on ports %s without rst_received" % known)
+    for ev in rx:
+        check.fields(ev, {"state": "ESTABLISHED", "connection.outcome": "reset",
+                          "connection.errno": "ECONNRESET",
+                          "connection.error_text": "connection reset by peer",
+                          "connection.bytes_received": 0,
+                          "diagnosis.code": "remote_accept_queue_overflow_suspected"},
+                     "rst_received")
+    abandoned = [e for e in s.events("connect_failed") if dig(e, "connection.outcome") == "closed"]
+    check.that(len(abandoned) == len(dial_timeouts),
+               "%d connects abandoned, %d Go dial timeouts" % (len(abandoned), len(dial_timeouts)))
+    for ev in abandoned:
+        check.fields(ev, {"prev_state": "SYN_SENT", "state": "CLOSE", "reason": None,
+                          "diagnosis.code": "remote_syn_drops_suspected"}, "connect_failed")
+    stalled_go = [r for r in results if r["result"] == "timeout" and r["lport"]]
+    check.that(len(s.events("request_stalled")) == len(stalled_go),
+               "%d request_stalled, %d Go timeouts awaiting headers"
+               % (len(s.events("request_stalled")), len(stalled_go)))
+    check_go_owner(check, s.events(), pid, comm)
+    check_syn_totals(check, s)
