@@ -38,6 +38,54 @@ struct {
 	__type(value, struct client_watch);
 } client_watch SEC(".maps");
 
+/* Per server endpoint, for the summary: bounded; a full table stops adding rows. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct rt_endpoint_key);
+	__type(value, struct rt_endpoint_stats);
+} client_endpoints SEC(".maps");
+
+/* Never written: a new row's value (too big for the stack). */
+static const struct rt_endpoint_stats endpoint_empty = {};
+
+static __always_inline struct rt_endpoint_stats *endpoint_of(__u32 netns, const struct rt_tuple *t)
+{
+	struct rt_endpoint_key k = {.netns = netns, .port = t->rport, .family = t->family};
+	struct rt_endpoint_stats *v;
+
+	__builtin_memcpy(k.addr, t->raddr, 16);
+	v = bpf_map_lookup_elem(&client_endpoints, &k);
+	if (v)
+		return v;
+	bpf_map_update_elem(&client_endpoints, &k, &endpoint_empty, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&client_endpoints, &k);
+}
+
+/* floor(log2(us)), capped at the last bucket. */
+static __always_inline __u32 latency_bucket(__u64 us)
+{
+	__u32 b = 0;
+
+#pragma unroll
+	for (int i = 0; i < RT_LAT_BUCKETS - 1; i++)
+		if (us >> (i + 1))
+			b = i + 1;
+	return b;
+}
+
+__hidden __noinline int rt_client_reset_seen(__u32 netns, const struct rt_tuple *t)
+{
+	struct rt_endpoint_stats *ep;
+
+	if (!t)
+		return 0;
+	ep = endpoint_of(netns, t);
+	if (ep)
+		__sync_fetch_and_add(&ep->resets, 1);
+	return 0;
+}
+
 static __always_inline __u32 jiffies_ms(__u32 then)
 {
 	__u32 hz = CONFIG_HZ;
@@ -162,8 +210,12 @@ static __always_inline int handle_retransmit(const struct sock *sk, int err)
 		}
 	}
 	if (state == RT_TCP_SYN_SENT) {
+		struct rt_endpoint_stats *ep = endpoint_of(netns, &t);
+
 		__sync_fetch_and_add(&w->syn_retries, 1);
 		count(RT_CNT_SYN_RETRANS);
+		if (ep)
+			__sync_fetch_and_add(&ep->syn_retries, 1);
 	} else {
 		__sync_fetch_and_add(&w->data_retries, 1);
 		w->stalled = 1;
@@ -223,6 +275,7 @@ __hidden __noinline int rt_client_state(__u64 skaddr, __u32 oldstate, __u32 news
 	const struct sock *sk = (const void *)skaddr;
 	struct rt_sock_info *info;
 	struct client_watch *w;
+	struct rt_endpoint_stats *ep;
 	struct ev_src s = {};
 	__u32 netns;
 	__s32 err;
@@ -230,14 +283,43 @@ __hidden __noinline int rt_client_state(__u64 skaddr, __u32 oldstate, __u32 news
 
 	if (!sk)
 		return 0;
+	/* A connect(): one more attempt at its server (the port is not chosen yet). */
+	if (newstate == RT_TCP_SYN_SENT) {
+		if (client_wanted(sk, &s.t, &netns, &info)) {
+			ep = endpoint_of(netns, &s.t);
+			if (ep)
+				__sync_fetch_and_add(&ep->attempts, 1);
+		}
+		return 0;
+	}
 	w = bpf_map_lookup_elem(&client_watch, &skaddr);
-	/* A connect() that succeeded at once, or a connection never stalled: nothing to say. */
-	if (!w && (oldstate != RT_TCP_SYN_SENT || newstate != RT_TCP_CLOSE))
+	/* A connection never stalled ends: nothing to say, nothing to count. */
+	if (!w && oldstate != RT_TCP_SYN_SENT)
 		return 0;
 	if (!client_wanted(sk, &s.t, &netns, &info)) {
 		if (w)
 			bpf_map_delete_elem(&client_watch, &skaddr);
 		return 0;
+	}
+	if (oldstate == RT_TCP_SYN_SENT) {
+		ep = endpoint_of(netns, &s.t);
+		if (ep && newstate == RT_TCP_CLOSE) {
+			__sync_fetch_and_add(&ep->failed, 1);
+		} else if (ep) {
+			__u64 now = bpf_ktime_get_boot_ns();
+			__u64 born = info ? info->born_ns : 0;
+
+			__sync_fetch_and_add(&ep->established, 1);
+			if (born && now > born) {
+				__u32 b = latency_bucket((now - born) / 1000);
+
+				if (b < RT_LAT_BUCKETS)
+					__sync_fetch_and_add(&ep->latency[b], 1);
+			}
+		}
+		/* A connect() that succeeded at once: nothing more to say. */
+		if (!w && newstate != RT_TCP_CLOSE)
+			return 0;
 	}
 	s.sk = skaddr;
 	s.netns = netns;
@@ -258,6 +340,9 @@ __hidden __noinline int rt_client_state(__u64 skaddr, __u32 oldstate, __u32 news
 		   (event_mask & RT_EVM(RT_EV_REQUEST_STALLED))) {
 		outcome = newstate == RT_TCP_CLOSE && err ? RT_CO_ERROR : RT_CO_CLOSED;
 		client_emit(&s, sk, RT_EV_REQUEST_STALLED, outcome, err, RT_CNT_REQUEST_STALLED);
+		ep = endpoint_of(netns, &s.t);
+		if (ep)
+			__sync_fetch_and_add(&ep->stalled, 1);
 	}
 	if (w)
 		bpf_map_delete_elem(&client_watch, &skaddr);

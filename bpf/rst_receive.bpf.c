@@ -52,6 +52,8 @@ static __always_inline int handle_receive_reset(const struct sock *sk, const boo
 	if (info && info->owner.source == RT_OWN_CONNECT) {
 		s.flags |= RT_F_CONN;
 		s.path = RT_CO_RESET;
+		if (event_mask & RT_EVM_CLIENT)
+			rt_client_reset_seen(netns, &s.t);
 	}
 	/* The kernel's own tcp_reset() may be taken back: never fold those. */
 	if (aborts_on_data(state))

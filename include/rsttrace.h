@@ -180,6 +180,29 @@ struct rt_conn {
 	__u32 srtt_us; /* smoothed round-trip time, 0 before the first sample */
 };
 
+/* A server as its clients in one netns see it: the summary's endpoint table (-e client). */
+struct rt_endpoint_key {
+	__u32 netns;
+	__u16 port;
+	__u8 family;
+	__u8 pad;
+	__u8 addr[16];
+};
+
+#define RT_LAT_BUCKETS 25
+struct rt_endpoint_stats {
+	__u64 attempts;	   /* connect()s: SYN_SENT entered */
+	__u64 established; /* of them, handshakes completed */
+	__u64 failed;	   /* ended in CLOSE: an errno, or closed by the application */
+	__u64 syn_retries;
+	__u64 stalled; /* request_stalled */
+	__u64 resets;  /* resets received by its client connections */
+	/* connect() to ESTABLISHED: bucket i holds [2^i, 2^(i+1)) microseconds, the last all above
+	 */
+	__u64 latency[RT_LAT_BUCKETS];
+	__u64 pad1;
+};
+
 /* The part every record has; sections follow (see rt_event_layout()). */
 struct rt_event {
 	__u64 ts_ns;	/* CLOCK_BOOTTIME */
@@ -393,6 +416,8 @@ _Static_assert(sizeof(struct rt_owner) == 48, "rt_owner layout");
 _Static_assert(sizeof(struct rt_listener) == 104, "rt_listener layout");
 _Static_assert(sizeof(struct rt_event) == 168, "rt_event layout");
 _Static_assert(sizeof(struct rt_conn) == 72, "rt_conn layout");
+_Static_assert(sizeof(struct rt_endpoint_key) == 24, "rt_endpoint_key layout");
+_Static_assert(sizeof(struct rt_endpoint_stats) == 256, "rt_endpoint_stats layout");
 _Static_assert(sizeof(struct rt_sock_info) == 80, "rt_sock_info layout");
 _Static_assert(sizeof(struct rt_link) == 56, "rt_link layout");
 _Static_assert(sizeof(struct rt_closed) == 48, "rt_closed layout");

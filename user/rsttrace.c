@@ -378,6 +378,7 @@ int main(int argc, char **argv)
 	s->maps.listeners_fd = bpf_map__fd(ld.skel->maps.listener_stats);
 	s->maps.socks_fd = bpf_map__fd(ld.skel->maps.socks);
 	s->maps.socks_max = bpf_map__max_entries(ld.skel->maps.socks);
+	s->maps.endpoints_fd = bpf_map__fd(ld.skel->maps.client_endpoints);
 	s->summarize = o.summary;
 	s->skel = ld.skel;
 	s->ld = &ld;

@@ -9,6 +9,7 @@
 #include "json_writer.h"
 #include "kenums.h"
 #include "summary.h"
+#include "summary_client.h"
 
 void summary_init(struct summary *s, const struct rt_names *names, uint64_t start_ns)
 {
@@ -281,6 +282,7 @@ static void print_json(struct summary *s, const struct summary_maps *m, struct o
 	jw_start_array(&jw);
 	for_each_listener(m, listener_json, &jw);
 	jw_end_array(&jw);
+	summary_endpoints_json(&jw, m->endpoints_fd);
 	qsort(s->peers, s->nr_peers, sizeof(s->peers[0]), peer_cmp);
 	jw_name(&jw, "top_peers");
 	jw_start_array(&jw);
@@ -358,6 +360,7 @@ static void print_text(struct summary *s, const struct summary_maps *m, struct o
 		sb_printf(sb, "  diagnosis  %-30s %llu\n", s->codes[i],
 			  (unsigned long long)s->code_counts[i]);
 	for_each_listener(m, listener_text, sb);
+	summary_endpoints_text(sb, m->endpoints_fd);
 	qsort(s->peers, s->nr_peers, sizeof(s->peers[0]), peer_cmp);
 	for (i = 0; i < s->nr_peers && i < SUMMARY_TOP; i++) {
 		rt_format_addr(s->peers[i].family, s->peers[i].addr, addr, sizeof(addr));

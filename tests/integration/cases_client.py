@@ -98,6 +98,30 @@ def scenario(check, cond, msg):
         check.finish()
 
 
+def endpoint_row(check, s, client, veth, port):
+    """The final summary's row for the server, as the client saw it."""
+    summaries = [x for x in s.run.summaries if x.get("final")]
+    rows = [r for r in (summaries[-1].get("endpoints", []) if summaries else [])
+            if r.get("netns") == client.inode and r.get("addr") == veth.server_addr["ipv4"]
+            and r.get("port") == port]
+    if check.that(len(rows) == 1, "%d summary endpoint rows for the server: %s"
+                  % (len(rows), summaries[-1].get("endpoints") if summaries else None)):
+        return rows[0]
+    return {}
+
+
+def check_endpoint(check, s, client, veth, port, expected):
+    row = endpoint_row(check, s, client, veth, port)
+    for key, want in expected.items():
+        if isinstance(want, str):
+            want, label = s.delta(want), "%s delta %d" % (want, s.delta(want))
+        else:
+            label = "expected %r" % want
+        check.that(row.get(key) == want, "summary endpoint %s = %r, %s"
+                   % (key, row.get(key), label), row)
+    return row
+
+
 def owner_is(check, ev, proc, label):
     check.fields(ev, {"owner.pid": proc.pid, "owner.comm": proc.comm,
                       "owner.source": "connect"}, label)
@@ -189,6 +213,11 @@ def t_syn_retries(ctx, check):
                "totals.syn_retrans %r, TcpExtTCPSynRetrans delta %d"
                % (totals.get("syn_retrans"), s.delta("TcpExtTCPSynRetrans")))
     check.that(not s.events("rst_received"), "rst_received events", *s.events("rst_received"))
+    row = check_endpoint(check, s, client, veth, port, {
+        "connects": "TcpActiveOpens", "failed": len(failed), "established": len(connected),
+        "syn_retries": "TcpExtTCPSynRetrans", "stalled": 0, "resets": 0})
+    check.that(isinstance(row.get("connect_p50_us"), int),
+               "connect_p50_us %r" % row.get("connect_p50_us"), row)
 
 
 @test("client_connection_refused")
@@ -224,6 +253,9 @@ def t_refused(ctx, check):
     check.that(s.events("connect_retry") == [], "connect_retry events")
     check.that(s.delta("TcpAttemptFails") == 1,
                "TcpAttemptFails delta %d" % s.delta("TcpAttemptFails"))
+    check_endpoint(check, s, client, veth, port, {
+        "connects": 1, "failed": "TcpAttemptFails", "established": 0, "resets": 1,
+        "connect_p50_us": None})
 
 
 @test("client_abort_on_overflow")
@@ -327,14 +359,15 @@ def run_go_client(client, veth, port, count):
     return proc.pid, "goclient", results
 
 
-def go_session(ctx, check, count, server_sysctl, subnet, port):
+def go_session(ctx, check, count, server_sysctl, subnet, port, mode="http"):
     client, server, veth = two_namespaces(subnet, server_sysctl)
     go_client_binary()
-    srv = start_server(server, veth, port, 8, "http")
+    srv = start_server(server, veth, port, 8, mode)
     with client_session(ctx, check, client) as s:
         pid, comm, results = run_go_client(client, veth, port, count)
         s.finish_scenario(expect=0)
     srv.close()
+    s.client, s.veth = client, veth
     return s, pid, comm, results
 
 
@@ -381,9 +414,22 @@ def t_go_syncookies(ctx, check):
     if not s.traced:
         return
     stalled = s.events("request_stalled")
-    check.that(sorted(dig(e, "local.port") for e in stalled) == stalled_go,
-               "request_stalled ports %s, Go timeouts awaiting headers on %s"
-               % (sorted(dig(e, "local.port") for e in stalled), stalled_go))
+    stalled_ports = sorted(dig(e, "local.port") for e in stalled)
+    retried = {dig(e, "local.port"): e for e in s.events("connect_retry")}
+    # A Go timeout on a connection is its request never acknowledged, or
+    # its SYN retried so long that the request came too late (retries 1 s
+    # apart, then 2 s: established after 2 s, the timeout at 2.5 s).
+    check.that(set(stalled_ports) <= set(stalled_go),
+               "request_stalled on ports without a Go timeout: %s"
+               % sorted(set(stalled_ports) - set(stalled_go)))
+    unexplained = [p for p in stalled_go if p not in stalled_ports and p not in retried]
+    check.that(not unexplained, "Go timeouts on ports %s (of %d) with no request_stalled nor "
+               "connect_retry" % (unexplained, len(stalled_go)))
+    late = [p for p in stalled_go if p not in stalled_ports]
+    for p in late:
+        check.that((dig(retried[p], "connection.age_ms") or 0) >= 1000 and
+                   dig(retried[p], "connection.outcome") == "established",
+                   "Go timeout on port %d after a short connect" % p, retried.get(p))
     for ev in stalled:
         check.fields(ev, {"prev_state": "ESTABLISHED", "state": "FIN_WAIT1", "reason": None,
                           "connection.outcome": "closed", "connection.bytes_acked": 0,
@@ -400,12 +446,16 @@ def t_go_syncookies(ctx, check):
     check.that(not s.events("rst_received"), "rst_received", *s.events("rst_received"))
     check_go_owner(check, s.events(), pid, comm)
     check_syn_totals(check, s)
+    check_endpoint(check, s, s.client, s.veth, 20405, {
+        "connects": "TcpActiveOpens", "syn_retries": "TcpExtTCPSynRetrans",
+        "stalled": len(stalled), "resets": 0, "failed": len(dial_timeouts)})
 
 
 @test("client_go_abort_on_overflow")
 def t_go_abort(ctx, check):
     """The same Go client against listen(8) with syncookies off and
-    tcp_abort_on_overflow=1: handshakes completed while the accept queue
+    tcp_abort_on_overflow=1, a server taking 5 ms per connection (its
+    accept queue stays full): handshakes completed while the accept queue
     was full are reset ("connect: connection reset by peer" in Go's log),
     SYNs dropped on the full queue are retried until Go gives up on the
     dial. Each reset is one rst_received diagnosed
@@ -413,7 +463,7 @@ def t_go_abort(ctx, check):
     timeout one connect_failed the application closed after SYN retries."""
     s, pid, comm, results = go_session(
         ctx, check, 300, {"net.ipv4.tcp_syncookies": 0, "net.ipv4.tcp_abort_on_overflow": 1},
-        46, 20406)
+        46, 20406, "http:5")
     resets = [r for r in results if r["result"] == "reset"]
     dial_timeouts = [r for r in results if r["result"] == "timeout" and not r["lport"]]
     other = [r for r in results if r["result"] not in ("ok", "timeout", "reset")]
@@ -449,3 +499,7 @@ def t_go_abort(ctx, check):
                % (len(s.events("request_stalled")), len(stalled_go)))
     check_go_owner(check, s.events(), pid, comm)
     check_syn_totals(check, s)
+    check_endpoint(check, s, s.client, s.veth, 20406, {
+        "connects": "TcpActiveOpens", "syn_retries": "TcpExtTCPSynRetrans",
+        "stalled": len(s.events("request_stalled")), "resets": "TcpEstabResets",
+        "failed": len(dial_timeouts)})

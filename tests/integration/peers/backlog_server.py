@@ -7,20 +7,24 @@ MODE "never": listen and never accept (the accept queue fills and stays
 full). MODE "http": accept one connection at a time, read the request
 head, answer "HTTP/1.1 200 OK" with a short body and close: a server
 that serves fast once it accepts, with every waiting client in its
-queues. Prints "ready" once listening; exits when stdin closes.
+queues. MODE "http:MS": the same, MS milliseconds per connection (a
+server that accepts slowly, so its accept queue stays full). Prints
+"ready" once listening; exits when stdin closes.
 """
 
 import select
 import socket
 import sys
+import time
 
 BODY = b"ok\n"
 RESPONSE = (b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
             % len(BODY)) + BODY
 
 
-def serve_one(lsock):
+def serve_one(lsock, delay):
     conn, _ = lsock.accept()
+    time.sleep(delay)
     conn.settimeout(5)
     data = b""
     try:
@@ -43,13 +47,14 @@ def main():
     lsock.bind((addr, port))
     lsock.listen(backlog)
     print("ready", flush=True)
-    watch = [sys.stdin] + ([lsock] if mode == "http" else [])
+    delay = float(mode.split(":")[1]) / 1000 if mode.startswith("http:") else 0
+    watch = [sys.stdin] + ([lsock] if mode.startswith("http") else [])
     while True:
         ready, _, _ = select.select(watch, [], [])
         if sys.stdin in ready and not sys.stdin.readline():
             break
         if lsock in ready:
-            serve_one(lsock)
+            serve_one(lsock, delay)
     lsock.close()
 
 
