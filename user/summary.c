@@ -322,6 +322,15 @@ static void print_text(struct summary *s, const struct summary_maps *m, struct o
 	    (unsigned long long)t[RT_CNT_OVERFLOW_SYN], (unsigned long long)t[RT_CNT_OVERFLOW_ACK],
 	    (unsigned long long)t[RT_CNT_OVERFLOW_COOKIE],
 	    (unsigned long long)t[RT_CNT_SYN_QUEUE_OVERFLOW]);
+	if (t[RT_CNT_CONNECT_RETRY] || t[RT_CNT_CONNECT_FAILED] || t[RT_CNT_REQUEST_STALLED])
+		sb_printf(
+		    sb,
+		    "  client     connect_retry %llu (SYN retries %llu), connect_failed %llu,\n"
+		    "             request_stalled %llu\n",
+		    (unsigned long long)t[RT_CNT_CONNECT_RETRY],
+		    (unsigned long long)t[RT_CNT_SYN_RETRANS],
+		    (unsigned long long)t[RT_CNT_CONNECT_FAILED],
+		    (unsigned long long)t[RT_CNT_REQUEST_STALLED]);
 	sb_printf(sb,
 		  "  events     written %llu (%llu of them folded into counted lines), lost %llu\n",
 		  (unsigned long long)written, (unsigned long long)t[RT_CNT_FOLDED],

@@ -106,8 +106,11 @@ static void latency_text(char *buf, size_t len, uint64_t us)
 			 (unsigned long long)((1ull << RT_LAT_BUCKETS) / 1000000));
 	else if (us < 1000)
 		snprintf(buf, len, "<%lluus", (unsigned long long)us);
-	else
+	else if (us < 1000000)
 		snprintf(buf, len, "<%llums", (unsigned long long)(us / 1000));
+	else
+		snprintf(buf, len, "<%llu.%llus", (unsigned long long)(us / 1000000),
+			 (unsigned long long)(us / 100000 % 10));
 }
 
 void summary_endpoints_text(struct strbuf *sb, int fd)
