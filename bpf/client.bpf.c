@@ -285,11 +285,18 @@ __hidden __noinline int rt_client_state(__u64 skaddr, __u32 oldstate, __u32 news
 		return 0;
 	/* A connect(): one more attempt at its server (the port is not chosen yet). */
 	if (newstate == RT_TCP_SYN_SENT) {
-		if (client_wanted(sk, &s.t, &netns, &info)) {
-			ep = endpoint_of(netns, &s.t);
-			if (ep)
-				__sync_fetch_and_add(&ep->attempts, 1);
-		}
+		/* In connect() itself: the current task is the owner (-p). */
+		struct rt_owner me = {.tgid = bpf_get_current_pid_tgid() >> 32};
+
+		netns = sk_netns(sk);
+		if (filter_netns && netns != filter_netns)
+			return 0;
+		tuple_from_sk(sk, &s.t);
+		if (!wanted(&s.t, netns, &me, NULL))
+			return 0;
+		ep = endpoint_of(netns, &s.t);
+		if (ep)
+			__sync_fetch_and_add(&ep->attempts, 1);
 		return 0;
 	}
 	w = bpf_map_lookup_elem(&client_watch, &skaddr);
