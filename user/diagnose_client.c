@@ -169,7 +169,7 @@ static bool reset_received(const struct rt_record *r, struct diagnosis *d)
 	const struct rt_conn *c = &r->conn;
 	unsigned long long acked = conn_data_acked(c);
 	uint64_t age_ms = e->state_age_ns / MS;
-	char owner[64], remote[RT_ENDPOINT_LEN];
+	char owner[64], remote[RT_ENDPOINT_LEN], sent[64];
 
 	/* An overflow of this very connection was seen (a traced server): that says it all. */
 	if ((e->flags & RT_F_LINKED) || (e->state != TCPS_ESTABLISHED &&
@@ -184,12 +184,16 @@ static bool reset_received(const struct rt_record *r, struct diagnosis *d)
 		set(d, "remote_accept_queue_overflow_suspected",
 		    age_ms <= 2 * rtt_ms + RT_HANDSHAKE_RESET_SLACK_MS ? "high" : "medium",
 		    hint_queue);
+		if (c->bytes_sent)
+			snprintf(sent, sizeof(sent), "none of the %llu bytes sent acknowledged",
+				 (unsigned long long)c->bytes_sent);
+		else
+			snprintf(sent, sizeof(sent), "nothing sent yet");
 		snprintf(
 		    d->text, sizeof(d->text),
-		    "%s reset the connection of %s %llu ms after the handshake (round trip %u.%03u ms), with nothing received and none of the %llu bytes sent acknowledged (%u retransmission%s): a server whose accept queue was full resets the handshake (tcp_abort_on_overflow=1) or drops it",
+		    "%s reset the connection of %s %llu ms after the handshake (round trip %u.%03u ms), with nothing received and %s (%u retransmission%s): a server whose accept queue was full resets the handshake (tcp_abort_on_overflow=1) or drops it",
 		    remote, owner, (unsigned long long)age_ms, c->srtt_us / 1000, c->srtt_us % 1000,
-		    (unsigned long long)c->bytes_sent, c->total_retrans,
-		    c->total_retrans == 1 ? "" : "s");
+		    sent, c->total_retrans, c->total_retrans == 1 ? "" : "s");
 		return true;
 	}
 	if (acked && !c->fin_received) {
