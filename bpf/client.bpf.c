@@ -28,11 +28,13 @@ struct client_watch {
 };
 
 /*
- * Keyed by socket address. An LRU: a connection evicted here loses only its
- * retry count (RT_CNT_CLIENT_TABLE_FULL says how many were watched at most).
+ * Keyed by socket address; every entry is deleted when its connection leaves
+ * the state it was made in. A plain hash, not an LRU: an LRU may evict an
+ * entry still counting before it is full. When it is full, new connections
+ * go unwatched (RT_CNT_CLIENT_TABLE_FULL); the totals stay exact.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);
 	__type(value, struct client_watch);
@@ -199,6 +201,14 @@ static __always_inline int handle_retransmit(const struct sock *sk, int err)
 	}
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP || !client_wanted(sk, &t, &netns, &info))
 		return 0;
+	if (state == RT_TCP_SYN_SENT) {
+		struct rt_endpoint_stats *ep = endpoint_of(netns, &t);
+
+		/* Counted first: exact whatever becomes of the watch below. */
+		count(RT_CNT_SYN_RETRANS);
+		if (ep)
+			__sync_fetch_and_add(&ep->syn_retries, 1);
+	}
 	w = bpf_map_lookup_elem(&client_watch, &skaddr);
 	if (!w) {
 		fresh.first_retrans_ns = bpf_ktime_get_boot_ns();
@@ -210,12 +220,7 @@ static __always_inline int handle_retransmit(const struct sock *sk, int err)
 		}
 	}
 	if (state == RT_TCP_SYN_SENT) {
-		struct rt_endpoint_stats *ep = endpoint_of(netns, &t);
-
 		__sync_fetch_and_add(&w->syn_retries, 1);
-		count(RT_CNT_SYN_RETRANS);
-		if (ep)
-			__sync_fetch_and_add(&ep->syn_retries, 1);
 	} else {
 		__sync_fetch_and_add(&w->data_retries, 1);
 		w->stalled = 1;

@@ -246,6 +246,7 @@ static void print_json(struct summary *s, const struct summary_maps *m, struct o
 	jw_uint_field(&jw, "connect_failed", t[RT_CNT_CONNECT_FAILED]);
 	jw_uint_field(&jw, "request_stalled", t[RT_CNT_REQUEST_STALLED]);
 	jw_uint_field(&jw, "syn_retrans", t[RT_CNT_SYN_RETRANS]);
+	jw_uint_field(&jw, "client_table_full", t[RT_CNT_CLIENT_TABLE_FULL]);
 	jw_uint_field(&jw, "lost", t[RT_CNT_LOST]);
 	jw_uint_field(&jw, "folded", t[RT_CNT_FOLDED]);
 	jw_uint_field(&jw, "fold_full", t[RT_CNT_FOLD_FULL]);
