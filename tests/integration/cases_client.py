@@ -15,6 +15,7 @@ import time
 import nslib
 from harness import Session, test, dig, of_type
 from nslib import Netns, VethPair
+from tracer import Tracer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEERS = os.path.join(HERE, "peers")
@@ -503,3 +504,60 @@ def t_go_abort(ctx, check):
         "connects": "TcpActiveOpens", "syn_retries": "TcpExtTCPSynRetrans",
         "stalled": len(s.events("request_stalled")), "resets": "TcpEstabResets",
         "failed": len(dial_timeouts)})
+
+
+@test("client_sees_only_its_netns")
+def t_netns_only(ctx, check):
+    """The scenario of client_abort_on_overflow with two tracers at once:
+    `--netns CLIENT` and one that sees every namespace (-P PORT). Only the
+    second may use the server's overflows: its client-side resets are
+    linked to them (listen_overflow); the client-only tracer reaches its
+    answer from the client's sockets alone (remote_accept_queue_overflow_
+    suspected, no `overflow`), for the same connections, and writes
+    nothing of the server's namespace."""
+    client, server, veth = two_namespaces(
+        48, {"net.ipv4.tcp_syncookies": 0, "net.ipv4.tcp_abort_on_overflow": 1},
+        {"net.ipv4.tcp_syn_retries": 1})
+    port = 20408
+    srv = start_server(server, veth, port, 2, "never")
+    everywhere = None
+    if not ctx.scenarios_only:
+        everywhere = Tracer(ctx.binary, ["-P", str(port), "-e", "client,overflow,sent"])
+        everywhere.wait_attached()
+    try:
+        with client_session(ctx, check, client) as s:
+            first, _ = connects(client, veth, port, 2, 5)
+            client.exec(["tc", "qdisc", "add", "dev", veth.client_dev, "root", "tbf", "rate",
+                         "100kbit", "burst", "1600", "latency", "5s"])
+            burst, _ = connects(client, veth, port, 4, 8, udp=(3, 1400))
+            s.finish_scenario(first, burst, expect=0)
+    finally:
+        srv.close()
+        all_run = everywhere.stop() if everywhere else None
+    scenario(check, s.delta("TcpEstabResets") >= 1,
+             "TcpEstabResets delta %d" % s.delta("TcpEstabResets"))
+    if not s.traced:
+        return
+    check.that(all(e.get("netns") == client.inode for e in s.run.events),
+               "client-only tracer wrote events of other namespaces",
+               *[e for e in s.run.events if e.get("netns") != client.inode][:3])
+    mine = {dig(e, "local.port"): e for e in s.events("rst_received")}
+    seen = {dig(e, "local.port"): e for e in all_run.in_netns([client], "rst_received")}
+    check.that(sorted(mine) == sorted(seen) and len(mine) == s.delta("TcpEstabResets"),
+               "client-only resets on %s, all-namespace tracer's on %s, TcpEstabResets %d"
+               % (sorted(mine), sorted(seen), s.delta("TcpEstabResets")))
+    for p, ev in mine.items():
+        check.fields(ev, {"overflow": None,
+                          "diagnosis.code": "remote_accept_queue_overflow_suspected"},
+                     "client-only rst_received")
+        other = seen.get(p)
+        if other:
+            check.fields(other, {"diagnosis.code": "listen_overflow", "overflow.path": "ack",
+                                 "overflow.listener_port": port},
+                         "all-namespace rst_received")
+            for key in ("connection", "state", "owner.pid", "remote"):
+                check.that(dig(ev, key) == dig(other, key) or key == "connection" and
+                           dig(ev, "connection.errno") == dig(other, "connection.errno"),
+                           "%s differs between the tracers" % key, ev, other)
+    check.that(any(e.get("netns") == server.inode for e in all_run.events),
+               "the all-namespace tracer saw nothing of the server")
