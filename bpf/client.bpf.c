@@ -302,6 +302,8 @@ __hidden __noinline int rt_client_state(__u64 skaddr, __u32 oldstate, __u32 news
 		ep = endpoint_of(netns, &s.t);
 		if (ep)
 			__sync_fetch_and_add(&ep->attempts, 1);
+		/* A socket address reused: nothing of an earlier socket's watch applies. */
+		bpf_map_delete_elem(&client_watch, &skaddr);
 		return 0;
 	}
 	w = bpf_map_lookup_elem(&client_watch, &skaddr);
