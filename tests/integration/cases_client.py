@@ -3,6 +3,7 @@ the tracer does not see (`--netns CLIENT -e client`), as for a user who
 cannot run anything on the server. Every count is cross-checked with the
 client namespace's own counters (nstat)."""
 
+import atexit
 import json
 import os
 import select
@@ -333,6 +334,7 @@ def go_client_binary():
     if go is None:
         raise RuntimeError("no go compiler: install golang-go (scripts/deps.sh)")
     out = tempfile.mkdtemp(prefix="rtt-goclient-")
+    atexit.register(shutil.rmtree, out, True)
     env = dict(os.environ, GO111MODULE="off", GOFLAGS="",
                GOCACHE=os.path.join(tempfile.gettempdir(), "rtt-gocache"))
     res = subprocess.run([go, "build", "-o", os.path.join(out, "goclient"), "."],
