@@ -95,7 +95,7 @@ struct ev_src {
 	__u32 repeat;
 	__u8 state;
 	__u8 prev_state;
-	__u8 path;
+	__u8 path; /* overflows: enum rt_overflow_path; with RT_F_CONN: enum rt_conn_outcome */
 	__u8 sk_bits;
 	__u8 has_owner;
 	__u8 has_lowner;

@@ -5,6 +5,7 @@
  * the verifier checks them once.
  */
 #include "common.bpf.h"
+#include "client.bpf.h"
 
 /* Wake the reader only once a batch is worth it; it also polls on a timer. */
 static __always_inline void submit(void *e)
@@ -31,7 +32,7 @@ static __always_inline void fill_listener(struct rt_listener *l, const struct ev
  * for them (l, k, c may be NULL). Used for the ring and for fold samples.
  */
 static __always_inline void fill_record(struct rt_event *e, struct rt_listener *l,
-					struct rt_link *k, struct rt_closed *c,
+					struct rt_link *k, struct rt_closed *c, struct rt_conn *cn,
 					const struct ev_src *s, __u16 size)
 {
 	const struct rt_tuple *t = &s->t;
@@ -75,7 +76,7 @@ static __always_inline void fill_record(struct rt_event *e, struct rt_listener *
 		__builtin_memset(&e->owner, 0, sizeof(e->owner));
 		flags &= ~RT_F_OWNER;
 	}
-	flags &= ~(RT_F_LISTENER | RT_F_LINKED | RT_F_CLOSED_LISTENER);
+	flags &= ~(RT_F_LISTENER | RT_F_LINKED | RT_F_CLOSED_LISTENER | RT_F_CONN);
 	if (l && s->lsk) {
 		fill_listener(l, s);
 		flags |= RT_F_LISTENER;
@@ -90,6 +91,11 @@ static __always_inline void fill_record(struct rt_event *e, struct rt_listener *
 		*c = s->closed;
 		flags |= RT_F_CLOSED_LISTENER;
 	}
+	/* Read from the socket here, into the record: the stack has no room for it. */
+	if (cn && (s->flags & RT_F_CONN)) {
+		rt_client_conn(s->sk, s->type == RT_EV_RST_RECEIVED ? s->state : 0, s->path, cn);
+		flags |= RT_F_CONN;
+	}
 	e->flags = flags;
 }
 
@@ -103,38 +109,52 @@ __hidden __noinline int rt_stream(struct ev_src *s)
 	bool rx = s->type == RT_EV_RST_RECEIVED;
 	void *r;
 
-	if (rx) {
+	if (rx && (s->flags & RT_F_CONN)) {
+		/* The link's place is kept: sections are a prefix of the full layout. */
+		r = bpf_ringbuf_reserve(&events, RT_SZ_RX_CONN, 0);
+		if (!r)
+			goto lost;
+		if (!s->has_link)
+			__builtin_memset(r + RT_SZ_BASE, 0, sizeof(struct rt_link));
+		fill_record(r, NULL, r + RT_SZ_BASE, NULL, r + RT_SZ_RX_LINK, s, RT_SZ_RX_CONN);
+	} else if (rx) {
 		if (s->has_link) {
 			r = bpf_ringbuf_reserve(&events, RT_SZ_RX_LINK, 0);
 			if (!r)
 				goto lost;
-			fill_record(r, NULL, r + RT_SZ_BASE, NULL, s, RT_SZ_RX_LINK);
+			fill_record(r, NULL, r + RT_SZ_BASE, NULL, NULL, s, RT_SZ_RX_LINK);
 		} else {
 			r = bpf_ringbuf_reserve(&events, RT_SZ_BASE, 0);
 			if (!r)
 				goto lost;
-			fill_record(r, NULL, NULL, NULL, s, RT_SZ_BASE);
+			fill_record(r, NULL, NULL, NULL, NULL, s, RT_SZ_BASE);
 		}
+	} else if (s->type >= RT_EV_CONNECT_RETRY) {
+		r = bpf_ringbuf_reserve(&events, RT_SZ_CONN, 0);
+		if (!r)
+			goto lost;
+		fill_record(r, NULL, NULL, NULL, r + RT_SZ_BASE, s, RT_SZ_CONN);
 	} else if (s->has_closed) {
 		r = bpf_ringbuf_reserve(&events, RT_SZ_CLOSED, 0);
 		if (!r)
 			goto lost;
-		fill_record(r, r + RT_SZ_BASE, r + RT_SZ_LISTENER, r + RT_SZ_LINK, s, RT_SZ_CLOSED);
+		fill_record(r, r + RT_SZ_BASE, r + RT_SZ_LISTENER, r + RT_SZ_LINK, NULL, s,
+			    RT_SZ_CLOSED);
 	} else if (s->has_link) {
 		r = bpf_ringbuf_reserve(&events, RT_SZ_LINK, 0);
 		if (!r)
 			goto lost;
-		fill_record(r, r + RT_SZ_BASE, r + RT_SZ_LISTENER, NULL, s, RT_SZ_LINK);
+		fill_record(r, r + RT_SZ_BASE, r + RT_SZ_LISTENER, NULL, NULL, s, RT_SZ_LINK);
 	} else if (s->lsk) {
 		r = bpf_ringbuf_reserve(&events, RT_SZ_LISTENER, 0);
 		if (!r)
 			goto lost;
-		fill_record(r, r + RT_SZ_BASE, NULL, NULL, s, RT_SZ_LISTENER);
+		fill_record(r, r + RT_SZ_BASE, NULL, NULL, NULL, s, RT_SZ_LISTENER);
 	} else {
 		r = bpf_ringbuf_reserve(&events, RT_SZ_BASE, 0);
 		if (!r)
 			goto lost;
-		fill_record(r, NULL, NULL, NULL, s, RT_SZ_BASE);
+		fill_record(r, NULL, NULL, NULL, NULL, s, RT_SZ_BASE);
 	}
 	submit(r);
 	return 0;
@@ -147,7 +167,7 @@ lost:
 #define RT_FOLD_FLAGS                                                                              \
 	(RT_F_OWNER | RT_F_ACTIVE | RT_F_ACCEPTQ_FULL | RT_F_LOCAL_ABORT | RT_F_NO_REASON |        \
 	 RT_F_LISTENER_BY_PORT | RT_F_LINKED | RT_F_CLOSED_LISTENER | RT_F_SYNCOOKIES |            \
-	 RT_F_OWNER_CLOSED)
+	 RT_F_OWNER_CLOSED | RT_F_CONN)
 
 /*
  * The service's end of the connection: the port clients connect to, so that
@@ -260,7 +280,8 @@ __hidden __noinline int rt_emit(struct ev_src *s)
 	now = bpf_ktime_get_boot_ns();
 	if (__sync_fetch_and_add(&v->count, 1) == 0) {
 		v->first_ns = now;
-		fill_record(&v->sample, &v->listener, &v->link, &v->closed, s, RT_SZ_CLOSED);
+		fill_record(&v->sample, &v->listener, &v->link, &v->closed, &v->conn, s,
+			    RT_SZ_CLOSED);
 	}
 	v->last_ns = now;
 	count(RT_CNT_FOLDED);

@@ -7,6 +7,7 @@
 #include "file.bpf.h"
 #include "link.bpf.h"
 #include "mib.bpf.h"
+#include "client.bpf.h"
 
 __hidden __noinline int rt_listeners_for(__u32 netns, const struct rt_tuple *t,
 					 struct listener_match *m)
@@ -160,6 +161,8 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 
 	if (RT_READ(direct, sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
+	if ((event_mask & RT_EVM_CLIENT) && client_transition(oldstate, newstate))
+		rt_client_state((__u64)sk, oldstate, newstate);
 	if (newstate == RT_TCP_LISTEN) {
 		track_listen(sk);
 		return 0;
@@ -167,6 +170,7 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 	if (newstate == RT_TCP_SYN_SENT) {
 		owner_from_current(&fresh.owner, RT_OWN_CONNECT);
 		fresh.state_ts = bpf_ktime_get_boot_ns();
+		fresh.born_ns = fresh.state_ts;
 		fresh.last_oldstate = oldstate;
 		sock_info_put(sk, &fresh);
 		return 0;

@@ -3,6 +3,7 @@
 #include "common.bpf.h"
 #include "link.bpf.h"
 #include "local_abort.bpf.h"
+#include "client.bpf.h"
 
 static __always_inline int handle_receive_reset(const struct sock *sk, const bool direct)
 {
@@ -47,6 +48,13 @@ static __always_inline int handle_receive_reset(const struct sock *sk, const boo
 	}
 	if (!sk_carried_data(sk))
 		ev_link(&s, find_link(&s.t));
+	/* The client's side: what the connection had carried when the peer reset it. */
+	if (info && info->owner.source == RT_OWN_CONNECT) {
+		s.flags |= RT_F_CONN;
+		s.path = RT_CO_RESET;
+		if (event_mask & RT_EVM_CLIENT)
+			rt_client_reset_seen(netns, &s.t);
+	}
 	/* The kernel's own tcp_reset() may be taken back: never fold those. */
 	if (aborts_on_data(state))
 		rt_stream(&s);

@@ -26,6 +26,10 @@ enum rt_event_type {
 	RT_EV_LISTEN_OVERFLOW = 3,
 	RT_EV_SYN_QUEUE_OVERFLOW = 4,
 	RT_EV_FIREWALL_RST = 5, /* a reset made by a netfilter reject rule, not by TCP */
+	/* The client's side (bpf/client.bpf.c): off unless asked for (-e client). */
+	RT_EV_CONNECT_RETRY = 6,   /* a connection whose SYN was retransmitted */
+	RT_EV_CONNECT_FAILED = 7,  /* connect() failed: refused, timed out, unreachable */
+	RT_EV_REQUEST_STALLED = 8, /* first data never acknowledged, retransmitted until the end */
 	RT_EV_MAX,
 };
 
@@ -33,6 +37,8 @@ enum rt_event_type {
 #define RT_EVM_ALL                                                                                 \
 	(RT_EVM(RT_EV_RST_SENT) | RT_EVM(RT_EV_RST_RECEIVED) | RT_EVM(RT_EV_LISTEN_OVERFLOW) |     \
 	 RT_EVM(RT_EV_SYN_QUEUE_OVERFLOW) | RT_EVM(RT_EV_FIREWALL_RST))
+#define RT_EVM_CLIENT                                                                              \
+	(RT_EVM(RT_EV_CONNECT_RETRY) | RT_EVM(RT_EV_CONNECT_FAILED) | RT_EVM(RT_EV_REQUEST_STALLED))
 
 /* How an accept-queue overflow was seen. */
 enum rt_overflow_path {
@@ -71,6 +77,21 @@ enum rt_owner_source {
 #define RT_F_SYNCOOKIES	     (1u << 13) /* syn_queue_overflow: a syncookie was sent instead */
 #define RT_F_OWNER_CLOSED    (1u << 14) /* owner had already closed the socket (TIME_WAIT) */
 #define RT_F_LISTENER_AMBIG  (1u << 15) /* several listeners could be meant: listener is one */
+#define RT_F_CONN	     (1u << 16) /* a struct rt_conn section follows */
+
+/* rt_conn.outcome: how the connection phase watched ended. */
+enum rt_conn_outcome {
+	RT_CO_NONE = 0,
+	RT_CO_ESTABLISHED = 1, /* connect_retry: the handshake completed after all */
+	RT_CO_ERROR = 2,       /* the kernel ended it with an error (rt_conn.err) */
+	RT_CO_CLOSED = 3,      /* the application closed it first (e.g. its own timeout) */
+	RT_CO_RESET = 4,       /* rst_received: the peer's reset */
+};
+
+/* rt_conn.flags */
+#define RT_CF_START	(1u << 0) /* start_ns is valid (connect() was seen) */
+#define RT_CF_LAST_SEND (1u << 1) /* last_send_ms is valid */
+#define RT_CF_LAST_RECV (1u << 2) /* last_recv_ms is valid (data was received) */
 
 /* rt_event.sk_bits: the socket at the time of an active reset. */
 #define RT_SK_LOCKED  (1u << 0) /* owned by a system call (lock_sock): not a timer */
@@ -136,6 +157,52 @@ struct rt_closed {
 	char owner_comm[RT_COMM_LEN];
 };
 
+/*
+ * A client connection as its own socket saw it: what the application sent
+ * and got, how often the kernel retransmitted, the errno it was handed.
+ */
+struct rt_conn {
+	__u64 start_ns;		/* connect(): SYN_SENT entered */
+	__u64 first_retrans_ns; /* first retransmission of the SYN or of the unacked data */
+	__u64 bytes_sent;	/* tcp_sock counters (RFC 4898), retransmissions included */
+	__u64 bytes_acked;	/* the SYN counts 1 */
+	__u64 bytes_received;
+	__u32 syn_retries;   /* SYN retransmissions */
+	__u32 data_retries;  /* retransmissions of data never acknowledged */
+	__u32 total_retrans; /* every retransmission of the connection */
+	__u32 last_send_ms;  /* since data was last sent */
+	__u32 last_recv_ms;  /* since data was last received */
+	__s32 err;	     /* errno the kernel set for the application (sk_err), 0 none */
+	__u8 outcome;	     /* enum rt_conn_outcome */
+	__u8 fin_received;   /* the peer had closed its side */
+	__u8 flags;	     /* RT_CF_* */
+	__u8 pad;
+	__u32 srtt_us; /* smoothed round-trip time, 0 before the first sample */
+};
+
+/* A server as its clients in one netns see it: the summary's endpoint table (-e client). */
+struct rt_endpoint_key {
+	__u32 netns;
+	__u16 port;
+	__u8 family;
+	__u8 pad;
+	__u8 addr[16];
+};
+
+#define RT_LAT_BUCKETS 25
+struct rt_endpoint_stats {
+	__u64 attempts;	   /* connect()s: SYN_SENT entered */
+	__u64 established; /* of them, handshakes completed */
+	__u64 failed;	   /* ended in CLOSE: an errno, or closed by the application */
+	__u64 syn_retries;
+	__u64 stalled; /* request_stalled */
+	__u64 resets;  /* resets received by its client connections */
+	/* connect() to ESTABLISHED: bucket i holds [2^i, 2^(i+1)) microseconds, the last all above
+	 */
+	__u64 latency[RT_LAT_BUCKETS];
+	__u64 pad1;
+};
+
 /* The part every record has; sections follow (see rt_event_layout()). */
 struct rt_event {
 	__u64 ts_ns;	/* CLOCK_BOOTTIME */
@@ -175,7 +242,10 @@ struct rt_event {
 #define RT_SZ_LINK     (RT_SZ_LISTENER + (__u16)sizeof(struct rt_link))
 #define RT_SZ_CLOSED   (RT_SZ_LINK + (__u16)sizeof(struct rt_closed))
 #define RT_SZ_RX_LINK  (RT_SZ_BASE + (__u16)sizeof(struct rt_link))
-#define RT_SZ_MAX      RT_SZ_CLOSED
+/* Client-side resets received add the connection after the link; client events carry only it. */
+#define RT_SZ_RX_CONN (RT_SZ_RX_LINK + (__u16)sizeof(struct rt_conn))
+#define RT_SZ_CONN    (RT_SZ_BASE + (__u16)sizeof(struct rt_conn))
+#define RT_SZ_MAX     RT_SZ_CLOSED
 
 /* Per-socket state kept by BPF: owner and the state before the last change. */
 struct rt_sock_info {
@@ -185,6 +255,7 @@ struct rt_sock_info {
 	__u8 last_oldstate;
 	__u8 is_listener;
 	__u8 pad[6];
+	__u64 born_ns; /* connect(): SYN_SENT entered, 0 if unseen */
 };
 
 /* A connection as the listener sees it: local = listener side. */
@@ -280,6 +351,7 @@ struct rt_fold_val {
 	struct rt_listener listener;
 	struct rt_link link;
 	struct rt_closed closed;
+	struct rt_conn conn;
 };
 
 /* Per key across epochs: is its storm still going on, how much of it was streamed. */
@@ -332,13 +404,21 @@ enum rt_counter {
 	 */
 	RT_CNT_UNATTRIB_OVERFLOW,
 	RT_CNT_UNATTRIB_SYNQ,
+	RT_CNT_CONNECT_RETRY, /* client events, like the first ones above */
+	RT_CNT_CONNECT_FAILED,
+	RT_CNT_REQUEST_STALLED,
+	RT_CNT_SYN_RETRANS,	  /* SYN retransmissions of traced sockets: TcpExtTCPSynRetrans */
+	RT_CNT_CLIENT_TABLE_FULL, /* watched connections the client table evicted */
 	RT_CNT_MAX,
 };
 
 _Static_assert(sizeof(struct rt_owner) == 48, "rt_owner layout");
 _Static_assert(sizeof(struct rt_listener) == 104, "rt_listener layout");
 _Static_assert(sizeof(struct rt_event) == 168, "rt_event layout");
-_Static_assert(sizeof(struct rt_sock_info) == 72, "rt_sock_info layout");
+_Static_assert(sizeof(struct rt_conn) == 72, "rt_conn layout");
+_Static_assert(sizeof(struct rt_endpoint_key) == 24, "rt_endpoint_key layout");
+_Static_assert(sizeof(struct rt_endpoint_stats) == 256, "rt_endpoint_stats layout");
+_Static_assert(sizeof(struct rt_sock_info) == 80, "rt_sock_info layout");
 _Static_assert(sizeof(struct rt_link) == 56, "rt_link layout");
 _Static_assert(sizeof(struct rt_closed) == 48, "rt_closed layout");
 _Static_assert(sizeof(struct rt_flow_key) == 40, "rt_flow_key layout");

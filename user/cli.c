@@ -38,7 +38,9 @@ static const char usage_text[] =
     "      --metrics ADDR:PORT serve Prometheus metrics on ADDR:PORT (PORT alone: 127.0.0.1)\n"
     "      --netns NS          only network namespace NS: an inode number, a path such as\n"
     "                          /proc/PID/ns/net or /var/run/netns/NAME, or a name from 'ip netns'\n"
-    "  -e, --events LIST       comma-separated: sent,received,overflow,synq,firewall\n"
+    "  -e, --events LIST       comma-separated: sent,received,overflow,synq,firewall,\n"
+    "                          connect_retry,connect_failed,stalled; client = received and\n"
+    "                          the last three (off unless listed)\n"
     "                          (default: all)\n"
     "  -d, --duration SECS     stop after SECS seconds (fractions allowed)\n"
 
@@ -120,6 +122,11 @@ int cli_parse_events(const char *s, uint32_t *mask)
 	    {"overflow", RT_EV_LISTEN_OVERFLOW},
 	    {"synq", RT_EV_SYN_QUEUE_OVERFLOW},
 	    {"firewall", RT_EV_FIREWALL_RST},
+	    {"connect_retry", RT_EV_CONNECT_RETRY},
+	    {"connect_failed", RT_EV_CONNECT_FAILED},
+	    {"stalled", RT_EV_REQUEST_STALLED},
+	    /* The client's view: its resets received and the three above. */
+	    {"client", 0},
 	};
 	uint32_t m = 0;
 	const char *p = s;
@@ -135,7 +142,8 @@ int cli_parse_events(const char *s, uint32_t *mask)
 				break;
 		if (i == sizeof(names) / sizeof(names[0]))
 			return -EINVAL;
-		m |= RT_EVM(names[i].type);
+		m |= names[i].type ? RT_EVM(names[i].type)
+				   : RT_EVM(RT_EV_RST_RECEIVED) | RT_EVM_CLIENT;
 		p += len;
 		if (*p == ',')
 			p++;
@@ -361,7 +369,7 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_opts *o, char *err, 
 			break;
 		case 'e':
 			if (cli_parse_events(optarg, &o->event_mask))
-				BAD("invalid event list '%s': expected a comma-separated list of sent, received, overflow, synq, firewall",
+				BAD("invalid event list '%s': expected a comma-separated list of sent, received, overflow, synq, firewall, connect_retry, connect_failed, stalled, client",
 				    optarg);
 			break;
 		case 'd':

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
+#include "conn.h"
 #include "decode.h"
 #include "record.h"
 
@@ -16,6 +17,12 @@ const char *event_type_name(unsigned int type)
 		return "syn_queue_overflow";
 	case RT_EV_FIREWALL_RST:
 		return "firewall_reset";
+	case RT_EV_CONNECT_RETRY:
+		return "connect_retry";
+	case RT_EV_CONNECT_FAILED:
+		return "connect_failed";
+	case RT_EV_REQUEST_STALLED:
+		return "request_stalled";
 	default:
 		return "unknown";
 	}
@@ -58,6 +65,9 @@ const char *event_reason(const struct rt_names *n, const struct rt_event *e)
 {
 	if (e->flags & RT_F_NO_REASON)
 		return NULL;
+	/* Client events: the errno the application was handed. */
+	if (e->type >= RT_EV_CONNECT_RETRY)
+		return errno_name((int)e->reason);
 	if (e->type == RT_EV_LISTEN_OVERFLOW)
 		return kenum_name(&n->drop_reasons, e->reason);
 	return kenum_name(&n->rst_reasons, e->reason);
@@ -134,6 +144,7 @@ void record_decode(struct rt_record *r, const struct rt_names *n, const struct r
 	r->listener = k->listener;
 	r->link = k->link;
 	r->closed = k->closed;
+	r->conn = k->conn;
 	r->count = 1;
 	r->first_ns = 0;
 	r->last_ns = 0;

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include "addr.h"
 #include "diagnose.h"
+#include "diagnose_client.h"
 #include "kenums.h"
 #include "record.h"
 
@@ -12,6 +13,7 @@
 static void set(struct diagnosis *d, const char *code)
 {
 	d->code = code;
+	d->confidence = NULL;
 	d->text[0] = '\0';
 	d->hint = "";
 }
@@ -448,7 +450,10 @@ void diagnose(const struct rt_names *n, struct rt_record *r)
 	struct diagnosis *d = &r->diag;
 	const char *reason = r->reason;
 
-	(void)n; /* the names are in the record already; kept for the client rules */
+	(void)n; /* the names are in the record already */
+	d->confidence = NULL;
+	if (diagnose_client(r, d))
+		return;
 	if (diagnose_overflow(r, d))
 		return;
 	if (e->type == RT_EV_LISTEN_OVERFLOW || e->type == RT_EV_SYN_QUEUE_OVERFLOW) {

@@ -14,7 +14,8 @@
 
 struct diagnosis {
 	const char *code;
-	char text[320];
+	const char *confidence; /* client codes: "high", "medium", "low"; NULL otherwise */
+	char text[512];
 	const char *hint; /* a constant, or hint_buf when it carries numbers */
 	char hint_buf[320];
 };

@@ -44,6 +44,7 @@ static void write_entry(struct kfold *f, struct pipeline *pl, const struct rt_fo
 	k.listener = v->listener;
 	k.link = v->link;
 	k.closed = v->closed;
+	k.conn = v->conn;
 	pipeline_folded(pl, &k, v->count, v->first_ns, v->last_ns, now_ns);
 	f->records++;
 	f->events += v->count;

@@ -58,6 +58,14 @@ static bool scan_wanted(const struct probe *p, const struct hook_opts *o, const 
 	return true;
 }
 
+/* Client events cost a hook on every retransmission: attached only when asked for. */
+static bool client_wanted(const struct probe *p, const struct hook_opts *o, const char **why)
+{
+	(void)p;
+	(void)why; /* not asked for: nothing is missing */
+	return o->client;
+}
+
 #define OVERFLOW_EVENTS (RT_EVM(RT_EV_LISTEN_OVERFLOW) | RT_EVM(RT_EV_SYN_QUEUE_OVERFLOW))
 
 const struct hook hooks[] = {
@@ -241,6 +249,35 @@ const struct hook hooks[] = {
 		 .prog = "nf_reset_v4_kprobe",
 		 .more = {"nf_reset_v6_kprobe"},
 		 .more_target = {"nf_send_reset6"}},
+	    },
+    },
+    {
+	/*
+	 * SYN and first-data retransmissions of client connections; the state
+	 * changes (inet_sock_set_state) end them and report failed connects.
+	 */
+	.name = "tcp_retransmit_skb",
+	.events = RT_EVM_CLIENT,
+	.gap = "SYN retries and stalled requests of client connections",
+	.wanted = client_wanted,
+	.cand =
+	    {
+		{.kind = HK_TP_BTF,
+		 .target = "tcp_retransmit_skb",
+		 .args = 3,
+		 .prog = "retransmit_btf"},
+		{.kind = HK_RAW_TP,
+		 .target = "tcp_retransmit_skb",
+		 .args = 3,
+		 .prog = "retransmit_raw"},
+		{.kind = HK_TP_BTF,
+		 .target = "tcp_retransmit_skb",
+		 .args = 2,
+		 .prog = "retransmit_btf_noerr"},
+		{.kind = HK_RAW_TP,
+		 .target = "tcp_retransmit_skb",
+		 .args = 2,
+		 .prog = "retransmit_raw_noerr"},
 	    },
     },
     {

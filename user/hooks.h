@@ -28,6 +28,7 @@ struct hook_opts {
 	bool raw_tp;	      /* --raw-tp: no tp_btf candidates */
 	bool no_scan;	      /* --no-scan */
 	bool no_syn_detector; /* --no-syn-detector */
+	bool client;	      /* a client event was asked for (-e client) */
 };
 
 /* What the loader tells the BPF side when a candidate is chosen. */

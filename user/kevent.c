@@ -7,15 +7,18 @@
 
 /* Where each section sits in a record of this type (see include/rsttrace.h). */
 struct layout {
-	size_t listener, link, closed; /* offsets, 0 when the type has no such section */
+	size_t listener, link, closed, conn; /* offsets, 0 when the type has no such section */
 };
 
 static struct layout layout_of(uint32_t type)
 {
-	struct layout l = {0, 0, 0};
+	struct layout l = {0, 0, 0, 0};
 
 	if (type == RT_EV_RST_RECEIVED) {
 		l.link = RT_SZ_BASE;
+		l.conn = RT_SZ_RX_LINK;
+	} else if (type >= RT_EV_CONNECT_RETRY) {
+		l.conn = RT_SZ_BASE;
 	} else {
 		l.listener = RT_SZ_BASE;
 		l.link = RT_SZ_LISTENER;
@@ -50,7 +53,8 @@ int kevent_unpack(struct rt_kevent *k, const void *data, size_t size)
 		    e->flags & RT_F_LISTENER) ||
 	    section(&k->link, sizeof(k->link), data, e->size, l.link, e->flags & RT_F_LINKED) ||
 	    section(&k->closed, sizeof(k->closed), data, e->size, l.closed,
-		    e->flags & RT_F_CLOSED_LISTENER))
+		    e->flags & RT_F_CLOSED_LISTENER) ||
+	    section(&k->conn, sizeof(k->conn), data, e->size, l.conn, e->flags & RT_F_CONN))
 		return -EINVAL;
 	return 0;
 }
@@ -60,7 +64,9 @@ size_t kevent_wire_size(const struct rt_kevent *k)
 	uint32_t f = k->ev.flags;
 
 	if (k->ev.type == RT_EV_RST_RECEIVED)
-		return f & RT_F_LINKED ? RT_SZ_RX_LINK : RT_SZ_BASE;
+		return f & RT_F_CONN ? RT_SZ_RX_CONN : f & RT_F_LINKED ? RT_SZ_RX_LINK : RT_SZ_BASE;
+	if (k->ev.type >= RT_EV_CONNECT_RETRY)
+		return f & RT_F_CONN ? RT_SZ_CONN : RT_SZ_BASE;
 	if (f & RT_F_CLOSED_LISTENER)
 		return RT_SZ_CLOSED;
 	if (f & RT_F_LINKED)
@@ -81,9 +87,11 @@ size_t kevent_pack(const struct rt_kevent *k, void *buf)
 	e->size = (uint16_t)size;
 	if (l.listener && l.listener + sizeof(k->listener) <= size)
 		memcpy((char *)buf + l.listener, &k->listener, sizeof(k->listener));
-	if (l.link + sizeof(k->link) <= size)
+	if (l.link && l.link + sizeof(k->link) <= size)
 		memcpy((char *)buf + l.link, &k->link, sizeof(k->link));
 	if (l.closed && l.closed + sizeof(k->closed) <= size)
 		memcpy((char *)buf + l.closed, &k->closed, sizeof(k->closed));
+	if (l.conn && l.conn + sizeof(k->conn) <= size)
+		memcpy((char *)buf + l.conn, &k->conn, sizeof(k->conn));
 	return size;
 }

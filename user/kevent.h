@@ -11,6 +11,7 @@ struct rt_kevent {
 	struct rt_listener listener; /* valid with RT_F_LISTENER */
 	struct rt_link link;	     /* valid with RT_F_LINKED */
 	struct rt_closed closed;     /* valid with RT_F_CLOSED_LISTENER */
+	struct rt_conn conn;	     /* valid with RT_F_CONN */
 };
 
 /*

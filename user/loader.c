@@ -46,8 +46,10 @@ int loader_check_environment(bool json)
 
 void loader_probe(struct loader *ld, const struct btf *btf, const struct cli_opts *o)
 {
-	struct hook_opts ho = {
-	    .raw_tp = o->raw_tp, .no_scan = o->no_scan, .no_syn_detector = o->no_syn_detector};
+	struct hook_opts ho = {.raw_tp = o->raw_tp,
+			       .no_scan = o->no_scan,
+			       .no_syn_detector = o->no_syn_detector,
+			       .client = (o->event_mask & RT_EVM_CLIENT) != 0};
 
 	probe_from_btf(&ld->probe, btf);
 	probe_runtime(&ld->probe, btf);

@@ -20,6 +20,7 @@ struct rt_record {
 	struct rt_listener listener;
 	struct rt_link link;
 	struct rt_closed closed;
+	struct rt_conn conn;
 	uint64_t count;	   /* kernel events this record stands for: 1, or a folded storm */
 	uint64_t first_ns; /* folded: the first and last event of the storm (0 otherwise) */
 	uint64_t last_ns;

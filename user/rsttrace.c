@@ -186,11 +186,14 @@ static void print_totals(struct session *s, const struct loader *ld, bool json)
 		    (unsigned long long)missed);
 	rt_warn(
 	    json, "info",
-	    "totals: rst_sent=%llu rst_received=%llu listen_overflow=%llu syn_queue_overflow=%llu firewall_reset=%llu lost=%llu folded=%llu missed=%llu unattributed=%llu written=%llu",
+	    "totals: rst_sent=%llu rst_received=%llu listen_overflow=%llu syn_queue_overflow=%llu firewall_reset=%llu connect_retry=%llu connect_failed=%llu request_stalled=%llu syn_retrans=%llu lost=%llu folded=%llu missed=%llu unattributed=%llu written=%llu",
 	    (unsigned long long)t[RT_CNT_RST_SENT], (unsigned long long)t[RT_CNT_RST_RECEIVED],
 	    (unsigned long long)t[RT_CNT_LISTEN_OVERFLOW],
 	    (unsigned long long)t[RT_CNT_SYN_QUEUE_OVERFLOW],
-	    (unsigned long long)t[RT_CNT_FIREWALL_RST], (unsigned long long)t[RT_CNT_LOST],
+	    (unsigned long long)t[RT_CNT_FIREWALL_RST], (unsigned long long)t[RT_CNT_CONNECT_RETRY],
+	    (unsigned long long)t[RT_CNT_CONNECT_FAILED],
+	    (unsigned long long)t[RT_CNT_REQUEST_STALLED],
+	    (unsigned long long)t[RT_CNT_SYN_RETRANS], (unsigned long long)t[RT_CNT_LOST],
 	    (unsigned long long)t[RT_CNT_FOLDED], (unsigned long long)missed,
 	    (unsigned long long)(t[RT_CNT_UNATTRIB_OVERFLOW] + t[RT_CNT_UNATTRIB_SYNQ]),
 	    (unsigned long long)pipeline_written(&s->pl));
@@ -380,6 +383,7 @@ int main(int argc, char **argv)
 	s->maps.listeners_fd = bpf_map__fd(ld.skel->maps.listener_stats);
 	s->maps.socks_fd = bpf_map__fd(ld.skel->maps.socks);
 	s->maps.socks_max = bpf_map__max_entries(ld.skel->maps.socks);
+	s->maps.endpoints_fd = bpf_map__fd(ld.skel->maps.client_endpoints);
 	s->summarize = o.summary;
 	s->skel = ld.skel;
 	s->ld = &ld;
@@ -429,12 +433,13 @@ int main(int argc, char **argv)
 	}
 	if (o.json)
 		write_coverage(s, &ld, &o);
-	rt_warn(o.json, "info", "attached: %d programs, tracing%s%s%s%s%s (Ctrl-C to stop)",
+	rt_warn(o.json, "info", "attached: %d programs, tracing%s%s%s%s%s%s (Ctrl-C to stop)",
 		ld.nr_attached, ld.event_mask & RT_EVM(RT_EV_RST_SENT) ? " sent" : "",
 		ld.event_mask & RT_EVM(RT_EV_RST_RECEIVED) ? " received" : "",
 		ld.event_mask & RT_EVM(RT_EV_LISTEN_OVERFLOW) ? " overflow" : "",
 		ld.event_mask & RT_EVM(RT_EV_SYN_QUEUE_OVERFLOW) ? " synq" : "",
-		ld.event_mask & RT_EVM(RT_EV_FIREWALL_RST) ? " firewall" : "");
+		ld.event_mask & RT_EVM(RT_EV_FIREWALL_RST) ? " firewall" : "",
+		ld.event_mask & RT_EVM_CLIENT ? " client" : "");
 
 	err = trace_loop(s, &o);
 	if (err)

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 #include "addr.h"
+#include "conn.h"
 #include "diagnose.h"
 #include "json_writer.h"
 #include "output.h"
@@ -180,11 +181,48 @@ static void closed_listener_object(struct json_writer *jw, const struct rt_recor
 	jw_end_object(jw);
 }
 
+static void optional_uint(struct json_writer *jw, const char *name, bool valid, uint64_t v);
+
+/* A client connection: what it carried and the errno its application saw. */
+static void connection_object(struct json_writer *jw, const struct rt_record *r)
+{
+	const struct rt_conn *c = &r->conn;
+	long long age = conn_age_ms(c, r->ev.ts_ns);
+
+	jw_name(jw, "connection");
+	if (!(r->ev.flags & RT_F_CONN)) {
+		jw_null(jw);
+		return;
+	}
+	jw_start_object(jw);
+	jw_string_field(jw, "outcome", conn_outcome_name(c->outcome));
+	jw_string_field(jw, "errno", errno_name(c->err));
+	optional_uint(jw, "errno_code", c->err > 0, (uint64_t)c->err);
+	jw_string_field(jw, "error_text", errno_text(c->err));
+	optional_uint(jw, "age_ms", age >= 0, (uint64_t)age);
+	jw_uint_field(jw, "syn_retries", c->syn_retries);
+	jw_uint_field(jw, "data_retries", c->data_retries);
+	jw_uint_field(jw, "retransmits", c->total_retrans);
+	optional_uint(jw, "srtt_us", c->srtt_us, c->srtt_us);
+	optional_uint(jw, "first_retransmit_ago_ms",
+		      c->first_retrans_ns && r->ev.ts_ns >= c->first_retrans_ns,
+		      (r->ev.ts_ns - c->first_retrans_ns) / 1000000);
+	jw_uint_field(jw, "bytes_sent", c->bytes_sent);
+	jw_uint_field(jw, "bytes_acked", conn_data_acked(c));
+	jw_uint_field(jw, "bytes_received", c->bytes_received);
+	optional_uint(jw, "last_send_ms", c->flags & RT_CF_LAST_SEND, c->last_send_ms);
+	optional_uint(jw, "last_recv_ms", c->flags & RT_CF_LAST_RECV, c->last_recv_ms);
+	jw_name(jw, "fin_received");
+	jw_bool(jw, c->fin_received);
+	jw_end_object(jw);
+}
+
 static void diagnosis_object(struct json_writer *jw, const struct diagnosis *d)
 {
 	jw_name(jw, "diagnosis");
 	jw_start_object(jw);
 	jw_string_field(jw, "code", d->code);
+	jw_string_field(jw, "confidence", d->confidence);
 	jw_string_field(jw, "text", d->text[0] ? d->text : NULL);
 	jw_string_field(jw, "hint", d->hint[0] ? d->hint : NULL);
 	jw_end_object(jw);
@@ -306,6 +344,7 @@ void sink_json_record(struct output *o, const struct rt_record *r)
 	closed_listener_object(&jw, r);
 	optional_uint(&jw, "unread_bytes", e->flags & RT_F_UNREAD, e->unread_bytes);
 	optional_uint(&jw, "state_age_ms", e->flags & RT_F_STATE_AGE, e->state_age_ns / 1000000);
+	connection_object(&jw, r);
 	diagnosis_object(&jw, &r->diag);
 	if (e->sk) {
 		format_hex(sk, sizeof(sk), e->sk);

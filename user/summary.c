@@ -9,6 +9,7 @@
 #include "json_writer.h"
 #include "kenums.h"
 #include "summary.h"
+#include "summary_client.h"
 
 void summary_init(struct summary *s, const struct rt_names *names, uint64_t start_ns)
 {
@@ -242,6 +243,11 @@ static void print_json(struct summary *s, const struct summary_maps *m, struct o
 	jw_uint_field(&jw, "listen_overflow_cookie", t[RT_CNT_OVERFLOW_COOKIE]);
 	jw_uint_field(&jw, "syn_queue_overflow", t[RT_CNT_SYN_QUEUE_OVERFLOW]);
 	jw_uint_field(&jw, "firewall_reset", t[RT_CNT_FIREWALL_RST]);
+	jw_uint_field(&jw, "connect_retry", t[RT_CNT_CONNECT_RETRY]);
+	jw_uint_field(&jw, "connect_failed", t[RT_CNT_CONNECT_FAILED]);
+	jw_uint_field(&jw, "request_stalled", t[RT_CNT_REQUEST_STALLED]);
+	jw_uint_field(&jw, "syn_retrans", t[RT_CNT_SYN_RETRANS]);
+	jw_uint_field(&jw, "client_table_full", t[RT_CNT_CLIENT_TABLE_FULL]);
 	jw_uint_field(&jw, "lost", t[RT_CNT_LOST]);
 	jw_uint_field(&jw, "folded", t[RT_CNT_FOLDED]);
 	jw_uint_field(&jw, "fold_full", t[RT_CNT_FOLD_FULL]);
@@ -278,6 +284,7 @@ static void print_json(struct summary *s, const struct summary_maps *m, struct o
 	jw_start_array(&jw);
 	for_each_listener(m, listener_json, &jw);
 	jw_end_array(&jw);
+	summary_endpoints_json(&jw, m->endpoints_fd);
 	qsort(s->peers, s->nr_peers, sizeof(s->peers[0]), peer_cmp);
 	jw_name(&jw, "top_peers");
 	jw_start_array(&jw);
@@ -317,6 +324,15 @@ static void print_text(struct summary *s, const struct summary_maps *m, struct o
 	    (unsigned long long)t[RT_CNT_OVERFLOW_SYN], (unsigned long long)t[RT_CNT_OVERFLOW_ACK],
 	    (unsigned long long)t[RT_CNT_OVERFLOW_COOKIE],
 	    (unsigned long long)t[RT_CNT_SYN_QUEUE_OVERFLOW]);
+	if (t[RT_CNT_CONNECT_RETRY] || t[RT_CNT_CONNECT_FAILED] || t[RT_CNT_REQUEST_STALLED])
+		sb_printf(
+		    sb,
+		    "  client     connect_retry %llu (SYN retries %llu), connect_failed %llu,\n"
+		    "             request_stalled %llu\n",
+		    (unsigned long long)t[RT_CNT_CONNECT_RETRY],
+		    (unsigned long long)t[RT_CNT_SYN_RETRANS],
+		    (unsigned long long)t[RT_CNT_CONNECT_FAILED],
+		    (unsigned long long)t[RT_CNT_REQUEST_STALLED]);
 	sb_printf(sb,
 		  "  events     written %llu (%llu of them folded into counted lines), lost %llu\n",
 		  (unsigned long long)written, (unsigned long long)t[RT_CNT_FOLDED],
@@ -355,6 +371,7 @@ static void print_text(struct summary *s, const struct summary_maps *m, struct o
 		sb_printf(sb, "  diagnosis  %-30s %llu\n", s->codes[i],
 			  (unsigned long long)s->code_counts[i]);
 	for_each_listener(m, listener_text, sb);
+	summary_endpoints_text(sb, m->endpoints_fd);
 	qsort(s->peers, s->nr_peers, sizeof(s->peers[0]), peer_cmp);
 	for (i = 0; i < s->nr_peers && i < SUMMARY_TOP; i++) {
 		rt_format_addr(s->peers[i].family, s->peers[i].addr, addr, sizeof(addr));

@@ -47,6 +47,7 @@ struct summary_maps {
 	int socks_fd;
 	uint32_t socks_max;
 	int ncpus;
+	int endpoints_fd; /* client_endpoints (summary_client.c), -1 without */
 };
 
 void summary_init(struct summary *s, const struct rt_names *names, uint64_t start_ns);

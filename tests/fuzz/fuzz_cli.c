@@ -62,7 +62,7 @@ static void value_parsers(const char *s)
 		abort();
 	if (!cli_parse_pid(s, &u32) && (u32 == 0 || u32 > 4194304))
 		abort();
-	if (!cli_parse_events(s, &u32) && (!u32 || (u32 & ~RT_EVM_ALL)))
+	if (!cli_parse_events(s, &u32) && (!u32 || (u32 & ~(RT_EVM_ALL | RT_EVM_CLIENT))))
 		abort();
 	if (!cli_parse_duration(s, &u64) && (u64 == 0 || u64 > 7 * 24 * 3600 * 1000ull))
 		abort();

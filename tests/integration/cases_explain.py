@@ -940,8 +940,12 @@ def t_unread_data_on_close(ctx, check):
                  "127.0.0.1:%d still unread" % (server.pid, server.comm, lport))
     received = check.one(s.events("rst_received"), "client rst_received")
     if received:
+        # The client's side of the same reset: its request was acknowledged, no FIN came.
         check.fields(received, {"state": "ESTABLISHED", "unread_bytes": None,
-                                "diagnosis.code": "peer_reset",
+                                "diagnosis.code": "remote_closed_with_unread_data",
+                                "diagnosis.confidence": "medium",
+                                "connection.bytes_acked": 1234,
+                                "connection.fin_received": False,
                                 **owner_fields("owner", client, "connect")}, "rst_received")
     s.check_totals(ns, {"rst_sent": "TcpOutRsts", "rst_received": 1, "lost": 0, "written": 2})
 

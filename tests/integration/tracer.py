@@ -25,14 +25,18 @@ COMMON_KEYS = ("schema", "type", "time", "ts_ns", "count", "folded", "netns", "f
                "reason_code", "reason_source", "cause", "owner", "listener", "context", "sk",
                "diagnosis")
 EVENT_TYPES = ("rst_sent", "rst_received", "listen_overflow", "syn_queue_overflow",
-               "firewall_reset")
+               "firewall_reset", "connect_retry", "connect_failed", "request_stalled")
 OWNER_SOURCES = ("listen", "connect", "accept", "listener", "scan")
 OVERFLOW_PATHS = ("ack", "syn", "cookie")
 DIAGNOSIS_CODES = ("listen_overflow", "syn_queue_overflow", "listener_restarting",
                    "no_listener", "unread_data_on_close", "abortive_close", "killed",
                    "fin_timeout", "data_after_close", "stale_keepalive", "timewait",
                    "keepalive_timeout", "invalid_segment", "memory_pressure",
-                   "peer_reset", "firewall_reject", "unknown")
+                   "peer_reset", "firewall_reject", "unknown",
+                   # client side (-e client)
+                   "remote_syn_drops_suspected", "remote_accept_queue_overflow_suspected",
+                   "remote_closed_with_unread_data", "connection_refused", "connect_abandoned",
+                   "remote_unreachable")
 
 
 class TracerError(Exception):

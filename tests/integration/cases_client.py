@@ -1,0 +1,565 @@
+"""rsttrace on the client: the server runs in a namespace of its own that
+the tracer does not see (`--netns CLIENT -e client`), as for a user who
+cannot run anything on the server. Every count is cross-checked with the
+client namespace's own counters (nstat)."""
+
+import atexit
+import json
+import os
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import nslib
+from harness import Session, test, dig, of_type
+from nslib import Netns, VethPair
+from tracer import Tracer
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PEERS = os.path.join(HERE, "peers")
+CONNECTS = os.path.join(PEERS, "connects.py")
+SERVER = os.path.join(PEERS, "backlog_server.py")
+GOCLIENT_SRC = os.path.join(PEERS, "goclient")
+
+ECONNREFUSED, ECONNRESET, ETIMEDOUT = 111, 104, 110
+
+
+class Proc:
+    """A helper script in a namespace, talking JSON lines on stdout."""
+
+    def __init__(self, ns, argv):
+        self.proc = nslib.track(subprocess.Popen(
+            ns.cmd(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, bufsize=1, preexec_fn=nslib.die_with_parent))
+        self.pid = self.proc.pid
+        self.comm = None
+
+    def line(self, timeout):
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        if not ready:
+            raise RuntimeError("%s: no output within %ss" % (self.proc.args, timeout))
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("%s exited: %s" % (self.proc.args, self.proc.stderr.read()))
+        if self.comm is None:
+            self.comm = nslib.process_comm(self.pid)
+        return line.strip()
+
+    def close(self):
+        try:
+            self.proc.stdin.write("close\n")
+            self.proc.stdin.close()
+            self.proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        nslib.stop_process(self.proc)
+
+
+def two_namespaces(subnet, server_sysctl=None, client_sysctl=None):
+    client, server = Netns(), Netns()
+    veth = VethPair(client, server, subnet)
+    if server_sysctl:
+        server.sysctl(server_sysctl)
+    if client_sysctl:
+        client.sysctl(client_sysctl)
+    return client, server, veth
+
+
+def start_server(server, veth, port, backlog, mode):
+    srv = Proc(server, [sys.executable, "-u", SERVER, veth.server_addr["ipv4"], str(port),
+                        str(backlog), mode])
+    if srv.line(10) != "ready":
+        raise RuntimeError("server did not start")
+    return srv
+
+
+def connects(client, veth, port, count, wait, udp=()):
+    """-> (Proc, {local port: result}); udp: (count, size) of datagrams sent first."""
+    c = Proc(client, [sys.executable, "-u", CONNECTS, veth.server_addr["ipv4"], str(port),
+                      str(count), str(wait)] + [str(x) for x in udp])
+    res = json.loads(c.line(wait + 10))
+    return c, {int(p): r for p, r in res["results"].items()}
+
+
+def client_session(ctx, check, client, extra=()):
+    return Session(ctx, check, [client],
+                   ["--netns", str(client.inode), "-e", "client", "--summary"] + list(extra))
+
+
+def final_totals(check, s):
+    summaries = [x for x in s.run.summaries if x.get("final")]
+    check.that(len(summaries) == 1, "%d final summaries" % len(summaries))
+    return summaries[-1].get("totals", {}) if summaries else {}
+
+
+def scenario(check, cond, msg):
+    if not check.that(cond, "scenario: " + msg):
+        check.finish()
+
+
+def endpoint_row(check, s, client, veth, port):
+    """The final summary's row for the server, as the client saw it."""
+    summaries = [x for x in s.run.summaries if x.get("final")]
+    rows = [r for r in (summaries[-1].get("endpoints", []) if summaries else [])
+            if r.get("netns") == client.inode and r.get("addr") == veth.server_addr["ipv4"]
+            and r.get("port") == port]
+    if check.that(len(rows) == 1, "%d summary endpoint rows for the server: %s"
+                  % (len(rows), summaries[-1].get("endpoints") if summaries else None)):
+        return rows[0]
+    return {}
+
+
+def check_endpoint(check, s, client, veth, port, expected):
+    row = endpoint_row(check, s, client, veth, port)
+    for key, want in expected.items():
+        if isinstance(want, str):
+            want, label = s.delta(want), "%s delta %d" % (want, s.delta(want))
+        else:
+            label = "expected %r" % want
+        check.that(row.get(key) == want, "summary endpoint %s = %r, %s"
+                   % (key, row.get(key), label), row)
+    return row
+
+
+def owner_is(check, ev, proc, label):
+    check.fields(ev, {"owner.pid": proc.pid, "owner.comm": proc.comm,
+                      "owner.source": "connect"}, label)
+
+
+def by_port(events):
+    out = {}
+    for e in events:
+        out.setdefault(dig(e, "local.port"), []).append(e)
+    return out
+
+
+# --------------------------------------------------------------------------
+
+@test("client_syn_retries")
+def t_syn_retries(ctx, check):
+    """A server with listen(2) that never accepts, syncookies off: of 10
+    connects, the accept queue takes 3 and drops the SYNs of the others,
+    which retry (tcp_syn_retries=2: for 7 s; the first retries come at 1 s
+    intervals, tcp_syn_linear_timeouts) and fail with ETIMEDOUT. The
+    client-only rsttrace reports a connect_retry for each, with retries
+    summing to the client's TcpExtTCPSynRetrans and TcpRetransSegs."""
+    client, server, veth = two_namespaces(
+        41, {"net.ipv4.tcp_syncookies": 0}, {"net.ipv4.tcp_syn_retries": 2})
+    port = 20401
+    srv = start_server(server, veth, port, 2, "never")
+    with client_session(ctx, check, client) as s:
+        cl, results = connects(client, veth, port, 10, 15)
+        s.finish_scenario(cl, expect=0)
+    srv.close()
+    failed = sorted(p for p, r in results.items() if r == "ETIMEDOUT")
+    connected = sorted(p for p, r in results.items() if r == "connected")
+    scenario(check, len(failed) >= 5 and len(failed) + len(connected) == 10,
+             "results %s" % results)
+    if not s.traced:
+        return
+    retries = s.events("connect_retry")
+    failures = s.events("connect_failed")
+    rport = by_port(retries)
+    fport = by_port(failures)
+    check.that(sorted(fport) == failed, "connect_failed ports %s, ETIMEDOUT ports %s"
+               % (sorted(fport), failed), *failures)
+    for p in failed:
+        ev = check.one(rport.get(p, []), "connect_retry of port %d" % p)
+        if ev:
+            check.fields(ev, {"remote.addr": veth.server_addr["ipv4"], "remote.port": port,
+                              "state": "CLOSE", "prev_state": "SYN_SENT",
+                              "reason": "ETIMEDOUT", "reason_code": ETIMEDOUT,
+                              "connection.outcome": "error", "connection.errno": "ETIMEDOUT",
+                              "connection.bytes_received": 0,
+                              "diagnosis.code": "remote_syn_drops_suspected",
+                              "diagnosis.confidence": "high"}, "connect_retry")
+            owner_is(check, ev, cl, "connect_retry")
+            age = dig(ev, "connection.age_ms")
+            # SYN at 0, retries at 1 s and 3 s, given up 4 s later: about 7 s.
+            check.that(isinstance(age, int) and 6500 <= age <= 9000,
+                       "connect_retry age_ms %r, expected about 7000" % age, ev)
+            n = dig(ev, "connection.syn_retries")
+            check.that(isinstance(n, int) and n >= 2, "syn_retries %r" % n, ev)
+            check.that("retransmitted %s times" % n in (dig(ev, "diagnosis.text") or ""),
+                       "diagnosis text %r" % dig(ev, "diagnosis.text"), ev)
+            check.that(dig(ev, "connection.retransmits") == n,
+                       "retransmits %r, syn_retries %r" % (dig(ev, "connection.retransmits"), n),
+                       ev)
+        ev = check.one(fport.get(p, []), "connect_failed of port %d" % p)
+        if ev:
+            same = check.one(rport.get(p, []), "connect_retry of port %d" % p) or {}
+            check.fields(ev, {"reason": "ETIMEDOUT", "connection.outcome": "error",
+                              "connection.syn_retries": dig(same, "connection.syn_retries"),
+                              "diagnosis.code": "remote_syn_drops_suspected"},
+                         "connect_failed")
+            owner_is(check, ev, cl, "connect_failed")
+    # The connected ones went through at once: no retry, nothing reported.
+    for p in connected:
+        check.that(p not in rport and p not in fport, "events for connected port %d" % p,
+                   *(rport.get(p, []) + fport.get(p, [])))
+    syn_retries = sum(dig(e, "connection.syn_retries") or 0 for e in retries)
+    check.that(syn_retries == s.delta("TcpExtTCPSynRetrans"),
+               "connect_retry syn_retries sum %d, TcpExtTCPSynRetrans delta %d"
+               % (syn_retries, s.delta("TcpExtTCPSynRetrans")))
+    check.that(syn_retries == s.delta("TcpRetransSegs"),
+               "connect_retry syn_retries sum %d, TcpRetransSegs delta %d"
+               % (syn_retries, s.delta("TcpRetransSegs")))
+    check.that(len(failures) == s.delta("TcpAttemptFails"),
+               "%d connect_failed, TcpAttemptFails delta %d"
+               % (len(failures), s.delta("TcpAttemptFails")))
+    totals = final_totals(check, s)
+    check.that(totals.get("syn_retrans") == s.delta("TcpExtTCPSynRetrans"),
+               "totals.syn_retrans %r, TcpExtTCPSynRetrans delta %d"
+               % (totals.get("syn_retrans"), s.delta("TcpExtTCPSynRetrans")))
+    check.that(not s.events("rst_received"), "rst_received events", *s.events("rst_received"))
+    row = check_endpoint(check, s, client, veth, port, {
+        "connects": "TcpActiveOpens", "failed": len(failed), "established": len(connected),
+        "syn_retries": "TcpExtTCPSynRetrans", "stalled": 0, "resets": 0})
+    check.that(isinstance(row.get("connect_p50_us"), int),
+               "connect_p50_us %r" % row.get("connect_p50_us"), row)
+
+
+@test("client_connection_refused")
+def t_refused(ctx, check):
+    """connect() to a port nothing listens on in the server namespace:
+    connect_failed with ECONNREFUSED, diagnosed connection_refused."""
+    client, server, veth = two_namespaces(42)
+    port = 20402
+    with client_session(ctx, check, client) as s:
+        cl, results = connects(client, veth, port, 1, 5)
+        s.finish_scenario(cl, expect=2)
+    (lport, result), = results.items()
+    scenario(check, result == "ECONNREFUSED", "result %s" % result)
+    if not s.traced:
+        return
+    ev = check.one(s.events("connect_failed"), "connect_failed")
+    if ev:
+        check.fields(ev, {"local.port": lport, "remote.addr": veth.server_addr["ipv4"],
+                          "remote.port": port, "state": "CLOSE", "prev_state": "SYN_SENT",
+                          "reason": "ECONNREFUSED", "reason_code": ECONNREFUSED,
+                          "reason_source": "kernel", "connection.outcome": "error",
+                          "connection.errno": "ECONNREFUSED",
+                          "connection.error_text": "connection refused",
+                          "connection.syn_retries": 0, "connection.bytes_sent": 0,
+                          "diagnosis.code": "connection_refused",
+                          "diagnosis.confidence": "high"}, "connect_failed")
+        owner_is(check, ev, cl, "connect_failed")
+    rx = check.one(s.events("rst_received"), "rst_received")
+    if rx:
+        check.fields(rx, {"local.port": lport, "state": "SYN_SENT",
+                          "connection.outcome": "reset", "connection.errno": "ECONNREFUSED"},
+                     "rst_received")
+    check.that(s.events("connect_retry") == [], "connect_retry events")
+    check.that(s.delta("TcpAttemptFails") == 1,
+               "TcpAttemptFails delta %d" % s.delta("TcpAttemptFails"))
+    check_endpoint(check, s, client, veth, port, {
+        "connects": 1, "failed": "TcpAttemptFails", "established": 0, "resets": 1,
+        "connect_p50_us": None})
+
+
+@test("client_abort_on_overflow")
+def t_abort_on_overflow(ctx, check):
+    """tcp_abort_on_overflow=1, listen(2) never accepting, syncookies off:
+    two connections fill the accept queue to its limit, then a burst of
+    connects whose SYNs all reach the server before any handshake ACK
+    (a slow link, see cases_explain.py). Each handshake that completes on the client while the queue
+    is full is reset at once by the server: rst_received in ESTABLISHED a
+    few ms after the handshake, nothing received, diagnosed
+    remote_accept_queue_overflow_suspected; one per TcpEstabResets."""
+    client, server, veth = two_namespaces(
+        43, {"net.ipv4.tcp_syncookies": 0, "net.ipv4.tcp_abort_on_overflow": 1},
+        {"net.ipv4.tcp_syn_retries": 1})
+    port = 20403
+    srv = start_server(server, veth, port, 2, "never")
+    with client_session(ctx, check, client) as s:
+        first, res1 = connects(client, veth, port, 2, 5)
+        client.exec(["tc", "qdisc", "add", "dev", veth.client_dev, "root", "tbf", "rate",
+                     "100kbit", "burst", "1600", "latency", "5s"])
+        burst, res2 = connects(client, veth, port, 4, 8, udp=(3, 1400))
+        s.finish_scenario(first, burst, expect=0)
+    srv.close()
+    reset = sorted(p for p, r in res2.items() if r == "ECONNRESET")
+    # A connect that completes and is reset before the poll: SO_ERROR says ECONNRESET;
+    # one reset after the poll saw it connected shows up as "connected".
+    scenario(check, set(res1.values()) == {"connected"} and s.delta("TcpEstabResets") >= 1,
+             "first %s, burst %s, TcpEstabResets delta %d"
+             % (res1, res2, s.delta("TcpEstabResets")))
+    if not s.traced:
+        return
+    rx = [e for e in s.events("rst_received") if e.get("state") == "ESTABLISHED"]
+    check.that(len(rx) == s.delta("TcpEstabResets"),
+               "%d rst_received in ESTABLISHED, TcpEstabResets delta %d"
+               % (len(rx), s.delta("TcpEstabResets")), *rx)
+    for p in reset:
+        check.that(p in by_port(rx), "no rst_received for reset port %d" % p)
+    for ev in rx:
+        check.fields(ev, {"remote.port": port, "connection.outcome": "reset",
+                          "connection.errno": "ECONNRESET",
+                          "connection.error_text": "connection reset by peer",
+                          "connection.bytes_received": 0, "connection.bytes_acked": 0,
+                          "connection.fin_received": False, "connection.last_recv_ms": None,
+                          "diagnosis.code": "remote_accept_queue_overflow_suspected",
+                          "diagnosis.confidence": "high"}, "rst_received")
+        owner_is(check, ev, burst, "rst_received")
+        # Within two round trips of the handshake (the slow link's queue is in them).
+        age, srtt = ev.get("state_age_ms"), dig(ev, "connection.srtt_us") or 0
+        check.that(isinstance(age, int) and age <= 2 * srtt // 1000 + 10,
+                   "state_age_ms %r, srtt_us %r" % (age, srtt), ev)
+        check.that("ms after the handshake" in (dig(ev, "diagnosis.text") or ""),
+                   "diagnosis text %r" % dig(ev, "diagnosis.text"), ev)
+    syn_retries = sum(dig(e, "connection.syn_retries") or 0 for e in s.events("connect_retry"))
+    check.that(syn_retries == s.delta("TcpExtTCPSynRetrans"),
+               "connect_retry syn_retries sum %d, TcpExtTCPSynRetrans delta %d"
+               % (syn_retries, s.delta("TcpExtTCPSynRetrans")))
+    check.that(len(s.events("connect_failed")) == s.delta("TcpAttemptFails"),
+               "%d connect_failed, TcpAttemptFails delta %d"
+               % (len(s.events("connect_failed")), s.delta("TcpAttemptFails")))
+
+
+# --------------------------------------------------------------------------
+# a real Go client (net/http), as a crawler or a load test runs it
+
+GO_TIMEOUT = "2.5s"
+_go_binary = []
+
+
+def go_client_binary():
+    """Builds peers/goclient once per run (Debian's golang-go, std only)."""
+    if _go_binary:
+        return _go_binary[0]
+    go = shutil.which("go")
+    if go is None:
+        raise RuntimeError("no go compiler: install golang-go (scripts/deps.sh)")
+    out = tempfile.mkdtemp(prefix="rtt-goclient-")
+    atexit.register(shutil.rmtree, out, True)
+    env = dict(os.environ, GO111MODULE="off", GOFLAGS="",
+               GOCACHE=os.path.join(tempfile.gettempdir(), "rtt-gocache"))
+    res = subprocess.run([go, "build", "-o", os.path.join(out, "goclient"), "."],
+                         cwd=GOCLIENT_SRC, env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, timeout=300)
+    if res.returncode != 0:
+        raise RuntimeError("go build: %s" % res.stderr.strip())
+    _go_binary.append(os.path.join(out, "goclient"))
+    return _go_binary[0]
+
+
+def run_go_client(client, veth, port, count):
+    """-> (pid, comm, [one result per request])"""
+    binary = go_client_binary()
+    proc = nslib.track(subprocess.Popen(
+        client.cmd([binary, "-url", "http://%s:%d/" % (veth.server_addr["ipv4"], port),
+                    "-n", str(count), "-timeout", GO_TIMEOUT]),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=nslib.die_with_parent))
+    out, err = proc.communicate(timeout=40)
+    nslib.stop_process(proc)
+    results = [json.loads(l) for l in out.splitlines() if l.startswith('{"i"')]
+    if len(results) != count or '{"done":true}' not in out:
+        raise RuntimeError("go client: %d results of %d: %s" % (len(results), count, err[-500:]))
+    return proc.pid, "goclient", results
+
+
+def go_session(ctx, check, count, server_sysctl, subnet, port, mode="http"):
+    client, server, veth = two_namespaces(subnet, server_sysctl)
+    go_client_binary()
+    srv = start_server(server, veth, port, 8, mode)
+    with client_session(ctx, check, client) as s:
+        pid, comm, results = run_go_client(client, veth, port, count)
+        s.finish_scenario(expect=0)
+    srv.close()
+    s.client, s.veth = client, veth
+    return s, pid, comm, results
+
+
+def check_go_owner(check, events, pid, comm):
+    for ev in events:
+        check.fields(ev, {"owner.pid": pid, "owner.comm": comm, "owner.source": "connect"},
+                     ev.get("type"))
+
+
+def check_syn_totals(check, s):
+    retries = s.events("connect_retry")
+    syn_retries = sum(dig(e, "connection.syn_retries") or 0 for e in retries)
+    check.that(syn_retries == s.delta("TcpExtTCPSynRetrans"),
+               "connect_retry syn_retries sum %d, TcpExtTCPSynRetrans delta %d"
+               % (syn_retries, s.delta("TcpExtTCPSynRetrans")))
+    totals = final_totals(check, s)
+    check.that(totals.get("syn_retrans") == s.delta("TcpExtTCPSynRetrans"),
+               "totals.syn_retrans %r, TcpExtTCPSynRetrans delta %d"
+               % (totals.get("syn_retrans"), s.delta("TcpExtTCPSynRetrans")))
+    with_errno = [e for e in s.events("connect_failed") if e.get("reason")]
+    check.that(len(with_errno) == s.delta("TcpAttemptFails"),
+               "%d connect_failed with an errno, TcpAttemptFails delta %d"
+               % (len(with_errno), s.delta("TcpAttemptFails")))
+    for ev in retries:
+        check.that((dig(ev, "connection.syn_retries") or 0) >= 1, "connect_retry without retries",
+                   ev)
+
+
+@test("client_go_syncookies")
+def t_go_syncookies(ctx, check):
+    """300 concurrent Go requests (2.5 s timeout, no keep-alive) against a
+    server with listen(8) that serves fast once it accepts, syncookies on
+    (the default): handshakes completed by a cookie whose ACK the full
+    accept queue dropped leave the request unacknowledged until Go gives
+    up ("Client.Timeout exceeded while awaiting headers"). Every such line
+    of Go's log is one request_stalled of the same local port, closed by
+    the application; SYN retries add up to TcpExtTCPSynRetrans."""
+    s, pid, comm, results = go_session(ctx, check, 300, {"net.ipv4.tcp_syncookies": 1},
+                                       45, 20405)
+    stalled_go = sorted(r["lport"] for r in results if r["result"] == "timeout" and r["lport"])
+    other = [r for r in results if r["result"] not in ("ok", "timeout")]
+    scenario(check, stalled_go and not other,
+             "%d timeouts awaiting headers, other results %s" % (len(stalled_go), other[:3]))
+    if not s.traced:
+        return
+    stalled = s.events("request_stalled")
+    stalled_ports = sorted(dig(e, "local.port") for e in stalled)
+    retried = {dig(e, "local.port"): e for e in s.events("connect_retry")}
+    # A Go timeout on a connection is its request never acknowledged, or
+    # its SYN retried so long that the request came too late (retries 1 s
+    # apart, then 2 s: established after 2 s, the timeout at 2.5 s).
+    check.that(set(stalled_ports) <= set(stalled_go),
+               "request_stalled on ports without a Go timeout: %s"
+               % sorted(set(stalled_ports) - set(stalled_go)))
+    unexplained = [p for p in stalled_go if p not in stalled_ports and p not in retried]
+    check.that(not unexplained, "Go timeouts on ports %s (of %d) with no request_stalled nor "
+               "connect_retry" % (unexplained, len(stalled_go)))
+    late = [p for p in stalled_go if p not in stalled_ports]
+    for p in late:
+        check.that((dig(retried[p], "connection.age_ms") or 0) >= 1000 and
+                   dig(retried[p], "connection.outcome") == "established",
+                   "Go timeout on port %d after a short connect" % p, retried.get(p))
+    for ev in stalled:
+        check.fields(ev, {"prev_state": "ESTABLISHED", "state": "FIN_WAIT1", "reason": None,
+                          "connection.outcome": "closed", "connection.bytes_acked": 0,
+                          "connection.bytes_received": 0,
+                          "diagnosis.code": "remote_accept_queue_overflow_suspected"},
+                     "request_stalled")
+        check.that((dig(ev, "connection.data_retries") or 0) >= 1 and
+                   (dig(ev, "connection.bytes_sent") or 0) > 0,
+                   "request_stalled without retransmitted data", ev)
+    dial_timeouts = [r for r in results if r["result"] == "timeout" and not r["lport"]]
+    abandoned = [e for e in s.events("connect_failed") if dig(e, "connection.outcome") == "closed"]
+    check.that(len(abandoned) == len(dial_timeouts),
+               "%d connects abandoned, %d Go dial timeouts" % (len(abandoned), len(dial_timeouts)))
+    check.that(not s.events("rst_received"), "rst_received", *s.events("rst_received"))
+    check_go_owner(check, s.events(), pid, comm)
+    check_syn_totals(check, s)
+    check_endpoint(check, s, s.client, s.veth, 20405, {
+        "connects": "TcpActiveOpens", "syn_retries": "TcpExtTCPSynRetrans",
+        "stalled": len(stalled), "resets": 0, "failed": len(dial_timeouts)})
+
+
+@test("client_go_abort_on_overflow")
+def t_go_abort(ctx, check):
+    """The same Go client against listen(8) with syncookies off and
+    tcp_abort_on_overflow=1, a server taking 5 ms per connection (its
+    accept queue stays full): handshakes completed while the accept queue
+    was full are reset ("connect: connection reset by peer" in Go's log),
+    SYNs dropped on the full queue are retried until Go gives up on the
+    dial. Each reset is one rst_received diagnosed
+    remote_accept_queue_overflow_suspected (= TcpEstabResets), each dial
+    timeout one connect_failed the application closed after SYN retries."""
+    s, pid, comm, results = go_session(
+        ctx, check, 300, {"net.ipv4.tcp_syncookies": 0, "net.ipv4.tcp_abort_on_overflow": 1},
+        46, 20406, "http:5")
+    resets = [r for r in results if r["result"] == "reset"]
+    dial_timeouts = [r for r in results if r["result"] == "timeout" and not r["lport"]]
+    other = [r for r in results if r["result"] not in ("ok", "timeout", "reset")]
+    scenario(check, resets and dial_timeouts and not other,
+             "%d resets, %d dial timeouts, other results %s"
+             % (len(resets), len(dial_timeouts), other[:3]))
+    if not s.traced:
+        return
+    rx = s.events("rst_received")
+    check.that(len(rx) == len(resets), "%d rst_received, %d 'connection reset by peer' in Go's log"
+               % (len(rx), len(resets)), *rx)
+    check.that(len(rx) == s.delta("TcpEstabResets"), "%d rst_received, TcpEstabResets delta %d"
+               % (len(rx), s.delta("TcpEstabResets")))
+    known = sorted(r["lport"] for r in resets if r["lport"])
+    check.that(set(known) <= {dig(e, "local.port") for e in rx},
+               "Go resets on ports %s without rst_received" % known)
+    for ev in rx:
+        check.fields(ev, {"state": "ESTABLISHED", "connection.outcome": "reset",
+                          "connection.errno": "ECONNRESET",
+                          "connection.error_text": "connection reset by peer",
+                          "connection.bytes_received": 0,
+                          "diagnosis.code": "remote_accept_queue_overflow_suspected"},
+                     "rst_received")
+    abandoned = [e for e in s.events("connect_failed") if dig(e, "connection.outcome") == "closed"]
+    check.that(len(abandoned) == len(dial_timeouts),
+               "%d connects abandoned, %d Go dial timeouts" % (len(abandoned), len(dial_timeouts)))
+    for ev in abandoned:
+        check.fields(ev, {"prev_state": "SYN_SENT", "state": "CLOSE", "reason": None,
+                          "diagnosis.code": "remote_syn_drops_suspected"}, "connect_failed")
+    stalled_go = [r for r in results if r["result"] == "timeout" and r["lport"]]
+    check.that(len(s.events("request_stalled")) == len(stalled_go),
+               "%d request_stalled, %d Go timeouts awaiting headers"
+               % (len(s.events("request_stalled")), len(stalled_go)))
+    check_go_owner(check, s.events(), pid, comm)
+    check_syn_totals(check, s)
+    check_endpoint(check, s, s.client, s.veth, 20406, {
+        "connects": "TcpActiveOpens", "syn_retries": "TcpExtTCPSynRetrans",
+        "stalled": len(s.events("request_stalled")), "resets": "TcpEstabResets",
+        "failed": len(dial_timeouts)})
+
+
+@test("client_sees_only_its_netns")
+def t_netns_only(ctx, check):
+    """The scenario of client_abort_on_overflow with two tracers at once:
+    `--netns CLIENT` and one that sees every namespace (-P PORT). Only the
+    second may use the server's overflows: its client-side resets are
+    linked to them (listen_overflow); the client-only tracer reaches its
+    answer from the client's sockets alone (remote_accept_queue_overflow_
+    suspected, no `overflow`), for the same connections, and writes
+    nothing of the server's namespace."""
+    client, server, veth = two_namespaces(
+        48, {"net.ipv4.tcp_syncookies": 0, "net.ipv4.tcp_abort_on_overflow": 1},
+        {"net.ipv4.tcp_syn_retries": 1})
+    port = 20408
+    srv = start_server(server, veth, port, 2, "never")
+    everywhere = None
+    if not ctx.scenarios_only:
+        everywhere = Tracer(ctx.binary, ["-P", str(port), "-e", "client,overflow,sent"])
+        everywhere.wait_attached()
+    try:
+        with client_session(ctx, check, client) as s:
+            first, _ = connects(client, veth, port, 2, 5)
+            client.exec(["tc", "qdisc", "add", "dev", veth.client_dev, "root", "tbf", "rate",
+                         "100kbit", "burst", "1600", "latency", "5s"])
+            burst, _ = connects(client, veth, port, 4, 8, udp=(3, 1400))
+            s.finish_scenario(first, burst, expect=0)
+    finally:
+        srv.close()
+        all_run = everywhere.stop() if everywhere else None
+    scenario(check, s.delta("TcpEstabResets") >= 1,
+             "TcpEstabResets delta %d" % s.delta("TcpEstabResets"))
+    if not s.traced:
+        return
+    check.that(all(e.get("netns") == client.inode for e in s.run.events),
+               "client-only tracer wrote events of other namespaces",
+               *[e for e in s.run.events if e.get("netns") != client.inode][:3])
+    mine = {dig(e, "local.port"): e for e in s.events("rst_received")}
+    seen = {dig(e, "local.port"): e for e in all_run.in_netns([client], "rst_received")}
+    check.that(sorted(mine) == sorted(seen) and len(mine) == s.delta("TcpEstabResets"),
+               "client-only resets on %s, all-namespace tracer's on %s, TcpEstabResets %d"
+               % (sorted(mine), sorted(seen), s.delta("TcpEstabResets")))
+    for p, ev in mine.items():
+        check.fields(ev, {"overflow": None,
+                          "diagnosis.code": "remote_accept_queue_overflow_suspected"},
+                     "client-only rst_received")
+        other = seen.get(p)
+        if other:
+            check.fields(other, {"diagnosis.code": "listen_overflow", "overflow.path": "ack",
+                                 "overflow.listener_port": port},
+                         "all-namespace rst_received")
+            for key in ("connection", "state", "owner.pid", "remote"):
+                check.that(dig(ev, key) == dig(other, key) or key == "connection" and
+                           dig(ev, "connection.errno") == dig(other, "connection.errno"),
+                           "%s differs between the tracers" % key, ev, other)
+    check.that(any(e.get("netns") == server.inode for e in all_run.events),
+               "the all-namespace tracer saw nothing of the server")
