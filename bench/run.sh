@@ -3,28 +3,35 @@
 #
 # rsttrace benchmark (`make bench`). Prints figures; asserts nothing about time.
 #
-# Measures, in network namespaces it creates (and always deletes):
-#   - a connect()-to-a-closed-port RST storm with no tracer, rsttrace --json,
-#     rsttrace text, a bpftrace one-liner and tcpdump -w, alternated per round;
-#   - rsttrace's event accounting against the kernel's TcpOutRsts;
-#   - keep-alive echo traffic (no resets) with and without rsttrace;
-#   - the cost per run of each BPF program (kernel.bpf_stats_enabled);
-#   - rsttrace's peak RSS and start-up time; accept-queue overflow accounting.
-# The readable table goes to stdout, then, as the last line, one JSON object.
-# Progress goes to stderr.
+# Four scenarios, each run as interleaved rounds of every variant (no tracer,
+# rsttrace --json, text, --every-event, tcpdump -w, a bpftrace count, ...),
+# in network namespaces it creates and always deletes:
+#   storm      connect()s to a closed port, distinct client ports (one RST each)
+#   storm1     the same from one fixed client port: one flow, identical events
+#   churn      a new connection per request to an echo server (healthy)
+#   keepalive  keep-alive request/response on 32 connections (healthy)
+# For every run: the load's rate, the tracer's cost as a share of the CPU the
+# machine was busy (its BPF run time from kernel.bpf_stats_enabled plus its
+# own CPU time), and for the storms the exact-accounting check (the tracer's
+# count against the kernel's TcpOutRsts delta in the namespace).
+# The report goes to stdout and to bench/results.md (RESULTS=path to change,
+# RESULTS= to skip); the last stdout line is one JSON object. Progress: stderr.
 #
 # Knobs (environment):
-#   ROUNDS=5         rounds; every round runs each variant once, in rotated order
-#   STORM_N=300000   connections per storm run (~2.5 s with no tracer here)
-#   ECHO_SECS=2.5    seconds per echo run (also bounded by ECHO_N requests)
-#   ECHO_N=5000000
-#   TOPOLOGY=auto    lo (one namespace, loopback), veth (client + server
-#                    namespaces), or auto: measure both briefly, keep the faster
-#   WORKERS=2        load-generator threads; INFLIGHT=16 connects in flight each
-#   OVERFLOW=1       0 skips the accept-queue overflow check
-#   QUICK=1          smoke test: 2 rounds, small runs
-#   KEEP=1           keep the work directory (event files, captures)
-#   RSTTRACE=path    binary to measure (default ./rsttrace)
+#   ROUNDS=5            rounds; each runs every variant once, order rotated
+#   SCENARIOS="storm storm1 churn keepalive"
+#   STORM_N=300000      connections per storm run (storm1: STORM1_N=60000)
+#   CHURN_N=1000000     connections per churn run, bounded by LOAD_SECS
+#   LOAD_SECS=2.5       length of one churn / keep-alive run
+#   WORKERS=2 INFLIGHT=16
+#   BPFTRACE_PRINTF=0   1 adds bpftrace printing every event to the storm
+#   VARIANTS="a b x"    run only these variants (letters: bench/README.md)
+#   COMPARE=path        a second rsttrace binary, run as variant x (--json),
+#                       interleaved with the others: before/after figures
+#   OVERFLOW=1          0 skips the accept-queue overflow accounting check
+#   QUICK=1             smoke test: 2 rounds, small runs
+#   KEEP=1              keep the work directory
+#   RSTTRACE=path       binary to measure (default ./rsttrace)
 set -u
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -34,25 +41,39 @@ QUICK=${QUICK:-0}
 if [ "$QUICK" = 1 ]; then
 	ROUNDS=${ROUNDS:-2}
 	STORM_N=${STORM_N:-40000}
-	ECHO_SECS=${ECHO_SECS:-1}
+	STORM1_N=${STORM1_N:-10000}
+	LOAD_SECS=${LOAD_SECS:-1}
 else
 	ROUNDS=${ROUNDS:-5}
 	STORM_N=${STORM_N:-300000}
-	ECHO_SECS=${ECHO_SECS:-2.5}
+	STORM1_N=${STORM1_N:-60000}
+	LOAD_SECS=${LOAD_SECS:-2.5}
 fi
-ECHO_N=${ECHO_N:-5000000}
-TOPOLOGY=${TOPOLOGY:-auto}
+SCENARIOS=${SCENARIOS:-storm storm1 churn keepalive}
+CHURN_N=${CHURN_N:-1000000}
+ECHO_N=${ECHO_N:-10000000}
 WORKERS=${WORKERS:-2}
 INFLIGHT=${INFLIGHT:-16}
+BPFTRACE_PRINTF=${BPFTRACE_PRINTF:-0}
+COMPARE=${COMPARE:-}
 OVERFLOW=${OVERFLOW:-1}
 KEEP=${KEEP:-0}
+RESULTS=${RESULTS-$BENCH_DIR/results.md}
 STORM_MAX_SECS=60 # hard bound of one storm run, however slow the tracer makes it
 
-CLOSED_PORT=9
+# A destination address and port nothing else on the machine uses, so that
+# text output and a bpftrace filter can pick our events out of everyone's.
+DST=127.77.0.1
+SRCS=127.77.1.1,127.77.1.2,127.77.1.3,127.77.1.4,127.77.1.5,127.77.1.6,127.77.1.7,127.77.1.8
+CLOSED_PORT=5999
+ONEFLOW_SPORT=40999
 ECHO_PORT=7000
 OVF_PORT=8000
 OVF_PORTS=16
-BPFTRACE_PROG='tracepoint:tcp:tcp_send_reset { printf("rst %d %d %d\n", pid, args->state, args->reason); }'
+# sport == 5999 (bytes 2-3 of the sockaddr the tracepoint carries)
+BT_FILTER="/args->saddr[2] == $((CLOSED_PORT / 256)) && args->saddr[3] == $((CLOSED_PORT % 256))/"
+BT_COUNT="tracepoint:tcp:tcp_send_reset $BT_FILTER { @n = count(); }"
+BT_PRINTF="tracepoint:tcp:tcp_send_reset $BT_FILTER { printf(\"rst %d %d %d\\n\", pid, args->state, args->reason); }"
 TCPDUMP_FILTER='tcp[tcpflags] & tcp-rst != 0'
 
 log() { echo "bench: $*" >&2; }
@@ -64,17 +85,14 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 [ "$(id -u)" = 0 ] || die "must run as root (network namespaces, BPF)"
 [ -x "$RSTTRACE" ] || die "$RSTTRACE not found: run 'make rsttrace' first"
-for t in ip nstat python3 cc bpftool; do
+[ -z "$COMPARE" ] || [ -x "$COMPARE" ] || die "COMPARE=$COMPARE is not an executable"
+for t in ip nstat python3 cc; do
 	command -v $t >/dev/null 2>&1 || die "'$t' is required"
 done
 
 # ---------------------------------------------------------------- cleanup
-# (Named so that a "pkill -f rsttrace" elsewhere cannot hit the load generator.)
 W=$(mktemp -d /tmp/rstbench.XXXXXX) || die "mktemp failed"
-NSP="rstb$$"
-NS_LO="${NSP}l"
-NS_CLI="${NSP}c"
-NS_SRV="${NSP}s"
+NS="rstb$$"
 PIDS=""
 STATS_PREV=""
 
@@ -105,9 +123,8 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
-	for n in "$NS_LO" "$NS_CLI" "$NS_SRV"; do
-		ip netns del "$n" 2>/dev/null
-	done
+	ip netns del "$NS" 2>/dev/null
+	# kernel.bpf_stats_enabled is global: put back what it was.
 	if [ -n "$STATS_PREV" ]; then
 		echo "$STATS_PREV" >/proc/sys/kernel/bpf_stats_enabled 2>/dev/null
 	fi
@@ -131,7 +148,7 @@ note() {
 	log "note: $*"
 }
 
-# Optional tools: installed with apt-get when missing; their column is skipped otherwise.
+# Optional tools: installed with apt-get when missing; their variant is skipped otherwise.
 ensure_tool() { # command package
 	command -v "$1" >/dev/null 2>&1 && return 0
 	log "installing $2 (apt-get)"
@@ -144,64 +161,29 @@ ensure_tool() { # command package
 }
 HAVE_BPFTRACE=1
 HAVE_TCPDUMP=1
-ensure_tool bpftrace bpftrace || { HAVE_BPFTRACE=0; note "bpftrace unavailable (install failed): column d skipped"; }
-ensure_tool tcpdump tcpdump || { HAVE_TCPDUMP=0; note "tcpdump unavailable (install failed): column e skipped"; }
-
-OTHERS=$(pgrep -x 'rsttrace|bpftrace' 2>/dev/null | wc -l)
-LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+ensure_tool bpftrace bpftrace || { HAVE_BPFTRACE=0; note "bpftrace unavailable (install failed): its variants skipped"; }
+ensure_tool tcpdump tcpdump || { HAVE_TCPDUMP=0; note "tcpdump unavailable (install failed): its variant skipped"; }
 
 R="$W/results.txt"
 : >"$R"
 record() { echo "$*" >>"$R"; }
 
-# ---------------------------------------------------------------- namespaces
-ip netns add "$NS_LO" || die "ip netns add failed"
-ip -n "$NS_LO" link set lo up
-ip netns add "$NS_CLI" || die "ip netns add failed"
-ip netns add "$NS_SRV" || die "ip netns add failed"
-ip link add "${NSP}v0" netns "$NS_CLI" type veth peer name "${NSP}v1" netns "$NS_SRV" ||
-	die "cannot create the veth pair"
-ip -n "$NS_CLI" addr add 10.77.251.1/24 dev "${NSP}v0"
-ip -n "$NS_SRV" addr add 10.77.251.2/24 dev "${NSP}v1"
-for n in "$NS_CLI" "$NS_SRV"; do ip -n "$n" link set lo up; done
-ip -n "$NS_CLI" link set "${NSP}v0" up
-ip -n "$NS_SRV" link set "${NSP}v1" up
-# Wait (bounded) for the veth carrier.
-i=0
-while [ $i -lt 50 ] && ! ip -n "$NS_CLI" link show "${NSP}v0" | grep -q 'state UP'; do
-	sleep 0.05
-	i=$((i + 1))
-done
+# ---------------------------------------------------------------- namespace
+# One namespace, loopback: client and server share it, so the kernel's
+# counters there are ours alone.
+ip netns add "$NS" || die "ip netns add failed"
+ip -n "$NS" link set lo up
+ip -n "$NS" addr add "$DST/8" dev lo 2>/dev/null
+ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="1024 65000"
+NS_INO=$(stat -L -c %i "/var/run/netns/$NS")
 
-use_topology() {
-	TOPO=$1
-	if [ "$1" = lo ]; then
-		CNS=$NS_LO SNS=$NS_LO DST=127.0.0.1 CAPIF=lo
-	else
-		CNS=$NS_CLI SNS=$NS_SRV DST=10.77.251.2 CAPIF="${NSP}v1"
-	fi
-	SNS_INO=$(stat -L -c %i "/var/run/netns/$SNS")
-	CNS_INO=$(stat -L -c %i "/var/run/netns/$CNS")
-}
-
-nstat_get() { # ns counter -> absolute value
-	ip netns exec "$1" env NSTAT_HISTORY=/dev/null nstat -asz "$2" 2>/dev/null |
-		awk -v c="$2" '$1 == c { print $2; f = 1 } END { if (!f) print 0 }'
+nstat_get() { # counter -> absolute value in our namespace
+	ip netns exec "$NS" env NSTAT_HISTORY=/dev/null nstat -asz "$1" 2>/dev/null |
+		awk -v c="$1" '$1 == c { print $2; f = 1 } END { if (!f) print 0 }'
 }
 
 kv() { # key line -> value of key=value in line
 	echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1
-}
-
-storm() { # n -> sets STORM_LINE (rstgen's result, or gen_failed=1 with its exit status)
-	ip netns exec "$CNS" "$RSTGEN" closed -d "$DST" -p $CLOSED_PORT -n "$1" \
-		-w "$WORKERS" -i "$INFLIGHT" -t $STORM_MAX_SECS >"$W/gen.out" 2>&1
-	_rc=$?
-	STORM_LINE=$(grep '^mode=' "$W/gen.out" | tail -n 1)
-	if [ $_rc != 0 ] || [ -z "$STORM_LINE" ]; then
-		log "warning: load generator failed (exit status $_rc): $(tr '\n' ' ' <"$W/gen.out")"
-		STORM_LINE="gen_failed=1 gen_rc=$_rc"
-	fi
 }
 
 # Waits (bounded) until a file contains a pattern; fails if the process died.
@@ -216,13 +198,45 @@ wait_line() { # file pattern timeout_s pid
 	return 1
 }
 
-# ---------------------------------------------------------------- foreign tracers
-# Another rsttrace or bpftrace on the machine (a test suite, a colleague) runs
-# its BPF programs on our storm too, so "no tracer" would not be: before each
-# run wait for them to go, within a budget, and record how many were there.
-QUIET_WAIT=${QUIET_WAIT:-10}        # seconds per run
-QUIET_BUDGET=${QUIET_BUDGET:-120}   # seconds for the whole benchmark
-QUIET_SPENT=0
+# ---------------------------------------------------------------- CPU accounting
+TICK=$(getconf CLK_TCK 2>/dev/null || echo 100)
+proc_cpu_ms() { # pid -> user + system CPU time so far, ms
+	awk -v t="$TICK" '{ printf "%d", ($14 + $15) * 1000 / t }' "/proc/$1/stat" 2>/dev/null
+}
+busy_ms() { # CPU time all CPUs were busy so far (all but idle and iowait), ms
+	awk -v t="$TICK" '$1 == "cpu" { printf "%d", ($2 + $3 + $4 + $7 + $8 + $9) * 1000 / t }' /proc/stat
+}
+# BPF programs of one process (its prog fds): "runs run_time_ns" summed.
+bpf_run() { # pid
+	[ -n "$1" ] || { echo "0 0"; return; }
+	cat /proc/"$1"/fdinfo/* 2>/dev/null | awk '
+		/^prog_id:/ { id = $2 } /^run_time_ns:/ { ns[id] = $2 } /^run_cnt:/ { n[id] = $2 }
+		END { for (i in ns) { a += ns[i]; b += n[i] } printf "%d %d", b, a }'
+}
+# Per program of one process: "name:runs:ns,..." (names from bpftool when present).
+bpf_progs() { # pid
+	[ -n "$1" ] || return
+	for _f in /proc/"$1"/fdinfo/*; do
+		awk '/^prog_id:/ { id = $2 } /^run_time_ns:/ { ns = $2 } /^run_cnt:/ { n = $2 }
+			END { if (id) print id, n, ns }' "$_f" 2>/dev/null
+	done | sort -un -k1,1 | while read -r _id _n _ns; do
+		_name=$(bpftool prog show id "$_id" 2>/dev/null | sed -n '1s/.* name \([^ ]*\) .*/\1/p')
+		printf '%s:%s:%s,' "${_name:-id$_id}" "$_n" "$_ns"
+	done
+}
+
+STATS_PREV=$(cat /proc/sys/kernel/bpf_stats_enabled 2>/dev/null || echo "")
+HAVE_STATS=0
+if [ -n "$STATS_PREV" ] && echo 1 >/proc/sys/kernel/bpf_stats_enabled 2>/dev/null; then
+	HAVE_STATS=1
+	log "kernel.bpf_stats_enabled=1 for the benchmark (was $STATS_PREV; restored at exit)"
+else
+	STATS_PREV=""
+	note "cannot set kernel.bpf_stats_enabled: no BPF run time, CPU shares count userspace only"
+fi
+
+# Other tracers on the machine (test suites of colleagues) run their BPF
+# programs on our load too: counted per run, reported, never waited for long.
 foreign_tracers() {
 	_n=0
 	for _p in $(pgrep -x 'rsttrace|bpftrace' 2>/dev/null); do
@@ -230,119 +244,149 @@ foreign_tracers() {
 	done
 	echo $_n
 }
-wait_quiet() { # -> sets FOREIGN (count left when the run starts)
-	FOREIGN=$(foreign_tracers)
-	_w=0
-	while [ "$FOREIGN" -gt 0 ] && [ $_w -lt $((QUIET_WAIT * 4)) ] && [ $QUIET_SPENT -lt $((QUIET_BUDGET * 4)) ]; do
-		sleep 0.25
-		_w=$((_w + 1))
-		QUIET_SPENT=$((QUIET_SPENT + 1))
-		FOREIGN=$(foreign_tracers)
-	done
-}
 
 # ---------------------------------------------------------------- tracers
-TICK=$(getconf CLK_TCK 2>/dev/null || echo 100)
 # start_tracer VARIANT TAG: sets TPID (empty for none), TOUT, TERR, ATTACH_MS.
 start_tracer() {
-	TPID="" TOUT="$W/$2.out" TERR="$W/$2.err" ATTACH_MS="" CPU0=""
+	TPID="" TOUT="$W/$2.out" TERR="$W/$2.err" ATTACH_MS=""
 	: >"$TOUT"
 	: >"$TERR"
 	_t0=$(now_ms)
 	case $1 in
 	a) return 0 ;;
 	b) "$RSTTRACE" --json >"$TOUT" 2>"$TERR" & ;;
-	c) "$RSTTRACE" >/dev/null 2>"$TERR" & ;;
-	d) bpftrace -e "$BPFTRACE_PROG" >"$TOUT" 2>"$TERR" & ;;
-	e) ip netns exec "$SNS" tcpdump -Z root -i "$CAPIF" -n -w "$TOUT" "$TCPDUMP_FILTER" 2>"$TERR" & ;;
+	c) "$RSTTRACE" --wide >"$TOUT" 2>"$TERR" & ;;
+	d) "$RSTTRACE" --json --every-event >"$TOUT" 2>"$TERR" & ;;
+	x) "$COMPARE" --json >"$TOUT" 2>"$TERR" & ;;
+	e) ip netns exec "$NS" tcpdump -Z root -i lo -n -w "$TOUT" "$TCPDUMP_FILTER" 2>"$TERR" & ;;
+	f) bpftrace -e "$BT_COUNT" >"$TOUT" 2>"$TERR" & ;;
+	g) bpftrace -e "$BT_PRINTF" >"$TOUT" 2>"$TERR" & ;;
 	esac
 	TPID=$!
 	track $TPID
 	case $1 in
-	b | c) wait_line "$TERR" 'rsttrace: attached' 30 $TPID || { tracer_failed "$1"; return 1; } ;;
-	d)
+	b | c | d | x) wait_line "$TERR" 'rsttrace: attached' 60 $TPID || { tracer_failed "$1"; return 1; } ;;
+	f | g)
 		wait_line "$TOUT" 'Attaching' 60 $TPID || { tracer_failed "$1"; return 1; }
-		# bpftrace prints "Attaching" just before it attaches.
-		sleep 1
+		sleep 1 # bpftrace prints "Attaching" just before it attaches
 		;;
 	e) wait_line "$TERR" 'listening on' 30 $TPID || { tracer_failed "$1"; return 1; } ;;
 	esac
 	ATTACH_MS=$(($(now_ms) - _t0))
-	CPU0=$(proc_cpu_ms $TPID)
 	return 0
-}
-
-proc_cpu_ms() { # pid -> user + system CPU time so far, ms (fields 14, 15 of stat)
-	awk -v t="$TICK" '{ printf "%d", ($14 + $15) * 1000 / t }' "/proc/$1/stat" 2>/dev/null
 }
 
 tracer_failed() {
 	log "warning: tracer $1 did not become ready; its stderr:"
-	sed 's/^/    /' "$TERR" >&2
+	sed 's/^/    /' "$TERR" "$TOUT" >&2
 	stop_pid "$TPID" KILL 5
 	TPID=""
 }
 
-# stop_tracer VARIANT: SIGINT, bounded wait. Reads first HWM_KB (peak RSS)
-# and CPU_MS (user + system CPU time of the tracer process so far).
-stop_tracer() {
-	HWM_KB="" CPU_MS=""
+stop_tracer() { # variant -> HWM_KB
+	HWM_KB=""
 	[ -n "$TPID" ] || return 0
 	HWM_KB=$(awk '/^VmHWM:/ { print $2 }' "/proc/$TPID/status" 2>/dev/null)
-	CPU_MS=$(proc_cpu_ms $TPID)
-	[ -n "$CPU_MS" ] && [ -n "$CPU0" ] && CPU_MS=$((CPU_MS - CPU0))
-	# bpftrace and tcpdump do not drain their buffers on SIGINT: give them
-	# a moment (tcpdump hands over a block at most every second).
-	case $1 in d | e) sleep 1.2 ;; esac
+	# tcpdump hands over a buffer block at most once a second; bpftrace
+	# drains its perf buffers on its own schedule.
+	case $1 in e | f | g) sleep 1.2 ;; esac
 	stop_pid "$TPID" INT 30
 	TPID=""
 }
 
-rsttrace_totals() { # errfile -> "rst_sent=.. rst_received=.. listen_overflow=.. lost=.. written=.."
-	sed -n 's/^rsttrace: totals: //p' "$1" | tail -n 1
+# What a tracer counted of our resets, from its output: sets GOT and LOST.
+tracer_count() { # variant
+	GOT="" LOST=""
+	case $1 in
+	b | d | x)
+		eval "$(python3 "$BENCH_DIR/summarize.py" count-json "$TOUT" "$NS_INO")"
+		;;
+	c) eval "$(python3 "$BENCH_DIR/summarize.py" count-text "$TOUT" "$DST:$CLOSED_PORT" "$TERR")" ;;
+	e)
+		GOT=$(sed -n 's/^\([0-9]*\) packets\{0,1\} captured.*/\1/p' "$TERR")
+		LOST=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel.*/\1/p' "$TERR")
+		;;
+	f)
+		GOT=$(sed -n 's/^@n: //p' "$TOUT")
+		LOST=$(grep -ho 'Lost [0-9]* events' "$TOUT" "$TERR" | awk '{ s += $2 } END { print s + 0 }')
+		;;
+	g)
+		GOT=$(grep -c '^rst ' "$TOUT")
+		LOST=$(grep -ho 'Lost [0-9]* events' "$TOUT" "$TERR" | awk '{ s += $2 } END { print s + 0 }')
+		;;
+	esac
+	GOT=${GOT:-0} LOST=${LOST:-0}
 }
 
-# Counts of one rsttrace --json file for one of our namespaces.
-count_json() { # file type [netns inode] -> count of events of that type there
-	grep -F "\"type\":\"$2\"" "$1" | grep -cF "\"netns\":${3:-$SNS_INO},"
+# ---------------------------------------------------------------- loads
+SERVER_PID=""
+start_server() {
+	[ -n "$SERVER_PID" ] && return 0
+	ip netns exec "$NS" "$RSTGEN" server -l 0.0.0.0 -p $ECHO_PORT -w 1 -t 600 >"$W/server.out" 2>&1 &
+	SERVER_PID=$!
+	track $SERVER_PID
+	wait_line "$W/server.out" ready 10 $SERVER_PID || die "echo server did not start: $(cat "$W/server.out")"
 }
 
-# ---------------------------------------------------------------- topology
-if [ "$QUICK" = 1 ]; then PROBE_ROUNDS=1; else PROBE_ROUNDS=3; fi
-PROBE_N=$((STORM_N / 3))
-[ $PROBE_N -lt 20000 ] && PROBE_N=20000
-if [ "$TOPOLOGY" = auto ]; then
-	log "topology probe: $PROBE_ROUNDS x $PROBE_N connections on loopback and on veth"
-	r=1
-	while [ $r -le $PROBE_ROUNDS ]; do
-		if [ $((r % 2)) = 1 ]; then order="lo veth"; else order="veth lo"; fi
-		for t in $order; do
-			use_topology "$t"
-			wait_quiet
-			storm $PROBE_N
-			record "phase=topo topo=$t round=$r $STORM_LINE"
-		done
-		r=$((r + 1))
-	done
-	TOPOLOGY=$(python3 "$BENCH_DIR/summarize.py" pick-topology "$R")
-	CHOSEN_BY="probe"
-else
-	CHOSEN_BY="TOPOLOGY=$TOPOLOGY"
-fi
-case $TOPOLOGY in lo | veth) ;; *) die "TOPOLOGY must be lo, veth or auto" ;; esac
-use_topology "$TOPOLOGY"
-log "topology: $TOPO ($CHOSEN_BY); client ns $CNS, server ns $SNS (inode $SNS_INO)"
+load() { # scenario -> LINE (rstgen's result line, or gen_failed=1)
+	case $1 in
+	storm) set -- closed -d $DST -p $CLOSED_PORT -n "$STORM_N" -w "$WORKERS" -i "$INFLIGHT" -t $STORM_MAX_SECS ;;
+	storm1) set -- closed -d $DST -p $CLOSED_PORT -P $ONEFLOW_SPORT -n "$STORM1_N" -w 1 -i 1 -t $STORM_MAX_SECS ;;
+	churn) set -- churn -d $DST -p $ECHO_PORT -S $SRCS -n "$CHURN_N" -w "$WORKERS" -i "$INFLIGHT" -t "$LOAD_SECS" ;;
+	keepalive) set -- echo -d $DST -p $ECHO_PORT -w 1 -c 32 -n "$ECHO_N" -t "$LOAD_SECS" ;;
+	esac
+	ip netns exec "$NS" "$RSTGEN" "$@" >"$W/gen.out" 2>&1
+	_rc=$?
+	LINE=$(grep '^mode=' "$W/gen.out" | tail -n 1)
+	if [ $_rc != 0 ] || [ -z "$LINE" ]; then
+		log "warning: load generator failed (exit status $_rc): $(tr '\n' ' ' <"$W/gen.out")"
+		LINE="gen_failed=1 gen_rc=$_rc"
+	fi
+}
 
-# ---------------------------------------------------------------- storm
-VARIANTS="a b c"
-[ $HAVE_BPFTRACE = 1 ] && VARIANTS="$VARIANTS d"
-[ $HAVE_TCPDUMP = 1 ] && VARIANTS="$VARIANTS e"
+run_one() { # scenario variant round
+	s=$1 v=$2 rd=$3
+	tag="$s-$v-$rd"
+	foreign=$(foreign_tracers)
+	start_tracer "$v" "$tag" || {
+		record "phase=$s variant=$v round=$rd failed=1"
+		return
+	}
+	progs=""
+	case $v in b | d | x) progs=$(bpf_progs "$TPID") ;; esac
+	rsts0=$(nstat_get TcpOutRsts)
+	set -- $(bpf_run "$TPID")
+	bruns0=$1 bns0=$2
+	tcpu0=0
+	[ -n "$TPID" ] && tcpu0=$(proc_cpu_ms "$TPID")
+	busy0=$(busy_ms)
+	load "$s"
+	busy1=$(busy_ms)
+	# The tracer's CPU until it has written what the load caused.
+	case $v in b | c | d | x) sleep 0.3 ;; esac
+	tcpu1=0
+	[ -n "$TPID" ] && tcpu1=$(proc_cpu_ms "$TPID")
+	set -- $(bpf_run "$TPID")
+	bruns1=$1 bns1=$2
+	rsts1=$(nstat_get TcpOutRsts)
+	[ -n "$progs" ] && progs="$progs;$(bpf_progs "$TPID")"
+	stop_tracer "$v"
+	extra="foreign=$foreign busy_ms=$((busy1 - busy0)) tcpu_ms=$((tcpu1 - tcpu0))"
+	extra="$extra bpf_runs=$((bruns1 - bruns0)) bpf_ns=$((bns1 - bns0)) outrsts=$((rsts1 - rsts0))"
+	if [ "$v" != a ]; then
+		tracer_count "$v"
+		extra="$extra got=$GOT lost=$LOST hwm_kb=${HWM_KB:-0} attach_ms=$ATTACH_MS"
+	fi
+	[ -n "$progs" ] && extra="$extra progs=$(echo "$progs" | tr -d ' ')"
+	record "phase=$s variant=$v round=$rd $LINE $extra"
+	log "$s round $rd $v: $(kv rate "$LINE")/s $extra"
+	[ "$KEEP" = 1 ] || rm -f "$TOUT" "$TERR"
+}
 
 rotate() { # k list... -> the list rotated left by k
 	_k=$1
 	shift
-	_n=$#
-	_k=$((_k % _n))
+	_k=$((_k % $#))
 	_out=""
 	_j=0
 	for _x in "$@"; do
@@ -357,162 +401,62 @@ rotate() { # k list... -> the list rotated left by k
 	echo "$_out"
 }
 
-storm_run() { # variant round
-	v=$1
-	tag="storm-$v-$2"
-	wait_quiet
-	start_tracer "$v" "$tag" || {
-		record "phase=storm variant=$v round=$2 failed=1"
-		return
-	}
-	before=$(nstat_get "$SNS" TcpOutRsts)
-	storm "$STORM_N"
-	after=$(nstat_get "$SNS" TcpOutRsts)
-	foreign_after=$(foreign_tracers)
-	stop_tracer "$v"
-	extra="foreign=$FOREIGN foreign_after=$foreign_after"
-	case $v in
-	b)
-		extra="$extra rst_sent_ns=$(count_json "$TOUT" rst_sent) rst_received_ns=$(count_json "$TOUT" rst_received "$CNS_INO")"
-		extra="$extra lost_lines=$(grep -c '"type":"lost"' "$TOUT") $(rsttrace_totals "$TERR")"
-		extra="$extra exit=$STOP_RC"
-		;;
-	c) extra="$extra $(rsttrace_totals "$TERR") exit=$STOP_RC" ;;
-	d)
-		extra="$extra events=$(grep -c '^rst ' "$TOUT")"
-		extra="$extra bt_lost=$(grep -ho 'Lost [0-9]* events' "$TOUT" "$TERR" | awk '{ s += $2 } END { print s + 0 }')"
-		;;
-	e)
-		extra="$extra captured=$(sed -n 's/^\([0-9]*\) packets\{0,1\} captured.*/\1/p' "$TERR")"
-		extra="$extra dropped=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel.*/\1/p' "$TERR")"
-		;;
-	esac
-	[ -n "$HWM_KB" ] && extra="$extra hwm_kb=$HWM_KB"
-	[ -n "$CPU_MS" ] && extra="$extra tcpu_ms=$CPU_MS"
-	[ -n "$ATTACH_MS" ] && extra="$extra attach_ms=$ATTACH_MS"
-	record "phase=storm variant=$v round=$2 $STORM_LINE outrsts=$((after - before)) $extra"
-	log "storm round $2 $v: $(kv rate "$STORM_LINE") RSTs/s, TcpOutRsts +$((after - before)) $extra"
-	[ "$KEEP" = 1 ] || rm -f "$TOUT"
+variants_of() { # scenario -> the variants run in it (VARIANTS overrides)
+	[ -n "${VARIANTS:-}" ] && { echo "$VARIANTS"; return; }
+	# Text and --every-event differ from (b) only where there are events.
+	_v="a b"
+	case $1 in storm) _v="$_v c d" ;; storm1) _v="$_v d" ;; esac
+	[ -n "$COMPARE" ] && _v="$_v x"
+	[ $HAVE_TCPDUMP = 1 ] && _v="$_v e"
+	[ $HAVE_BPFTRACE = 1 ] && _v="$_v f"
+	[ $HAVE_BPFTRACE = 1 ] && [ "$1" = storm ] && [ "$BPFTRACE_PRINTF" = 1 ] && _v="$_v g"
+	echo "$_v"
 }
 
-log "storm: $ROUNDS rounds x {$VARIANTS}, $STORM_N connections each, $WORKERS workers"
-r=1
-while [ $r -le "$ROUNDS" ]; do
-	for v in $(rotate $((r - 1)) $VARIANTS); do
-		storm_run "$v" "$r"
+OTHERS=$(foreign_tracers)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+for s in $SCENARIOS; do
+	case $s in storm | storm1 | churn | keepalive) ;; *) die "unknown scenario $s" ;; esac
+	case $s in churn | keepalive) start_server ;; esac
+	V=$(variants_of "$s")
+	log "$s: $ROUNDS rounds x {$V}"
+	r=1
+	while [ $r -le "$ROUNDS" ]; do
+		for v in $(rotate $((r - 1)) $V); do
+			run_one "$s" "$v" "$r"
+		done
+		r=$((r + 1))
 	done
-	r=$((r + 1))
+	# One server per scenario: it lives at most 600 s.
+	[ -n "$SERVER_PID" ] && stop_pid "$SERVER_PID" TERM 5
+	SERVER_PID=""
 done
-
-# ---------------------------------------------------------------- echo
-ip netns exec "$SNS" "$RSTGEN" server -l "$DST" -p $ECHO_PORT -w 1 -t 600 >"$W/server.out" 2>&1 &
-SERVER_PID=$!
-track $SERVER_PID
-wait_line "$W/server.out" ready 10 $SERVER_PID || die "echo server did not start: $(cat "$W/server.out")"
-
-echo_load() { # -> sets ECHO_LINE
-	ip netns exec "$CNS" "$RSTGEN" echo -d "$DST" -p $ECHO_PORT -w 1 -c 32 -n "$ECHO_N" \
-		-t "$ECHO_SECS" >"$W/gen.out" 2>&1
-	_rc=$?
-	ECHO_LINE=$(grep '^mode=' "$W/gen.out" | tail -n 1)
-	if [ $_rc != 0 ] || [ -z "$ECHO_LINE" ]; then
-		log "warning: echo client failed (exit status $_rc): $(tr '\n' ' ' <"$W/gen.out")"
-		ECHO_LINE="gen_failed=1 gen_rc=$_rc"
-	fi
-}
-
-echo_run() { # variant round
-	v=$1
-	tag="echo-$v-$2"
-	wait_quiet
-	start_tracer "$v" "$tag" || {
-		record "phase=echo variant=$v round=$2 failed=1"
-		return
-	}
-	before=$(nstat_get "$SNS" TcpOutRsts)
-	echo_load
-	line=$ECHO_LINE
-	after=$(nstat_get "$SNS" TcpOutRsts)
-	foreign_after=$(foreign_tracers)
-	stop_tracer "$v"
-	extra="foreign=$FOREIGN foreign_after=$foreign_after"
-	if [ "$v" = b ]; then
-		extra="$extra rst_sent_ns=$(count_json "$TOUT" rst_sent) $(rsttrace_totals "$TERR") hwm_kb=$HWM_KB"
-		extra="$extra tcpu_ms=$CPU_MS attach_ms=$ATTACH_MS exit=$STOP_RC"
-	fi
-	record "phase=echo variant=$v round=$2 $line outrsts=$((after - before)) $extra"
-	log "echo round $2 $v: $(kv rate "$line") requests/s $extra"
-	[ "$KEEP" = 1 ] || rm -f "$TOUT"
-}
-
-log "echo: $ROUNDS rounds x {a b}, $ECHO_SECS s each"
-r=1
-while [ $r -le "$ROUNDS" ]; do
-	for v in $(rotate $((r - 1)) a b); do
-		echo_run "$v" "$r"
-	done
-	r=$((r + 1))
-done
-
-# ---------------------------------------------------------------- BPF cost
-# Run time per program, from kernel.bpf_stats_enabled (global; restored at exit).
-prog_snapshot() { # pid file
-	_ids=$(grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -un | tr '\n' ' ')
-	{
-		echo "ids: $_ids"
-		bpftool prog show -j 2>/dev/null
-		echo
-	} >"$2"
-}
-
-STATS_PREV=$(cat /proc/sys/kernel/bpf_stats_enabled 2>/dev/null || echo "")
-if [ -n "$STATS_PREV" ] && echo 1 >/proc/sys/kernel/bpf_stats_enabled 2>/dev/null; then
-	log "BPF cost: kernel.bpf_stats_enabled=1 (was $STATS_PREV)"
-	if start_tracer b bpfcost; then
-		prog_snapshot "$TPID" "$W/progs0.json"
-		before=$(nstat_get "$SNS" TcpOutRsts)
-		storm "$STORM_N"
-		after=$(nstat_get "$SNS" TcpOutRsts)
-		prog_snapshot "$TPID" "$W/progs1.json"
-		record "phase=bpfstorm $STORM_LINE outrsts=$((after - before))"
-		echo_load
-		line=$ECHO_LINE
-		prog_snapshot "$TPID" "$W/progs2.json"
-		record "phase=bpfecho $line"
-		stop_tracer b
-		record "phase=bpfcost progs0=$W/progs0.json progs1=$W/progs1.json progs2=$W/progs2.json"
-	fi
-	echo "$STATS_PREV" >/proc/sys/kernel/bpf_stats_enabled
-	STATS_PREV=""
-else
-	note "cannot set kernel.bpf_stats_enabled: BPF cost skipped"
-fi
-stop_pid $SERVER_PID TERM 5
 
 # ---------------------------------------------------------------- overflow
-# A listener that never accepts, tcp_abort_on_overflow=1 in the server namespace.
+# Listeners that never accept, tcp_abort_on_overflow=1 in our namespace:
+# ListenOverflows against rsttrace's listen_overflow counts.
 if [ "$OVERFLOW" = 1 ]; then
 	if [ "$QUICK" = 1 ]; then OVF_N=1024; else OVF_N=4096; fi
-	ip netns exec "$SNS" sysctl -qw net.ipv4.tcp_abort_on_overflow=1
+	ip netns exec "$NS" sysctl -qw net.ipv4.tcp_abort_on_overflow=1
 	if start_tracer b overflow; then
-		ip netns exec "$SNS" "$RSTGEN" listen -l "$DST" -p $OVF_PORT -k $OVF_PORTS -b 8 -t 60 \
+		ip netns exec "$NS" "$RSTGEN" listen -l $DST -p $OVF_PORT -k $OVF_PORTS -b 8 -t 60 \
 			>"$W/listen.out" 2>&1 &
 		LPID=$!
 		track $LPID
 		if wait_line "$W/listen.out" ready 10 $LPID; then
-			o0=$(nstat_get "$SNS" TcpOutRsts)
-			l0=$(nstat_get "$SNS" TcpExtListenOverflows)
-			line=$(ip netns exec "$CNS" "$RSTGEN" overflow -d "$DST" -p $OVF_PORT -k $OVF_PORTS \
+			o0=$(nstat_get TcpOutRsts)
+			l0=$(nstat_get TcpExtListenOverflows)
+			line=$(ip netns exec "$NS" "$RSTGEN" overflow -d $DST -p $OVF_PORT -k $OVF_PORTS \
 				-n $OVF_N -i 256 -T 200 -t 20 2>&1 | tail -n 1)
-			l1=$(nstat_get "$SNS" TcpExtListenOverflows)
-			# Closing the listeners resets their queued connections (TCP_STATE).
 			stop_pid $LPID TERM 5
-			sleep 0.2
-			o1=$(nstat_get "$SNS" TcpOutRsts)
+			sleep 0.3
+			l1=$(nstat_get TcpExtListenOverflows)
+			o1=$(nstat_get TcpOutRsts)
 			stop_tracer b
+			eval "$(python3 "$BENCH_DIR/summarize.py" count-json "$TOUT" "$NS_INO" listen_overflow OVF_)"
+			eval "$(python3 "$BENCH_DIR/summarize.py" count-json "$TOUT" "$NS_INO")"
 			record "phase=overflow $line outrsts=$((o1 - o0)) listenoverflows=$((l1 - l0))" \
-				"ovf_events_ns=$(count_json "$TOUT" listen_overflow)" \
-				"rst_sent_ns=$(count_json "$TOUT" rst_sent) $(rsttrace_totals "$TERR") exit=$STOP_RC"
+				"ovf_got=$OVF_GOT ovf_lost=$OVF_LOST got=$GOT lost=$LOST exit=$STOP_RC"
 		else
 			note "overflow listener did not start: $(cat "$W/listen.out")"
 			stop_pid $LPID KILL 5
@@ -522,42 +466,39 @@ if [ "$OVERFLOW" = 1 ]; then
 	fi
 fi
 
-# ---------------------------------------------------------------- userspace decode
-# rsttrace's own userspace benchmark, when this build has one (--bench-decode
-# or --bench-format N: events formatted per second, no BPF involved).
-DECODE_OPT=""
-for opt in --bench-decode --bench-format; do
-	if timeout 30 "$RSTTRACE" $opt 1000 >/dev/null 2>&1; then
-		DECODE_OPT=$opt
-		break
-	fi
-done
-if [ -n "$DECODE_OPT" ]; then
-	if [ "$QUICK" = 1 ]; then DN=100000; else DN=1000000; fi
-	log "userspace: $RSTTRACE $DECODE_OPT $DN"
-	timeout 120 "$RSTTRACE" $DECODE_OPT $DN >"$W/decode.out" 2>&1
-	record "phase=decode opt=$DECODE_OPT n=$DN rc=$? file=$W/decode.out"
-else
-	record "phase=decode unsupported=1"
+# ---------------------------------------------------------------- formatter
+# rsttrace's own userspace benchmark (formatting only, no BPF).
+if [ "$QUICK" = 1 ]; then DN=100000; else DN=1000000; fi
+if timeout 30 "$RSTTRACE" --bench-format 1000 >/dev/null 2>&1; then
+	timeout 120 "$RSTTRACE" --bench-format $DN >"$W/format.out" 2>&1
+	record "phase=format n=$DN rc=$? $(tr '\n' ' ' <"$W/format.out" | tr -s ' ')"
 fi
 
-# ---------------------------------------------------------------- start-up scan
-# Cost of the scan of existing sockets: 20,000 sockets held by 2,000 processes.
-if [ "$QUICK" = 1 ]; then SCAN_ARGS="--connections 1000 --processes 200 --runs 2"; else SCAN_ARGS=""; fi
-log "start-up scan: bench/scan_bench.py $SCAN_ARGS"
-# shellcheck disable=SC2086
-timeout 300 python3 "$BENCH_DIR/scan_bench.py" --rsttrace "$RSTTRACE" $SCAN_ARGS >"$W/scan.out" 2>&1
-record "phase=scan rc=$? file=$W/scan.out"
-
+if [ $HAVE_STATS = 1 ]; then
+	echo "$STATS_PREV" >/proc/sys/kernel/bpf_stats_enabled
+	STATS_PREV=""
+fi
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 {
-	echo "kernel=$(uname -r) cpus=$(nproc) topology=$TOPO chosen_by=$(echo "$CHOSEN_BY" | tr ' ' '_')"
-	echo "rounds=$ROUNDS storm_n=$STORM_N echo_secs=$ECHO_SECS workers=$WORKERS inflight=$INFLIGHT quick=$QUICK"
-	echo "load_start=$(echo "$LOAD_START" | tr ' ' ,) load_end=$(echo "$LOAD_END" | tr ' ' ,) other_rsttrace=$OTHERS" \
-		"quiet_wait_s=$((QUIET_SPENT / 4))"
-	echo "rsttrace=$RSTTRACE version=$("$RSTTRACE" --version 2>/dev/null | tr ' ' '_')" \
+	echo "kernel=$(uname -r) cpus=$(nproc) bpf_stats=$HAVE_STATS"
+	echo "rounds=$ROUNDS storm_n=$STORM_N storm1_n=$STORM1_N load_secs=$LOAD_SECS workers=$WORKERS inflight=$INFLIGHT quick=$QUICK"
+	echo "load_start=$(echo "$LOAD_START" | tr ' ' ,) load_end=$(echo "$LOAD_END" | tr ' ' ,) other_tracers=$OTHERS"
+	echo "rsttrace=$RSTTRACE compare=${COMPARE:-none}" \
 		"git=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD -- user bpf include 2>/dev/null || echo +dirty)" \
 		"binary_mtime=$(date -u -r "$RSTTRACE" +%Y-%m-%dT%H:%M:%SZ)"
 } >"$W/meta.txt"
 printf '%s' "$NOTES" >"$W/notes.txt"
-python3 "$BENCH_DIR/summarize.py" report "$R" "$W/meta.txt" "$W/notes.txt"
+python3 "$BENCH_DIR/summarize.py" report "$R" "$W/meta.txt" "$W/notes.txt" >"$W/report.txt"
+cat "$W/report.txt"
+if [ -n "$RESULTS" ]; then
+	{
+		echo "# rsttrace benchmark results"
+		echo
+		echo "Written by \`make bench\` ($(date -u +%Y-%m-%dT%H:%M:%SZ)); see bench/README.md for what is measured."
+		echo
+		echo '```'
+		sed '$d' "$W/report.txt"
+		echo '```'
+	} >"$RESULTS"
+	log "report written to $RESULTS"
+fi

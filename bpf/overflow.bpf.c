@@ -343,29 +343,27 @@ static __always_inline void syn_observe(const struct sock *lsk, __u32 synq, bool
  * (full: ListenOverflows). With cookies on, a dropped SYN was therefore
  * an accept-queue overflow, whatever accept() did since.
  */
-static __always_inline int classify_syn(const struct rt_tuple *t, __u32 netns,
-					const struct sock *lsk, bool dropped, bool queued)
+static __always_inline int classify_syn_delta(const struct rt_tuple *t, __u32 netns,
+					      const struct sock *lsk, bool dropped, bool queued,
+					      const struct rt_mib_delta *d)
 {
 	const struct inet_connection_sock *icsk = (const void *)lsk;
 	__u32 synq = BPF_CORE_READ(icsk, icsk_accept_queue.qlen.counter);
 	__u32 qmax = BPF_CORE_READ(lsk, sk_max_ack_backlog);
 	__u8 cookies = sk_syncookies(lsk);
-	struct rt_mib_delta d;
 	__u64 n;
 
-	/* What the kernel counted for this SYN, on this CPU. */
-	rt_mib_delta(sk_net(lsk), netns, &d, 1);
-	if (!d.fresh) {
+	if (!d->fresh) {
 		/* One SYN, one increment each: more is what no hook saw. */
-		n = d.d[RT_MIB_LISTEN_OVERFLOWS];
+		n = d->d[RT_MIB_LISTEN_OVERFLOWS];
 		if (n)
 			report_queue_extra(t, netns, lsk, RT_EV_LISTEN_OVERFLOW, RT_PATH_SYN, 0,
 					   RT_F_NO_REASON, n - 1, 0);
-		n = d.d[RT_MIB_REQQ_DROP];
+		n = d->d[RT_MIB_REQQ_DROP];
 		if (n)
 			report_queue_extra(t, netns, lsk, RT_EV_SYN_QUEUE_OVERFLOW, RT_PATH_NONE, 0,
 					   RT_F_NO_REASON, 0, n - 1);
-		n = d.d[RT_MIB_REQQ_COOKIES];
+		n = d->d[RT_MIB_REQQ_COOKIES];
 		if (n)
 			report_queue_extra(t, netns, lsk, RT_EV_SYN_QUEUE_OVERFLOW, RT_PATH_NONE, 0,
 					   RT_F_NO_REASON | RT_F_SYNCOOKIES, 0, n - 1);
@@ -385,20 +383,46 @@ static __always_inline int classify_syn(const struct rt_tuple *t, __u32 netns,
 	return 0;
 }
 
+static __always_inline int classify_syn(const struct rt_tuple *t, __u32 netns,
+					const struct sock *lsk, bool dropped, bool queued)
+{
+	struct rt_mib_delta d;
+
+	/* What the kernel counted for this SYN, on this CPU. */
+	rt_mib_delta(sk_net(lsk), netns, &d, 1);
+	return classify_syn_delta(t, netns, lsk, dropped, queued, &d);
+}
+
 static __always_inline int handle_syn_consumed(const struct sk_buff *skb)
 {
 	struct listener_match m;
 	struct rt_tuple t = {};
 	bool dropped = false, queued = true;
 	const struct sock *lsk = NULL;
+	struct rt_mib_delta d;
 	__u32 netns;
 	int i;
 
 	if ((skb_tcp_flags(skb) & (RT_TCPF_SYN | RT_TCPF_ACK)) != RT_TCPF_SYN)
 		return 0;
-	if (!tuple_from_skb(skb, &t))
-		return 0;
 	netns = skb_netns(skb);
+	/*
+	 * Every SYN a listener takes passes here. Where this CPU has a
+	 * baseline and the kernel counted no overflow since, this SYN was
+	 * queued: nothing to find. (The listeners' drop counters are then not
+	 * re-read: in a SO_REUSEPORT group, the one whose counter moved since
+	 * it was last read is taken for the next overflow.)
+	 */
+	rt_mib_delta(skb_net(skb), netns, &d, 0);
+	if (!d.fresh &&
+	    !(d.d[RT_MIB_LISTEN_OVERFLOWS] | d.d[RT_MIB_REQQ_DROP] | d.d[RT_MIB_REQQ_COOKIES]))
+		return 0;
+	if (!tuple_from_skb(skb, &t)) {
+		if (!d.fresh)
+			unattributed_unfiltered(netns, d.d[RT_MIB_LISTEN_OVERFLOWS],
+						d.d[RT_MIB_REQQ_DROP] + d.d[RT_MIB_REQQ_COOKIES]);
+		return 0;
+	}
 	rt_listeners_for(netns, &t, &m);
 	/*
 	 * Which listener of a SO_REUSEPORT group took it: the one whose drop
@@ -418,9 +442,17 @@ static __always_inline int handle_syn_consumed(const struct sk_buff *skb)
 			queued = q;
 		}
 	}
-	if (!lsk)
+	if (!lsk) {
+		/* Counted, and taken from the baseline above: no event will claim it. */
+		if (!d.fresh)
+			unattributed_unfiltered(netns, d.d[RT_MIB_LISTEN_OVERFLOWS],
+						d.d[RT_MIB_REQQ_DROP] + d.d[RT_MIB_REQQ_COOKIES]);
 		return 0;
-	return classify_syn(&t, netns, lsk, dropped, queued);
+	}
+	/* No baseline on this CPU: made now, as classify_syn() would. */
+	if (d.fresh)
+		rt_mib_init(sk_net(lsk), netns);
+	return classify_syn_delta(&t, netns, lsk, dropped, queued, &d);
 }
 
 SEC("tp_btf/consume_skb")

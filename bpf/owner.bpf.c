@@ -92,6 +92,7 @@ static __always_inline void track_child(const struct sock *sk)
 	inherit(&info, lsk);
 	info.state_ts = bpf_ktime_get_boot_ns();
 	info.last_oldstate = RT_TCP_LISTEN;
+	info.port_shared = ambiguous;
 	sock_info_put(sk, &info);
 }
 
@@ -106,10 +107,16 @@ static __always_inline void child_queued(const struct sock *sk, struct rt_sock_i
 	struct rt_tuple t = {};
 	int i;
 
+	/*
+	 * Every connection passes here: the tuple only when an overflow may
+	 * be linked to it, the listeners only when the port has several.
+	 */
+	if (!have_overflow_flows && !(info && info->port_shared))
+		return;
 	tuple_from_sk(sk, &t);
 	/* The handshake completed: an earlier overflow of it explains nothing more. */
 	retire_link(&t);
-	if (!info)
+	if (!info || !info->port_shared)
 		return;
 	rt_listeners_for(sk_netns(sk), &t, &m);
 	if (m.n < 2)

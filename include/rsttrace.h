@@ -254,7 +254,8 @@ struct rt_sock_info {
 	__u64 parent;	/* accepted children: the listener they were queued on */
 	__u8 last_oldstate;
 	__u8 is_listener;
-	__u8 pad[6];
+	__u8 port_shared; /* children: more than one listener could take them */
+	__u8 pad[5];
 	__u64 born_ns; /* connect(): SYN_SENT entered, 0 if unseen */
 };
 
