@@ -79,7 +79,7 @@ __hidden __noinline int rt_mib_init(__u64 net, __u32 netns)
 {
 	__u64 mib = mib_of(net);
 	struct rt_mib_key key = {.netns = netns};
-	struct rt_mib_vals v;
+	struct rt_mib_vals v, *seen;
 	__u32 cpu;
 
 	if (!mib || !mib_index[RT_MIB_LISTEN_OVERFLOWS])
@@ -90,14 +90,16 @@ __hidden __noinline int rt_mib_init(__u64 net, __u32 netns)
 		if (cpu >= nr_cpus)
 			break;
 		key.cpu = cpu;
-		if (bpf_map_lookup_elem(&mib_seen, &key))
+		seen = bpf_map_lookup_elem(&mib_seen, &key);
+		/* A baseline of an earlier netns with the same inode is replaced. */
+		if (seen && seen->mib == mib)
 			continue;
 		off = percpu_offset(cpu);
 		if (!off)
 			return 0;
 		read_mib(mib, off, &v);
 		v.mib = mib;
-		bpf_map_update_elem(&mib_seen, &key, &v, BPF_NOEXIST);
+		bpf_map_update_elem(&mib_seen, &key, &v, BPF_ANY);
 	}
 	return 0;
 }
@@ -200,35 +202,5 @@ __hidden __noinline int rt_mib_sweep_netns(__u64 net, __u32 netns)
 		synq += d.d[RT_MIB_REQQ_DROP] + d.d[RT_MIB_REQQ_COOKIES];
 	}
 	unattributed_unfiltered(netns, overflows, synq);
-	return 0;
-}
-
-/*
- * At exit, after the hooks are detached: what each CPU of a netns counted
- * since the last event there, no event claimed. Run by userspace once per
- * baseline of a netns that still has a listener (so its struct net and
- * counters are alive).
- */
-SEC("syscall")
-int mib_sweep(struct rt_mib_sweep *ctx)
-{
-	struct rt_mib_key key = ctx->key;
-	struct rt_mib_vals now, *seen;
-	struct rt_mib_delta d = {};
-	__u64 off;
-
-	ctx->overflows = 0;
-	ctx->synq = 0;
-	seen = bpf_map_lookup_elem(&mib_seen, &key);
-	if (!seen || key.cpu >= nr_cpus || key.cpu >= RT_MIB_MAX_CPUS)
-		return 0;
-	off = percpu_offset(key.cpu);
-	if (!off || !seen->mib)
-		return 0;
-	read_mib(seen->mib, off, &now);
-	advance(seen, &now, &d);
-	ctx->overflows = d.d[RT_MIB_LISTEN_OVERFLOWS];
-	ctx->synq = d.d[RT_MIB_REQQ_DROP] + d.d[RT_MIB_REQQ_COOKIES];
-	unattributed_unfiltered(key.netns, ctx->overflows, ctx->synq);
 	return 0;
 }

@@ -39,7 +39,7 @@ static __always_inline void unattributed(__u64 overflows, __u64 synq)
 static __always_inline void unattributed_unfiltered(__u32 netns, __u64 overflows, __u64 synq)
 {
 	if ((filter_netns && netns != filter_netns) || filter_tgid || nr_filter_ports ||
-	    filter_family)
+	    filter_family || filter_cgroup)
 		return;
 	unattributed(overflows, synq);
 }

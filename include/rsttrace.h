@@ -368,19 +368,9 @@ struct rt_mib_key {
 	__u32 cpu;
 };
 
-/*
- * The exit sweep (bpf/mib.bpf.c mib_sweep, run by userspace once per
- * baseline): in, the baseline's key; out, the increments no event claimed.
- */
-struct rt_mib_sweep {
-	struct rt_mib_key key;
-	__u64 overflows;
-	__u64 synq;
-};
-
 struct rt_mib_vals {
 	__u64 v[3]; /* ListenOverflows, TCPReqQFullDrop, TCPReqQFullDoCookies */
-	__u64 mib;  /* the netns's per-CPU linux_mib, for the sweep at exit */
+	__u64 mib;  /* the netns's per-CPU linux_mib: a new netns on the same inode differs */
 };
 
 /* Indexes into the per-CPU counters map. */

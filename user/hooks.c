@@ -332,6 +332,11 @@ const struct hook hooks[] = {
 	.wanted = scan_wanted,
 	.cand = {{.kind = HK_ITER, .target = "task_file", .args = 0, .prog = "scan_task_file"}},
     },
+    {
+	.name = "exit_sweep",
+	.gap = "overflows counted after the last event of a listener that outlives rsttrace",
+	.cand = {{.kind = HK_ITER, .target = "task_file", .args = 0, .prog = "sweep_task_file"}},
+    },
 };
 
 const int nr_hooks = sizeof(hooks) / sizeof(hooks[0]);

@@ -125,9 +125,6 @@ int loader_open(struct loader *ld, const struct cli_opts *o)
 			s->rodata->ack_overflow_by_counter = 1;
 	}
 
-	/* The exit sweep runs where the kernel has BPF_PROG_TYPE_SYSCALL (5.14+). */
-	bpf_program__set_autoload(s->progs.mib_sweep,
-				  libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SYSCALL, NULL) == 1);
 	s->rodata->filter_tgid = o->pid;
 	s->rodata->filter_netns = o->netns;
 	s->rodata->filter_cgroup = o->cgroup_id;
@@ -203,7 +200,7 @@ static int attach_one(struct loader *ld, int i)
 	int err, k;
 
 	if (cand->kind == HK_ITER)
-		return 0; /* run on demand by scan.c */
+		return 0; /* run on demand: scan.c, mib_sweep.c */
 	if (cand->kind == HK_TRACEPOINT)
 		ensure_tracefs(ld->json_errors);
 	err = attach_program(ld, cand->prog);

@@ -60,6 +60,7 @@ struct session {
 	const struct loader *ld;
 	uint64_t missed_reported[LOADER_MAX_HOOKS];
 	struct rsttrace_bpf *skel;
+	struct bpf_link *sweep; /* the exit sweep, attached while privileged */
 	struct metrics metrics;
 	struct metrics_http *http; /* --metrics: its own thread, see user/metrics_http.h */
 };
@@ -162,9 +163,9 @@ static void report_missed(struct session *s, uint64_t now_ns)
  */
 static void sweep_counters(struct session *s)
 {
-	struct mib_sweep_result res;
-	int err = mib_sweep_run(s->skel, &res);
+	int err = mib_sweep_run(s->sweep);
 
+	/* Without it (kernel or --no-scan), the warning was given at start. */
 	if (err && err != -EOPNOTSUPP)
 		rt_warn(
 		    s->out.json, "warning",
@@ -412,6 +413,12 @@ int main(int argc, char **argv)
 			goto cleanup_ring;
 		}
 	}
+	s->sweep = mib_sweep_attach(ld.skel);
+	if (!s->sweep && errno != EOPNOTSUPP)
+		rt_warn(
+		    o.json, "warning",
+		    "cannot prepare the exit sweep (%s): overflows no hook saw after the last event are not in the totals",
+		    strerror(errno));
 	if (drop_privileges())
 		rt_warn(o.json, "warning", "cannot drop capabilities: %s", strerror(errno));
 	/* Threads after the drop: capabilities are per thread, and they inherit the dropped set. */
@@ -448,6 +455,7 @@ int main(int argc, char **argv)
 	ret = err ? 1 : 0;
 
 cleanup_ring:
+	bpf_link__destroy(s->sweep);
 	metrics_http_free(s->http);
 	cgroups_stop();
 	ring_close(&s->ring);

@@ -348,6 +348,39 @@ def t_overflows_counted_without_detector(ctx, check):
                "ListenOverflows delta %d" % (got, overflows))
 
 
+@test("explain_overflows_counted_at_exit")
+def t_overflows_counted_at_exit(ctx, check):
+    """As above, but the listener outlives the tracer: the counters are
+    read at exit (from the netns's /proc/PID/net/netstat), so the totals
+    still equal the kernel's counter."""
+    ns = Netns()
+    ns.sysctl({"net.ipv4.tcp_syncookies": 0})
+    server, client = ScriptPeer(ns), ScriptPeer(ns)
+    port = 20103
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary",
+                                     "--no-syn-detector"]) as s:
+        server.call("listen L 4 127.0.0.1 %d 1" % port)
+        burst = parse_kv(client.call("burst G 4 127.0.0.1 %d 10 1.6" % port, timeout=15))
+        s.finish_scenario(client)  # the server stays until the tracer has stopped
+    check_scenario(check, burst["connected"] == "2", "burst gave %s" % burst)
+    overflows = s.delta("TcpExtListenOverflows")
+    check_scenario(check, overflows >= 8, "ListenOverflows delta %d, expected >= 8" % overflows)
+    if not s.traced:
+        return
+    check.that(not s.events("listen_overflow"), "listen_overflow records without the detector",
+               *s.events("listen_overflow"))
+    check.that(s.unattributed("listen_overflow") == overflows, "unattributed listen_overflow "
+               "%d, ListenOverflows delta %d" % (s.unattributed("listen_overflow"), overflows))
+    s.check_totals(ns, {
+        "listen_overflow": "TcpExtListenOverflows", "listen_overflow_syn": 0,
+        "listen_overflow_ack": 0, "listen_overflow_cookie": 0,
+        "rst_sent": "TcpOutRsts", "lost": 0})
+    summary = s.final_summary()
+    got = dig(summary, "totals.unattributed.listen_overflow")
+    check.that(got == overflows, "summary totals.unattributed.listen_overflow %s, "
+               "ListenOverflows delta %d" % (got, overflows))
+
+
 def slow_pair(subnet, sysctls):
     """Client and server namespaces, the server's sysctls set, the client's
     end of the veth slow (tbf)."""
