@@ -71,6 +71,7 @@ enum rt_owner_source {
 #define RT_F_SYNCOOKIES	     (1u << 13) /* syn_queue_overflow: a syncookie was sent instead */
 #define RT_F_OWNER_CLOSED    (1u << 14) /* owner had already closed the socket (TIME_WAIT) */
 #define RT_F_LISTENER_AMBIG  (1u << 15) /* several listeners could be meant: listener is one */
+#define RT_F_CONTEXT	     (1u << 16) /* ctx_*: the task whose system call sent it */
 
 /* rt_event.sk_bits: the socket at the time of an active reset. */
 #define RT_SK_LOCKED  (1u << 0) /* owned by a system call (lock_sock): not a timer */

@@ -82,3 +82,198 @@ def t_overflow_then_keepalive_race(ctx, check):
                % (sorted(set(dig(e, "remote.port") for e in drops)), lports), *drops)
     s.check_totals(server_ns, {"rst_sent": "TcpOutRsts",
                                "listen_overflow": "TcpExtListenOverflows", "lost": 0})
+
+
+# --------------------------------------------------------------------------
+# item 2: -p PID filters on the owner it reports, after every lookup
+
+def keepalive_race(server, client, port):
+    """explain_keepalive_race's scenario on loopback: the server's TIME_WAIT
+    socket resets the client's reused connection. -> (client port, error)"""
+    server.call("listen L 4 127.0.0.1 %d 16" % port)
+    lport = int(client.call("connect C 4 127.0.0.1 %d" % port)[1])
+    server.call("accept A L")
+    client.call("send C 20")
+    server.call("recv A 20")
+    server.call("send A 30")
+    client.call("recv C 30")
+    time.sleep(0.3)
+    server.call("close A")
+    time.sleep(0.5)
+    client.call("send C 20")
+    return lport, client.call("sockerr C")[0]
+
+
+@test("truth_pid_filter_timewait_owner")
+def t_pid_filter_timewait_owner(ctx, check):
+    """Issue 14 item 2: `-p SERVER` prints the TIME_WAIT reset the server's
+    closed connection sends (owner: the server, found after the socket
+    is gone), and nothing of the client's."""
+    ns = Netns()
+    server, client = tpeer(ns), tpeer(ns)
+    port = 20302
+    with XSession(ctx, check, [ns], ["-p", str(server.pid)],
+                  totals_ns=ns) as s:
+        lport, err = keepalive_race(server, client, port)
+        s.finish_scenario(client, server, expect=1)
+    check_scenario(check, err == "EPIPE", "client socket error %s (expected EPIPE)" % err)
+    check_scenario(check, s.delta("TcpOutRsts") == 1, "TcpOutRsts delta %d, expected 1"
+                   % s.delta("TcpOutRsts"))
+    if not s.traced:
+        return
+    events = s.events()
+    check.that(len(events) == 1, "%d events under -p %d, expected the server's rst_sent"
+               % (len(events), server.pid), *events)
+    sent = check.one(s.events("rst_sent"), "server rst_sent")
+    if sent:
+        check.fields(sent, {"reason": "TCP_TIMEWAIT_SOCKET", "state": "TIME_WAIT",
+                            "diagnosis.code": "timewait", "owner.pid": server.pid,
+                            "owner.closed": True, "owner.source": "accept",
+                            **endpoint_fields(("127.0.0.1", port), ("127.0.0.1", lport))},
+                     "server rst_sent")
+    s.check_totals(ns, {"rst_sent": "TcpOutRsts", "rst_received": 1, "lost": 0, "written": 2})
+
+
+def orphan_data_after_close(server, client, port):
+    """The server closes with TCP_LINGER2 70 s: its orphan stays a full
+    FIN_WAIT2 socket, and the client's data after the FIN gets
+    TCP_ABORT_ON_DATA. -> (client port, eof?, client error)"""
+    server.call("listen L 4 127.0.0.1 %d 16" % port)
+    lport = int(client.call("connect C 4 127.0.0.1 %d" % port)[1])
+    server.call("accept A L")
+    server.call("linger2 A 70")
+    server.call("close A")
+    eof = client.call("result C")[0]
+    client.call("send C 10")
+    return lport, eof, client.call("sockerr C")[0]
+
+
+def orphan_case(ctx, check, port, args):
+    ns = Netns()
+    server, client = tpeer(ns), tpeer(ns)
+    args = [a if a != "SERVER" else str(server.pid) for a in args]
+    with XSession(ctx, check, [ns], args, totals_ns=ns) as s:
+        lport, eof, err = orphan_data_after_close(server, client, port)
+        s.finish_scenario(client, server, expect=1)
+    check_scenario(check, (eof, err) == ("eof", "EPIPE"), "client saw %s then %s" % (eof, err))
+    check_scenario(check, s.delta("TcpExtTCPAbortOnData") == 1 and s.delta("TcpOutRsts") == 1,
+                   "TCPAbortOnData delta %d, TcpOutRsts delta %d"
+                   % (s.delta("TcpExtTCPAbortOnData"), s.delta("TcpOutRsts")))
+    s.check_totals(ns, {"rst_sent": "TcpOutRsts", "rst_received": 1, "lost": 0, "written": 2})
+    return s, server, client, lport
+
+
+@test("truth_pid_filter_orphan_abort_on_data")
+def t_pid_filter_orphan(ctx, check):
+    """Issue 14 item 2: `-p SERVER` prints the ABORT_ON_DATA reset of the
+    server's orphan, and not the server's own tcp_reset() as a received
+    reset (the local-abort take-back runs before the filter)."""
+    port = 20303
+    s, server, client, lport = orphan_case(ctx, check, port, ["-p", "SERVER"])
+    if not s.traced:
+        return
+    events = s.events()
+    check.that(len(events) == 1, "%d events under -p %d, expected the server's rst_sent"
+               % (len(events), server.pid), *events)
+    sent = check.one(s.events("rst_sent"), "server rst_sent")
+    if sent:
+        check.fields(sent, {"reason": "TCP_ABORT_ON_DATA", "state": "CLOSE",
+                            "context": None, "diagnosis.code": "data_after_close",
+                            "owner.pid": server.pid, "owner.source": "accept",
+                            **endpoint_fields(("127.0.0.1", port), ("127.0.0.1", lport))},
+                     "server rst_sent")
+
+
+@test("truth_received_filter_local_abort")
+def t_received_filter_local_abort(ctx, check):
+    """Issue 14 item 2: `-e received` prints the client's reset in
+    CLOSE_WAIT, and not the server's own tcp_reset() of its orphan as a
+    false rst_received/peer_reset."""
+    port = 20304
+    s, server, client, lport = orphan_case(ctx, check, port, ["-e", "received"])
+    if not s.traced:
+        return
+    events = s.events()
+    received = check.one(events, "events under -e received")
+    if received:
+        check.fields(received, {"type": "rst_received", "state": "CLOSE_WAIT",
+                                "diagnosis.code": "stale_keepalive", "owner.pid": client.pid,
+                                **endpoint_fields(("127.0.0.1", lport), ("127.0.0.1", port))},
+                     "client rst_received")
+
+
+# --------------------------------------------------------------------------
+# item 3: fin_timeout and killed identified positively
+
+@test("truth_fin_timeout")
+def t_fin_timeout(ctx, check):
+    """Issue 14 item 3: the orphan FIN_WAIT2 timer resets the connection.
+    tcp_fin_timeout 63 keeps the orphan a full socket with its timer armed
+    for 3 s; lowered to 5 meanwhile, the timer finds no time left and
+    sends the reset (TCP_STATE, from softirq: no context)."""
+    ns = Netns()
+    ns.sysctl({"net.ipv4.tcp_fin_timeout": 63})
+    server, client = tpeer(ns), tpeer(ns)
+    port = 20305
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
+        server.call("listen L 4 127.0.0.1 %d 16" % port)
+        lport = int(client.call("connect C 4 127.0.0.1 %d" % port)[1])
+        server.call("accept A L")
+        server.call("close A")
+        eof = client.call("result C")[0]
+        ns.sysctl({"net.ipv4.tcp_fin_timeout": 5})
+        err = client.call("sockerr C", timeout=15)[0]
+        s.finish_scenario(client, server, expect=2)
+    check_scenario(check, (eof, err) == ("eof", "EPIPE"), "client saw %s then %s"
+                   % (eof, err))
+    if not s.traced:
+        return
+    sent = check.one(s.events("rst_sent"), "server rst_sent")
+    if sent:
+        check.fields(sent, {"reason": "TCP_STATE", "state": "FIN_WAIT2", "context": None,
+                            "diagnosis.code": "fin_timeout", "owner.pid": server.pid,
+                            **endpoint_fields(("127.0.0.1", port), ("127.0.0.1", lport))},
+                     "server rst_sent")
+        text_has(check, sent, "a connection closed by pid %d (%s) waited in FIN_WAIT2"
+                 % (server.pid, server.comm))
+    received = check.one(s.events("rst_received"), "client rst_received")
+    if received:
+        check.fields(received, {"state": "CLOSE_WAIT", "owner.pid": client.pid},
+                     "client rst_received")
+    s.check_totals(ns, {"rst_sent": "TcpOutRsts", "rst_received": 1, "lost": 0, "written": 2})
+
+
+@test("truth_forked_child_linger0_not_killed")
+def t_forked_child_linger0(ctx, check):
+    """Issue 14 item 3: a fork-per-connection server whose child closes the
+    accepted connection with SO_LINGER {1, 0} after the parent closed its
+    descriptor: an abortive close by the child, not `killed`."""
+    ns = Netns()
+    server, client = tpeer(ns), tpeer(ns)
+    port = 20306
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
+        server.call("listen L 4 127.0.0.1 %d 16" % port)
+        lport = int(client.call("connect C 4 127.0.0.1 %d" % port)[1])
+        server.call("accept A L")
+        child = int(server.call("fork_linger0_close A")[0])
+        seen = client.call("result C")[0]
+        s.finish_scenario(client, server, expect=2)
+    check_scenario(check, seen == "ECONNRESET", "client saw %s" % seen)
+    if not s.traced:
+        return
+    sent = check.one(s.events("rst_sent"), "server rst_sent")
+    if sent:
+        check.fields(sent, {"reason": "TCP_STATE", "state": "CLOSE",
+                            "prev_state": "ESTABLISHED", "diagnosis.code": "abortive_close",
+                            "owner.pid": server.pid, "owner.source": "accept",
+                            "context.pid": child, "context.tid": child,
+                            **endpoint_fields(("127.0.0.1", port), ("127.0.0.1", lport))},
+                     "server rst_sent")
+        text_has(check, sent, "pid %d (%s) closed the connection with SO_LINGER 0 "
+                 "(TCP_STATE; it was accepted by pid %d (%s))"
+                 % (child, server.comm, server.pid, server.comm))
+    received = check.one(s.events("rst_received"), "client rst_received")
+    if received:
+        check.fields(received, {"state": "ESTABLISHED", "diagnosis.code": "peer_reset",
+                                "owner.pid": client.pid}, "client rst_received")
+    s.check_totals(ns, {"rst_sent": "TcpOutRsts", "rst_received": 1, "lost": 0, "written": 2})

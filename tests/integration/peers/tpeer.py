@@ -18,10 +18,20 @@ Extra commands:
         -> ok lports=P1,... results=R1,... (one per client, in order:
            the socket error (ECONNRESET, EPIPE), "ok" or the exception)
   linger2 NAME SECONDS      TCP_LINGER2 on a socket (orphan FIN_WAIT2 time)
+  fork_linger0_close NAME   a fork-per-connection server's child: fork, this
+                            process closes its descriptor of NAME, then the
+                            child sets SO_LINGER {1, 0} and closes the last
+                            one (a reset sent from the child) and exits
+                            -> ok CHILDPID
+  listen_rp NAME ADDR PORT BACKLOG   listen with SO_REUSEPORT -> ok PORT
+  accept_all NAME           a thread accepts on listener NAME until exit
+                            -> ok
+  pin CPU                   run this process on CPU only
 """
 
 import os
 import socket
+import struct
 import sys
 import threading
 import time
@@ -146,7 +156,63 @@ def cmd_linger2(name, seconds):
     return ""
 
 
+def cmd_fork_linger0_close(name):
+    sock = peer.sockets.pop(name)
+    go_r, go_w = os.pipe()
+    sys.stdout.flush()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(go_w)
+            os.read(go_r, 1)          # the parent has closed its descriptor
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.close()
+        finally:
+            os._exit(0)
+    os.close(go_r)
+    sock.close()
+    os.write(go_w, b"x")
+    os.close(go_w)
+    os.waitpid(pid, 0)
+    return str(pid)
+
+
+def cmd_listen_rp(name, addr, port, backlog):
+    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    lsock.bind((addr, int(port)))
+    lsock.listen(int(backlog))
+    peer.sockets[name] = lsock
+    return str(lsock.getsockname()[1])
+
+
+def accept_loop(lsock, held):
+    while True:
+        try:
+            conn, _ = lsock.accept()
+        except OSError:
+            return
+        held.append(conn)
+
+
+def cmd_accept_all(name):
+    lsock = peer.sockets[name]
+    lsock.settimeout(None)
+    held = []
+    peer.groups[name + "_accepted"] = held
+    threading.Thread(target=accept_loop, args=(lsock, held), daemon=True).start()
+    return ""
+
+
+def cmd_pin(cpu):
+    os.sched_setaffinity(0, {int(cpu)})
+    return ""
+
+
 peer.COMMANDS.update({
+    "fork_linger0_close": cmd_fork_linger0_close, "listen_rp": cmd_listen_rp,
+    "accept_all": cmd_accept_all, "pin": cmd_pin,
     "ka_server": cmd_ka_server, "ka_wait": cmd_ka_wait, "ka_clients": cmd_ka_clients,
     "linger2": cmd_linger2,
 })
