@@ -6,6 +6,8 @@ item of the issue to the test that proves it.
 Ports 20301.. and veth subnets 60.. are this file's own.
 """
 
+import re
+import sys
 import time
 
 from cases_explain import ScriptPeer, XSession, check_scenario, text_has
@@ -20,6 +22,14 @@ TPEER = os.path.join(HERE, "peers", "tpeer.py")
 
 def tpeer(ns):
     return ScriptPeer(ns, TPEER)
+
+
+def figures(test_name, **values):
+    """With TRUTH_FIGURES=1 in the environment, the measured figures of a
+    scenario on stderr (for docs/truth.md)."""
+    if os.environ.get("TRUTH_FIGURES"):
+        print("figures %s: %s" % (test_name, " ".join("%s=%s" % kv for kv in values.items())),
+              file=sys.stderr, flush=True)
 
 
 # --------------------------------------------------------------------------
@@ -55,6 +65,7 @@ def t_overflow_then_keepalive_race(ctx, check):
                    "server %s, clients saw %s" % (accepted, results))
     check_scenario(check, overflows >= 1, "ListenOverflows delta %d: no SYN overflowed"
                    % overflows)
+    figures("keepalive_after_overflow", overflows=overflows, results=results)
     if not s.traced:
         return
     received = s.events("rst_received", [client_ns])
@@ -277,3 +288,91 @@ def t_forked_child_linger0(ctx, check):
         check.fields(received, {"state": "ESTABLISHED", "diagnosis.code": "peer_reset",
                                 "owner.pid": client.pid}, "client rst_received")
     s.check_totals(ns, {"rst_sent": "TcpOutRsts", "rst_received": 1, "lost": 0, "written": 2})
+
+
+# --------------------------------------------------------------------------
+# item 4: every listener of a port, and which one a drop belonged to
+
+SS_PID_RE = re.compile(r"pid=(\d+),")
+SS_DROPS_RE = re.compile(r"\bd(\d+)\)")
+
+
+def listener_drops(ns, port):
+    """{owner pid: sk_drops} of the listeners on PORT, from `ss -ltnmp`:
+    the kernel's own per-listener count of dropped SYNs and handshakes
+    (tcp_listendrop(): accept-queue and SYN-queue overflows alike)."""
+    out = ns.exec(["ss", "-Hltnmp", "sport", "=", ":%d" % port]).stdout
+    drops = {}
+    for record in out.split("LISTEN")[1:]:
+        pid, d = SS_PID_RE.search(record), SS_DROPS_RE.search(record)
+        if pid and d:
+            drops[int(pid.group(1))] = int(d.group(1))
+    return drops
+
+
+def reuseport_case(ctx, check, port, listen_first):
+    """Two processes listen on one port with SO_REUSEPORT and listen(2):
+    A never accepts, B accepts everything; 40 concurrent connects on
+    loopback, syncookies off.  The kernel's per-listener drop counters
+    (ss -m) say which listener each drop belonged to; rsttrace's events
+    and summary rows must say the same, and its totals equal
+    ListenOverflows and TCPReqQFullDrop."""
+    ns = Netns()
+    ns.sysctl({"net.ipv4.tcp_syncookies": 0})
+    a, b, client = tpeer(ns), tpeer(ns), tpeer(ns)
+
+    def listen():
+        a.call("listen_rp L 127.0.0.1 %d 2" % port)
+        b.call("listen_rp L 127.0.0.1 %d 2" % port)
+        b.call("accept_all L")
+
+    if listen_first:
+        listen()
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
+        if not listen_first:
+            listen()
+        client.call("burst G 4 127.0.0.1 %d 40 1.6" % port, timeout=15)
+        drops = listener_drops(ns, port)
+        s.finish_scenario(client, a, b)
+    overflows, synq = s.delta("TcpExtListenOverflows"), s.delta("TcpExtTCPReqQFullDrop")
+    check_scenario(check, set(drops) == {a.pid, b.pid}, "ss listeners %s" % drops)
+    check_scenario(check, overflows >= 1 and s.delta("TcpExtListenDrops") == overflows + synq
+                   == sum(drops.values()),
+                   "ListenOverflows delta %d, TCPReqQFullDrop %d, ListenDrops %d, ss drops %s: "
+                   "drops of another kind" % (overflows, synq, s.delta("TcpExtListenDrops"),
+                                              drops))
+    figures("reuseport", listen_first=listen_first, overflows=overflows, synq=synq,
+            drops_a=drops[a.pid], drops_b=drops[b.pid])
+    if not s.traced:
+        return
+    events = s.events("listen_overflow") + s.events("syn_queue_overflow")
+    for pid, name in ((a.pid, "A"), (b.pid, "B")):
+        mine = [e for e in events if dig(e, "listener.owner.pid") == pid]
+        check.that(len(mine) == drops[pid], "%d overflow events name listener %s (pid %d), "
+                   "the kernel dropped %d there" % (len(mine), name, pid, drops[pid]))
+    summary = s.check_totals(ns, {"listen_overflow": "TcpExtListenOverflows",
+                                  "syn_queue_overflow": "TcpExtTCPReqQFullDrop",
+                                  "rst_sent": "TcpOutRsts", "lost": 0})
+    rows = [r for r in summary.get("listeners", [])
+            if r.get("netns") == ns.inode and r.get("port") == port]
+    for pid, name in ((a.pid, "A"), (b.pid, "B")):
+        mine = [r for r in rows if dig(r, "owner.pid") == pid]
+        got = sum(sum((r.get("overflows") or {}).values()) + r.get("syn_queue_overflows", 0)
+                  for r in mine)
+        if drops[pid]:
+            check.that(len(mine) == 1, "%d summary rows for listener %s (pid %d), expected 1"
+                       % (len(mine), name, pid))
+        check.that(got == drops[pid], "summary rows of listener %s (pid %d): %d drops, "
+                   "the kernel dropped %d there" % (name, pid, got, drops[pid]))
+
+
+@test("truth_reuseport_listeners_before_start")
+def t_reuseport_before(ctx, check):
+    """Issue 14 item 4, both listeners there before rsttrace started."""
+    reuseport_case(ctx, check, 20307, listen_first=True)
+
+
+@test("truth_reuseport_listeners_after_start")
+def t_reuseport_after(ctx, check):
+    """Issue 14 item 4, both listeners made after rsttrace attached."""
+    reuseport_case(ctx, check, 20308, listen_first=False)
