@@ -376,3 +376,103 @@ def t_reuseport_before(ctx, check):
 def t_reuseport_after(ctx, check):
     """Issue 14 item 4, both listeners made after rsttrace attached."""
     reuseport_case(ctx, check, 20308, listen_first=False)
+
+
+# --------------------------------------------------------------------------
+# item 6: overflow totals under a burst, accept() racing on another CPU
+
+@test("truth_cookie_burst_pinned_exact")
+def t_cookie_burst_pinned(ctx, check):
+    """Issue 14 item 6: listen(4), syncookies on, tcp_abort_on_overflow=1,
+    500 concurrent clients; the server accepts all the time on CPU 0, the
+    clients run on CPU 1, so accept() empties the queue while the other
+    CPU decides about an overflow.  The totals equal the kernel's counters
+    exactly: ListenOverflows, SYN-queue drops and cookies, TcpOutRsts."""
+    port = 20309
+    client_ns, server_ns = Netns(), Netns()
+    VethPair(client_ns, server_ns, 61)
+    saddr = "10.77.61.2"
+    server_ns.sysctl({"net.ipv4.tcp_syncookies": 1, "net.ipv4.tcp_abort_on_overflow": 1})
+    server, client = tpeer(server_ns), tpeer(client_ns)
+    cpus = sorted(os.sched_getaffinity(0))
+    check_scenario(check, len(cpus) >= 2, "needs two CPUs, has %s" % cpus)
+    server.call("pin %d" % cpus[0])
+    client.call("pin %d" % cpus[1])
+    with XSession(ctx, check, [server_ns], ["--netns", str(server_ns.inode), "--summary"]) as s:
+        server.call("listen_rp L 0.0.0.0 %d 4" % port)
+        server.call("accept_all L")
+        burst = parse_kv(client.call("burst G 4 %s %d 500 3" % (saddr, port), timeout=30))
+        s.finish_scenario(client, server)
+    overflows = s.delta("TcpExtListenOverflows")
+    figures("cookie_burst", burst={k: v for k, v in burst.items() if k != "lports"},
+            overflows=overflows, cookies=s.delta("TcpExtSyncookiesSent"),
+            reqqfull=s.delta("TcpExtTCPReqQFullDrop"), rsts=s.delta("TcpOutRsts"))
+    check_scenario(check, overflows >= 1, "ListenOverflows delta %d: no overflow" % overflows)
+    if not s.traced:
+        return
+    s.check_totals(server_ns, {"listen_overflow": "TcpExtListenOverflows",
+                               "rst_sent": "TcpOutRsts", "lost": 0})
+    summary = s.final_summary()
+    paths = summary.get("totals", {})
+    got = sum(paths.get(k, 0) for k in ("listen_overflow_syn", "listen_overflow_ack",
+                                        "listen_overflow_cookie"))
+    unseen = s.unattributed("listen_overflow")
+    check.that(got + unseen == overflows, "per-path overflow totals %d + %d unattributed, "
+               "ListenOverflows delta %d" % (got, unseen, overflows))
+    events = sum(e.get("count", 1) for e in s.events("listen_overflow"))
+    check.that(events + unseen == overflows, "%d listen_overflow events + %d unattributed, "
+               "ListenOverflows delta %d" % (events, unseen, overflows))
+
+
+# --------------------------------------------------------------------------
+# item 9: SIGTERM ends a tracer blocked on a stalled reader
+
+def nslib_wchan(pid):
+    """Where the process sleeps in the kernel (pipe_write when blocked)."""
+    try:
+        with open("/proc/%d/wchan" % pid) as f:
+            return f.read().strip() or "-"
+    except OSError:
+        return "?"
+
+@test("truth_sigterm_stalled_reader", tracer_only=True)
+def t_sigterm_stalled_reader(ctx, check):
+    """Issue 14 item 9: the reader of rsttrace's stdout stops reading (as a
+    SIGSTOPped `| less` would) until the pipe is full and rsttrace blocks
+    in write(); SIGTERM must still end it within 2 s."""
+    import fcntl
+    import signal
+    import struct
+    import termios
+    from cases_env import storm
+    from tracer import Tracer
+    ns = Netns()
+    tracer = Tracer(ctx.binary, ["--netns", str(ns.inode)], stdout_pipe=True)
+    try:
+        tracer.wait_attached()
+        storm(ns, 300)
+
+        def queued():
+            buf = fcntl.ioctl(tracer.proc.stdout.fileno(), termios.FIONREAD, b"\0\0\0\0")
+            return struct.unpack("i", buf)[0]
+        # Full: 64 KiB less than one record, and no longer growing.
+        deadline, last, full = time.monotonic() + 5, -1, queued()
+        while (full != last or full < 60000) and time.monotonic() < deadline:
+            time.sleep(0.3)
+            last, full = full, queued()
+        blocked = nslib_wchan(tracer.pid)
+        check_scenario(check, full >= 60000 and full == last and "pipe_write" in blocked,
+                       "%d bytes in the pipe, not growing: %s, tracer sleeps in %s"
+                       % (full, full == last, blocked))
+        sent = time.monotonic()
+        os.kill(tracer.pid, signal.SIGTERM)
+        exited = tracer.wait_exit(2)
+        took = time.monotonic() - sent
+        figures("sigterm_stalled", pipe_bytes=full, wchan=blocked, exit_s="%.3f" % took)
+        check.that(exited, "tracer still running %.1f s after SIGTERM with a stalled reader"
+                   % took)
+        check.that(not exited or tracer.proc.returncode == 0,
+                   "exit status %s" % tracer.proc.returncode)
+    finally:
+        tracer.kill()
+        tracer.proc.stdout.close()
