@@ -476,3 +476,43 @@ def t_sigterm_stalled_reader(ctx, check):
     finally:
         tracer.kill()
         tracer.proc.stdout.close()
+
+
+# --------------------------------------------------------------------------
+# rough edges: what rsttrace leaves behind, what it accepts
+
+TRACEFS_SCRIPT = """
+umount /sys/kernel/tracing 2>/dev/null || true
+test -e /sys/kernel/tracing/events && { echo "still mounted"; exit 3; }
+"$1" --json -d 0.3 >/dev/null 2>"$2" || echo "rsttrace exit $?"
+grep -q ' /sys/kernel/tracing ' /proc/self/mountinfo && echo "left mounted" || echo "as found"
+"""
+
+
+@test("truth_tracefs_left_as_found", tracer_only=True)
+def t_tracefs_left_as_found(ctx, check):
+    """Issue 14, rough edges: rsttrace mounts tracefs where it is missing
+    (the accept tracepoints need it) and must unmount what it mounted.
+    Run in a private mount namespace, so the machine's mount is not
+    touched."""
+    import subprocess
+    import tempfile
+    with tempfile.NamedTemporaryFile(prefix="rtt-tracefs-") as err:
+        res = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c",
+                              TRACEFS_SCRIPT, "sh", ctx.binary, err.name],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             timeout=30)
+        stderr = open(err.name).read()
+    check_scenario(check, "still mounted" not in res.stdout, "cannot unmount tracefs in a "
+                   "private mount namespace: %r %r" % (res.stdout, res.stderr))
+    check.that(res.stdout.strip() == "as found", "after rsttrace: %r" % res.stdout.strip())
+    check.that("rsttrace: attached:" in stderr and "cannot attach" not in stderr,
+               "tracepoints not attached without tracefs: %r" % stderr[:500])
+
+
+def register_cli_errors():
+    from cases_cli import cli_error_test
+    cli_error_test("truth_netns_not_a_netns", ["--netns", "/etc/hostname"], "/etc/hostname")
+
+
+register_cli_errors()
