@@ -24,8 +24,8 @@ Extra commands:
                             one (a reset sent from the child) and exits
                             -> ok CHILDPID
   listen_rp NAME ADDR PORT BACKLOG   listen with SO_REUSEPORT -> ok PORT
-  accept_all NAME           a thread accepts on listener NAME until exit
-                            -> ok
+  accept_all NAME [DELAY]   a thread accepts on listener NAME until exit,
+                            starting DELAY seconds later -> ok
   pin CPU                   run this process on CPU only
 """
 
@@ -187,7 +187,8 @@ def cmd_listen_rp(name, addr, port, backlog):
     return str(lsock.getsockname()[1])
 
 
-def accept_loop(lsock, held):
+def accept_loop(lsock, held, delay):
+    time.sleep(delay)
     while True:
         try:
             conn, _ = lsock.accept()
@@ -196,12 +197,13 @@ def accept_loop(lsock, held):
         held.append(conn)
 
 
-def cmd_accept_all(name):
+def cmd_accept_all(name, delay="0"):
     lsock = peer.sockets[name]
     lsock.settimeout(None)
     held = []
     peer.groups[name + "_accepted"] = held
-    threading.Thread(target=accept_loop, args=(lsock, held), daemon=True).start()
+    threading.Thread(target=accept_loop, args=(lsock, held, float(delay)),
+                     daemon=True).start()
     return ""
 
 
