@@ -6,15 +6,24 @@ item of the issue to the test that proves it.
 Ports 20301.. and veth subnets 60.. are this file's own.
 """
 
+import fcntl
+import os
 import re
+import signal
+import struct
+import subprocess
 import sys
+import tempfile
+import termios
 import time
 
-from cases_explain import ScriptPeer, XSession, check_scenario, text_has
-from harness import dig, endpoint_fields, of_type, parse_kv, test
+import nslib
+from cases_cli import cli_error_test
+from cases_env import storm
+from cases_explain import ScriptPeer, XSession, check_scenario, cut_link, text_has
+from harness import dig, endpoint_fields, parse_kv, test
 from nslib import Netns, VethPair
-
-import os
+from tracer import ATTACHED, Tracer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TPEER = os.path.join(HERE, "peers", "tpeer.py")
@@ -352,10 +361,16 @@ def reuseport_case(ctx, check, port, listen_first):
     if not s.traced:
         return
     events = s.events("listen_overflow") + s.events("syn_queue_overflow")
+    # Not a tolerance: named in the message when the per-listener counts
+    # differ (a drop no hook saw cannot be given to a listener).
+    why = "tracer: %d unattributed, %d runs missed (%s)" % (
+        s.unattributed("listen_overflow") + s.unattributed("syn_queue_overflow"),
+        sum(m.get("count", 0) for m in s.run.missed),
+        ",".join(sorted(set(m.get("hook", "?") for m in s.run.missed))))
     for pid, name in ((a.pid, "A"), (b.pid, "B")):
         mine = [e for e in events if dig(e, "listener.owner.pid") == pid]
         check.that(len(mine) == drops[pid], "%d overflow events name listener %s (pid %d), "
-                   "the kernel dropped %d there" % (len(mine), name, pid, drops[pid]))
+                   "the kernel dropped %d there; %s" % (len(mine), name, pid, drops[pid], why))
     summary = s.check_totals(ns, {"listen_overflow": "TcpExtListenOverflows",
                                   "syn_queue_overflow": "TcpExtTCPReqQFullDrop",
                                   "rst_sent": "TcpOutRsts", "lost": 0})
@@ -408,6 +423,10 @@ def t_cookie_burst_pinned(ctx, check):
         server.call("listen_rp L 0.0.0.0 %d 4" % port)
         server.call("accept_all L")
         burst = parse_kv(client.call("burst G 4 %s %d 500 3" % (saddr, port), timeout=30))
+        # Nothing in flight between the last counter read and the tracer's
+        # exit: closing 500 clients sends FINs the server would answer late
+        # (measured: totals 421 resets, TcpOutRsts 395 read 0.3 s earlier).
+        cut_link(client_ns, "rttc61")
         s.finish_scenario(client, server)
     overflows = s.delta("TcpExtListenOverflows")
     figures("cookie_burst", burst={k: v for k, v in burst.items() if k != "lports"},
@@ -446,12 +465,6 @@ def t_sigterm_stalled_reader(ctx, check):
     """Issue 14 item 9: the reader of rsttrace's stdout stops reading (as a
     SIGSTOPped `| less` would) until the pipe is full and rsttrace blocks
     in write(); SIGTERM must still end it within 2 s."""
-    import fcntl
-    import signal
-    import struct
-    import termios
-    from cases_env import storm
-    from tracer import Tracer
     ns = Netns()
     tracer = Tracer(ctx.binary, ["--netns", str(ns.inode)], stdout_pipe=True)
     try:
@@ -501,8 +514,6 @@ def t_tracefs_left_as_found(ctx, check):
     (the accept tracepoints need it) and must unmount what it mounted.
     Run in a private mount namespace, so the machine's mount is not
     touched."""
-    import subprocess
-    import tempfile
     with tempfile.NamedTemporaryFile(prefix="rtt-tracefs-") as err:
         res = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c",
                               TRACEFS_SCRIPT, "sh", ctx.binary, err.name],
@@ -516,9 +527,59 @@ def t_tracefs_left_as_found(ctx, check):
                "tracepoints not attached without tracefs: %r" % stderr[:500])
 
 
-def register_cli_errors():
-    from cases_cli import cli_error_test
-    cli_error_test("truth_netns_not_a_netns", ["--netns", "/etc/hostname"], "/etc/hostname")
+cli_error_test("truth_netns_not_a_netns", ["--netns", "/etc/hostname"], "/etc/hostname")
 
 
-register_cli_errors()
+# --------------------------------------------------------------------------
+# item 10: process names in UTF-8 pass through
+
+@test("truth_utf8_process_name")
+def t_utf8_process_name(ctx, check):
+    """Issue 14 item 10: a server process named "сервер" (12 bytes of
+    UTF-8) closes with SO_LINGER 0: its name arrives as UTF-8 in the JSON
+    (no \\u00XX escape per byte) and in the text output of a second
+    tracer (-w, to a file), not as question marks."""
+    name = "сервер"
+    ns = Netns()
+    server, client = tpeer(ns), tpeer(ns)
+    server.call("rename %s" % name)
+    port = 20310
+    raw = b""
+    with tempfile.NamedTemporaryFile(prefix="rtt-text-") as out, \
+            tempfile.NamedTemporaryFile(prefix="rtt-text-err-") as err:
+        text = None
+        if not ctx.scenarios_only:
+            text = text_tracer([ctx.binary, "-w", "--netns", str(ns.inode)], out, err)
+        with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
+            server.call("listen L 4 127.0.0.1 %d 16" % port)
+            client.call("connect C 4 127.0.0.1 %d" % port)
+            server.call("accept A L")
+            server.call("linger0 A")
+            server.call("close A")
+            seen = client.call("result C")[0]
+            s.finish_scenario(client, server, expect=2)
+        if text is not None:
+            nslib.stop_process(text, signal.SIGINT)
+            raw = open(out.name, "rb").read()
+    check_scenario(check, seen == "ECONNRESET", "client saw %s" % seen)
+    if not s.traced:
+        return
+    sent = check.one(s.events("rst_sent"), "server rst_sent")
+    if sent:
+        check.fields(sent, {"owner.pid": server.pid, "owner.comm": name,
+                            "context.comm": name}, "server rst_sent")
+    check.that(b"\\u00d1" not in s.run.stdout.encode() and name.encode() in s.run.stdout.encode(),
+               "JSON stdout does not carry %r as UTF-8" % name)
+    check.that(name.encode() in raw and b"????" not in raw, "text output: %r" % raw[-600:])
+
+
+def text_tracer(argv, out, err):
+    """A tracer in text mode writing to the file `out`, once attached."""
+    proc = nslib.track(subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                        preexec_fn=nslib.die_with_parent))
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and proc.poll() is None:
+        if ATTACHED in open(err.name).read():
+            break
+        time.sleep(0.05)
+    return proc

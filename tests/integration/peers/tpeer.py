@@ -27,6 +27,7 @@ Extra commands:
   accept_all NAME [DELAY]   a thread accepts on listener NAME until exit,
                             starting DELAY seconds later -> ok
   pin CPU                   run this process on CPU only
+  rename NAME               set this process's name (comm), UTF-8 allowed
 """
 
 import os
@@ -207,6 +208,12 @@ def cmd_accept_all(name, delay="0"):
     return ""
 
 
+def cmd_rename(name):
+    with open("/proc/self/comm", "w", encoding="utf-8") as f:
+        f.write(name)
+    return ""
+
+
 def cmd_pin(cpu):
     os.sched_setaffinity(0, {int(cpu)})
     return ""
@@ -214,7 +221,7 @@ def cmd_pin(cpu):
 
 peer.COMMANDS.update({
     "fork_linger0_close": cmd_fork_linger0_close, "listen_rp": cmd_listen_rp,
-    "accept_all": cmd_accept_all, "pin": cmd_pin,
+    "accept_all": cmd_accept_all, "pin": cmd_pin, "rename": cmd_rename,
     "ka_server": cmd_ka_server, "ka_wait": cmd_ka_wait, "ka_clients": cmd_ka_clients,
     "linger2": cmd_linger2,
 })
