@@ -319,21 +319,23 @@ def listener_drops(ns, port):
     return drops
 
 
-def reuseport_case(ctx, check, port, listen_first):
+def reuseport_case(ctx, check, port, listen_first, addrs=("127.0.0.1", "127.0.0.1")):
     """Two processes listen on one port with SO_REUSEPORT and listen(2):
     A never accepts, B accepts everything from 0.5 s on (so that both drop
     SYNs: the first of B's before it accepts, A's all along); 40 concurrent
     connects on loopback, syncookies off.  The kernel's per-listener drop counters
     (ss -m) say which listener each drop belonged to; rsttrace's events
     and summary rows must say the same, and its totals equal
-    ListenOverflows and TCPReqQFullDrop."""
+    ListenOverflows and TCPReqQFullDrop.  With two addresses, A and B bind
+    one each and 20 clients connect to each address at the same time."""
     ns = Netns()
     ns.sysctl({"net.ipv4.tcp_syncookies": 0})
-    a, b, client = tpeer(ns), tpeer(ns), tpeer(ns)
+    a, b = tpeer(ns), tpeer(ns)
+    clients = [tpeer(ns) for _ in set(addrs)]
 
     def listen():
-        a.call("listen_rp L 127.0.0.1 %d 2" % port)
-        b.call("listen_rp L 127.0.0.1 %d 2" % port)
+        a.call("listen_rp L %s %d 2" % (addrs[0], port))
+        b.call("listen_rp L %s %d 2" % (addrs[1], port))
 
     if listen_first:
         listen()
@@ -341,10 +343,14 @@ def reuseport_case(ctx, check, port, listen_first):
         if not listen_first:
             listen()
         b.call("accept_all L 0.5")
-        client.call("burst G 4 127.0.0.1 %d 40 1.6" % port, timeout=15)
+        for client, addr in zip(clients, sorted(set(addrs))):
+            client.send("burst G 4 %s %d %d 1.6" % (addr, port, 40 // len(clients)))
+        for client in clients:
+            client.answer(timeout=15)
         # The pending clients retransmit their SYNs until they are closed:
         # the listeners' drop counters are final only then.
-        client.close()
+        for client in clients:
+            client.close()
         time.sleep(0.2)
         drops = listener_drops(ns, port)
         s.finish_scenario(a, b)
@@ -397,6 +403,12 @@ def t_reuseport_before(ctx, check):
 def t_reuseport_after(ctx, check):
     """Issue 14 item 4, both listeners made after rsttrace attached."""
     reuseport_case(ctx, check, 20308, listen_first=False)
+
+
+@test("truth_two_addresses_one_port")
+def t_two_addresses_one_port(ctx, check):
+    """Issue 14 item 4: the same with A on 127.0.0.1 and B on 127.0.0.2."""
+    reuseport_case(ctx, check, 20311, listen_first=False, addrs=("127.0.0.1", "127.0.0.2"))
 
 
 # --------------------------------------------------------------------------
