@@ -91,7 +91,8 @@ def t_overflow_then_keepalive_race(ctx, check):
                % (sorted(dig(e, "remote.port") for e in sent), sorted(lports)), *sent)
     # The owner of a TIME_WAIT socket comes from tables of sockets that
     # evict under churn on the whole host: say how full they were.
-    table = dig(s.final_summary(), "socket_table")
+    summary = s.final_summary()
+    table = "%s, missed runs %s" % (dig(summary, "socket_table"), dig(summary, "missed"))
     for ev in sent:
         check.fields(ev, {"reason": "TCP_TIMEWAIT_SOCKET", "state": "TIME_WAIT",
                           "overflow": None, "diagnosis.code": "timewait",
