@@ -58,8 +58,17 @@ static __always_inline void fill_record(struct rt_event *e, struct rt_listener *
 	e->state_age_ns = s->state_age_ns;
 	e->repeat = s->repeat;
 	e->pad1 = 0;
-	if (flags & RT_F_ACTIVE) {
+	/*
+	 * The current task sent the reset only from a system call: one that
+	 * holds the socket's lock, or a listener's close() resetting what its
+	 * accept queue held. A timer runs in whatever task softirq interrupted.
+	 */
+	flags &= ~RT_F_CONTEXT;
+	if ((flags & RT_F_ACTIVE) &&
+	    ((s->sk_bits & RT_SK_LOCKED) || (s->has_owner && s->owner.source == RT_OWN_LISTENER))) {
 		__u64 id = bpf_get_current_pid_tgid();
+
+		flags |= RT_F_CONTEXT;
 
 		e->ctx_tgid = id >> 32;
 		e->ctx_pid = (__u32)id;

@@ -58,6 +58,7 @@ static __always_inline const struct rt_link *find_link(const struct rt_tuple *t)
 {
 	struct rt_flow_key k = {};
 	struct rt_link *link;
+	__u64 now, last;
 
 	if (!have_overflow_flows)
 		return NULL;
@@ -67,7 +68,12 @@ static __always_inline const struct rt_link *find_link(const struct rt_tuple *t)
 		flow_key(&k, t, true);
 		link = bpf_map_lookup_elem(&overflow_flows, &k);
 	}
-	if (!link || bpf_ktime_get_boot_ns() - link->last_ns > RT_LINK_WINDOW_NS)
+	if (!link)
+		return NULL;
+	now = bpf_ktime_get_boot_ns();
+	last = link->last_ns;
+	/* Another CPU may have moved last_ns past our clock read: that is recent. */
+	if (last < now && now - last > RT_LINK_WINDOW_NS)
 		return NULL;
 	return link;
 }

@@ -78,6 +78,7 @@ enum rt_owner_source {
 #define RT_F_OWNER_CLOSED    (1u << 14) /* owner had already closed the socket (TIME_WAIT) */
 #define RT_F_LISTENER_AMBIG  (1u << 15) /* several listeners could be meant: listener is one */
 #define RT_F_CONN	     (1u << 16) /* a struct rt_conn section follows */
+#define RT_F_CONTEXT	     (1u << 17) /* ctx_*: the task whose system call sent it */
 
 /* rt_conn.outcome: how the connection phase watched ended. */
 enum rt_conn_outcome {

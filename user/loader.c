@@ -156,6 +156,9 @@ int loader_load(struct loader *ld)
 	return err;
 }
 
+/* Set while a tracefs mount of rsttrace's own is there: it goes once attached. */
+static bool tracefs_mounted_here;
+
 /* libbpf finds classic tracepoints through tracefs, which may not be mounted. */
 static void ensure_tracefs(bool json)
 {
@@ -165,6 +168,19 @@ static void ensure_tracefs(bool json)
 		return;
 	if (mount("nodev", TRACEFS, "tracefs", 0, NULL))
 		rt_warn(json, "warning", "cannot mount tracefs on %s: %s", TRACEFS,
+			strerror(errno));
+	else
+		tracefs_mounted_here = true;
+}
+
+/* An attached tracepoint is a perf event: it no longer needs the mount. */
+static void release_tracefs(bool json)
+{
+	if (!tracefs_mounted_here)
+		return;
+	tracefs_mounted_here = false;
+	if (umount2(TRACEFS, MNT_DETACH))
+		rt_warn(json, "warning", "mounted tracefs on %s and cannot unmount it: %s", TRACEFS,
 			strerror(errno));
 }
 
@@ -228,6 +244,7 @@ int loader_attach(struct loader *ld)
 	for (i = 0; i < nr_hooks; i++)
 		if (hook_chosen(&ld->choice[i]) && attach_one(ld, i) == 0)
 			produced |= ld->choice[i].hook->events;
+	release_tracefs(ld->json_errors);
 	/* An event type stays as long as one hook that produces it is attached. */
 	ld->event_mask &= produced;
 	if (!ld->event_mask) {

@@ -259,7 +259,7 @@ static void optional_uint(struct json_writer *jw, const char *name, bool valid, 
 static void context_object(struct json_writer *jw, const struct rt_event *e)
 {
 	jw_name(jw, "context");
-	if (!(e->flags & RT_F_ACTIVE)) {
+	if (!(e->flags & RT_F_CONTEXT)) {
 		jw_null(jw);
 		return;
 	}

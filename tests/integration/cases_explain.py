@@ -126,23 +126,27 @@ class XSession(Session):
     def check_totals(self, ns, expected):
         """expected: {totals key: counter name, or an int}; counters are
         those of ns (a namespace or a list of them, summed), compared
-        exactly. A per-path overflow total may fall short by what the
-        tracer itself reported as unattributed (counted by the kernel, no
-        hook saw which path), never more."""
+        exactly. A per-path overflow total given as a counter is that
+        counter less what the same tracer reported as unattributed
+        (counted by the kernel, seen by no hook, so in no path's total):
+        exactly, not within a range."""
         summary = self.final_summary()
         totals = summary.get("totals", {})
+        run = self.totals_run or self.run
+        unseen = sum(u.get("count", 0) for u in run.unattributed
+                     if u.get("event") == "listen_overflow")
         spaces = ns if isinstance(ns, list) else [ns]
         for key, want in expected.items():
             if isinstance(want, str):
                 name, want = want, sum(self.delta_in(n, want) for n in spaces)
                 label = "%s delta %d" % (name, want)
+                if key in PATH_TOTALS and unseen:
+                    want -= unseen
+                    label += " less %d unattributed" % unseen
             else:
                 label = "expected %d" % want
             got = totals.get(key)
-            slack = (self.unattributed("listen_overflow")
-                     if key in PATH_TOTALS and isinstance(got, int) else 0)
-            self.check.that(got == want or (slack and want - slack <= got < want),
-                            "summary totals.%s = %s, %s" % (key, got, label))
+            self.check.that(got == want, "summary totals.%s = %s, %s" % (key, got, label))
         return summary
 
 
@@ -516,11 +520,13 @@ def ack_overflow_scenario(ctx, check, subnet, port, abort):
 
         def resets():
             groups = parse_groups(client.call("group_ports G"))
-            return groups if groups.get("ECONNRESET") else None
+            return groups if len(groups.get("ECONNRESET", [])) >= 3 else None
         # abort=1: the resets come with the ACKs; abort=0: once the stuck
-        # handshakes expired (about 3 s), at the clients' next retransmission
-        groups = poll(resets, 1 if abort else 9) or {}
-        time.sleep(0.5 if abort else 1.0)      # the other resets of the wave
+        # handshakes expired (about 3 s), at each client's next
+        # retransmission. Wait for all 3 (the ACK-path overflows): under
+        # load a fixed 1 s after the first was measured too short (1 of 3
+        # reset when it ended).
+        poll(resets, 2 if abort else 12)
         groups = parse_groups(client.call("group_ports G"))
         s.wait_events(25 + 3 * len(groups.get("ECONNRESET", [])))
         cut_link(client_ns, veth.client_dev)
@@ -579,8 +585,10 @@ def check_ack_overflow_common(check, s, client_ns, server_ns, veth, server, clie
         "listen_overflow_cookie": 0, "lost": 0,
         "written": len(s.events(namespaces=[server_ns]))})
     totals = summary.get("totals", {})
+    unseen = dig(totals, "unattributed.listen_overflow") or 0
     check.that(totals.get("listen_overflow_syn", 0) + totals.get("listen_overflow_ack", 0)
-               == totals.get("listen_overflow"), "totals: syn + ack != listen_overflow %s" % totals)
+               + unseen == totals.get("listen_overflow"),
+               "totals: syn + ack + unattributed != listen_overflow %s" % totals)
     return flows, totals
 
 
@@ -1157,7 +1165,8 @@ def t_keepalive_timeout(ctx, check):
                             "diagnosis.code": "keepalive_timeout",
                             **endpoint_fields((caddr, int(lport)), (saddr, port)),
                             **owner_fields("owner", client, "connect")}, "rst_sent")
-        check.that(isinstance(sent.get("context"), dict), "context of a timer reset is %r"
+        # The keepalive timer runs in softirq, in whatever task it interrupted.
+        check.that(sent.get("context") is None, "context of a timer reset is %r"
                    % sent.get("context"), sent)
         text_has(check, sent, "keepalive probes from pid %d (%s) to %s:%d went unanswered"
                  % (client.pid, client.comm, saddr, port))

@@ -308,11 +308,19 @@ def overflow_abort_case(ctx, check, args=()):
     for ev in of_type(s.events(), "rst_sent", cause="listen_overflow"):
         check.that(ev["reason"] == "INVALID_SYN", "cause listen_overflow on %s" % ev["reason"], ev)
 
-    # ListenOverflows also counts SYN-path overflows, which have no
-    # tracepoint: it bounds the listen_overflow events from above.
+    # ListenOverflows also counts SYN-path overflows, seen by the SYN
+    # detector: every overflow of the server's netns is one event, or one
+    # the tracer reported as unattributed (counted, seen by no hook; 0 to 2
+    # per run measured here, cause not found: docs/truth.md). Unattributed
+    # records carry no netns and this tracer sees every netns (7 from other
+    # test runs were measured once), so they bound the shortfall from above
+    # instead of equalling it; the exact form is in the --netns tests of
+    # cases_explain.py.
     drops = of_type(s.events(), "listen_overflow")
-    check.that(len(drops) <= overflows, "%d listen_overflow events, ListenOverflows delta %d"
-               % (len(drops), overflows))
+    unseen = s.unattributed("listen_overflow")
+    check.that(len(drops) <= overflows <= len(drops) + unseen,
+               "%d listen_overflow events, %d unattributed in any netns, ListenOverflows delta %d"
+               % (len(drops), unseen, overflows))
     ack_drops = of_type(drops, "listen_overflow", path="ack")
     check.that(ack_drops, "no listen_overflow event with path ack")
     for ev in ack_drops:

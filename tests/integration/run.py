@@ -40,6 +40,7 @@ import cases_env  # noqa: E402,F401
 import cases_client  # noqa: E402,F401
 import cases_containers  # noqa: E402,F401
 import cases_metrics  # noqa: E402,F401
+import cases_truth  # noqa: E402,F401
 
 TEST_TIMEOUT = 60  # seconds per test, enforced with SIGALRM
 

@@ -289,7 +289,8 @@ def owner_problems(owner, what):
     if not isinstance(owner, dict):
         return ["%s is not an object" % what]
     problems = []
-    for key in ("pid", "tid", "comm", "cgroup_id", "source", "alive"):
+    # Every key on every line (issue 14: shared_by was sometimes absent).
+    for key in ("pid", "tid", "comm", "cgroup_id", "source", "shared_by", "alive", "closed"):
         if key not in owner:
             problems.append("%s.%s missing" % (what, key))
     if problems:

@@ -171,7 +171,7 @@ void fixture_ev_overflow(struct rt_kevent *e)
 
 void fixture_ev_ipv6_active(struct rt_kevent *e)
 {
-	base(e, RT_EV_RST_SENT, RT_F_OWNER | RT_F_ACTIVE | RT_F_PREV_STATE);
+	base(e, RT_EV_RST_SENT, RT_F_OWNER | RT_F_ACTIVE | RT_F_CONTEXT | RT_F_PREV_STATE);
 	e->ev.family = AF_INET6;
 	fixture_addr(e->ev.laddr, AF_INET6, "fd77::1");
 	fixture_addr(e->ev.raddr, AF_INET6, "fd77::2");

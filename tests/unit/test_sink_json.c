@@ -366,6 +366,21 @@ static void test_json_ipv6_active(void)
 	outcheck_close(&out);
 }
 
+/* A timer's active reset: the task softirq interrupted is no context. */
+static void test_json_active_from_timer(void)
+{
+	struct rt_kevent e;
+	const char *l;
+
+	outcheck_open(&out, true);
+	fixture_ev_ipv6_active(&e);
+	e.ev.flags &= ~RT_F_CONTEXT;
+	l = json_line(&e);
+	check_all_keys(l, "");
+	CHECK_FIELD(l, "context", "null");
+	outcheck_close(&out);
+}
+
 /* comm is whatever bytes a process chose: quotes, high bytes, no NUL at all. */
 static void test_json_hostile_comm(void)
 {
@@ -515,6 +530,7 @@ void run_sink_json_tests(void)
 	RUN_TEST(test_json_unread_and_age);
 	RUN_TEST(test_json_schema_example);
 	RUN_TEST(test_json_ipv6_active);
+	RUN_TEST(test_json_active_from_timer);
 	RUN_TEST(test_json_hostile_comm);
 	RUN_TEST(test_json_unknown_values);
 	RUN_TEST(test_json_fold);
