@@ -4,6 +4,9 @@
 set -eu
 
 PKGS="clang llvm libclang-rt-dev cppcheck make gcc libc6-dev libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 python3 procps"
+# `deps.sh kernels`: also what make test-kernels needs (QEMU guests, tests/kernels).
+KERNEL_PKGS="qemu-system-x86 busybox-static kmod xz-utils iptables nftables"
+[ "${1:-}" = kernels ] && PKGS="$PKGS $KERNEL_PKGS"
 
 missing=""
 for p in $PKGS; do
