@@ -28,6 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
+import kernel  # noqa: E402
 import nslib  # noqa: E402
 from harness import TESTS, Checks, TestFailure  # noqa: E402
 from tracer import TracerError  # noqa: E402
@@ -100,6 +101,7 @@ def main():
         if not ctx.scenarios_only and not os.access(ctx.binary, os.X_OK):
             ok, why, details = False, "no executable tracer at %s" % ctx.binary, []
         else:
+            kernel.current[0] = name
             ok, why, details = run_test(ctx, fn)
         if ok:
             passed += 1
@@ -109,6 +111,9 @@ def main():
             print("FAIL %s: %s" % (name, why.replace("\n", " ")), flush=True)
             if ctx.verbose and details:
                 print("--- %s\n%s" % (name, "\n".join(details)), file=sys.stderr, flush=True)
+    # What this kernel could not tell, and what the tests asserted instead.
+    for name, why in kernel.used:
+        print("KERNEL %s: %s" % (name, why))
     print("%d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 else 1
 
