@@ -42,6 +42,10 @@ LISTEN_OVERFLOW_REASON = _has("SKB_DROP_REASON_TCP_LISTEN_OVERFLOW")
 RST_REASONS = _has("SK_RST_REASON_NOT_SPECIFIED")
 # 6.12: reasons for active resets (close with unread data, linger 0...).
 ACTIVE_RST_REASONS = _has("SK_RST_REASON_TCP_ABORT_ON_CLOSE")
+# kprobes (the 6.18 development host has them compiled out); the guests'
+# kernels have kprobes and fentry.  Resets made by netfilter rules need one.
+FUNCTION_HOOKS = any(os.path.exists(d + "/kprobe_events")
+                     for d in ("/sys/kernel/tracing", "/sys/kernel/debug/tracing"))
 
 
 def note(why):

@@ -38,6 +38,7 @@ import cases_cli  # noqa: E402,F401
 import cases_explain  # noqa: E402,F401
 import cases_existing  # noqa: E402,F401
 import cases_env  # noqa: E402,F401
+import cases_firewall  # noqa: E402,F401
 
 TEST_TIMEOUT = int(60 * nslib.TIME_SCALE)  # seconds per test, enforced with SIGALRM
 
