@@ -83,6 +83,8 @@ def main():
     parser.add_argument("-k", default="", metavar="SUBSTR",
                         help="only tests whose name contains SUBSTR")
     parser.add_argument("-v", action="store_true", help="details of failures on stderr")
+    parser.add_argument("--shard", default="0/1", metavar="I/N",
+                        help="only every N-th test from the I-th (guests run shards at once)")
     parser.add_argument("--scenarios-only", action="store_true",
                         help="run the scenarios and their counter checks without the tracer")
     opts = parser.parse_args()
@@ -96,8 +98,11 @@ def main():
     nslib.remove_stale_namespaces()
     ctx = Ctx(os.path.abspath(opts.bin), opts.v, opts.scenarios_only)
     passed = failed = 0
-    for name, fn, tracer_only in TESTS:
+    shard, shards = (int(x) for x in opts.shard.split("/"))
+    for index, (name, fn, tracer_only) in enumerate(TESTS):
         if opts.k not in name or (tracer_only and ctx.scenarios_only):
+            continue
+        if index % shards != shard:
             continue
         if not ctx.scenarios_only and not os.access(ctx.binary, os.X_OK):
             ok, why, details = False, "no executable tracer at %s" % ctx.binary, []

@@ -8,6 +8,8 @@
 #   RSTTRACE_KERNEL_CACHE=DIR        downloaded kernels (default /var/cache/rsttrace-kernels)
 #   RSTTRACE_KERNELS_OUT=DIR         logs (default: a fresh directory under /tmp)
 #   RSTTRACE_KERNELS_PARALLEL=1      boot the guests at once (one core each)
+#   RSTTRACE_KERNEL_SHARDS=N         split each kernel's suite over N guests
+#                                    (run at once; each guest runs -smp 1)
 #   extra arguments go to run.py (e.g. -k overflow)
 set -u
 cd "$(dirname "$0")/../.."
@@ -29,10 +31,14 @@ for tool in qemu-system-x86_64 modprobe busybox; do
 	fi
 done
 
+shards=${RSTTRACE_KERNEL_SHARDS:-1}
+
+# One guest: kernel series $1, shard $2 of $shards.
 run_one() {
 	series=$1
-	shift
-	out=$out_root/$series
+	shard=$2
+	shift 2
+	out=$out_root/$series.$shard
 	rm -rf "$out"
 	mkdir -p "$out"
 	if ! kdir=$(sh tests/kernels/fetch.sh "$series" 2>"$out/fetch.err"); then
@@ -41,7 +47,8 @@ run_one() {
 	fi
 	{
 		echo "#!/bin/sh"
-		printf 'exec /bin/sh %s/tests/kernels/guest.sh %s' "$repo" "$repo"
+		printf 'exec /bin/sh %s/tests/kernels/guest.sh %s --shard %s/%s' "$repo" "$repo" \
+			"$shard" "$shards"
 		for a in "$@"; do printf " '%s'" "$a"; done
 		echo
 	} >"$out/job.in"
@@ -50,37 +57,62 @@ run_one() {
 	echo $(($(date +%s) - start)) >"$out/wall.seconds"
 }
 
+# Downloads first, one at a time (apt's cache is shared).
+for s in $series_list; do sh tests/kernels/fetch.sh "$s" >/dev/null || true; done
+
+run_kernel() {
+	series=$1
+	shift
+	i=0
+	while [ "$i" -lt "$shards" ]; do
+		run_one "$series" "$i" "$@" &
+		i=$((i + 1))
+	done
+	wait
+}
+
 start=$(date +%s)
 if [ "${RSTTRACE_KERNELS_PARALLEL:-0}" = 1 ]; then
-	for s in $series_list; do run_one "$s" "$@" & done
+	for s in $series_list; do run_kernel "$s" "$@" & done
 	wait
 else
-	for s in $series_list; do run_one "$s" "$@"; done
+	for s in $series_list; do run_kernel "$s" "$@"; done
 fi
 
 passed=0
 failed=0
 for s in $series_list; do
-	out=$out_root/$s
-	kver=$(cat "$out/uname" 2>/dev/null || echo "$s (did not boot)")
-	echo "== kernel $kver: rsttrace --probe"
-	sed 's/^/   /' "$out/probe.txt" 2>/dev/null
-	grep -E '^(FAIL|XFAIL|EXPECT)' "$out/suite.log" 2>/dev/null | sed 's/^/   /'
-	if grep -qE 'Oops|BUG:|general protection|RIP:' "$out/console.log" 2>/dev/null; then
-		echo "   guest kernel oops, see $out/console.log"
-		failed=$((failed + 1))
-	fi
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out/suite.log" 2>/dev/null | tail -n 1)
-	if [ -z "$line" ]; then
-		echo "kernel $kver: no summary (see $out/console.log, $out/qemu.log)"
-		failed=$((failed + 1))
-		continue
-	fi
-	echo "kernel $kver: $line in $(cat "$out/suite.seconds")s (guest wall $(cat "$out/wall.seconds")s)"
-	p=$(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')
-	f=$(echo "$line" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
-	passed=$((passed + p))
-	failed=$((failed + f))
+	kp=0
+	kf=0
+	kver=
+	secs=
+	i=0
+	while [ "$i" -lt "$shards" ]; do
+		out=$out_root/$s.$i
+		i=$((i + 1))
+		[ -n "$kver" ] || kver=$(cat "$out/uname" 2>/dev/null)
+		if [ "$i" = 1 ]; then
+			echo "== kernel ${kver:-$s (did not boot)}: rsttrace --probe"
+			sed 's/^/   /' "$out/probe.txt" 2>/dev/null
+		fi
+		grep -E '^(FAIL|KERNEL)' "$out/suite.log" 2>/dev/null | sed 's/^/   /'
+		if grep -qE 'Oops|BUG:|general protection|RIP:' "$out/console.log" 2>/dev/null; then
+			echo "   guest kernel oops, see $out/console.log"
+			kf=$((kf + 1))
+		fi
+		line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out/suite.log" 2>/dev/null | tail -n 1)
+		if [ -z "$line" ]; then
+			echo "   guest $s.$((i - 1)): no summary (see $out/console.log, $out/qemu.log)"
+			kf=$((kf + 1))
+			continue
+		fi
+		kp=$((kp + $(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')))
+		kf=$((kf + $(echo "$line" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')))
+		secs="$secs $(cat "$out/suite.seconds" 2>/dev/null)s/$(cat "$out/wall.seconds" 2>/dev/null)s"
+	done
+	echo "kernel ${kver:-$s}: $kp passed, $kf failed (suite/guest wall per shard:$secs)"
+	passed=$((passed + kp))
+	failed=$((failed + kf))
 done
 echo "test-kernels: logs in $out_root, wall $(($(date +%s) - start))s"
 echo "$passed passed, $failed failed"
