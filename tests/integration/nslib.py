@@ -64,7 +64,7 @@ def stop_process(proc, sig=signal.SIGTERM, timeout=5):
         except ProcessLookupError:
             pass
         try:
-            proc.wait(timeout=timeout)
+            proc.wait(timeout=timeout * TIME_SCALE)
         except subprocess.TimeoutExpired:
             try:
                 os.kill(proc.pid, signal.SIGKILL)
@@ -112,7 +112,7 @@ class Netns:
             env = dict(os.environ, NSTAT_HISTORY=hist.name)
             res = subprocess.run(self.cmd(["nstat", "-asz"]), env=env,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                 text=True, timeout=10)
+                                 text=True, timeout=10 * TIME_SCALE)
         if res.returncode != 0:
             raise RuntimeError("nstat in %s: %s" % (self.name, res.stderr.strip()))
         values = {}

@@ -81,7 +81,7 @@ def main():
     parser.add_argument("--bin", default=os.path.join(REPO, "rsttrace"),
                         help="rsttrace binary (default: rsttrace at the repo root)")
     parser.add_argument("-k", default="", metavar="SUBSTR",
-                        help="only tests whose name contains SUBSTR")
+                        help="only tests whose name contains SUBSTR (or one of SUBSTR,SUBSTR...)")
     parser.add_argument("-v", action="store_true", help="details of failures on stderr")
     parser.add_argument("--shard", default="0/1", metavar="I/N",
                         help="only every N-th test from the I-th (guests run shards at once)")
@@ -100,7 +100,7 @@ def main():
     passed = failed = 0
     shard, shards = (int(x) for x in opts.shard.split("/"))
     for index, (name, fn, tracer_only) in enumerate(TESTS):
-        if opts.k not in name or (tracer_only and ctx.scenarios_only):
+        if not any(k in name for k in opts.k.split(",")) or (tracer_only and ctx.scenarios_only):
             continue
         if index % shards != shard:
             continue
