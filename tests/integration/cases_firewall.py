@@ -58,6 +58,9 @@ def t_firewall_reject(ctx, check):
         check.that(s.delta("TcpOutRsts") == 0,
                    "scenario: TcpOutRsts delta %d: firewall resets are not TCP's"
                    % s.delta("TcpOutRsts"))
+    check.that(have_rules or not kernel.FUNCTION_HOOKS,
+               "scenario: reject rules could not be installed (iptables-nft needs nft_compat, "
+               "xt_tcpudp, ipt_REJECT; nft needs nft_reject_inet)")
     if not have_rules or not kernel.FUNCTION_HOOKS:
         kernel.note("no netfilter or no kprobes in this kernel: firewall resets cannot "
                     "be seen here; the coverage record must say so, no event invented")
