@@ -13,7 +13,7 @@ read -r kdir kver <"$out/kernel"
 # Netfilter: crc32c_generic before libcrc32c, then the reject targets.
 for m in inet_diag tcp_diag veth crc32c_generic libcrc32c nf_tables nft_reject \
 	nft_reject_inet nf_reject_ipv4 nf_reject_ipv6 ipt_REJECT ip6t_REJECT \
-	iptable_filter ip6table_filter sch_tbf sch_netem; do
+	iptable_filter ip6table_filter nft_compat xt_tcpudp sch_tbf sch_netem; do
 	modprobe -d "$kdir" -S "$kver" "$m" 2>>"$out/modules.err" || echo "$m" >>"$out/modules.missing"
 done
 ip link set lo up
