@@ -502,10 +502,16 @@ static __always_inline int syn_recv_done(const struct sock *lsk, const struct sk
 					 const void *req_unhash, __u64 child)
 {
 	struct rt_tuple t = {};
+	__u32 zero = 0;
+	__u64 *last;
 	bool full;
 
 	if (child || !lsk)
 		return 0;
+	/* The abort_on_overflow reset that follows answers this skb. */
+	last = bpf_map_lookup_elem(&overflow_skb, &zero);
+	if (last)
+		*last = (__u64)skb;
 	/*
 	 * NULL is also an allocation failure: the counter tells. Without a
 	 * baseline, a queue still full (accept() may have drained it since).

@@ -79,6 +79,16 @@ static __always_inline int handle_send_reset_into(struct ev_src *s, const struct
 	if (state == RT_TCP_LISTEN) {
 		s->lsk = (__u64)sk;
 		linfo = info;
+		if (ack_overflow_from_func && skb) {
+			__u32 zero = 0;
+			__u64 *last = bpf_map_lookup_elem(&overflow_skb, &zero);
+
+			flags |= RT_F_OVERFLOW_SKB_KNOWN;
+			if (last && *last == (__u64)skb) {
+				flags |= RT_F_OVERFLOW_SKB;
+				*last = 0;
+			}
+		}
 	} else if (!sk) {
 		s->lsk = rt_listener_for(netns, &s->t, &ambiguous);
 		if (s->lsk) {

@@ -71,6 +71,14 @@ enum rt_owner_source {
 #define RT_F_SYNCOOKIES	     (1u << 13) /* syn_queue_overflow: a syncookie was sent instead */
 #define RT_F_OWNER_CLOSED    (1u << 14) /* owner had already closed the socket (TIME_WAIT) */
 #define RT_F_LISTENER_AMBIG  (1u << 15) /* several listeners could be meant: listener is one */
+/*
+ * A listener's reset where tcp_v{4,6}_syn_recv_sock() is hooked: whether it
+ * answers the handshake ACK that function just refused (the abort_on_overflow
+ * reset) or another segment (a client's data behind it). Only pre-6.10
+ * reason derivation needs it.
+ */
+#define RT_F_OVERFLOW_SKB_KNOWN (1u << 16)
+#define RT_F_OVERFLOW_SKB	(1u << 17)
 
 /* rt_event.sk_bits: the socket at the time of an active reset. */
 #define RT_SK_LOCKED  (1u << 0) /* owned by a system call (lock_sock): not a timer */
