@@ -72,7 +72,3 @@ def overflow_seen_before_reset():
          "tcp_check_req() sends the abort_on_overflow reset: that reset carries "
          "the overflow (on 6.15+ the drop comes after the reset, overflow null)")
     return True
-
-
-def time_scale():
-    return float(os.environ.get("RSTTRACE_TIME_SCALE", "1"))
