@@ -24,7 +24,7 @@ BPF_HDRS := $(wildcard bpf/*.h) include/rsttrace.h
 USER_HDRS := $(wildcard user/*.h) include/rsttrace.h $(OUTPUT)/rsttrace.skel.h
 
 .PHONY: all deps deps-test run test unit integration check-asan fuzz fuzz-long cppcheck format vmlinux \
-	bench soak clean
+	bench soak clean test-kernels
 
 all: rsttrace
 
@@ -71,6 +71,12 @@ run: deps
 test: deps-test
 	$(MAKE) rsttrace tests/unit/test_unit
 	sh tests/run_all.sh
+
+# The integration suite inside Debian's 6.1 and 6.12 kernels under QEMU
+# (docs/kernels.md); downloads the kernels once into /var/cache/rsttrace-kernels.
+test-kernels: rsttrace
+	@sh scripts/deps.sh kernels
+	sh tests/kernels/run.sh
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 

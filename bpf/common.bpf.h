@@ -135,6 +135,58 @@ static __always_inline void ev_closed(struct ev_src *s, const struct rt_closed *
 	s->has_closed = 1;
 }
 
+/*
+ * Kernels before 6.13 have no private BPF stack: a program and the
+ * functions it calls share 512 bytes, and an ev_src in rt_report_queue()
+ * on top of its caller's frame and rt_emit()'s went past it (6.1 and 6.12
+ * refused fexit/tcp_conn_request: "combined stack size of 2 calls is 736").
+ * So the records of the shared reporting functions live here, one slot per
+ * nesting level on a CPU (a softirq may interrupt a program in process
+ * context and run another one); taken and given back in LIFO order.
+ */
+#define RT_SCRATCH_DEPTH 4
+struct ev_scratch {
+	__u32 depth;
+	__u32 pad;
+	struct ev_src s[RT_SCRATCH_DEPTH];
+};
+
+RT_SHARED struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ev_scratch);
+} ev_scratch SEC(".maps");
+
+/* A zeroed record, or NULL (counted as lost) when the CPU's slots are in use. */
+static __always_inline struct ev_src *ev_scratch_get(void)
+{
+	__u32 zero = 0, d;
+	struct ev_scratch *sc = bpf_map_lookup_elem(&ev_scratch, &zero);
+	struct ev_src *s;
+
+	if (!sc)
+		return NULL;
+	d = sc->depth;
+	if (d >= RT_SCRATCH_DEPTH) {
+		count(RT_CNT_LOST);
+		return NULL;
+	}
+	sc->depth = d + 1;
+	s = &sc->s[d];
+	__builtin_memset(s, 0, sizeof(*s));
+	return s;
+}
+
+static __always_inline void ev_scratch_put(void)
+{
+	__u32 zero = 0;
+	struct ev_scratch *sc = bpf_map_lookup_elem(&ev_scratch, &zero);
+
+	if (sc && sc->depth)
+		sc->depth--;
+}
+
 /* Streams the event through the ring buffer, sized for what it carries. */
 extern int rt_stream(struct ev_src *s) __hidden;
 /* Streams the event, or counts it into its fold entry (in-kernel folding). */

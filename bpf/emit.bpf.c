@@ -176,7 +176,7 @@ lost:
 #define RT_FOLD_FLAGS                                                                              \
 	(RT_F_OWNER | RT_F_ACTIVE | RT_F_ACCEPTQ_FULL | RT_F_LOCAL_ABORT | RT_F_NO_REASON |        \
 	 RT_F_LISTENER_BY_PORT | RT_F_LINKED | RT_F_CLOSED_LISTENER | RT_F_SYNCOOKIES |            \
-	 RT_F_OWNER_CLOSED | RT_F_CONN)
+	 RT_F_OWNER_CLOSED | RT_F_CONN | RT_F_OVERFLOW_SKB)
 
 /*
  * The service's end of the connection: the port clients connect to, so that

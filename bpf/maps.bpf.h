@@ -36,6 +36,13 @@ RT_SHARED const volatile __u32 fold_threshold RT_INIT(0);
 RT_SHARED const volatile __u8 passive_from_func RT_INIT(0);
 /* Handshake-ACK and syncookie overflows come from tcp_v{4,6}_syn_recv_sock. */
 RT_SHARED const volatile __u8 ack_overflow_from_func RT_INIT(0);
+/* The handshake ACK tcp_v{4,6}_syn_recv_sock() last refused on this CPU (RT_F_OVERFLOW_SKB). */
+RT_SHARED struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} overflow_skb SEC(".maps");
 /* ... or, tracepoints only before 6.15, from the kernel's counter at kfree_skb. */
 RT_SHARED const volatile __u8 ack_overflow_by_counter RT_INIT(0);
 /* Where consume_skb() is called for a SYN a listener took or dropped. */

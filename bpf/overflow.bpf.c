@@ -9,8 +9,8 @@
 #include "mib.bpf.h"
 
 /* Per-listener totals for the summary; path RT_PATH_NONE counts a SYN-queue overflow. */
-static __always_inline void listener_stats_add(__u32 netns, const struct sock *lsk,
-					       const struct rt_owner *lowner, __u8 path)
+static __noinline void listener_stats_add(__u32 netns, const struct sock *lsk,
+					  const struct rt_owner *lowner, __u8 path)
 {
 	struct rt_listener_stats *st, fresh = {};
 	struct rt_tuple t = {};
@@ -44,8 +44,8 @@ static __always_inline void listener_stats_add(__u32 netns, const struct sock *l
 }
 
 /* The repeats of one stuck handshake are one episode: counted, and linked later. */
-static __always_inline __u32 note_episode(const struct rt_tuple *t, const struct sock *lsk,
-					  const struct rt_owner *lowner, __u8 path)
+static __noinline __u32 note_episode(const struct rt_tuple *t, const struct sock *lsk,
+				     const struct rt_owner *lowner, __u8 path)
 {
 	__u64 now = bpf_ktime_get_boot_ns();
 	struct rt_link *link, fresh = {};
@@ -75,62 +75,44 @@ static __always_inline __u32 note_episode(const struct rt_tuple *t, const struct
 	return 1;
 }
 
-/* A queue event as the handlers found it; one argument for the global function below. */
-struct queue_ev {
-	struct rt_tuple t;
-	__u64 lsk;
-	__u32 netns;
-	__u32 type;
-	__u32 reason;
-	__u32 flags;
-	__u8 path;
-	__u8 pad[7];
-	/* Counted by the kernel beyond this event, found with it (see unattributed()). */
-	__u64 extra_overflows;
-	__u64 extra_synq;
-};
-
-/* Counts and emits one listener queue event; global, so verified once. */
-__hidden __noinline int rt_report_queue(struct queue_ev *q)
+/*
+ * Counts and emits one listener queue event that report_queue_extra() put
+ * in a scratch record; global, so verified once. The counters and the
+ * episode are kept in functions of their own, so that their frames sit
+ * beside rt_emit()'s, not under it (see ev_scratch).
+ */
+__hidden __noinline int rt_report_queue(struct ev_src *s, __u64 extra_overflows, __u64 extra_synq)
 {
-	const struct sock *lsk = (const struct sock *)q->lsk;
+	const struct sock *lsk = (const struct sock *)s->lsk;
 	struct rt_sock_info *linfo;
 	const struct rt_owner *lowner;
-	struct ev_src s = {};
+	__u32 type = s->type;
+	__u8 path = s->path;
 
-	if (!(event_mask & RT_EVM(q->type)))
+	if (!(event_mask & RT_EVM(type)))
 		return 0;
 	linfo = sock_info(lsk);
 	lowner = linfo ? &linfo->owner : NULL;
-	if (!wanted(&q->t, q->netns, lowner, lowner))
+	if (!wanted(&s->t, s->netns, lowner, lowner))
 		return 0;
 	/* Under the filters of the event they were found with. */
-	unattributed(q->extra_overflows, q->extra_synq);
-	if (q->type == RT_EV_LISTEN_OVERFLOW) {
+	unattributed(extra_overflows, extra_synq);
+	if (type == RT_EV_LISTEN_OVERFLOW) {
 		count(RT_CNT_LISTEN_OVERFLOW);
-		count(q->path == RT_PATH_SYN   ? RT_CNT_OVERFLOW_SYN
-		      : q->path == RT_PATH_ACK ? RT_CNT_OVERFLOW_ACK
-					       : RT_CNT_OVERFLOW_COOKIE);
-		count_reason(q->type, q->path);
-		listener_stats_add(q->netns, lsk, lowner, q->path);
-		s.repeat = note_episode(&q->t, lsk, lowner, q->path);
+		count(path == RT_PATH_SYN   ? RT_CNT_OVERFLOW_SYN
+		      : path == RT_PATH_ACK ? RT_CNT_OVERFLOW_ACK
+					    : RT_CNT_OVERFLOW_COOKIE);
+		count_reason(type, path);
+		listener_stats_add(s->netns, lsk, lowner, path);
+		s->repeat = note_episode(&s->t, lsk, lowner, path);
 	} else {
 		count(RT_CNT_SYN_QUEUE_OVERFLOW);
-		count_reason(q->type, !!(q->flags & RT_F_SYNCOOKIES));
-		listener_stats_add(q->netns, lsk, lowner, RT_PATH_NONE);
+		count_reason(type, !!(s->flags & RT_F_SYNCOOKIES));
+		listener_stats_add(s->netns, lsk, lowner, RT_PATH_NONE);
 	}
-	s.t = q->t;
-	s.lsk = q->lsk;
-	ev_owner(&s, lowner);
-	ev_lowner(&s, lowner);
-	s.sk = q->lsk;
-	s.type = q->type;
-	s.netns = q->netns;
-	s.reason = q->reason;
-	s.path = q->path;
-	s.state = RT_TCP_LISTEN;
-	s.flags = RT_F_ADDR_FROM_SKB | q->flags;
-	rt_emit(&s);
+	ev_owner(s, lowner);
+	ev_lowner(s, lowner);
+	rt_emit(s);
 	return 0;
 }
 
@@ -139,17 +121,22 @@ static __always_inline int report_queue_extra(const struct rt_tuple *t, __u32 ne
 					      __u32 reason, __u32 flags, __u64 extra_overflows,
 					      __u64 extra_synq)
 {
-	struct queue_ev q = {.t = *t,
-			     .lsk = (__u64)lsk,
-			     .netns = netns,
-			     .type = type,
-			     .reason = reason,
-			     .flags = flags,
-			     .path = path,
-			     .extra_overflows = extra_overflows,
-			     .extra_synq = extra_synq};
+	struct ev_src *s = ev_scratch_get();
 
-	return rt_report_queue(&q);
+	if (!s)
+		return 0;
+	s->t = *t;
+	s->lsk = (__u64)lsk;
+	s->sk = (__u64)lsk;
+	s->netns = netns;
+	s->type = type;
+	s->reason = reason;
+	s->path = path;
+	s->state = RT_TCP_LISTEN;
+	s->flags = RT_F_ADDR_FROM_SKB | flags;
+	rt_report_queue(s, extra_overflows, extra_synq);
+	ev_scratch_put();
+	return 0;
 }
 
 static __always_inline int report_queue_event(const struct rt_tuple *t, __u32 netns,
@@ -547,10 +534,16 @@ static __always_inline int syn_recv_done(const struct sock *lsk, const struct sk
 					 const void *req_unhash, __u64 child)
 {
 	struct rt_tuple t = {};
+	__u32 zero = 0;
+	__u64 *last;
 	bool full;
 
 	if (child || !lsk)
 		return 0;
+	/* The abort_on_overflow reset that follows answers this skb. */
+	last = bpf_map_lookup_elem(&overflow_skb, &zero);
+	if (last)
+		*last = (__u64)skb;
 	/*
 	 * NULL is also an allocation failure: the counter tells. Without a
 	 * baseline, a queue still full (accept() may have drained it since).

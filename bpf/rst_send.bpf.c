@@ -41,12 +41,12 @@ static __always_inline bool reason_is_abort_on_close(__u32 reason)
 					     SK_RST_REASON_TCP_ABORT_ON_CLOSE___rt);
 }
 
-static __always_inline int handle_send_reset(const struct sock *sk, const struct sk_buff *skb,
-					     __u32 reason, __u32 flags, const bool direct)
+static __always_inline int handle_send_reset_into(struct ev_src *s, const struct sock *sk,
+						  const struct sk_buff *skb, __u32 reason,
+						  __u32 flags, const bool direct)
 {
 	struct rt_sock_info *info = NULL, *linfo = NULL;
 	const struct rt_owner *owner = NULL;
-	struct ev_src s = {};
 	__u32 netns = 0, ambiguous = 0;
 	__u8 state = 0;
 	bool full;
@@ -66,23 +66,33 @@ static __always_inline int handle_send_reset(const struct sock *sk, const struct
 
 	/* A listener's or mini-socket's own addresses do not name the peer. */
 	if (full && state != RT_TCP_LISTEN)
-		tuple_from_sk_x(sk, &s.t, direct);
-	else if (skb && tuple_from_skb_x(skb, &s.t, direct))
+		tuple_from_sk_x(sk, &s->t, direct);
+	else if (skb && tuple_from_skb_x(skb, &s->t, direct))
 		flags |= RT_F_ADDR_FROM_SKB;
 	else if (sk)
-		tuple_from_sk_x(sk, &s.t, direct);
+		tuple_from_sk_x(sk, &s->t, direct);
 	if (!skb)
 		flags |= RT_F_ACTIVE;
 
 	if (full)
 		info = sock_info(sk);
 	if (state == RT_TCP_LISTEN) {
-		s.lsk = (__u64)sk;
+		s->lsk = (__u64)sk;
 		linfo = info;
+		if (ack_overflow_from_func && skb) {
+			__u32 zero = 0;
+			__u64 *last = bpf_map_lookup_elem(&overflow_skb, &zero);
+
+			flags |= RT_F_OVERFLOW_SKB_KNOWN;
+			if (last && *last == (__u64)skb) {
+				flags |= RT_F_OVERFLOW_SKB;
+				*last = 0;
+			}
+		}
 	} else if (!sk) {
-		s.lsk = rt_listener_for(netns, &s.t, &ambiguous);
-		if (s.lsk) {
-			linfo = sock_info((const void *)s.lsk);
+		s->lsk = rt_listener_for(netns, &s->t, &ambiguous);
+		if (s->lsk) {
+			linfo = sock_info((const void *)s->lsk);
 			flags |= RT_F_LISTENER_BY_PORT;
 			if (ambiguous)
 				flags |= RT_F_LISTENER_AMBIG;
@@ -92,47 +102,61 @@ static __always_inline int handle_send_reset(const struct sock *sk, const struct
 		owner = &info->owner;
 	} else if (state == RT_TCP_TIME_WAIT || state == RT_TCP_CLOSE) {
 		/* A TIME_WAIT socket has no owner; an orphan's tcp_reset() just destroyed it. */
-		owner = find_closed_owner(&s.t, netns);
+		owner = find_closed_owner(&s->t, netns);
 		if (owner)
 			flags |= RT_F_OWNER_CLOSED;
 	}
 	/* Filter on the owner the event will show, after every lookup that finds it. */
-	if (!wanted(&s.t, netns, owner, linfo ? &linfo->owner : NULL))
+	if (!wanted(&s->t, netns, owner, linfo ? &linfo->owner : NULL))
 		return 0;
 
 	count(RT_CNT_RST_SENT);
 	count_reason(RT_EV_RST_SENT, reason);
 
-	ev_owner(&s, owner);
-	ev_lowner(&s, linfo ? &linfo->owner : NULL);
-	s.sk = (__u64)sk;
-	s.type = RT_EV_RST_SENT;
-	s.netns = netns;
-	s.reason = reason;
-	s.state = state;
+	ev_owner(s, owner);
+	ev_lowner(s, linfo ? &linfo->owner : NULL);
+	s->sk = (__u64)sk;
+	s->type = RT_EV_RST_SENT;
+	s->netns = netns;
+	s->reason = reason;
+	s->state = state;
 	if (info && state == RT_TCP_CLOSE && info->last_oldstate) {
-		s.prev_state = info->last_oldstate;
+		s->prev_state = info->last_oldstate;
 		flags |= RT_F_PREV_STATE;
 	}
 	if (full && (flags & RT_F_ACTIVE))
-		s.sk_bits = active_bits(sk);
+		s->sk_bits = active_bits(sk);
 	/* Without the kernel's reason, the unread bytes tell a close with data unread. */
 	if (full && (reason_is_abort_on_close(reason) ||
-		     ((flags & RT_F_NO_REASON) && (s.sk_bits & RT_SK_SHUT)))) {
+		     ((flags & RT_F_NO_REASON) && (s->sk_bits & RT_SK_SHUT)))) {
 		/* In these states the peer's FIN had arrived. */
-		s.unread = sk_unread_bytes(sk, s.prev_state == RT_TCP_CLOSE_WAIT ||
-						   s.prev_state == RT_TCP_LAST_ACK ||
-						   s.prev_state == RT_TCP_CLOSING);
+		s->unread = sk_unread_bytes(sk, s->prev_state == RT_TCP_CLOSE_WAIT ||
+						    s->prev_state == RT_TCP_LAST_ACK ||
+						    s->prev_state == RT_TCP_CLOSING);
 		flags |= RT_F_UNREAD;
 	}
 	if (!sk)
-		ev_closed(&s, find_closed_listener(netns, s.t.lport));
+		ev_closed(s, find_closed_listener(netns, s->t.lport));
 	/* A connection that did its work was not reset because of its handshake. */
 	if (!(full && state != RT_TCP_LISTEN && sk_carried_data(sk)))
-		ev_link(&s, find_link(&s.t));
-	s.flags = flags;
-	rt_emit(&s);
+		ev_link(s, find_link(&s->t));
+	s->flags = flags;
+	rt_emit(s);
 	return 0;
+}
+
+/* The record in a scratch slot: see ev_scratch. */
+static __always_inline int handle_send_reset(const struct sock *sk, const struct sk_buff *skb,
+					     __u32 reason, __u32 flags, const bool direct)
+{
+	struct ev_src *s = ev_scratch_get();
+	int ret;
+
+	if (!s)
+		return 0;
+	ret = handle_send_reset_into(s, sk, skb, reason, flags, direct);
+	ev_scratch_put();
+	return ret;
 }
 
 SEC("tp_btf/tcp_send_reset")

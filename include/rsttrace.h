@@ -93,6 +93,14 @@ enum rt_conn_outcome {
 #define RT_CF_START	(1u << 0) /* start_ns is valid (connect() was seen) */
 #define RT_CF_LAST_SEND (1u << 1) /* last_send_ms is valid */
 #define RT_CF_LAST_RECV (1u << 2) /* last_recv_ms is valid (data was received) */
+/*
+ * A listener's reset where tcp_v{4,6}_syn_recv_sock() is hooked: whether it
+ * answers the handshake ACK that function just refused (the abort_on_overflow
+ * reset) or another segment (a client's data behind it). Only pre-6.10
+ * reason derivation needs it.
+ */
+#define RT_F_OVERFLOW_SKB_KNOWN (1u << 18)
+#define RT_F_OVERFLOW_SKB	(1u << 19)
 
 /* rt_event.sk_bits: the socket at the time of an active reset. */
 #define RT_SK_LOCKED  (1u << 0) /* owned by a system call (lock_sock): not a timer */

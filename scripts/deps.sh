@@ -22,6 +22,9 @@ TEST_PKGS="$TEST_PKGS runc busybox-static prometheus"
 TEST_PKGS="$TEST_PKGS golang-go"
 
 [ "${1:-}" = test ] && PKGS="$PKGS $TEST_PKGS"
+# `deps.sh kernels`: also what make test-kernels needs (QEMU guests, tests/kernels).
+KERNEL_PKGS="qemu-system-x86 busybox-static kmod xz-utils iptables nftables"
+[ "${1:-}" = kernels ] && PKGS="$PKGS $KERNEL_PKGS"
 
 missing=""
 for p in $PKGS; do

@@ -20,7 +20,7 @@ def run_cli(ctx, args, timeout=10):
     try:
         return subprocess.run([ctx.binary] + args, stdin=subprocess.DEVNULL,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True, timeout=timeout)
+                              text=True, timeout=timeout * nslib.TIME_SCALE)
     except subprocess.TimeoutExpired:
         raise TestFailure("still running after %ds" % timeout)
 

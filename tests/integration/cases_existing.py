@@ -18,6 +18,7 @@ import time
 from cases_explain import (ScriptPeer, XSession, check_scenario, cut_link, parse_groups,
                            poll, slow_link, tbf_burst, text_has)
 from harness import context_fields, dig, endpoint_fields, of_type, owner_fields, test
+import nslib
 from nslib import Netns, VethPair
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -43,8 +44,8 @@ def overflow_burst(burster, veth, port, count=20):
     reset.  -> (burst, {result: ports})"""
     burst = tbf_burst(burster, "G", veth.server_addr["ipv4"], port, count, seconds=1.0)
     groups = poll(lambda: (lambda g: g if g.get("ECONNRESET") else None)(
-        parse_groups(burster.call("group_ports G"))), 1.5) or {}
-    time.sleep(0.3)
+        parse_groups(burster.call("group_ports G"))), 1.5 * nslib.TIME_SCALE) or {}
+    time.sleep(0.3 * nslib.TIME_SCALE)
     groups = parse_groups(burster.call("group_ports G"))
     return burst, groups
 

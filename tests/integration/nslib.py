@@ -25,11 +25,15 @@ _namespaces = []   # names still to delete
 _processes = []    # Popen objects still to stop
 _counter = [0]
 
+# Deadlines (never scenario timing) are multiplied by this: a guest kernel
+# under QEMU TCG runs about 5x slower (tests/kernels, docs/kernels.md).
+TIME_SCALE = float(os.environ.get("RSTTRACE_TIME_SCALE", "1"))
+
 
 def run(cmd, check=True, timeout=10):
     """Run a short command; raise with its stderr when it fails."""
     res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True, timeout=timeout)
+                         text=True, timeout=timeout * TIME_SCALE)
     if check and res.returncode != 0:
         raise RuntimeError("%s failed (%d): %s" % (" ".join(cmd), res.returncode,
                                                    res.stderr.strip()))
@@ -60,7 +64,7 @@ def stop_process(proc, sig=signal.SIGTERM, timeout=5):
         except ProcessLookupError:
             pass
         try:
-            proc.wait(timeout=timeout)
+            proc.wait(timeout=timeout * TIME_SCALE)
         except subprocess.TimeoutExpired:
             try:
                 os.kill(proc.pid, signal.SIGKILL)
@@ -108,7 +112,7 @@ class Netns:
             env = dict(os.environ, NSTAT_HISTORY=hist.name)
             res = subprocess.run(self.cmd(["nstat", "-asz"]), env=env,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                 text=True, timeout=10)
+                                 text=True, timeout=10 * TIME_SCALE)
         if res.returncode != 0:
             raise RuntimeError("nstat in %s: %s" % (self.name, res.stderr.strip()))
         values = {}
@@ -231,7 +235,7 @@ class Peer:
         return self.proc.stderr.read().strip()
 
     def _read_line(self, timeout):
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout * TIME_SCALE)
         if not ready:
             raise PeerError("peer %d: no answer within %ss" % (self.proc.pid, timeout))
         line = self.proc.stdout.readline()

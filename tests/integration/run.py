@@ -28,6 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
+import kernel  # noqa: E402
 import nslib  # noqa: E402
 from harness import TESTS, Checks, TestFailure  # noqa: E402
 from tracer import TracerError  # noqa: E402
@@ -41,8 +42,9 @@ import cases_client  # noqa: E402,F401
 import cases_containers  # noqa: E402,F401
 import cases_metrics  # noqa: E402,F401
 import cases_truth  # noqa: E402,F401
+import cases_firewall  # noqa: E402,F401
 
-TEST_TIMEOUT = 60  # seconds per test, enforced with SIGALRM
+TEST_TIMEOUT = int(60 * nslib.TIME_SCALE)  # seconds per test, enforced with SIGALRM
 
 
 class TestTimeout(Exception):
@@ -83,8 +85,10 @@ def main():
     parser.add_argument("--bin", default=os.path.join(REPO, "rsttrace"),
                         help="rsttrace binary (default: rsttrace at the repo root)")
     parser.add_argument("-k", default="", metavar="SUBSTR",
-                        help="only tests whose name contains SUBSTR")
+                        help="only tests whose name contains SUBSTR (or one of SUBSTR,SUBSTR...)")
     parser.add_argument("-v", action="store_true", help="details of failures on stderr")
+    parser.add_argument("--shard", default="0/1", metavar="I/N",
+                        help="only every N-th test from the I-th (guests run shards at once)")
     parser.add_argument("--scenarios-only", action="store_true",
                         help="run the scenarios and their counter checks without the tracer")
     opts = parser.parse_args()
@@ -98,12 +102,16 @@ def main():
     nslib.remove_stale_namespaces()
     ctx = Ctx(os.path.abspath(opts.bin), opts.v, opts.scenarios_only)
     passed = failed = 0
-    for name, fn, tracer_only in TESTS:
-        if opts.k not in name or (tracer_only and ctx.scenarios_only):
+    shard, shards = (int(x) for x in opts.shard.split("/"))
+    for index, (name, fn, tracer_only) in enumerate(TESTS):
+        if not any(k in name for k in opts.k.split(",")) or (tracer_only and ctx.scenarios_only):
+            continue
+        if index % shards != shard:
             continue
         if not ctx.scenarios_only and not os.access(ctx.binary, os.X_OK):
             ok, why, details = False, "no executable tracer at %s" % ctx.binary, []
         else:
+            kernel.current[0] = name
             ok, why, details = run_test(ctx, fn)
         if ok:
             passed += 1
@@ -113,6 +121,9 @@ def main():
             print("FAIL %s: %s" % (name, why.replace("\n", " ")), flush=True)
             if ctx.verbose and details:
                 print("--- %s\n%s" % (name, "\n".join(details)), file=sys.stderr, flush=True)
+    # What this kernel could not tell, and what the tests asserted instead.
+    for name, why in kernel.used:
+        print("KERNEL %s: %s" % (name, why))
     print("%d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 else 1
 

@@ -190,6 +190,7 @@ class Tracer:
     def wait_attached(self, timeout=20):
         """Block until stderr has the ready line; the BPF programs are then
         attached, so events from now on must be seen."""
+        timeout *= nslib.TIME_SCALE
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if any(l.startswith(ATTACHED) for l in self.stderr().splitlines()):
@@ -205,7 +206,7 @@ class Tracer:
     def wait_events(self, inodes, count, timeout=5):
         """Wait until stdout holds `count` events of these namespaces;
         -> how many it holds."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + timeout * nslib.TIME_SCALE
         while True:
             with open(self.out_path, errors="replace") as f:
                 lines = f.read().split("\n")[:-1]   # complete lines only
@@ -239,6 +240,7 @@ class Tracer:
         if self.proc.poll() is None:
             time.sleep(settle)
             os.kill(self.pid, sig)
+            timeout *= nslib.TIME_SCALE
             if not self.wait_exit(timeout):
                 self.kill()
                 raise TracerError("tracer did not exit within %ss of signal %d"
