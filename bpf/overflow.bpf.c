@@ -6,6 +6,7 @@
  */
 #include "common.bpf.h"
 #include "link.bpf.h"
+#include "listen.bpf.h"
 #include "mib.bpf.h"
 
 /* Per-listener totals for the summary; path RT_PATH_NONE counts a SYN-queue overflow. */
@@ -57,6 +58,7 @@ static __always_inline __u32 note_episode(const struct rt_tuple *t, const struct
 	if (link && (link->last_ns > now || now - link->last_ns < RT_EPISODE_NS)) {
 		link->last_ns = now;
 		link->path = path;
+		rt_burst_overflow((__u64)lsk, 0);
 		return __sync_fetch_and_add(&link->count, 1) + 1;
 	}
 	fresh.ts_ns = now;
@@ -72,6 +74,8 @@ static __always_inline __u32 note_episode(const struct rt_tuple *t, const struct
 	}
 	bpf_map_update_elem(&overflow_flows, &k, &fresh, BPF_ANY);
 	have_overflow_flows = 1;
+	/* A connection's first overflow: one more connection the queue could not take. */
+	rt_burst_overflow((__u64)lsk, 1);
 	return 1;
 }
 

@@ -6,6 +6,7 @@
 #include "common.bpf.h"
 #include "file.bpf.h"
 #include "link.bpf.h"
+#include "listen.bpf.h"
 #include "mib.bpf.h"
 
 __hidden __noinline int rt_listeners_for(__u32 netns, const struct rt_tuple *t,
@@ -57,6 +58,7 @@ static __always_inline void track_listen(const struct sock *sk)
 	info.last_oldstate = RT_TCP_CLOSE;
 	sock_info_put(sk, &info);
 	listener_add(sk_netns(sk), BPF_CORE_READ(sk, __sk_common.skc_num), sk);
+	rt_limits_listen_start((__u64)sk);
 	/* Overflows are credited from here on (bpf/mib.bpf.c). */
 	rt_mib_init(sk_net(sk), sk_netns(sk));
 }
@@ -99,18 +101,13 @@ static __always_inline void track_child(const struct sock *sk)
  * after inet_csk_reqsk_queue_add() put it at the tail of its listener's
  * accept queue: the listener whose tail it is, is its listener.
  */
-static __always_inline void child_queued(const struct sock *sk, struct rt_sock_info *info)
+static __always_inline void child_parent(const struct sock *sk, const struct rt_tuple *t,
+					 struct rt_sock_info *info)
 {
 	struct listener_match m;
-	struct rt_tuple t = {};
 	int i;
 
-	tuple_from_sk(sk, &t);
-	/* The handshake completed: an earlier overflow of it explains nothing more. */
-	retire_link(&t);
-	if (!info)
-		return;
-	rt_listeners_for(sk_netns(sk), &t, &m);
+	rt_listeners_for(sk_netns(sk), t, &m);
 	if (m.n < 2)
 		return;
 	for (i = 0; i < RT_PORT_LISTENERS; i++) {
@@ -128,6 +125,21 @@ static __always_inline void child_queued(const struct sock *sk, struct rt_sock_i
 			return;
 		}
 	}
+}
+
+static __always_inline void child_queued(const struct sock *sk, struct rt_sock_info *info)
+{
+	struct rt_tuple t = {};
+	__u64 overflow_ts;
+
+	tuple_from_sk(sk, &t);
+	/* The handshake completed: an earlier overflow of it explains nothing more. */
+	overflow_ts = retire_link(&t);
+	if (!info)
+		return;
+	child_parent(sk, &t, info);
+	if (have_bursts && info->parent)
+		rt_burst_queued(info->parent, overflow_ts);
 }
 
 /* Remembered so that resets on the port during a restart can name it. */
@@ -257,6 +269,8 @@ static __always_inline int handle_accept_exit(long fd)
 	info = sock_info(sk);
 	if (info) {
 		owner_from_current(&info->owner, RT_OWN_ACCEPT);
+		if (have_bursts && info->parent)
+			rt_burst_accepted(info->parent);
 		return 0;
 	}
 	owner_from_current(&fresh.owner, RT_OWN_ACCEPT);

@@ -16,7 +16,7 @@ struct diagnosis {
 	const char *code;
 	char text[320];
 	const char *hint; /* a constant, or hint_buf when it carries numbers */
-	char hint_buf[320];
+	char hint_buf[1024];
 };
 
 struct rt_record;

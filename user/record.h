@@ -12,6 +12,7 @@
 #include "../include/rsttrace.h"
 #include "diagnose.h"
 #include "kevent.h"
+#include "listen_limits.h"
 
 struct rt_record {
 	/* As the kernel sent it (the same members as struct rt_kevent). */
@@ -30,6 +31,8 @@ struct rt_record {
 	/* attribute */
 	bool owner_alive;
 	bool listener_owner_alive;
+	/* limits: which limit binds the listener, what its burst needed */
+	struct limit_verdict limits;
 	/* diagnose */
 	struct diagnosis diag;
 };
