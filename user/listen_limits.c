@@ -337,3 +337,13 @@ void limits_text(const struct limit_verdict *v, char *buf, size_t len)
 	put_fix(&t, v);
 	put_pace(&t, v);
 }
+
+void limits_setting(const struct limit_verdict *v, char *buf, size_t len)
+{
+	struct text t = {.buf = buf, .len = len, .at = 0};
+
+	if (len)
+		buf[0] = '\0';
+	if (v->server && v->recommended)
+		put_setting(&t, v->server, v->recommended);
+}

@@ -78,5 +78,7 @@ const char *limit_source_name(enum limit_source s);
 const char *limit_pace_name(enum limit_pace p);
 /* Which limit binds, what to change to what, and whether that is enough. */
 void limits_text(const struct limit_verdict *v, char *buf, size_t len);
+/* The known server's setting with the recommended value, "" when none. */
+void limits_setting(const struct limit_verdict *v, char *buf, size_t len);
 
 #endif

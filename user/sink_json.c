@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdio.h>
 #include <sys/socket.h>
+#include "limits_json.h"
 #include "addr.h"
 #include "diagnose.h"
 #include "json_writer.h"
@@ -99,6 +100,7 @@ static void listener_object(struct json_writer *jw, const struct rt_record *r)
 	jw_uint_field(jw, "syncookies", l->syncookies);
 	owner_object(jw, "owner", &l->owner, l->flags & RT_LF_OWNER, false,
 		     r->listener_owner_alive);
+	limits_json(jw, &r->limits);
 	jw_end_object(jw);
 }
 
