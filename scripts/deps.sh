@@ -4,9 +4,11 @@
 set -eu
 
 PKGS="clang llvm libclang-rt-dev cppcheck make gcc libc6-dev libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 python3 procps"
+# Real servers the integration tests run in namespaces (tests/integration/cases_limits.py).
+TEST_PKGS="nginx-light"
 
 missing=""
-for p in $PKGS; do
+for p in $PKGS $TEST_PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0

@@ -37,6 +37,7 @@ import cases_cli  # noqa: E402,F401
 import cases_explain  # noqa: E402,F401
 import cases_existing  # noqa: E402,F401
 import cases_env  # noqa: E402,F401
+import cases_limits  # noqa: E402,F401
 
 TEST_TIMEOUT = 60  # seconds per test, enforced with SIGALRM
 

@@ -1,0 +1,322 @@
+"""Issue "rsttrace names the fix with the number": which limit binds a
+listener that overflowed, what its burst needed, and the setting to change.
+
+Every case: one namespace with syncookies off (tcp_conn_request() then
+drops a SYN that finds the accept queue full, on the SYN path), a server
+that never accepts, and a client peer that opens COUNT connections at
+once on loopback.  The queue takes limit + 1 of them (full is "more than
+the limit"); the others overflow, and their SYNs are retransmitted after
+1 s into the queue that is still full: ListenOverflows counts each again,
+the burst must count each connection once.  So the test knows the peak
+exactly: COUNT connections waiting or left out at once.
+
+The totals are cross-checked with the namespace's own counters, exactly.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+import nslib
+from cases_explain import ScriptPeer, XSession, check_scenario, poll
+from harness import dig, parse_kv, test
+from nslib import Netns
+
+DEFAULT_SOMAXCONN = 4096          # net.core.somaxconn of a new namespace
+RETRANSMIT_WAIT = 1.4             # the first SYN retransmission comes after 1 s (TCP_TIMEOUT_INIT)
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def limits_scenario(ctx, check, port, backlog, count, before=None, after=None, comm=None,
+                    existing=False):
+    """The scenario above; -> (ns, server, session, burst answer)."""
+    ns = Netns()
+    sysctls = {"net.ipv4.tcp_syncookies": 0}
+    sysctls.update(before or {})
+    ns.sysctl(sysctls)
+    server, client = ScriptPeer(ns), ScriptPeer(ns)
+    if comm:
+        server.call("comm %s" % comm)
+        server.comm = nslib.process_comm(server.pid)
+        check_scenario(check, server.comm == comm, "comm %r, expected %r" % (server.comm, comm))
+    if existing:
+        server.call("listen L 4 127.0.0.1 %d %d" % (port, backlog))
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
+        if not existing:
+            server.call("listen L 4 127.0.0.1 %d %d" % (port, backlog))
+        if after:
+            ns.sysctl(after)
+        burst = parse_kv(client.call("burst G 4 127.0.0.1 %d %d 0.5" % (port, count), timeout=10))
+        time.sleep(RETRANSMIT_WAIT)
+        s.finish_scenario(client, server)
+    return ns, server, s, burst
+
+
+def check_burst_scenario(check, burst, limit, count):
+    check_scenario(check, burst["connected"] == str(limit + 1)
+                   and burst["pending"] == str(count - limit - 1),
+                   "burst gave %s, expected %d connected, %d pending"
+                   % (burst, limit + 1, count - limit - 1))
+
+
+def summary_row(check, s, ns, port):
+    summary = s.final_summary()
+    rows = [l for l in summary.get("listeners", [])
+            if l.get("netns") == ns.inode and l.get("port") == port]
+    check.that(len(rows) == 1, "%d summary listener rows for port %d, expected 1"
+               % (len(rows), port), summary)
+    return rows[0] if rows else {}
+
+
+def hint_has(check, ev, *parts):
+    hint = dig(ev, "diagnosis.hint") or ""
+    for part in parts:
+        check.that(part in hint, "hint lacks %r: %r" % (part, hint), ev)
+
+
+def check_limits(check, s, ns, port, limit_fields, count, hint_parts, absent=()):
+    """Every listen_overflow event and the summary's listener row carry the
+    same limit; the burst's peak is the connections the test opened;
+    totals equal the namespace's counters."""
+    drops = s.events("listen_overflow")
+    check.that(drops, "no listen_overflow events")
+    for ev in drops:
+        check.fields(ev, {"listener.limit." + k: v for k, v in limit_fields.items()},
+                     "listen_overflow limit")
+        hint_has(check, ev, *hint_parts)
+        for part in absent:
+            check.that(part not in (dig(ev, "diagnosis.hint") or ""),
+                       "hint has %r" % part, ev)
+    peaks = [dig(ev, "listener.burst.peak") or 0 for ev in drops]
+    check.that(max(peaks or [0]) == count, "events' burst peaks %s, expected a peak of %d"
+               % (peaks, count))
+    summary = s.check_totals(ns, {"listen_overflow": "TcpExtListenOverflows",
+                                  "listen_overflow_syn": "TcpExtListenOverflows",
+                                  "syn_queue_overflow": "TcpExtTCPReqQFullDrop",
+                                  "lost": 0, "written": len(s.events())})
+    row = summary_row(check, s, ns, port)
+    check.fields(row, {"limit." + k: v for k, v in limit_fields.items()}, "summary listener")
+    overflows = sum((row.get("overflows") or {}).values())
+    check.that(overflows + s.unattributed("listen_overflow") == s.delta("TcpExtListenOverflows"),
+               "summary listener overflows %d (+%d unattributed), ListenOverflows delta %d"
+               % (overflows, s.unattributed("listen_overflow"), s.delta("TcpExtListenOverflows")))
+    burst = row.get("burst") or {}
+    over = count - limit_fields["value"] - 1
+    check.fields(row, {"burst.peak": count, "burst.overflowed": over, "burst.accepted": 0,
+                       "burst.number": 1}, "summary listener burst")
+    check.that((dig(row, "limit.recommended") or 0) >= count,
+               "recommended %r below the peak %d" % (dig(row, "limit.recommended"), count), row)
+    # Connections, not drops: the retransmitted SYNs were counted again by the kernel.
+    check.that(s.delta("TcpExtListenOverflows") > over,
+               "ListenOverflows delta %d, not above the %d connections that overflowed: the "
+               "SYN retransmissions did not happen within %.1f s"
+               % (s.delta("TcpExtListenOverflows"), over, RETRANSMIT_WAIT))
+    want_pace = "not_accepting" if (burst.get("duration_ms") or 0) >= 1000 else "unknown"
+    check.that(burst.get("pace") == want_pace, "pace %r after %r ms, expected %r"
+               % (burst.get("pace"), burst.get("duration_ms"), want_pace), row)
+    return row
+
+
+@test("limits_app_backlog")
+def t_app_backlog(ctx, check):
+    """listen(fd, 4) with somaxconn 4096: the application's backlog binds;
+    a process of no known server gets the generic listen() advice."""
+    port, count = 20201, 12
+    ns, server, s, burst = limits_scenario(ctx, check, port, 4, count, comm="rttapp")
+    check_burst_scenario(check, burst, 4, count)
+    if not s.traced:
+        return
+    check_limits(check, s, ns, port,
+                 {"value": 4, "binds": "listen_backlog", "listen_backlog": 4,
+                  "somaxconn_at_listen": DEFAULT_SOMAXCONN, "somaxconn": DEFAULT_SOMAXCONN,
+                  "server": None, "setting": None, "raise_somaxconn": False, "restart": False},
+                 count,
+                 ["limit 4 = the application's listen backlog (listen(fd, 4); net.core.somaxconn "
+                  "(4096 in that netns) is higher)",
+                  "set the backlog the application passes to listen() to "])
+
+
+@test("limits_somaxconn")
+def t_somaxconn(ctx, check):
+    """listen(fd, 4096) in a netns whose somaxconn is 8 (set before
+    listen()): somaxconn binds, and raising it needs a restart."""
+    port, count = 20202, 14
+    ns, server, s, burst = limits_scenario(ctx, check, port, 4096, count,
+                                           before={"net.core.somaxconn": 8})
+    check_burst_scenario(check, burst, 8, count)
+    if not s.traced:
+        return
+    check_limits(check, s, ns, port,
+                 {"value": 8, "binds": "somaxconn", "listen_backlog": 4096,
+                  "somaxconn_at_listen": 8, "somaxconn": 8, "server": "Python",
+                  "recommended": 16, "raise_somaxconn": True, "restart": True},
+                 count,
+                 ["limit 8 = somaxconn: net.core.somaxconn (8 in that netns) is below the 4096 "
+                  "pid %d (%s) asked for in listen()" % (server.pid, server.comm),
+                  "the burst needed 14 (connections waiting or dropped at once, 5 of them "
+                  "overflowed)",
+                  "raise net.core.somaxconn to 16 in that netns, then restart pid %d (%s) (a new "
+                  "somaxconn applies only to listeners created after the change)"
+                  % (server.pid, server.comm)])
+
+
+@test("limits_somaxconn_raised_after_listen")
+def t_somaxconn_raised(ctx, check):
+    """somaxconn 8 when the server called listen(fd, 4096), raised to 4096
+    afterwards: the running listener keeps 8, rsttrace says so."""
+    port, count = 20203, 14
+    ns, server, s, burst = limits_scenario(ctx, check, port, 4096, count,
+                                           before={"net.core.somaxconn": 8},
+                                           after={"net.core.somaxconn": DEFAULT_SOMAXCONN})
+    check_burst_scenario(check, burst, 8, count)
+    if not s.traced:
+        return
+    check_limits(check, s, ns, port,
+                 {"value": 8, "binds": "somaxconn_at_listen", "listen_backlog": 4096,
+                  "somaxconn_at_listen": 8, "somaxconn": DEFAULT_SOMAXCONN,
+                  "recommended": 16, "raise_somaxconn": False, "restart": True},
+                 count,
+                 ["limit 8 = somaxconn at the time pid %d (%s) called listen(fd, 4096); "
+                  "net.core.somaxconn is now 4096 in that netns, but this listener keeps its "
+                  "limit of 8 until it calls listen() again" % (server.pid, server.comm),
+                  "a limit of 16 would have absorbed it: restart pid %d (%s) so that it calls "
+                  "listen() again" % (server.pid, server.comm)],
+                 absent=["raise net.core.somaxconn"])
+
+
+@test("limits_listener_older_than_rsttrace")
+def t_existing(ctx, check):
+    """A listener that existed before rsttrace started: its listen() was
+    not seen, so the backlog is unknown and only the certain inference is
+    made (limit below somaxconn: the backlog or an older somaxconn)."""
+    port, count = 20204, 12
+    ns, server, s, burst = limits_scenario(ctx, check, port, 4, count, existing=True)
+    check_burst_scenario(check, burst, 4, count)
+    if not s.traced:
+        return
+    check_limits(check, s, ns, port,
+                 {"value": 4, "binds": "listen_backlog_or_older_somaxconn",
+                  "listen_backlog": None, "somaxconn_at_listen": None,
+                  "somaxconn": DEFAULT_SOMAXCONN, "server": "Python", "restart": False},
+                 count,
+                 ["limit 4 is below net.core.somaxconn (4096 in that netns): the application's "
+                  "listen backlog or an older somaxconn binds (the listener is older than "
+                  "rsttrace: its listen() backlog is unknown)"],
+                 absent=["limit 4 ="])
+
+
+@test("limits_burst_peak_in_connections")
+def t_burst_peak(ctx, check):
+    """40 distinct connects against a listener that never accepts
+    (listen(fd, 4)): the peak is 40 connections, exactly, although the
+    kernel counted every retransmitted SYN again; 64 would absorb it."""
+    port, count = 20205, 40
+    ns, server, s, burst = limits_scenario(ctx, check, port, 4, count)
+    check_burst_scenario(check, burst, 4, count)
+    if not s.traced:
+        return
+    row = check_limits(check, s, ns, port,
+                       {"value": 4, "binds": "listen_backlog", "listen_backlog": 4,
+                        "server": "Python", "recommended": 64},
+                       count,
+                       ["limit 4 = Python's listen backlog",
+                        "set the argument of the program's listen() call to 64"])
+    check.that(dig(row, "limit.setting") ==
+               "the argument of the program's listen() call to 64 (socketserver's "
+               "request_queue_size defaults to 5)", "setting %r" % dig(row, "limit.setting"), row)
+
+
+# --------------------------------------------------------------------------
+# a real nginx
+
+NGINX_CONF = """daemon off;
+master_process on;
+worker_processes 1;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    server {{
+        listen 127.0.0.1:{port} backlog={backlog};
+        location / {{ return 200 "ok\\n"; }}
+    }}
+}}
+"""
+
+
+def children(pid):
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
+def listening(ns, port):
+    out = ns.exec(["ss", "-Hltn", "sport = :%d" % port], check=False).stdout
+    return port if ("127.0.0.1:%d" % port) in out else None
+
+
+@test("limits_nginx_backlog")
+def t_nginx(ctx, check):
+    """A real nginx (Debian's package) with `listen ... backlog=4`, its
+    worker stopped so that nothing accepts: the hint names nginx's
+    backlog= parameter with the number a burst of 12 needed."""
+    port, count, backlog = 20206, 12, 4
+    check_scenario(check, os.access(NGINX, os.X_OK),
+                   "%s missing: scripts/deps.sh installs nginx-light" % NGINX)
+    ns = Netns()
+    ns.sysctl({"net.ipv4.tcp_syncookies": 0})
+    tmp = tempfile.TemporaryDirectory(prefix="rtt-nginx-")
+    conf = os.path.join(tmp.name, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(NGINX_CONF.format(tmp=tmp.name, port=port, backlog=backlog))
+    client = ScriptPeer(ns)
+    master = worker = None
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
+        master = nslib.track(subprocess.Popen(
+            ns.cmd([NGINX, "-p", tmp.name, "-c", conf, "-e", os.path.join(tmp.name, "error.log")]),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            preexec_fn=nslib.die_with_parent))
+        up = poll(lambda: listening(ns, port), 5)
+        workers = poll(lambda: children(master.pid) or None, 5) or []
+        check_scenario(check, up and len(workers) == 1,
+                       "nginx (pid %d) listening %r, workers %r" % (master.pid, up, workers))
+        worker = workers[0]
+        os.kill(worker, signal.SIGSTOP)       # nothing accepts from here on
+        burst = parse_kv(client.call("burst G 4 127.0.0.1 %d %d 0.5" % (port, count), timeout=10))
+        time.sleep(RETRANSMIT_WAIT)
+        client.close()
+        master.send_signal(signal.SIGTERM)
+        os.kill(worker, signal.SIGCONT)
+        nslib.stop_process(master)
+        s.finish_scenario()
+    tmp.cleanup()
+    check_burst_scenario(check, burst, backlog, count)
+    if not s.traced:
+        return
+    owner = {"listener.owner.pid": master.pid, "listener.owner.comm": "nginx"}
+    for ev in s.events("listen_overflow"):
+        check.fields(ev, owner, "nginx listener owner")
+    check_limits(check, s, ns, port,
+                 {"value": 4, "binds": "listen_backlog", "listen_backlog": 4,
+                  "somaxconn_at_listen": DEFAULT_SOMAXCONN, "server": "nginx",
+                  "setting": "backlog=16 in nginx's listen directive (listen ... backlog=N; "
+                             "default 511)",
+                  "recommended": 16, "raise_somaxconn": False},
+                 count,
+                 ["limit 4 = nginx's listen backlog (listen(fd, 4); net.core.somaxconn (4096 "
+                  "in that netns) is higher)",
+                  "the burst needed 12 (connections waiting or dropped at once, 7 of them "
+                  "overflowed)",
+                  "a limit of 16 would have absorbed it: set backlog=16 in nginx's listen "
+                  "directive"])
