@@ -175,9 +175,15 @@ static void put_binding(struct text *t, const struct limit_verdict *v)
 
 	switch (v->source) {
 	case LIMIT_BACKLOG:
-		put(t,
-		    "limit %u = %s's listen backlog (listen(fd, %d); net.core.somaxconn (%u in that netns) is higher)",
-		    v->limit, app_name(v), v->backlog, v->somaxconn);
+		if (v->somaxconn > v->limit)
+			put(t,
+			    "limit %u = %s's listen backlog (listen(fd, %d); net.core.somaxconn (%u in that netns) is higher)",
+			    v->limit, app_name(v), v->backlog, v->somaxconn);
+		else
+			/* somaxconn was lowered since: the listener keeps what it got. */
+			put(t,
+			    "limit %u = %s's listen backlog (listen(fd, %d), when net.core.somaxconn was %u; it is %u in that netns now)",
+			    v->limit, app_name(v), v->backlog, v->call_somaxconn, v->somaxconn);
 		break;
 	case LIMIT_SOMAXCONN:
 		put(t, "limit %u = somaxconn: net.core.somaxconn (%u in that netns) is below the ",

@@ -32,3 +32,13 @@ const struct server_setting *server_go(void)
 			return &servers[i];
 	return NULL;
 }
+
+unsigned int servers_count(void)
+{
+	return NR_SERVERS;
+}
+
+const struct server_setting *server_at(unsigned int i)
+{
+	return i < NR_SERVERS ? &servers[i] : NULL;
+}

@@ -20,5 +20,8 @@ struct server_setting {
 const struct server_setting *server_by_comm(const char *comm, unsigned int len);
 /* The Go row. */
 const struct server_setting *server_go(void);
+/* The table, row by row (for its tests). */
+unsigned int servers_count(void);
+const struct server_setting *server_at(unsigned int i);
 
 #endif
