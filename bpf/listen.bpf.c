@@ -98,6 +98,15 @@ static __always_inline bool burst_active(const struct rt_burst *b, __u64 now)
 	return b->start_ns && (now <= b->last_ns || now - b->last_ns < RT_BURST_GAP_NS);
 }
 
+/* A new connection: the arrival rate is taken over the time they kept coming. */
+static __always_inline void arrival(struct rt_burst *b, __u64 now)
+{
+	__sync_fetch_and_add(&b->arrived, 1);
+	if (now > b->arrive_ns)
+		b->arrive_ns = now;
+	b->arrive_accepted = b->accepted;
+}
+
 /* The summary reports the burst with the highest peak, kept current while it lasts. */
 static __always_inline void keep_worst(struct rt_listener_limits *lim)
 {
@@ -120,6 +129,7 @@ __hidden __noinline int rt_burst_overflow(__u64 lsk, __u32 new_conn)
 		nr = b->nr + 1;
 		__builtin_memset(b, 0, sizeof(*b));
 		b->start_ns = now;
+		b->arrive_ns = now;
 		b->nr = nr;
 	}
 	if (now > b->last_ns)
@@ -129,6 +139,7 @@ __hidden __noinline int rt_burst_overflow(__u64 lsk, __u32 new_conn)
 	if (new_conn) {
 		__sync_fetch_and_add(&b->overflowed, 1);
 		__sync_fetch_and_add(&b->pending, 1);
+		arrival(b, now);
 	}
 	b->limit = BPF_CORE_READ(sk, sk_max_ack_backlog);
 	b->somaxconn = BPF_CORE_READ(sk, __sk_common.skc_net.net, core.sysctl_somaxconn);
@@ -151,8 +162,12 @@ __hidden __noinline int rt_burst_queued(__u64 lsk, __u64 overflow_ts)
 	b = &lim->cur;
 	__sync_fetch_and_add(&b->queued, 1);
 	/* It overflowed in this burst and waits in the queue now: counted once, there. */
-	if (overflow_ts && overflow_ts >= b->start_ns && b->pending)
-		__sync_fetch_and_sub(&b->pending, 1);
+	if (overflow_ts && overflow_ts >= b->start_ns) {
+		if (b->pending)
+			__sync_fetch_and_sub(&b->pending, 1);
+	} else {
+		arrival(b, now);
+	}
 	if (now > b->end_ns)
 		b->end_ns = now;
 	keep_worst(lim);

@@ -5,7 +5,7 @@
  * A record in the ring buffer is a struct rt_event followed by the sections
  * its flags announce, in a fixed order per event type (rt_event.size says
  * how many bytes in all): a reset to a closed port is 168 bytes, an
- * overflow 352. Every struct has explicit sizes and padding so that clang
+ * overflow 368. Every struct has explicit sizes and padding so that clang
  * -target bpf and the host compiler agree on the layout; the
  * _Static_asserts at the bottom keep it that way.
  */
@@ -111,17 +111,20 @@ struct rt_listen_call {
  * however often its SYN or ACK is retransmitted into the full queue.
  */
 struct rt_burst {
-	__u64 start_ns;	  /* first overflow of the burst (0: none yet) */
-	__u64 last_ns;	  /* latest overflow */
-	__u64 end_ns;	  /* latest overflow, handshake or accept() counted in the burst */
-	__u32 overflowed; /* distinct connections that overflowed */
-	__u32 pending;	  /* of them, not (yet) in the accept queue */
-	__u32 peak;	  /* most connections waiting or dropped at once: queue + pending */
-	__u32 queued;	  /* handshakes that entered the accept queue during the burst */
-	__u32 accepted;	  /* connections accept()ed from it during the burst */
-	__u32 limit;	  /* sk_max_ack_backlog at the latest overflow */
-	__u32 somaxconn;  /* net.core.somaxconn of the netns then */
-	__u32 nr;	  /* bursts on this listener so far, this one included */
+	__u64 start_ns;	 /* first overflow of the burst (0: none yet) */
+	__u64 last_ns;	 /* latest overflow */
+	__u64 end_ns;	 /* latest overflow, handshake or accept() counted in the burst */
+	__u64 arrive_ns; /* latest arrival of a new connection: its first overflow, or queued */
+	__u32 arrived;	 /* new connections by then: overflowed, or queued without overflowing */
+	__u32 arrive_accepted; /* accept()s by then: the accept rate while they arrived */
+	__u32 overflowed;      /* distinct connections that overflowed */
+	__u32 pending;	       /* of them, not (yet) in the accept queue */
+	__u32 peak;	       /* most connections waiting or dropped at once: queue + pending */
+	__u32 queued;	       /* handshakes that entered the accept queue during the burst */
+	__u32 accepted;	       /* connections accept()ed from it during the burst */
+	__u32 limit;	       /* sk_max_ack_backlog at the latest overflow */
+	__u32 somaxconn;       /* net.core.somaxconn of the netns then */
+	__u32 nr;	       /* bursts on this listener so far, this one included */
 };
 
 /* Overflows of one listener closer together than this are one burst. */
@@ -380,8 +383,8 @@ enum rt_counter {
 
 _Static_assert(sizeof(struct rt_owner) == 48, "rt_owner layout");
 _Static_assert(sizeof(struct rt_listen_call) == 24, "rt_listen_call layout");
-_Static_assert(sizeof(struct rt_burst) == 56, "rt_burst layout");
-_Static_assert(sizeof(struct rt_listener) == 184, "rt_listener layout");
+_Static_assert(sizeof(struct rt_burst) == 72, "rt_burst layout");
+_Static_assert(sizeof(struct rt_listener) == 200, "rt_listener layout");
 _Static_assert(sizeof(struct rt_event) == 168, "rt_event layout");
 _Static_assert(sizeof(struct rt_sock_info) == 72, "rt_sock_info layout");
 _Static_assert(sizeof(struct rt_link) == 56, "rt_link layout");

@@ -60,6 +60,8 @@ static void burst_object(struct json_writer *jw, const struct limit_verdict *v)
 	jw_uint_field(jw, "queued", v->queued);
 	jw_uint_field(jw, "accepted", v->accepted);
 	jw_uint_field(jw, "duration_ms", v->duration_ns / 1000000);
+	jw_uint_field(jw, "arrived", v->arrived);
+	jw_uint_field(jw, "arrival_ms", v->arrival_ns / 1000000);
 	uint_or_null(jw, "arrival_per_s", v->rates_known, v->arrival_per_s);
 	uint_or_null(jw, "accept_per_s", v->rates_known, v->accept_per_s);
 	jw_string_field(jw, "pace", limit_pace_name(v->pace));

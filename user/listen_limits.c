@@ -47,19 +47,23 @@ static void judge_burst(const struct rt_burst *b, struct limit_verdict *v)
 	/* The queue holds limit + 1 (full is "more than the limit"): peak - 1 would do. */
 	v->recommended = limits_round_up(b->peak > v->limit + 1 ? b->peak : v->limit + 2);
 	v->raise_somaxconn = v->recommended > v->somaxconn;
-	ms = v->duration_ns / 1000000;
+	v->arrived = b->arrived;
+	/* Rates while new connections kept coming, from the first overflow on. */
+	v->arrival_ns = b->arrive_ns > b->start_ns ? b->arrive_ns - b->start_ns : 0;
+	ms = v->arrival_ns / 1000000;
 	v->rates_known = ms >= 100;
 	if (v->rates_known) {
-		/* Arrivals: those that got into the queue, and those still left out. */
-		v->arrival_per_s = (uint32_t)(((uint64_t)b->queued + b->pending) * 1000 / ms);
-		v->accept_per_s = (uint32_t)((uint64_t)b->accepted * 1000 / ms);
+		v->arrival_per_s = (uint32_t)((uint64_t)b->arrived * 1000 / ms);
+		v->accept_per_s = (uint32_t)((uint64_t)b->arrive_accepted * 1000 / ms);
 	}
+	ms = v->duration_ns / 1000000;
 	if (v->duration_ns < LIMIT_PACE_NS)
 		v->pace = PACE_UNKNOWN;
 	else if (!b->accepted)
 		v->pace = PACE_NOT_ACCEPTING;
-	/* More than a second of accepts waiting: a longer queue only delays the drops. */
-	else if (v->arrival_per_s > v->accept_per_s && v->peak > v->accept_per_s)
+	/* Draining the peak takes more than a second: a longer queue only delays the drops. */
+	else if (v->rates_known && v->arrival_per_s > v->accept_per_s &&
+		 (uint64_t)v->peak * ms > (uint64_t)b->accepted * 1000)
 		v->pace = PACE_TOO_SLOW;
 	else
 		v->pace = PACE_BURST;
@@ -309,7 +313,7 @@ static void put_pace(struct text *t, const struct limit_verdict *v)
 		put(t, "; but ");
 		put_who(t, v);
 		put(t, " accepted %u/s while %u/s arrived for ", v->accept_per_s, v->arrival_per_s);
-		put_secs(t, v->duration_ns);
+		put_secs(t, v->arrival_ns);
 		put(t,
 		    ": the application is too slow to accept, a bigger backlog would only delay the drops; accept faster or add workers");
 		break;

@@ -62,7 +62,9 @@ struct limit_verdict {
 	uint32_t accepted;
 	uint32_t bursts;
 	uint64_t duration_ns;
-	bool rates_known;
+	uint32_t arrived;    /* new connections while the burst lasted */
+	uint64_t arrival_ns; /* from the first overflow to the latest new connection */
+	bool rates_known;    /* arrival_ns of 100 ms or more */
 	uint32_t arrival_per_s;
 	uint32_t accept_per_s;
 	uint32_t recommended; /* a limit that would have absorbed the burst, 0: none */

@@ -91,6 +91,8 @@ static void test_limits_burst(void)
 {
 	struct rt_burst b = {.start_ns = 10 * SEC,
 			     .end_ns = 10 * SEC + SEC / 2,
+			     .arrive_ns = 10 * SEC + SEC / 2,
+			     .arrived = 35,
 			     .peak = 40,
 			     .overflowed = 35,
 			     .pending = 35,
@@ -110,13 +112,14 @@ static void test_limits_burst(void)
 	CHECK(v.raise_somaxconn);
 	/* Two seconds without an accept(). */
 	b.end_ns = b.start_ns + 2 * SEC;
+	b.arrive_ns = b.end_ns;
 	judge(4, 4096, &c, &b, "rttapp", false, &v);
 	CHECK_INT(v.pace, PACE_NOT_ACCEPTING);
 	CHECK_STR(limit_pace_name(v.pace), "not_accepting");
 	/* 100/s accepted while 1,000/s arrived: more than a second of accepts queued. */
 	b.accepted = 200;
-	b.queued = 1800;
-	b.pending = 200;
+	b.arrive_accepted = 200;
+	b.arrived = 2000;
 	b.peak = 300;
 	judge(4, 4096, &c, &b, "rttapp", false, &v);
 	CHECK_INT(v.accept_per_s, 100);
@@ -124,6 +127,7 @@ static void test_limits_burst(void)
 	CHECK_INT(v.pace, PACE_TOO_SLOW);
 	/* Accepts keep up (1,000/s): the queue only has to absorb the burst. */
 	b.accepted = 2000;
+	b.arrive_accepted = 2000;
 	judge(4, 4096, &c, &b, "rttapp", false, &v);
 	CHECK_INT(v.pace, PACE_BURST);
 	/* A peak within the queue (limit + 1 fit) still asks for more than the limit. */
@@ -136,6 +140,9 @@ static void test_limits_text(void)
 {
 	struct rt_burst b = {.start_ns = SEC,
 			     .end_ns = 3 * SEC,
+			     .arrive_ns = 3 * SEC,
+			     .arrived = 2000,
+			     .arrive_accepted = 200,
 			     .peak = 300,
 			     .overflowed = 250,
 			     .queued = 1800,
@@ -177,6 +184,7 @@ static void test_limits_text(void)
 
 	c = seen_call(16, 16);
 	b.accepted = 4000;
+	b.arrive_accepted = 4000;
 	judge(16, 16, &c, &b, "server", true, &v);
 	limits_text(&v, buf, sizeof(buf));
 	CHECK_CONTAINS(buf, "limit 16 = somaxconn: net.core.somaxconn (16 in that netns)");
