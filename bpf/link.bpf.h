@@ -40,27 +40,17 @@ static __always_inline bool sk_carried_data(const struct sock *sk)
 	return BPF_CORE_READ(tp, bytes_received) || BPF_CORE_READ(tp, bytes_acked) > 1;
 }
 
-/*
- * The connection completed its handshake: its overflow explains nothing from
- * now on. Returns when the overflow episode began, 0 when there was none.
- */
-static __always_inline __u64 retire_link(const struct rt_tuple *t)
+/* The connection completed its handshake: its overflow explains nothing from now on. */
+static __always_inline void retire_link(const struct rt_tuple *t)
 {
 	struct rt_flow_key k = {};
-	struct rt_link *link;
-	__u64 ts = 0;
 
 	if (!have_overflow_flows)
-		return 0;
+		return;
 	flow_key(&k, t, false);
-	link = bpf_map_lookup_elem(&overflow_flows, &k);
-	if (link) {
-		ts = link->ts_ns;
-		bpf_map_delete_elem(&overflow_flows, &k);
-	}
+	bpf_map_delete_elem(&overflow_flows, &k);
 	flow_key(&k, t, true);
 	bpf_map_delete_elem(&overflow_flows, &k);
-	return ts;
 }
 
 /* The overflow this event follows, seen from either end of the connection. */

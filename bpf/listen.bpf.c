@@ -16,6 +16,7 @@
  */
 #include "common.bpf.h"
 #include "file.bpf.h"
+#include "link.bpf.h"
 #include "listen.bpf.h"
 
 /* listen() between entry and return, by thread. */
@@ -31,6 +32,25 @@ struct {
 	__type(key, __u64);
 	__type(value, struct listen_args);
 } listen_inflight SEC(".maps");
+
+/*
+ * Connections the listener's queues dropped, by flow (listener side local):
+ * when each was first and last dropped. One map for both queues: a
+ * connection whose handshake ACK met a full accept queue leaves its request
+ * in the SYN queue, which then fills and drops SYNs too; each connection
+ * counts once, whichever queue dropped it, and stays pending until queued.
+ */
+struct conn_drop {
+	__u64 first_ns;
+	__u64 last_ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct rt_flow_key);
+	__type(value, struct conn_drop);
+} burst_flows SEC(".maps");
 
 static __always_inline struct rt_listener_limits *limits_get(__u64 sk)
 {
@@ -114,11 +134,11 @@ static __always_inline void keep_worst(struct rt_listener_limits *lim)
 		lim->worst = lim->cur;
 }
 
-__hidden __noinline int rt_burst_overflow(__u64 lsk, __u32 new_conn)
+/* A drop of connection (new_conn: its first) at the listener; updates the burst. */
+static __always_inline int burst_drop(__u64 lsk, bool new_conn, __u64 now)
 {
 	const struct sock *sk = (const struct sock *)lsk;
 	struct rt_listener_limits *lim = limits_get(lsk);
-	__u64 now = bpf_ktime_get_boot_ns();
 	struct rt_burst *b;
 	__u32 depth, nr;
 
@@ -151,18 +171,51 @@ __hidden __noinline int rt_burst_overflow(__u64 lsk, __u32 new_conn)
 	return 0;
 }
 
-__hidden __noinline int rt_burst_queued(__u64 lsk, __u64 overflow_ts)
+__hidden __noinline int rt_burst_drop(__u64 lsk, const struct rt_tuple *t)
+{
+	__u64 now = bpf_ktime_get_boot_ns();
+	struct conn_drop *seen, fresh = {.first_ns = now, .last_ns = now};
+	struct rt_flow_key k = {};
+
+	flow_key(&k, t, false);
+	seen = bpf_map_lookup_elem(&burst_flows, &k);
+	/* Its retransmitted SYN or ACK, dropped again: the same connection. */
+	if (seen && (seen->last_ns > now || now - seen->last_ns < RT_EPISODE_NS)) {
+		seen->last_ns = now;
+		return burst_drop(lsk, false, now);
+	}
+	bpf_map_update_elem(&burst_flows, &k, &fresh, BPF_ANY);
+	return burst_drop(lsk, true, now);
+}
+
+/* When a queued connection was first dropped, 0 if it never was; forgets it. */
+static __always_inline __u64 retire_drop(const struct rt_tuple *t)
+{
+	struct rt_flow_key k = {};
+	struct conn_drop *seen;
+	__u64 ts;
+
+	flow_key(&k, t, false);
+	seen = bpf_map_lookup_elem(&burst_flows, &k);
+	if (!seen)
+		return 0;
+	ts = seen->first_ns;
+	bpf_map_delete_elem(&burst_flows, &k);
+	return ts;
+}
+
+__hidden __noinline int rt_burst_queued(__u64 lsk, const struct rt_tuple *t)
 {
 	struct rt_listener_limits *lim = bpf_map_lookup_elem(&listener_limits, &lsk);
-	__u64 now = bpf_ktime_get_boot_ns();
+	__u64 now = bpf_ktime_get_boot_ns(), dropped_ts = retire_drop(t);
 	struct rt_burst *b;
 
 	if (!lim || !burst_active(&lim->cur, now))
 		return 0;
 	b = &lim->cur;
 	__sync_fetch_and_add(&b->queued, 1);
-	/* It overflowed in this burst and waits in the queue now: counted once, there. */
-	if (overflow_ts && overflow_ts >= b->start_ns) {
+	/* Dropped in this burst and waiting in the queue now: counted once, there. */
+	if (dropped_ts && dropped_ts >= b->start_ns) {
 		if (b->pending)
 			__sync_fetch_and_sub(&b->pending, 1);
 	} else {

@@ -8,10 +8,13 @@
 
 /* A socket became a listener: nothing is known of its limit until listen() returns. */
 extern int rt_limits_listen_start(__u64 sk) __hidden;
-/* An accept-queue overflow of a connection; new_conn: its first in this episode. */
-extern int rt_burst_overflow(__u64 lsk, __u32 new_conn) __hidden;
-/* A handshake entered the accept queue; overflow_ts: when it first overflowed, or 0. */
-extern int rt_burst_queued(__u64 lsk, __u64 overflow_ts) __hidden;
+/*
+ * A connection the listener dropped: its SYN or handshake ACK met a full
+ * accept queue, or its SYN a full SYN queue (no cookie). t: listener side local.
+ */
+extern int rt_burst_drop(__u64 lsk, const struct rt_tuple *t) __hidden;
+/* A handshake entered the accept queue. */
+extern int rt_burst_queued(__u64 lsk, const struct rt_tuple *t) __hidden;
 /* accept() took a connection from the listener. */
 extern int rt_burst_accepted(__u64 lsk) __hidden;
 

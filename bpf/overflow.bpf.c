@@ -58,7 +58,6 @@ static __always_inline __u32 note_episode(const struct rt_tuple *t, const struct
 	if (link && (link->last_ns > now || now - link->last_ns < RT_EPISODE_NS)) {
 		link->last_ns = now;
 		link->path = path;
-		rt_burst_overflow((__u64)lsk, 0);
 		return __sync_fetch_and_add(&link->count, 1) + 1;
 	}
 	fresh.ts_ns = now;
@@ -74,8 +73,6 @@ static __always_inline __u32 note_episode(const struct rt_tuple *t, const struct
 	}
 	bpf_map_update_elem(&overflow_flows, &k, &fresh, BPF_ANY);
 	have_overflow_flows = 1;
-	/* A connection's first overflow: one more connection the queue could not take. */
-	rt_burst_overflow((__u64)lsk, 1);
 	return 1;
 }
 
@@ -118,10 +115,15 @@ __hidden __noinline int rt_report_queue(struct queue_ev *q)
 		count_reason(q->type, q->path);
 		listener_stats_add(q->netns, lsk, lowner, q->path);
 		s.repeat = note_episode(&q->t, lsk, lowner, q->path);
+		/* A connection the queue could not take (counted once per connection). */
+		rt_burst_drop(q->lsk, &q->t);
 	} else {
 		count(RT_CNT_SYN_QUEUE_OVERFLOW);
 		count_reason(q->type, !!(q->flags & RT_F_SYNCOOKIES));
 		listener_stats_add(q->netns, lsk, lowner, RT_PATH_NONE);
+		/* Dropped, not answered with a cookie: one more connection left out. */
+		if (!(q->flags & RT_F_SYNCOOKIES))
+			rt_burst_drop(q->lsk, &q->t);
 	}
 	s.t = q->t;
 	s.lsk = q->lsk;

@@ -130,16 +130,15 @@ static __always_inline void child_parent(const struct sock *sk, const struct rt_
 static __always_inline void child_queued(const struct sock *sk, struct rt_sock_info *info)
 {
 	struct rt_tuple t = {};
-	__u64 overflow_ts;
 
 	tuple_from_sk(sk, &t);
 	/* The handshake completed: an earlier overflow of it explains nothing more. */
-	overflow_ts = retire_link(&t);
+	retire_link(&t);
 	if (!info)
 		return;
 	child_parent(sk, &t, info);
 	if (have_bursts && info->parent)
-		rt_burst_queued(info->parent, overflow_ts);
+		rt_burst_queued(info->parent, &t);
 }
 
 /* Remembered so that resets on the port during a restart can name it. */

@@ -14,6 +14,7 @@ The totals are cross-checked with the namespace's own counters, exactly.
 """
 
 import os
+import sys
 import shutil
 import signal
 import subprocess
@@ -337,3 +338,73 @@ def t_nginx(ctx, check):
                   "overflowed)",
                   "a limit of 16 would have absorbed it: set backlog=16 in nginx's listen "
                   "directive"])
+
+
+# --------------------------------------------------------------------------
+# a server too slow to accept
+
+PEERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers")
+
+
+def times_of(out, word):
+    for line in out.splitlines():
+        if line.startswith(word + " "):
+            return [float(t) for t in line.split(" ", 1)[1].split(",") if t]
+    return []
+
+
+def within(got, truth, part=0.10):
+    return got is not None and abs(got - truth) <= part * truth
+
+
+@test("limits_too_slow_to_accept")
+def t_too_slow(ctx, check):
+    """A server that accepts 100 connections a second (listen(fd, 16))
+    while a client opens 500 at 400 a second: no backlog helps, and
+    rsttrace's arrival and accept rates are within 10% of what the client
+    (connect() times) and the server (accept() times) recorded."""
+    port, count, rate, interval = 20207, 500, 400.0, 0.01
+    ns = Netns()
+    ns.sysctl({"net.ipv4.tcp_syncookies": 0})
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
+        server = nslib.track(subprocess.Popen(
+            ns.cmd([sys.executable, "-u", os.path.join(PEERS, "slow_accept.py"), str(port), "16",
+                    str(interval), "4.0"]),
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=nslib.die_with_parent))
+        check_scenario(check, server.stdout.readline().strip() == "listening",
+                       "slow_accept.py did not start")
+        client = nslib.track(subprocess.Popen(
+            ns.cmd([sys.executable, "-u", os.path.join(PEERS, "paced_connect.py"), str(port),
+                    str(count), str(rate), "2.0"]),
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=nslib.die_with_parent))
+        connects = times_of(client.communicate(timeout=20)[0], "connects")
+        accepts = times_of(server.communicate(timeout=20)[0], "accepts")
+        s.finish_scenario()
+    check_scenario(check, len(connects) == count and len(accepts) > 100,
+                   "%d connects, %d accepts" % (len(connects), len(accepts)))
+    if not s.traced:
+        return
+    span = connects[-1] - connects[0]
+    arrival_truth = (count - 1) / span
+    accept_truth = sum(1 for t in accepts if connects[0] <= t <= connects[-1]) / span
+    s.check_totals(ns, {"listen_overflow": "TcpExtListenOverflows",
+                        "syn_queue_overflow": "TcpExtTCPReqQFullDrop", "lost": 0,
+                        "written": len(s.events())})
+    row = summary_row(check, s, ns, port)
+    burst = row.get("burst") or {}
+    check.that(within(burst.get("arrival_per_s"), arrival_truth),
+               "arrival_per_s %r, the client connected %.1f/s" % (burst.get("arrival_per_s"),
+                                                                 arrival_truth), row)
+    check.that(within(burst.get("accept_per_s"), accept_truth),
+               "accept_per_s %r, the server accepted %.1f/s" % (burst.get("accept_per_s"),
+                                                                accept_truth), row)
+    check.fields(row, {"burst.pace": "too_slow", "limit.binds": "listen_backlog",
+                       "limit.listen_backlog": 16, "burst.number": 1}, "summary listener")
+    drops = s.events("listen_overflow")
+    slow = [ev for ev in drops if dig(ev, "listener.burst.pace") == "too_slow"]
+    check.that(slow, "no listen_overflow event says the server is too slow")
+    for ev in slow[-1:]:
+        hint_has(check, ev, "but pid %d (python3) accepted " % server.pid,
+                 "a bigger backlog would only delay the drops; accept faster or add workers")
