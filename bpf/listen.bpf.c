@@ -207,11 +207,13 @@ static __always_inline __u64 retire_drop(const struct rt_tuple *t)
 __hidden __noinline int rt_burst_queued(__u64 lsk, const struct rt_tuple *t)
 {
 	struct rt_listener_limits *lim = bpf_map_lookup_elem(&listener_limits, &lsk);
-	__u64 now = bpf_ktime_get_boot_ns(), dropped_ts = retire_drop(t);
+	__u64 now = bpf_ktime_get_boot_ns(), dropped_ts;
 	struct rt_burst *b;
 
+	/* Healthy traffic stops here: a drop older than the burst is a fresh arrival anyway. */
 	if (!lim || !burst_active(&lim->cur, now))
 		return 0;
+	dropped_ts = retire_drop(t);
 	b = &lim->cur;
 	__sync_fetch_and_add(&b->queued, 1);
 	/* Dropped in this burst and waiting in the queue now: counted once, there. */
