@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The limits stage: judges the listener of an overflow record (limits.c). */
+/* The limits stage: judges the listener of an overflow record (listen_limits.c). */
+#include <string.h>
 #include "goexe.h"
 #include "limits_stage.h"
 
@@ -8,9 +9,10 @@ void limits_stage(struct rt_record *r)
 	const struct rt_listener *l = &r->listener;
 	struct limit_facts f = {0};
 
+	/* Only where the listener's queue is the story: its overflows and what they explain. */
 	if (!(r->ev.flags & RT_F_LISTENER) ||
 	    (r->ev.type != RT_EV_LISTEN_OVERFLOW && !(r->ev.flags & RT_F_LINKED) && !r->cause)) {
-		limits_judge(&f, &r->limits);
+		memset(&r->limits, 0, sizeof(r->limits));
 		r->limits.source = LIMIT_NONE;
 		return;
 	}

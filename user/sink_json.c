@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdio.h>
 #include <sys/socket.h>
-#include "limits_json.h"
 #include "addr.h"
 #include "diagnose.h"
 #include "json_writer.h"
+#include "limits_json.h"
 #include "output.h"
 #include "sink.h"
 #include "record.h"
