@@ -5,7 +5,7 @@ set -eu
 
 PKGS="clang llvm libclang-rt-dev cppcheck make gcc libc6-dev libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 python3 procps"
 # Real servers the integration tests run in namespaces (tests/integration/cases_limits.py).
-TEST_PKGS="nginx-light"
+TEST_PKGS="nginx-light golang-go"
 
 missing=""
 for p in $PKGS $TEST_PKGS; do

@@ -6,6 +6,7 @@
  */
 #include <elf.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -48,6 +49,26 @@ bool goexe_elf_is_go(int fd)
 	return false;
 }
 
+static int open_argv0(uint32_t tgid)
+{
+	char path[32], argv0[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/cmdline", tgid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, argv0, sizeof(argv0) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	argv0[n] = '\0';
+	if (argv0[0] != '/')
+		return -1;
+	return open(argv0, O_RDONLY | O_CLOEXEC);
+}
+
 struct goexe_seen {
 	uint32_t tgid;
 	uint64_t start_ns;
@@ -66,10 +87,18 @@ bool goexe_is_go(uint32_t tgid, uint64_t start_ns)
 	if (!tgid)
 		return false;
 	for (i = 0; i < GOEXE_CACHE; i++)
-		if (seen[i].tgid == tgid && seen[i].start_ns == start_ns)
+		/* start_ns 0 (the summary does not know it): any answer for the pid. */
+		if (seen[i].tgid == tgid && (seen[i].start_ns == start_ns || !start_ns))
 			return seen[i].go;
 	snprintf(path, sizeof(path), "/proc/%u/exe", tgid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * After the start-up rsttrace keeps CAP_BPF alone, and /proc/PID/exe
+	 * wants ptrace access to a process with more: the program it was
+	 * started as (an absolute argv[0]) is the next best, in our mount ns.
+	 */
+	if (fd < 0)
+		fd = open_argv0(tgid);
 	go = fd >= 0 && goexe_elf_is_go(fd);
 	if (fd >= 0)
 		close(fd);

@@ -9,7 +9,7 @@
 
 /* True when an ELF image (its first bytes and section table) has a .go.buildinfo section. */
 bool goexe_elf_is_go(int fd);
-/* The same for /proc/PID/exe, remembered per pid and start time. */
+/* The same for /proc/PID/exe, remembered per pid and start time (0: any). */
 bool goexe_is_go(uint32_t tgid, uint64_t start_ns);
 
 #endif

@@ -251,7 +251,9 @@ static void put_fix(struct text *t, const struct limit_verdict *v)
 		put(t, "; to raise it (to %u, say): ", value);
 	}
 	if (go) {
-		put(t, "raise net.core.somaxconn to %u in that netns and restart ", value);
+		if (v->raise_somaxconn || v->source != LIMIT_SOMAXCONN_THEN)
+			put(t, "raise net.core.somaxconn to %u in that netns and ", value);
+		put(t, "restart ");
 		put_who(t, v);
 		put(t, " (Go reads somaxconn once per process and passes it as its backlog)");
 		return;

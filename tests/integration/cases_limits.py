@@ -408,3 +408,89 @@ def t_too_slow(ctx, check):
     for ev in slow[-1:]:
         hint_has(check, ev, "but pid %d (python3) accepted " % server.pid,
                  "a bigger backlog would only delay the drops; accept faster or add workers")
+
+
+# --------------------------------------------------------------------------
+# Go: the backlog is somaxconn, read once per process
+
+GO = shutil.which("go") or "/usr/bin/go"
+
+
+def build_goserver(tmp):
+    """go build peers/goserver.go (standard library only, no network)."""
+    out = os.path.join(tmp, "goserver")
+    env = dict(os.environ, GOCACHE=os.path.join(tmp, "cache"), GOPATH=os.path.join(tmp, "gopath"),
+               GO111MODULE="off", GOFLAGS="", CGO_ENABLED="0")
+    res = subprocess.run([GO, "build", "-o", out, os.path.join(PEERS, "goserver.go")], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)
+    return out if res.returncode == 0 else None, res.stdout
+
+
+def go_scenario(ctx, check, port, count, raise_after):
+    """A Go listener started with somaxconn 16 (so its backlog is 16), then
+    optionally somaxconn raised to 4096 without a restart, then a burst."""
+    check_scenario(check, os.access(GO, os.X_OK), "%s missing: scripts/deps.sh installs golang-go"
+                   % GO)
+    tmp = tempfile.TemporaryDirectory(prefix="rtt-go-")
+    binary, log = build_goserver(tmp.name)
+    check_scenario(check, binary is not None, "go build failed: %s" % log)
+    ns = Netns()
+    ns.sysctl({"net.ipv4.tcp_syncookies": 0, "net.core.somaxconn": 16})
+    client = ScriptPeer(ns)
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
+        server = nslib.track(subprocess.Popen(
+            ns.cmd([binary, "127.0.0.1:%d" % port, "8"]), stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=nslib.die_with_parent))
+        check_scenario(check, server.stdout.readline().strip() == "listening",
+                       "goserver did not start")
+        if raise_after:
+            ns.sysctl({"net.core.somaxconn": DEFAULT_SOMAXCONN})
+        burst = parse_kv(client.call("burst G 4 127.0.0.1 %d %d 0.5" % (port, count), timeout=10))
+        time.sleep(RETRANSMIT_WAIT)
+        s.finish_scenario(client)
+        nslib.stop_process(server)
+    tmp.cleanup()
+    return ns, server, s, burst
+
+
+@test("limits_go_somaxconn")
+def t_go(ctx, check):
+    """A Go server started with somaxconn 16: Go asked listen(fd, 16) itself;
+    rsttrace recognises the Go executable and says somaxconn binds."""
+    port, count = 20208, 24
+    ns, server, s, burst = go_scenario(ctx, check, port, count, raise_after=False)
+    check_burst_scenario(check, burst, 16, count)
+    if not s.traced:
+        return
+    check_limits(check, s, ns, port,
+                 {"value": 16, "binds": "somaxconn", "listen_backlog": 16,
+                  "somaxconn_at_listen": 16, "somaxconn": 16, "server": "Go",
+                  "recommended": 32, "raise_somaxconn": True, "restart": True},
+                 count,
+                 ["limit 16 = somaxconn: net.core.somaxconn (16 in that netns) is below the 16",
+                  "a limit of 32 would have absorbed it: raise net.core.somaxconn to 32 in that "
+                  "netns and restart pid %d (goserver) (Go reads somaxconn once per process and "
+                  "passes it as its backlog)" % server.pid])
+
+
+@test("limits_go_somaxconn_raised_without_restart")
+def t_go_raised(ctx, check):
+    """The same Go server after somaxconn was raised to 4096 without a
+    restart: its limit stays 16, and rsttrace says a restart is needed."""
+    port, count = 20209, 24
+    ns, server, s, burst = go_scenario(ctx, check, port, count, raise_after=True)
+    check_burst_scenario(check, burst, 16, count)
+    if not s.traced:
+        return
+    check_limits(check, s, ns, port,
+                 {"value": 16, "binds": "somaxconn_at_listen", "listen_backlog": 16,
+                  "somaxconn_at_listen": 16, "somaxconn": DEFAULT_SOMAXCONN, "server": "Go",
+                  "recommended": 32, "raise_somaxconn": False, "restart": True},
+                 count,
+                 ["limit 16 = somaxconn at the time pid %d (goserver) called listen(fd, 16); "
+                  "net.core.somaxconn is now 4096 in that netns, but this listener keeps its "
+                  "limit of 16 until it calls listen() again" % server.pid,
+                  "a limit of 32 would have absorbed it: restart pid %d (goserver) (Go reads "
+                  "somaxconn once per process" % server.pid],
+                 absent=["raise net.core.somaxconn"])

@@ -191,6 +191,13 @@ static void test_limits_text(void)
 	CHECK_CONTAINS(buf, "raise net.core.somaxconn to 512 in that netns and restart pid 812 "
 			    "(server) (Go reads somaxconn once per process");
 	CHECK(!strstr(buf, "but pid"));
+	/* Raised since: the running Go process keeps its value, a restart is all it takes. */
+	judge(16, 4096, &c, &b, "server", true, &v);
+	limits_text(&v, buf, sizeof(buf));
+	CHECK_INT(v.source, LIMIT_SOMAXCONN_THEN);
+	CHECK_CONTAINS(buf,
+		       "a limit of 512 would have absorbed it: restart pid 812 (server) (Go reads "
+		       "somaxconn once per process");
 
 	judge(4, 4096, NULL, NULL, "rttapp", false, &v);
 	limits_text(&v, buf, sizeof(buf));
