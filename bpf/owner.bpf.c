@@ -251,18 +251,9 @@ int BPF_PROG(destroy_sock_raw, const struct sock *sk)
 /* The accepting process is the real owner of an accepted connection. */
 static __always_inline int handle_accept_exit(long fd)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
 	struct rt_sock_info *info, fresh = {};
-	const struct sock *sk;
-	struct file **fds;
-	struct file *f;
+	const struct sock *sk = tcp_sock_of_fd(fd);
 
-	if (fd < 0 || fd >= BPF_CORE_READ(task, files, fdt, max_fds))
-		return 0;
-	fds = BPF_CORE_READ(task, files, fdt, fd);
-	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]))
-		return 0;
-	sk = tcp_sock_of_file(f);
 	if (!sk)
 		return 0;
 	info = sock_info(sk);
