@@ -21,7 +21,7 @@ USER_SRCS := $(wildcard user/*.c)
 USER_LIB_SRCS := $(filter-out user/rsttrace.c,$(USER_SRCS))
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h) include/rsttrace.h
-USER_HDRS := $(wildcard user/*.h) include/rsttrace.h $(OUTPUT)/rsttrace.skel.h
+USER_HDRS := $(wildcard user/*.h user/*.def) include/rsttrace.h $(OUTPUT)/rsttrace.skel.h
 
 .PHONY: all deps deps-test run test unit integration check-asan fuzz fuzz-long cppcheck format vmlinux \
 	bench soak clean test-kernels

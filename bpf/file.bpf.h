@@ -29,4 +29,19 @@ static __always_inline const struct sock *tcp_sock_of_file(const struct file *f)
 	return sk;
 }
 
+/* The TCP socket behind a descriptor of the current process, or NULL. */
+static __always_inline const struct sock *tcp_sock_of_fd(long fd)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct file **fds;
+	struct file *f;
+
+	if (fd < 0 || fd >= BPF_CORE_READ(task, files, fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(task, files, fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]))
+		return NULL;
+	return tcp_sock_of_file(f);
+}
+
 #endif

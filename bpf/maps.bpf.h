@@ -58,6 +58,8 @@ RT_SHARED volatile __u32 fold_epoch RT_INIT(0);
 RT_SHARED volatile __u32 have_overflow_flows RT_INIT(0);
 RT_SHARED volatile __u32 have_closed_listeners RT_INIT(0);
 RT_SHARED volatile __u32 have_closed_owners RT_INIT(0);
+/* Set at the first overflow: until then handshakes and accept()s skip the burst table. */
+RT_SHARED volatile __u32 have_bursts RT_INIT(0);
 
 /* Possible CPUs, for the per-CPU counter baselines (mib.bpf.c). */
 RT_SHARED const volatile __u32 nr_cpus RT_INIT(1);
@@ -100,6 +102,18 @@ RT_SHARED struct {
 	__type(key, __u64);
 	__type(value, struct rt_listener_stats);
 } listener_stats SEC(".maps");
+
+/*
+ * Per listener socket: the listen() call that set its limit and its bursts
+ * of overflows (bpf/listen.bpf.c). Kept after the listener closes, for the
+ * final summary; a new listen() on a reused address starts it afresh.
+ */
+RT_SHARED struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct rt_listener_limits);
+} listener_limits SEC(".maps");
 
 /* Owner and last state change of each TCP socket we know, keyed by sk address. */
 RT_SHARED struct {

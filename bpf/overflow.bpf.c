@@ -6,6 +6,7 @@
  */
 #include "common.bpf.h"
 #include "link.bpf.h"
+#include "listen.bpf.h"
 #include "mib.bpf.h"
 
 /* Per-listener totals for the summary; path RT_PATH_NONE counts a SYN-queue overflow. */
@@ -105,10 +106,15 @@ __hidden __noinline int rt_report_queue(struct ev_src *s, __u64 extra_overflows,
 		count_reason(type, path);
 		listener_stats_add(s->netns, lsk, lowner, path);
 		s->repeat = note_episode(&s->t, lsk, lowner, path);
+		/* A connection the queue could not take (counted once per connection). */
+		rt_burst_drop(s->lsk, &s->t);
 	} else {
 		count(RT_CNT_SYN_QUEUE_OVERFLOW);
 		count_reason(type, !!(s->flags & RT_F_SYNCOOKIES));
 		listener_stats_add(s->netns, lsk, lowner, RT_PATH_NONE);
+		/* Dropped, not answered with a cookie: one more connection left out. */
+		if (!(s->flags & RT_F_SYNCOOKIES))
+			rt_burst_drop(s->lsk, &s->t);
 	}
 	ev_owner(s, lowner);
 	ev_lowner(s, lowner);

@@ -6,6 +6,7 @@
 #include "common.bpf.h"
 #include "file.bpf.h"
 #include "link.bpf.h"
+#include "listen.bpf.h"
 #include "mib.bpf.h"
 #include "client.bpf.h"
 
@@ -58,6 +59,7 @@ static __always_inline void track_listen(const struct sock *sk)
 	info.last_oldstate = RT_TCP_CLOSE;
 	sock_info_put(sk, &info);
 	listener_add(sk_netns(sk), BPF_CORE_READ(sk, __sk_common.skc_num), sk);
+	rt_limits_listen_start((__u64)sk);
 	/* Overflows are credited from here on (bpf/mib.bpf.c). */
 	rt_mib_init(sk_net(sk), sk_netns(sk));
 }
@@ -101,24 +103,13 @@ static __always_inline void track_child(const struct sock *sk)
  * after inet_csk_reqsk_queue_add() put it at the tail of its listener's
  * accept queue: the listener whose tail it is, is its listener.
  */
-static __always_inline void child_queued(const struct sock *sk, struct rt_sock_info *info)
+static __always_inline void child_parent(const struct sock *sk, const struct rt_tuple *t,
+					 struct rt_sock_info *info)
 {
 	struct listener_match m;
-	struct rt_tuple t = {};
 	int i;
 
-	/*
-	 * Every connection passes here: the tuple only when an overflow may
-	 * be linked to it, the listeners only when the port has several.
-	 */
-	if (!have_overflow_flows && !(info && info->port_shared))
-		return;
-	tuple_from_sk(sk, &t);
-	/* The handshake completed: an earlier overflow of it explains nothing more. */
-	retire_link(&t);
-	if (!info || !info->port_shared)
-		return;
-	rt_listeners_for(sk_netns(sk), &t, &m);
+	rt_listeners_for(sk_netns(sk), t, &m);
 	if (m.n < 2)
 		return;
 	for (i = 0; i < RT_PORT_LISTENERS; i++) {
@@ -136,6 +127,28 @@ static __always_inline void child_queued(const struct sock *sk, struct rt_sock_i
 			return;
 		}
 	}
+}
+
+static __always_inline void child_queued(const struct sock *sk, struct rt_sock_info *info)
+{
+	struct rt_tuple t = {};
+
+	/*
+	 * Every connection passes here: the tuple only when an overflow may
+	 * be linked to it or a burst is being measured, the listeners only
+	 * when the port has several.
+	 */
+	if (!have_overflow_flows && !have_bursts && !(info && info->port_shared))
+		return;
+	tuple_from_sk(sk, &t);
+	/* The handshake completed: an earlier overflow of it explains nothing more. */
+	retire_link(&t);
+	if (!info)
+		return;
+	if (info->port_shared)
+		child_parent(sk, &t, info);
+	if (have_bursts && info->parent)
+		rt_burst_queued(info->parent, &t);
 }
 
 /* Remembered so that resets on the port during a restart can name it. */
@@ -251,23 +264,16 @@ int BPF_PROG(destroy_sock_raw, const struct sock *sk)
 /* The accepting process is the real owner of an accepted connection. */
 static __always_inline int handle_accept_exit(long fd)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
 	struct rt_sock_info *info, fresh = {};
-	const struct sock *sk;
-	struct file **fds;
-	struct file *f;
+	const struct sock *sk = tcp_sock_of_fd(fd);
 
-	if (fd < 0 || fd >= BPF_CORE_READ(task, files, fdt, max_fds))
-		return 0;
-	fds = BPF_CORE_READ(task, files, fdt, fd);
-	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]))
-		return 0;
-	sk = tcp_sock_of_file(f);
 	if (!sk)
 		return 0;
 	info = sock_info(sk);
 	if (info) {
 		owner_from_current(&info->owner, RT_OWN_ACCEPT);
+		if (have_bursts && info->parent)
+			rt_burst_accepted(info->parent);
 		return 0;
 	}
 	owner_from_current(&fresh.owner, RT_OWN_ACCEPT);

@@ -254,6 +254,8 @@ static __always_inline void read_listener(const struct sock *lsk, struct rt_list
 {
 	struct rt_tuple t = {};
 	const struct inet_connection_sock *icsk = (const void *)lsk;
+	const struct rt_listener_limits *limits;
+	__u64 key = (__u64)lsk;
 
 	tuple_from_sk(lsk, &t);
 	__builtin_memcpy(l->addr, t.laddr, 16);
@@ -267,6 +269,11 @@ static __always_inline void read_listener(const struct sock *lsk, struct rt_list
 	l->abort_on_overflow =
 	    BPF_CORE_READ(lsk, __sk_common.skc_net.net, ipv4.sysctl_tcp_abort_on_overflow);
 	l->syncookies = sk_syncookies(lsk);
+	limits = bpf_map_lookup_elem(&listener_limits, &key);
+	if (limits) {
+		l->call = limits->call;
+		l->burst = limits->cur;
+	}
 }
 
 #endif /* RSTTRACE_SOCK_READ_BPF_H */

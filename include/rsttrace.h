@@ -5,7 +5,7 @@
  * A record in the ring buffer is a struct rt_event followed by the sections
  * its flags announce, in a fixed order per event type (rt_event.size says
  * how many bytes in all): a reset to a closed port is 168 bytes, an
- * overflow 272. Every struct has explicit sizes and padding so that clang
+ * overflow 368. Every struct has explicit sizes and padding so that clang
  * -target bpf and the host compiler agree on the layout; the
  * _Static_asserts at the bottom keep it that way.
  */
@@ -123,6 +123,50 @@ struct rt_owner {
 	__u8 pad[6];
 };
 
+/*
+ * The listen() call that set a listener's limit, as bpf/listen.bpf.c saw it
+ * (ts_ns 0: the listener is older than rsttrace, the call is unknown).
+ */
+struct rt_listen_call {
+	__u64 ts_ns;	 /* CLOCK_BOOTTIME when listen() returned */
+	__s32 backlog;	 /* the argument the application passed */
+	__u32 somaxconn; /* net.core.somaxconn that listen() compared it with */
+	__u32 limit;	 /* sk_max_ack_backlog it set: min(backlog, somaxconn) */
+	__u32 tgid;	 /* the process that called it */
+};
+
+/*
+ * One burst of accept-queue overflows on a listener: overflows less than
+ * RT_BURST_GAP_NS apart. Connections, not drops: a connection counts once
+ * however often its SYN or ACK is retransmitted into the full queue.
+ */
+struct rt_burst {
+	__u64 start_ns;	 /* first overflow of the burst (0: none yet) */
+	__u64 last_ns;	 /* latest overflow */
+	__u64 end_ns;	 /* latest overflow, handshake or accept() counted in the burst */
+	__u64 arrive_ns; /* latest arrival of a new connection: its first overflow, or queued */
+	__u32 arrived;	 /* new connections by then: overflowed, or queued without overflowing */
+	__u32 arrive_accepted; /* accept()s by then: the accept rate while they arrived */
+	__u32 overflowed;      /* distinct connections that overflowed */
+	__u32 pending;	       /* of them, not (yet) in the accept queue */
+	__u32 peak;	       /* most connections waiting or dropped at once: queue + pending */
+	__u32 queued;	       /* handshakes that entered the accept queue during the burst */
+	__u32 accepted;	       /* connections accept()ed from it during the burst */
+	__u32 limit;	       /* sk_max_ack_backlog at the latest overflow */
+	__u32 somaxconn;       /* net.core.somaxconn of the netns then */
+	__u32 nr;	       /* bursts on this listener so far, this one included */
+};
+
+/* Overflows of one listener closer together than this are one burst. */
+#define RT_BURST_GAP_NS (10ull * 1000000000)
+
+/* Per listener (bpf/listen.bpf.c, keyed by its sk): its listen() and its bursts. */
+struct rt_listener_limits {
+	struct rt_listen_call call;
+	struct rt_burst cur;   /* the latest burst */
+	struct rt_burst worst; /* the burst with the highest peak */
+};
+
 struct rt_listener {
 	__u64 sk;      /* kernel address: tells listeners of one port apart */
 	__u8 addr[16]; /* IPv4 in the first 4 bytes when family is AF_INET */
@@ -139,6 +183,8 @@ struct rt_listener {
 	__u8 syncookies;	/* net.ipv4.tcp_syncookies there */
 	__u16 pad1;
 	struct rt_owner owner;
+	struct rt_listen_call call; /* what listen() asked (call.ts_ns 0: unknown) */
+	struct rt_burst burst;	    /* the burst this event belongs to, so far */
 };
 
 /* An accept-queue overflow of one flow, remembered to explain what follows. */
@@ -413,7 +459,9 @@ enum rt_counter {
 };
 
 _Static_assert(sizeof(struct rt_owner) == 48, "rt_owner layout");
-_Static_assert(sizeof(struct rt_listener) == 104, "rt_listener layout");
+_Static_assert(sizeof(struct rt_listen_call) == 24, "rt_listen_call layout");
+_Static_assert(sizeof(struct rt_burst) == 72, "rt_burst layout");
+_Static_assert(sizeof(struct rt_listener) == 200, "rt_listener layout");
 _Static_assert(sizeof(struct rt_event) == 168, "rt_event layout");
 _Static_assert(sizeof(struct rt_conn) == 72, "rt_conn layout");
 _Static_assert(sizeof(struct rt_endpoint_key) == 24, "rt_endpoint_key layout");

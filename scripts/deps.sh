@@ -20,6 +20,8 @@ TEST_PKGS="$TEST_PKGS dpkg gzip binutils lintian systemd systemd-container util-
 TEST_PKGS="$TEST_PKGS runc busybox-static prometheus"
 # golang-go: the Go net/http client of tests/integration/cases_client.py.
 TEST_PKGS="$TEST_PKGS golang-go"
+# Real servers the integration tests run in namespaces (tests/integration/cases_limits.py).
+TEST_PKGS="$TEST_PKGS nginx-light"
 
 [ "${1:-}" = test ] && PKGS="$PKGS $TEST_PKGS"
 # `deps.sh kernels`: also what make test-kernels needs (QEMU guests, tests/kernels).
@@ -27,7 +29,7 @@ KERNEL_PKGS="qemu-system-x86 busybox-static kmod xz-utils iptables nftables"
 [ "${1:-}" = kernels ] && PKGS="$PKGS $KERNEL_PKGS"
 
 missing=""
-for p in $PKGS; do
+for p in $PKGS $TEST_PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0

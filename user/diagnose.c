@@ -77,6 +77,7 @@ static void overflow_hint(struct diagnosis *d, const struct rt_record *r)
 {
 	const struct rt_event *e = &r->ev;
 	const struct rt_listener *l = &r->listener;
+	char limits[sizeof(d->hint_buf) - 128];
 	const char *abort_text;
 
 	if (!(e->flags & RT_F_LISTENER)) {
@@ -93,10 +94,16 @@ static void overflow_hint(struct diagnosis *d, const struct rt_record *r)
 	else
 		abort_text =
 		    "with tcp_abort_on_overflow=0 there clients retry, and may get a reset or lose data later";
-	snprintf(
-	    d->hint_buf, sizeof(d->hint_buf),
-	    "the server does not accept() fast enough or its backlog is too small: raise its listen() backlog and net.core.somaxconn (%u in that netns); %s",
-	    l->somaxconn, abort_text);
+	if (r->limits.source != LIMIT_NONE) {
+		/* Which limit binds, what to set to what, and whether that is enough (limits.c). */
+		limits_text(&r->limits, limits, sizeof(limits));
+		snprintf(d->hint_buf, sizeof(d->hint_buf), "%s; %s", limits, abort_text);
+	} else {
+		snprintf(
+		    d->hint_buf, sizeof(d->hint_buf),
+		    "the server does not accept() fast enough or its backlog is too small: raise its listen() backlog and net.core.somaxconn (%u in that netns); %s",
+		    l->somaxconn, abort_text);
+	}
 	d->hint = d->hint_buf;
 }
 

@@ -327,6 +327,16 @@ const struct hook hooks[] = {
 		  .prog = "accept_exit"}},
     },
     {
+	.name = "listen",
+	.gap = "the backlog applications ask for in listen() (the limit's source stays inferred)",
+	.cand = {{.kind = HK_TRACEPOINT,
+		  .target = "syscalls/sys_enter_listen",
+		  .args = 0,
+		  .prog = "listen_enter",
+		  .more = {"listen_exit"},
+		  .more_target = {"syscalls/sys_exit_listen"}}},
+    },
+    {
 	.name = "scan",
 	.gap = "owners of sockets older than rsttrace",
 	.wanted = scan_wanted,

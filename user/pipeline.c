@@ -3,6 +3,7 @@
 #include "attribute.h"
 #include "diagnose.h"
 #include "metrics.h"
+#include "limits_stage.h"
 #include "pipeline.h"
 #include "sink.h"
 
@@ -20,6 +21,7 @@ void pipeline_build(const struct rt_names *names, const struct rt_kevent *k, uin
 {
 	record_decode(r, names, k);
 	attribute(r, now_boot_ns);
+	limits_stage(r);
 	diagnose(names, r);
 }
 

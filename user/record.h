@@ -13,6 +13,7 @@
 #include "cgroups.h"
 #include "diagnose.h"
 #include "kevent.h"
+#include "listen_limits.h"
 
 struct rt_record {
 	/* As the kernel sent it (the same members as struct rt_kevent). */
@@ -34,6 +35,8 @@ struct rt_record {
 	bool listener_owner_alive;
 	struct cg_info owner_cg; /* the owners' cgroups, when the resolver knows them */
 	struct cg_info listener_cg;
+	/* limits: which limit binds the listener, what its burst needed */
+	struct limit_verdict limits;
 	/* diagnose */
 	struct diagnosis diag;
 };

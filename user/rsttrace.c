@@ -382,6 +382,7 @@ int main(int argc, char **argv)
 	s->maps.counters_fd = bpf_map__fd(ld.skel->maps.counters);
 	s->maps.reasons_fd = bpf_map__fd(ld.skel->maps.reason_counts);
 	s->maps.listeners_fd = bpf_map__fd(ld.skel->maps.listener_stats);
+	s->maps.limits_fd = bpf_map__fd(ld.skel->maps.listener_limits);
 	s->maps.socks_fd = bpf_map__fd(ld.skel->maps.socks);
 	s->maps.socks_max = bpf_map__max_entries(ld.skel->maps.socks);
 	s->maps.endpoints_fd = bpf_map__fd(ld.skel->maps.client_endpoints);

@@ -5,6 +5,7 @@
 #include "conn.h"
 #include "diagnose.h"
 #include "json_writer.h"
+#include "limits_json.h"
 #include "output.h"
 #include "sink.h"
 #include "record.h"
@@ -119,6 +120,7 @@ static void listener_object(struct json_writer *jw, const struct rt_record *r)
 	jw_uint_field(jw, "syncookies", l->syncookies);
 	owner_object(jw, "owner", &l->owner, l->flags & RT_LF_OWNER, false, r->listener_owner_alive,
 		     &r->listener_cg);
+	limits_json(jw, &r->limits);
 	jw_end_object(jw);
 }
 

@@ -168,7 +168,8 @@ static void fields_of(struct output *o, const struct rt_record *r, struct text_f
 		snprintf(f->queue, sizeof(f->queue), "-");
 }
 
-static void wide_line(struct strbuf *sb, const struct text_fields *f, const struct diagnosis *d)
+static void wide_line(struct strbuf *sb, const struct text_fields *f, const struct diagnosis *d,
+		      const char *limits)
 {
 	column(sb, f->time, W_TIME);
 	column(sb, f->event, W_EVENT);
@@ -187,6 +188,10 @@ static void wide_line(struct strbuf *sb, const struct text_fields *f, const stru
 	if (d->text[0]) {
 		sb_puts(sb, f->folded[0] ? " " : ": ");
 		sb_puts(sb, d->text);
+	}
+	if (limits[0]) {
+		sb_puts(sb, "; ");
+		sb_puts(sb, limits);
 	}
 	if (f->where[0]) {
 		sb_puts(sb, " [");
@@ -248,7 +253,7 @@ static void piece(struct strbuf *sb, const char *s, size_t width, size_t *col)
 }
 
 static void block(struct strbuf *sb, const struct text_fields *f, const struct diagnosis *d,
-		  size_t width)
+		  const char *limits, size_t width)
 {
 	char buf[160];
 	size_t col = 0;
@@ -280,18 +285,30 @@ static void block(struct strbuf *sb, const struct text_fields *f, const struct d
 		wrap_words(sb, f->folded, width, &col);
 	if (d->text[0])
 		wrap_words(sb, d->text, width, &col);
+	if (limits[0]) {
+		/* What to change, on a paragraph of its own. */
+		sb_putc(sb, '\n');
+		sb_pad(sb, sb->len, INDENT);
+		col = INDENT;
+		sb_puts(sb, "fix:");
+		col += 4;
+		wrap_words(sb, limits, width, &col);
+	}
 	sb_putc(sb, '\n');
 }
 
 void sink_text_record(struct output *o, const struct rt_record *r)
 {
 	struct text_fields f;
+	char limits[768];
 
 	fields_of(o, r, &f);
+	/* Which limit binds the listener and what to set (listen_limits.c). */
+	limits_text(&r->limits, limits, sizeof(limits));
 	if (o->width)
-		block(&o->sb, &f, &r->diag, o->width);
+		block(&o->sb, &f, &r->diag, limits, o->width);
 	else
-		wide_line(&o->sb, &f, &r->diag);
+		wide_line(&o->sb, &f, &r->diag, limits);
 }
 
 void sink_text_missed(struct output *o, const char *hook, uint32_t events, uint64_t count,

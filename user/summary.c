@@ -7,7 +7,9 @@
 #include "addr.h"
 #include "diagnose.h"
 #include "json_writer.h"
+#include "goexe.h"
 #include "kenums.h"
+#include "limits_json.h"
 #include "summary.h"
 #include "summary_client.h"
 
@@ -141,22 +143,55 @@ static void reasons_json(struct json_writer *jw, const struct summary_maps *m,
 	jw_end_object(jw);
 }
 
-typedef void (*listener_fn)(void *ctx, const struct rt_listener_stats *st);
+typedef void (*listener_fn)(void *ctx, const struct rt_listener_stats *st,
+			    const struct limit_verdict *v);
+
+/*
+ * Which limit binds each listener and what its largest burst needed: judged
+ * here, from the same tables, so the summary holds even when events were lost.
+ */
+static void judge_listener(const struct summary_maps *m, __u64 key,
+			   const struct rt_listener_stats *st, struct limit_verdict *v)
+{
+	struct limit_facts f = {0};
+	struct rt_listener_limits lim;
+	uint64_t accept_overflows =
+	    st->overflows[RT_PATH_SYN] + st->overflows[RT_PATH_ACK] + st->overflows[RT_PATH_COOKIE];
+
+	if (!accept_overflows || bpf_map_lookup_elem(m->limits_fd, &key, &lim) ||
+	    !lim.worst.start_ns) {
+		memset(v, 0, sizeof(*v));
+		v->source = LIMIT_NONE;
+		return;
+	}
+	f.limit = lim.worst.limit;
+	f.somaxconn = lim.worst.somaxconn;
+	f.call = &lim.call;
+	f.burst = &lim.worst;
+	f.comm = st->owner_comm;
+	f.tgid = st->owner_tgid;
+	f.is_go = goexe_is_go(st->owner_tgid, 0);
+	limits_judge(&f, v);
+}
 
 static void for_each_listener(const struct summary_maps *m, listener_fn fn, void *ctx)
 {
 	__u64 key, next, *prev = NULL;
 	struct rt_listener_stats st;
+	struct limit_verdict v;
 
 	while (bpf_map_get_next_key(m->listeners_fd, prev, &next) == 0) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(m->listeners_fd, &key, &st) == 0)
-			fn(ctx, &st);
+		if (bpf_map_lookup_elem(m->listeners_fd, &key, &st) == 0) {
+			judge_listener(m, key, &st, &v);
+			fn(ctx, &st, &v);
+		}
 	}
 }
 
-static void listener_json(void *ctx, const struct rt_listener_stats *st)
+static void listener_json(void *ctx, const struct rt_listener_stats *st,
+			  const struct limit_verdict *v)
 {
 	struct json_writer *jw = ctx;
 	char addr[RT_ADDR_LEN];
@@ -185,13 +220,37 @@ static void listener_json(void *ctx, const struct rt_listener_stats *st)
 	} else {
 		jw_null(jw);
 	}
+	limits_json(jw, v);
 	jw_end_object(jw);
 }
 
-static void listener_text(void *ctx, const struct rt_listener_stats *st)
+/* The sentence, word-wrapped under the listener's lines (80 columns). */
+static void wrap_text(struct strbuf *sb, const char *text)
+{
+	const int indent = 13, width = 79;
+	const char *p = text, *end, *brk;
+	int room = width - indent;
+
+	while (*p) {
+		end = p + strlen(p);
+		if (end - p > room) {
+			/* The last space that fits; a word longer than a line is cut. */
+			for (brk = p + room; brk > p && *brk != ' '; brk--)
+				;
+			end = brk > p ? brk : p + room;
+		}
+		sb_printf(sb, "%*s%.*s\n", indent, "", (int)(end - p), p);
+		p = end;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+static void listener_text(void *ctx, const struct rt_listener_stats *st,
+			  const struct limit_verdict *v)
 {
 	struct strbuf *sb = ctx;
-	char addr[RT_ADDR_LEN];
+	char addr[RT_ADDR_LEN], sentence[768];
 
 	rt_format_addr(st->family, st->addr, addr, sizeof(addr));
 	/* Two lines, so that a terminal of 80 columns shows them whole. */
@@ -204,6 +263,10 @@ static void listener_text(void *ctx, const struct rt_listener_stats *st)
 	    (unsigned long long)st->overflows[RT_PATH_ACK],
 	    (unsigned long long)st->overflows[RT_PATH_COOKIE],
 	    (unsigned long long)st->syn_queue_overflows, st->max_accept_qlen, st->accept_qmax);
+	if (v->source == LIMIT_NONE)
+		return;
+	limits_text(v, sentence, sizeof(sentence));
+	wrap_text(sb, sentence);
 }
 
 static uint64_t missed_total(const struct summary *s)

@@ -44,6 +44,7 @@ struct summary_maps {
 	int counters_fd;
 	int reasons_fd;
 	int listeners_fd;
+	int limits_fd; /* listener_limits: listen() calls and bursts, by listener */
 	int socks_fd;
 	uint32_t socks_max;
 	int ncpus;

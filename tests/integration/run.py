@@ -43,6 +43,7 @@ import cases_containers  # noqa: E402,F401
 import cases_metrics  # noqa: E402,F401
 import cases_truth  # noqa: E402,F401
 import cases_firewall  # noqa: E402,F401
+import cases_limits  # noqa: E402,F401
 
 TEST_TIMEOUT = int(60 * nslib.TIME_SCALE)  # seconds per test, enforced with SIGALRM
 

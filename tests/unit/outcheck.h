@@ -42,7 +42,7 @@ const char *outcheck_nth_line(const char *s, int n);
 #define SCHEMA_OWNER_KEYS	       "pid,tid,comm,cgroup_id,source,shared_by,alive,closed,cgroup,container"
 #define SCHEMA_LISTENER_KEYS                                                                       \
 	"addr,port,accept_queue,accept_queue_max,syn_queue,drops,matched_by,ambiguous,sk,"         \
-	"somaxconn,abort_on_overflow,syncookies,owner"
+	"somaxconn,abort_on_overflow,syncookies,owner,limit,burst"
 #define SCHEMA_CONTEXT_KEYS   "pid,tid,comm"
 #define SCHEMA_DIAGNOSIS_KEYS "code,text,hint"
 #define SCHEMA_OVERFLOW_KEYS                                                                       \

@@ -265,6 +265,36 @@ static void test_text_terminal_width(void)
 	}
 }
 
+/* An overflow names the limit that binds and what to set: on the line, or as "fix:". */
+static void test_text_overflow_fix(void)
+{
+	static const size_t widths[] = {0, 80};
+	struct rt_kevent e;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		outcheck_open(&out, false);
+		out.width = widths[i];
+		fixture_ev_overflow(&e);
+		strncpy(e.listener.owner.comm, "nginx", sizeof(e.listener.owner.comm));
+		e.listener.somaxconn = 4096;
+		e.listener.call.ts_ns = 1;
+		e.listener.call.backlog = 128;
+		e.listener.call.somaxconn = 4096;
+		e.listener.burst.start_ns = 1;
+		e.listener.burst.end_ns = 2;
+		e.listener.burst.peak = 300;
+		e.listener.burst.overflowed = 171;
+		pipeline_event(&outcheck_pl, &e, 0);
+		CHECK_CONTAINS(out.sb.buf, i ? "\n    fix: limit 128 = nginx's listen backlog"
+					     : "; limit 128 = nginx's listen backlog");
+		CHECK_CONTAINS(out.sb.buf, "backlog=512 in nginx's listen directive");
+		if (widths[i])
+			check_fits(out.sb.buf, widths[i]);
+		outcheck_close(&out);
+	}
+}
+
 /* A UTF-8 process name is shown as it is, and the columns after it stay aligned. */
 static void test_text_utf8_comm(void)
 {
@@ -305,6 +335,7 @@ void run_sink_text_tests(void)
 	RUN_TEST(test_text_comm_sanitized);
 	RUN_TEST(test_text_fold);
 	RUN_TEST(test_text_terminal_width);
+	RUN_TEST(test_text_overflow_fix);
 	RUN_TEST(test_text_utf8_comm);
 	RUN_TEST(test_text_cause_without_reason);
 	RUN_TEST(test_text_overflow_unknown_path);

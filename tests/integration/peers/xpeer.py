@@ -21,6 +21,8 @@ Extra commands:
                             (still connecting)
                             -> ok RESULT=P1,P2 RESULT=P3 ... (sorted by RESULT)
   shut NAME HOW             shutdown(HOW), HOW one of rd, wr, rdwr
+  comm NAME                 set the process's name (prctl PR_SET_NAME): what
+                            the kernel and rsttrace call it from then on
   fork                      fork a child that keeps every socket open and
                             idles until this process has exited and its
                             stdin is closed (bounded); -> ok CHILDPID
@@ -132,6 +134,14 @@ def child_idle(parent):
     os._exit(0)
 
 
+def cmd_comm(name):
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(15, name.encode()[:15], 0, 0, 0) != 0:  # PR_SET_NAME
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NAME)")
+    return ""
+
+
 def cmd_fork():
     sys.stdout.flush()
     parent = os.getpid()
@@ -147,6 +157,7 @@ def cmd_fork():
 peer.COMMANDS.update({
     "burst": cmd_burst, "recv": cmd_recv, "keepalive": cmd_keepalive, "tbf_burst": cmd_tbf_burst,
     "send_group": cmd_send_group, "group_ports": cmd_group_ports, "shut": cmd_shut, "fork": cmd_fork,
+    "comm": cmd_comm,
 })
 
 if __name__ == "__main__":

@@ -1,0 +1,496 @@
+"""Issue "rsttrace names the fix with the number": which limit binds a
+listener that overflowed, what its burst needed, and the setting to change.
+
+Every case: one namespace with syncookies off (tcp_conn_request() then
+drops a SYN that finds the accept queue full, on the SYN path), a server
+that never accepts, and a client peer that opens COUNT connections at
+once on loopback.  The queue takes limit + 1 of them (full is "more than
+the limit"); the others overflow, and their SYNs are retransmitted after
+1 s into the queue that is still full: ListenOverflows counts each again,
+the burst must count each connection once.  So the test knows the peak
+exactly: COUNT connections waiting or left out at once.
+
+The totals are cross-checked with the namespace's own counters, exactly.
+"""
+
+import os
+import sys
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+import nslib
+from cases_explain import ScriptPeer, XSession, check_scenario, poll
+from harness import dig, parse_kv, test
+from nslib import Netns
+
+DEFAULT_SOMAXCONN = 4096          # net.core.somaxconn of a new namespace
+RETRANSMIT_WAIT = 1.4             # the first SYN retransmission comes after 1 s (TCP_TIMEOUT_INIT)
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def limits_scenario(ctx, check, port, backlog, count, before=None, after=None, comm=None,
+                    existing=False):
+    """The scenario above; -> (ns, server, session, burst answer)."""
+    ns = Netns()
+    sysctls = {"net.ipv4.tcp_syncookies": 0}
+    sysctls.update(before or {})
+    ns.sysctl(sysctls)
+    server, client = ScriptPeer(ns), ScriptPeer(ns)
+    if comm:
+        server.call("comm %s" % comm)
+        server.comm = nslib.process_comm(server.pid)
+        check_scenario(check, server.comm == comm, "comm %r, expected %r" % (server.comm, comm))
+    if existing:
+        server.call("listen L 4 127.0.0.1 %d %d" % (port, backlog))
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
+        if not existing:
+            server.call("listen L 4 127.0.0.1 %d %d" % (port, backlog))
+        if after:
+            ns.sysctl(after)
+        burst = parse_kv(client.call("burst G 4 127.0.0.1 %d %d 0.5" % (port, count), timeout=10))
+        time.sleep(RETRANSMIT_WAIT)
+        s.finish_scenario(client, server)
+    return ns, server, s, burst
+
+
+def check_burst_scenario(check, burst, limit, count):
+    check_scenario(check, burst["connected"] == str(limit + 1)
+                   and burst["pending"] == str(count - limit - 1),
+                   "burst gave %s, expected %d connected, %d pending"
+                   % (burst, limit + 1, count - limit - 1))
+
+
+def summary_row(check, s, ns, port):
+    summary = s.final_summary()
+    rows = [l for l in summary.get("listeners", [])
+            if l.get("netns") == ns.inode and l.get("port") == port]
+    check.that(len(rows) == 1, "%d summary listener rows for port %d, expected 1"
+               % (len(rows), port), summary)
+    return rows[0] if rows else {}
+
+
+def hint_has(check, ev, *parts):
+    hint = dig(ev, "diagnosis.hint") or ""
+    for part in parts:
+        check.that(part in hint, "hint lacks %r: %r" % (part, hint), ev)
+
+
+# The members of listener.limit that grow with the burst: checked where the
+# burst reached its peak (the event of the last connection to overflow, and
+# the retransmissions after it) and in the summary.
+GROWING = ("recommended", "setting", "raise_somaxconn")
+
+
+def check_limits(check, s, ns, port, limit_fields, count, hint_parts, absent=()):
+    """Every listen_overflow event and the summary's listener row carry the
+    same limit; the burst's peak is the connections the test opened; at the
+    peak, the hint says what the test expects; totals equal the namespace's
+    counters."""
+    drops = s.events("listen_overflow")
+    check.that(drops, "no listen_overflow events")
+    fixed = {k: v for k, v in limit_fields.items() if k not in GROWING}
+    for ev in drops:
+        check.fields(ev, {"listener.limit." + k: v for k, v in fixed.items()},
+                     "listen_overflow limit")
+        for part in absent:
+            check.that(part not in (dig(ev, "diagnosis.hint") or ""),
+                       "hint has %r" % part, ev)
+    peaks = [dig(ev, "listener.burst.peak") or 0 for ev in drops]
+    check.that(max(peaks or [0]) == count, "events' burst peaks %s, expected a peak of %d"
+               % (peaks, count))
+    # The peak only grows within the burst: events in time order show it so.
+    ordered = [dig(ev, "listener.burst.peak") or 0
+               for ev in sorted(drops, key=lambda e: e.get("ts_ns", 0))]
+    check.that(ordered == sorted(ordered), "burst peaks out of order: %s" % ordered)
+    at_peak = [ev for ev in drops if dig(ev, "listener.burst.peak") == count]
+    for ev in at_peak:
+        check.fields(ev, {"listener.limit." + k: v for k, v in limit_fields.items()},
+                     "listen_overflow limit at the peak")
+        hint_has(check, ev, *hint_parts)
+    summary = s.check_totals(ns, {"listen_overflow": "TcpExtListenOverflows",
+                                  "listen_overflow_syn": "TcpExtListenOverflows",
+                                  "syn_queue_overflow": "TcpExtTCPReqQFullDrop",
+                                  "lost": 0, "written": len(s.events())})
+    row = summary_row(check, s, ns, port)
+    check.fields(row, {"limit." + k: v for k, v in limit_fields.items()}, "summary listener")
+    overflows = sum((row.get("overflows") or {}).values())
+    check.that(overflows + s.unattributed("listen_overflow") == s.delta("TcpExtListenOverflows"),
+               "summary listener overflows %d (+%d unattributed), ListenOverflows delta %d"
+               % (overflows, s.unattributed("listen_overflow"), s.delta("TcpExtListenOverflows")))
+    burst = row.get("burst") or {}
+    over = count - limit_fields["value"] - 1
+    check.fields(row, {"burst.peak": count, "burst.overflowed": over, "burst.accepted": 0,
+                       "burst.number": 1}, "summary listener burst")
+    check.that((dig(row, "limit.recommended") or 0) >= count,
+               "recommended %r below the peak %d" % (dig(row, "limit.recommended"), count), row)
+    # Connections, not drops: the retransmitted SYNs were counted again by the kernel.
+    check.that(s.delta("TcpExtListenOverflows") > over,
+               "ListenOverflows delta %d, not above the %d connections that overflowed: the "
+               "SYN retransmissions did not happen within %.1f s"
+               % (s.delta("TcpExtListenOverflows"), over, RETRANSMIT_WAIT))
+    want_pace = "not_accepting" if (burst.get("duration_ms") or 0) >= 1000 else "unknown"
+    check.that(burst.get("pace") == want_pace, "pace %r after %r ms, expected %r"
+               % (burst.get("pace"), burst.get("duration_ms"), want_pace), row)
+    return row
+
+
+@test("limits_app_backlog")
+def t_app_backlog(ctx, check):
+    """listen(fd, 4) with somaxconn 4096: the application's backlog binds;
+    a process of no known server gets the generic listen() advice."""
+    port, count = 20201, 12
+    ns, server, s, burst = limits_scenario(ctx, check, port, 4, count, comm="rttapp")
+    check_burst_scenario(check, burst, 4, count)
+    if not s.traced:
+        return
+    check_limits(check, s, ns, port,
+                 {"value": 4, "binds": "listen_backlog", "listen_backlog": 4,
+                  "somaxconn_at_listen": DEFAULT_SOMAXCONN, "somaxconn": DEFAULT_SOMAXCONN,
+                  "server": None, "setting": None, "raise_somaxconn": False, "restart": False},
+                 count,
+                 ["limit 4 = the application's listen backlog (listen(fd, 4); net.core.somaxconn "
+                  "(4096 in that netns) is higher)",
+                  "set the backlog the application passes to listen() to "])
+
+
+@test("limits_somaxconn")
+def t_somaxconn(ctx, check):
+    """listen(fd, 4096) in a netns whose somaxconn is 8 (set before
+    listen()): somaxconn binds, and raising it needs a restart."""
+    port, count = 20202, 14
+    ns, server, s, burst = limits_scenario(ctx, check, port, 4096, count,
+                                           before={"net.core.somaxconn": 8})
+    check_burst_scenario(check, burst, 8, count)
+    if not s.traced:
+        return
+    check_limits(check, s, ns, port,
+                 {"value": 8, "binds": "somaxconn", "listen_backlog": 4096,
+                  "somaxconn_at_listen": 8, "somaxconn": 8, "server": "Python",
+                  "recommended": 16, "raise_somaxconn": True, "restart": True},
+                 count,
+                 ["limit 8 = somaxconn: net.core.somaxconn (8 in that netns) is below the 4096 "
+                  "pid %d (%s) asked for in listen()" % (server.pid, server.comm),
+                  "the burst needed 14 (connections waiting or dropped at once, 5 of them "
+                  "overflowed)",
+                  "raise net.core.somaxconn to 16 in that netns, then restart pid %d (%s) (a new "
+                  "somaxconn applies only to listeners created after the change)"
+                  % (server.pid, server.comm)])
+
+
+@test("limits_somaxconn_raised_after_listen")
+def t_somaxconn_raised(ctx, check):
+    """somaxconn 8 when the server called listen(fd, 4096), raised to 4096
+    afterwards: the running listener keeps 8, rsttrace says so."""
+    port, count = 20203, 14
+    ns, server, s, burst = limits_scenario(ctx, check, port, 4096, count,
+                                           before={"net.core.somaxconn": 8},
+                                           after={"net.core.somaxconn": DEFAULT_SOMAXCONN})
+    check_burst_scenario(check, burst, 8, count)
+    if not s.traced:
+        return
+    check_limits(check, s, ns, port,
+                 {"value": 8, "binds": "somaxconn_at_listen", "listen_backlog": 4096,
+                  "somaxconn_at_listen": 8, "somaxconn": DEFAULT_SOMAXCONN,
+                  "recommended": 16, "raise_somaxconn": False, "restart": True},
+                 count,
+                 ["limit 8 = somaxconn at the time pid %d (%s) called listen(fd, 4096); "
+                  "net.core.somaxconn is now 4096 in that netns, but this listener keeps its "
+                  "limit of 8 until it calls listen() again" % (server.pid, server.comm),
+                  "a limit of 16 would have absorbed it: restart pid %d (%s) so that it calls "
+                  "listen() again" % (server.pid, server.comm)],
+                 absent=["raise net.core.somaxconn"])
+
+
+@test("limits_listener_older_than_rsttrace")
+def t_existing(ctx, check):
+    """A listener that existed before rsttrace started: its listen() was
+    not seen, so the backlog is unknown and only the certain inference is
+    made (limit below somaxconn: the backlog or an older somaxconn)."""
+    port, count = 20204, 12
+    ns, server, s, burst = limits_scenario(ctx, check, port, 4, count, existing=True)
+    check_burst_scenario(check, burst, 4, count)
+    if not s.traced:
+        return
+    check_limits(check, s, ns, port,
+                 {"value": 4, "binds": "listen_backlog_or_older_somaxconn",
+                  "listen_backlog": None, "somaxconn_at_listen": None,
+                  "somaxconn": DEFAULT_SOMAXCONN, "server": "Python", "restart": False},
+                 count,
+                 ["limit 4 is below net.core.somaxconn (4096 in that netns): the application's "
+                  "listen backlog or an older somaxconn binds (the listener is older than "
+                  "rsttrace: its listen() backlog is unknown)"],
+                 absent=["limit 4 ="])
+
+
+@test("limits_burst_peak_in_connections")
+def t_burst_peak(ctx, check):
+    """40 distinct connects against a listener that never accepts
+    (listen(fd, 4)): the peak is 40 connections, exactly, although the
+    kernel counted every retransmitted SYN again; 64 would absorb it."""
+    port, count = 20205, 40
+    ns, server, s, burst = limits_scenario(ctx, check, port, 4, count)
+    check_burst_scenario(check, burst, 4, count)
+    if not s.traced:
+        return
+    row = check_limits(check, s, ns, port,
+                       {"value": 4, "binds": "listen_backlog", "listen_backlog": 4,
+                        "server": "Python", "recommended": 64},
+                       count,
+                       ["limit 4 = Python's listen backlog",
+                        "set the argument of the program's listen() call to 64"])
+    check.that(dig(row, "limit.setting") ==
+               "the argument of the program's listen() call to 64 (socketserver's "
+               "request_queue_size defaults to 5)", "setting %r" % dig(row, "limit.setting"), row)
+
+
+# --------------------------------------------------------------------------
+# a real nginx
+
+NGINX_CONF = """daemon off;
+master_process on;
+worker_processes 1;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    server {{
+        listen 127.0.0.1:{port} backlog={backlog};
+        location / {{ return 200 "ok\\n"; }}
+    }}
+}}
+"""
+
+
+def children(pid):
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
+def listening(ns, port):
+    out = ns.exec(["ss", "-Hltn", "sport = :%d" % port], check=False).stdout
+    return port if ("127.0.0.1:%d" % port) in out else None
+
+
+@test("limits_nginx_backlog")
+def t_nginx(ctx, check):
+    """A real nginx (Debian's package) with `listen ... backlog=4`, its
+    worker stopped so that nothing accepts: the hint names nginx's
+    backlog= parameter with the number a burst of 12 needed."""
+    port, count, backlog = 20206, 12, 4
+    check_scenario(check, os.access(NGINX, os.X_OK),
+                   "%s missing: scripts/deps.sh installs nginx-light" % NGINX)
+    ns = Netns()
+    ns.sysctl({"net.ipv4.tcp_syncookies": 0})
+    tmp = tempfile.TemporaryDirectory(prefix="rtt-nginx-")
+    conf = os.path.join(tmp.name, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(NGINX_CONF.format(tmp=tmp.name, port=port, backlog=backlog))
+    client = ScriptPeer(ns)
+    master = worker = None
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
+        master = nslib.track(subprocess.Popen(
+            ns.cmd([NGINX, "-p", tmp.name, "-c", conf, "-e", os.path.join(tmp.name, "error.log")]),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            preexec_fn=nslib.die_with_parent))
+        up = poll(lambda: listening(ns, port), 5)
+        workers = poll(lambda: children(master.pid) or None, 5) or []
+        check_scenario(check, up and len(workers) == 1,
+                       "nginx (pid %d) listening %r, workers %r" % (master.pid, up, workers))
+        worker = workers[0]
+        os.kill(worker, signal.SIGSTOP)       # nothing accepts from here on
+        burst = parse_kv(client.call("burst G 4 127.0.0.1 %d %d 0.5" % (port, count), timeout=10))
+        time.sleep(RETRANSMIT_WAIT)
+        client.close()
+        # The worker must accept nothing, ever: killed while stopped.
+        master.send_signal(signal.SIGTERM)
+        os.kill(worker, signal.SIGKILL)
+        nslib.stop_process(master)
+        s.finish_scenario()
+    tmp.cleanup()
+    check_burst_scenario(check, burst, backlog, count)
+    if not s.traced:
+        return
+    owner = {"listener.owner.pid": master.pid, "listener.owner.comm": "nginx"}
+    for ev in s.events("listen_overflow"):
+        check.fields(ev, owner, "nginx listener owner")
+    check_limits(check, s, ns, port,
+                 {"value": 4, "binds": "listen_backlog", "listen_backlog": 4,
+                  "somaxconn_at_listen": DEFAULT_SOMAXCONN, "server": "nginx",
+                  "setting": "backlog=16 in nginx's listen directive (listen ... backlog=N; "
+                             "default 511)",
+                  "recommended": 16, "raise_somaxconn": False},
+                 count,
+                 ["limit 4 = nginx's listen backlog (listen(fd, 4); net.core.somaxconn (4096 "
+                  "in that netns) is higher)",
+                  "the burst needed 12 (connections waiting or dropped at once, 7 of them "
+                  "overflowed)",
+                  "a limit of 16 would have absorbed it: set backlog=16 in nginx's listen "
+                  "directive"])
+
+
+# --------------------------------------------------------------------------
+# a server too slow to accept
+
+PEERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers")
+
+
+def times_of(out, word):
+    for line in out.splitlines():
+        if line.startswith(word + " "):
+            return [float(t) for t in line.split(" ", 1)[1].split(",") if t]
+    return []
+
+
+def within(got, truth, part=0.10):
+    return got is not None and abs(got - truth) <= part * truth
+
+
+@test("limits_too_slow_to_accept")
+def t_too_slow(ctx, check):
+    """A server that accepts 100 connections a second (listen(fd, 16))
+    while a client opens 500 at 400 a second: no backlog helps, and
+    rsttrace's arrival and accept rates are within 10% of what the client
+    (connect() times) and the server (accept() times) recorded."""
+    port, count, rate, interval = 20207, 500, 400.0, 0.01
+    ns = Netns()
+    ns.sysctl({"net.ipv4.tcp_syncookies": 0})
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
+        server = nslib.track(subprocess.Popen(
+            ns.cmd([sys.executable, "-u", os.path.join(PEERS, "slow_accept.py"), str(port), "16",
+                    str(interval), "4.0"]),
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=nslib.die_with_parent))
+        check_scenario(check, server.stdout.readline().strip() == "listening",
+                       "slow_accept.py did not start")
+        client = nslib.track(subprocess.Popen(
+            ns.cmd([sys.executable, "-u", os.path.join(PEERS, "paced_connect.py"), str(port),
+                    str(count), str(rate), "2.0"]),
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=nslib.die_with_parent))
+        connects = times_of(client.communicate(timeout=20)[0], "connects")
+        accepts = times_of(server.communicate(timeout=20)[0], "accepts")
+        s.finish_scenario()
+    check_scenario(check, len(connects) == count and len(accepts) > 100,
+                   "%d connects, %d accepts" % (len(connects), len(accepts)))
+    if not s.traced:
+        return
+    span = connects[-1] - connects[0]
+    arrival_truth = (count - 1) / span
+    accept_truth = sum(1 for t in accepts if connects[0] <= t <= connects[-1]) / span
+    s.check_totals(ns, {"listen_overflow": "TcpExtListenOverflows",
+                        "syn_queue_overflow": "TcpExtTCPReqQFullDrop", "lost": 0,
+                        "written": len(s.events())})
+    row = summary_row(check, s, ns, port)
+    burst = row.get("burst") or {}
+    check.that(within(burst.get("arrival_per_s"), arrival_truth),
+               "arrival_per_s %r, the client connected %.1f/s" % (burst.get("arrival_per_s"),
+                                                                 arrival_truth), row)
+    check.that(within(burst.get("accept_per_s"), accept_truth),
+               "accept_per_s %r, the server accepted %.1f/s" % (burst.get("accept_per_s"),
+                                                                accept_truth), row)
+    check.fields(row, {"burst.pace": "too_slow", "limit.binds": "listen_backlog",
+                       "limit.listen_backlog": 16, "burst.number": 1}, "summary listener")
+    drops = s.events("listen_overflow")
+    slow = [ev for ev in drops if dig(ev, "listener.burst.pace") == "too_slow"]
+    check.that(slow, "no listen_overflow event says the server is too slow")
+    for ev in slow[-1:]:
+        hint_has(check, ev, "but pid %d (python3) accepted " % server.pid,
+                 "a bigger backlog would only delay the drops; accept faster or add workers")
+
+
+# --------------------------------------------------------------------------
+# Go: the backlog is somaxconn, read once per process
+
+GO = shutil.which("go") or "/usr/bin/go"
+
+
+def build_goserver(tmp):
+    """go build peers/goserver.go (standard library only, no network)."""
+    out = os.path.join(tmp, "goserver")
+    env = dict(os.environ, GOCACHE=os.path.join(tmp, "cache"), GOPATH=os.path.join(tmp, "gopath"),
+               GO111MODULE="off", GOFLAGS="", CGO_ENABLED="0")
+    res = subprocess.run([GO, "build", "-o", out, os.path.join(PEERS, "goserver.go")], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)
+    return out if res.returncode == 0 else None, res.stdout
+
+
+def go_scenario(ctx, check, port, count, raise_after):
+    """A Go listener started with somaxconn 16 (so its backlog is 16), then
+    optionally somaxconn raised to 4096 without a restart, then a burst."""
+    check_scenario(check, os.access(GO, os.X_OK), "%s missing: scripts/deps.sh installs golang-go"
+                   % GO)
+    tmp = tempfile.TemporaryDirectory(prefix="rtt-go-")
+    binary, log = build_goserver(tmp.name)
+    check_scenario(check, binary is not None, "go build failed: %s" % log)
+    ns = Netns()
+    ns.sysctl({"net.ipv4.tcp_syncookies": 0, "net.core.somaxconn": 16})
+    client = ScriptPeer(ns)
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
+        server = nslib.track(subprocess.Popen(
+            ns.cmd([binary, "127.0.0.1:%d" % port, "8"]), stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=nslib.die_with_parent))
+        check_scenario(check, server.stdout.readline().strip() == "listening",
+                       "goserver did not start")
+        if raise_after:
+            ns.sysctl({"net.core.somaxconn": DEFAULT_SOMAXCONN})
+        burst = parse_kv(client.call("burst G 4 127.0.0.1 %d %d 0.5" % (port, count), timeout=10))
+        time.sleep(RETRANSMIT_WAIT)
+        s.finish_scenario(client)
+        nslib.stop_process(server)
+    tmp.cleanup()
+    return ns, server, s, burst
+
+
+@test("limits_go_somaxconn")
+def t_go(ctx, check):
+    """A Go server started with somaxconn 16: Go asked listen(fd, 16) itself;
+    rsttrace recognises the Go executable and says somaxconn binds."""
+    port, count = 20208, 24
+    ns, server, s, burst = go_scenario(ctx, check, port, count, raise_after=False)
+    check_burst_scenario(check, burst, 16, count)
+    if not s.traced:
+        return
+    check_limits(check, s, ns, port,
+                 {"value": 16, "binds": "somaxconn", "listen_backlog": 16,
+                  "somaxconn_at_listen": 16, "somaxconn": 16, "server": "Go",
+                  "recommended": 32, "raise_somaxconn": True, "restart": True},
+                 count,
+                 ["limit 16 = somaxconn: net.core.somaxconn (16 in that netns) is below the 16",
+                  "a limit of 32 would have absorbed it: raise net.core.somaxconn to 32 in that "
+                  "netns and restart pid %d (goserver) (Go reads somaxconn once per process and "
+                  "passes it as its backlog)" % server.pid])
+
+
+@test("limits_go_somaxconn_raised_without_restart")
+def t_go_raised(ctx, check):
+    """The same Go server after somaxconn was raised to 4096 without a
+    restart: its limit stays 16, and rsttrace says a restart is needed."""
+    port, count = 20209, 24
+    ns, server, s, burst = go_scenario(ctx, check, port, count, raise_after=True)
+    check_burst_scenario(check, burst, 16, count)
+    if not s.traced:
+        return
+    check_limits(check, s, ns, port,
+                 {"value": 16, "binds": "somaxconn_at_listen", "listen_backlog": 16,
+                  "somaxconn_at_listen": 16, "somaxconn": DEFAULT_SOMAXCONN, "server": "Go",
+                  "recommended": 32, "raise_somaxconn": False, "restart": True},
+                 count,
+                 ["limit 16 = somaxconn at the time pid %d (goserver) called listen(fd, 16); "
+                  "net.core.somaxconn is now 4096 in that netns, but this listener keeps its "
+                  "limit of 16 until it calls listen() again" % server.pid,
+                  "a limit of 32 would have absorbed it: restart pid %d (goserver) (Go reads "
+                  "somaxconn once per process" % server.pid],
+                 absent=["raise net.core.somaxconn"])
