@@ -16,8 +16,6 @@
 #define RT_EPIPE	32
 #define RT_RCV_SHUTDOWN 1
 
-extern unsigned int CONFIG_HZ __kconfig __weak;
-
 /* A connection being watched: its SYN or its first data was retransmitted. */
 struct client_watch {
 	__u64 first_retrans_ns;
@@ -90,7 +88,7 @@ __hidden __noinline int rt_client_reset_seen(__u32 netns, const struct rt_tuple 
 
 static __always_inline __u32 jiffies_ms(__u32 then)
 {
-	__u32 hz = CONFIG_HZ;
+	__u32 hz = kernel_hz;
 	__u32 now = (__u32)bpf_jiffies64();
 
 	if (!hz)
@@ -150,11 +148,11 @@ __hidden __noinline int rt_client_conn(__u64 skaddr, __u32 reset_state, __u32 ou
 	c->bytes_received = BPF_CORE_READ(tp, bytes_received);
 	c->total_retrans = BPF_CORE_READ(tp, total_retrans);
 	c->srtt_us = BPF_CORE_READ(tp, srtt_us) >> 3;
-	if (c->bytes_sent && CONFIG_HZ) {
+	if (c->bytes_sent && kernel_hz) {
 		c->last_send_ms = jiffies_ms(BPF_CORE_READ(tp, lsndtime));
 		c->flags |= RT_CF_LAST_SEND;
 	}
-	if (c->bytes_received && CONFIG_HZ) {
+	if (c->bytes_received && kernel_hz) {
 		c->last_recv_ms = jiffies_ms(BPF_CORE_READ(icsk, icsk_ack.lrcvtime));
 		c->flags |= RT_CF_LAST_RECV;
 	}

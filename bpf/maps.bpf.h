@@ -63,6 +63,8 @@ RT_SHARED volatile __u32 have_bursts RT_INIT(0);
 
 /* Possible CPUs, for the per-CPU counter baselines (mib.bpf.c). */
 RT_SHARED const volatile __u32 nr_cpus RT_INIT(1);
+/* The kernel's CONFIG_HZ, read by the loader (user/kconfig.c); 0 when unknown. */
+RT_SHARED const volatile __u32 kernel_hz RT_INIT(0);
 /*
  * Indexes of ListenOverflows, TCPReqQFullDrop, TCPReqQFullDoCookies in the
  * kernel's linux_mib: an anonymous enum, so CO-RE cannot name it; the

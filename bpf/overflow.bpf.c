@@ -399,17 +399,7 @@ static __always_inline int handle_syn_consumed(const struct sk_buff *skb)
 	if ((skb_tcp_flags(skb) & (RT_TCPF_SYN | RT_TCPF_ACK)) != RT_TCPF_SYN)
 		return 0;
 	netns = skb_netns(skb);
-	/*
-	 * Every SYN a listener takes passes here. Where this CPU has a
-	 * baseline and the kernel counted no overflow since, this SYN was
-	 * queued: nothing to find. (The listeners' drop counters are then not
-	 * re-read: in a SO_REUSEPORT group, the one whose counter moved since
-	 * it was last read is taken for the next overflow.)
-	 */
 	rt_mib_delta(skb_net(skb), netns, &d, 0);
-	if (!d.fresh &&
-	    !(d.d[RT_MIB_LISTEN_OVERFLOWS] | d.d[RT_MIB_REQQ_DROP] | d.d[RT_MIB_REQQ_COOKIES]))
-		return 0;
 	if (!tuple_from_skb(skb, &t)) {
 		if (!d.fresh)
 			unattributed_unfiltered(netns, d.d[RT_MIB_LISTEN_OVERFLOWS],
@@ -417,6 +407,17 @@ static __always_inline int handle_syn_consumed(const struct sk_buff *skb)
 		return 0;
 	}
 	rt_listeners_for(netns, &t, &m);
+	/*
+	 * Every SYN a listener takes passes here. Where this CPU has a
+	 * baseline and the kernel counted no overflow since, this SYN was
+	 * queued: nothing to find, unless the port has several listeners:
+	 * their drop counters must be re-read at every SYN, since the one
+	 * whose counter moved since the last read is taken for an overflow,
+	 * and drops of other kinds (an ACK path) move it too.
+	 */
+	if (!d.fresh && m.n < 2 &&
+	    !(d.d[RT_MIB_LISTEN_OVERFLOWS] | d.d[RT_MIB_REQQ_DROP] | d.d[RT_MIB_REQQ_COOKIES]))
+		return 0;
 	/*
 	 * Which listener of a SO_REUSEPORT group took it: the one whose drop
 	 * counter moved, if one did (a queued SYN leaves no such trace).

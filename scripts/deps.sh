@@ -26,7 +26,8 @@ TEST_PKGS="$TEST_PKGS nginx-light"
 [ "${1:-}" = test ] && PKGS="$PKGS $TEST_PKGS"
 # `deps.sh kernels`: also what make test-kernels needs (QEMU guests, tests/kernels).
 KERNEL_PKGS="qemu-system-x86 busybox-static kmod xz-utils iptables nftables"
-[ "${1:-}" = kernels ] && PKGS="$PKGS $KERNEL_PKGS"
+# The test suite runs a smoke set inside those kernels too.
+[ "${1:-}" = kernels ] || [ "${1:-}" = test ] && PKGS="$PKGS $KERNEL_PKGS"
 
 missing=""
 for p in $PKGS $TEST_PKGS; do

@@ -16,10 +16,14 @@
 
 #define MS 1000000ull
 
-/* A reset this soon after the handshake, nothing received: an answer to the handshake's ACK. */
-#define RT_HANDSHAKE_RESET_MS 200
-/* Sure when it came within two round trips (the ACK's and the reset's way) and this slack. */
-#define RT_HANDSHAKE_RESET_SLACK_MS 10
+/*
+ * With nothing sent, an overflow resets a connection only in answer to the
+ * handshake's ACK (tcp_abort_on_overflow=1): within two round trips (the
+ * ACK's way and the reset's) and this slack for scheduling. Later, with
+ * nothing sent, no overflow path resets it: a server that accepted and
+ * closed (SO_LINGER 0, a killed worker) does, and is not named here.
+ */
+#define RT_HANDSHAKE_RESET_SLACK_MS 3
 
 static const char hint_syn[] =
     "the server (or the path) drops SYNs: retry with exponential backoff and jitter, cap concurrent connections per host; ask the server's owner to raise its listen() backlog and net.core.somaxconn, and to accept() faster";
@@ -178,7 +182,7 @@ static bool reset_received(const struct rt_record *r, struct diagnosis *d)
 	owner_of(owner, sizeof(owner), r);
 	rt_format_endpoint(e->family, e->raddr, e->rport, remote, sizeof(remote));
 	if (c->bytes_received == 0 && acked == 0 && (e->flags & RT_F_STATE_AGE) &&
-	    (age_ms <= RT_HANDSHAKE_RESET_MS || c->bytes_sent)) {
+	    (age_ms <= 2 * (c->srtt_us / 1000) + RT_HANDSHAKE_RESET_SLACK_MS || c->bytes_sent)) {
 		uint64_t rtt_ms = c->srtt_us / 1000;
 
 		set(d, "remote_accept_queue_overflow_suspected",

@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "kconfig.h"
 #include "loader.h"
 #include "messages.h"
 #include "rsttrace.skel.h"
@@ -125,6 +126,7 @@ int loader_open(struct loader *ld, const struct cli_opts *o)
 			s->rodata->ack_overflow_by_counter = 1;
 	}
 
+	s->rodata->kernel_hz = kconfig_hz();
 	s->rodata->filter_tgid = o->pid;
 	s->rodata->filter_netns = o->netns;
 	s->rodata->filter_cgroup = o->cgroup_id;
