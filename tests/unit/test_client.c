@@ -115,8 +115,15 @@ static void test_client_codes(void)
 	r = build(&k);
 	CHECK_STR(r->diag.code, "remote_accept_queue_overflow_suspected");
 	CHECK_STR(r->diag.confidence, "high");
+	/* 150 ms later with nothing sent: no overflow path resets then. */
 	k.ev.state_age_ns = 150000000;
-	CHECK_STR(build(&k)->diag.confidence, "medium");
+	CHECK_STR(build(&k)->diag.code, "peer_reset");
+	/* Data sent and never acknowledged: the request may have met a full queue. */
+	k.conn.bytes_sent = 120;
+	r = build(&k);
+	CHECK_STR(r->diag.code, "remote_accept_queue_overflow_suspected");
+	CHECK_STR(r->diag.confidence, "medium");
+	k.conn.bytes_sent = 0;
 	/* Long established, nothing sent: the cause is on the peer. */
 	k.ev.state_age_ns = 5000000000ull;
 	CHECK_STR(build(&k)->diag.code, "peer_reset");
