@@ -16,7 +16,7 @@ PKGS="clang llvm make gcc libc6-dev libbpf-dev libelf-dev zlib1g-dev bpftool ipr
 # the container and metrics tests: real containers (runc, a busybox rootfs)
 # and a real Prometheus with promtool.
 TEST_PKGS="clang-format cppcheck libclang-rt-dev python3"
-TEST_PKGS="$TEST_PKGS dpkg gzip binutils lintian systemd systemd-container util-linux strace man-db groff-base mandoc bash-completion rsyslog python3-yaml"
+TEST_PKGS="$TEST_PKGS dpkg gzip binutils lintian systemd systemd-container util-linux strace man-db groff-base mandoc bash-completion rsyslog python3-yaml nodejs npm"
 TEST_PKGS="$TEST_PKGS runc busybox-static prometheus"
 # golang-go: the Go net/http client of tests/integration/cases_client.py.
 TEST_PKGS="$TEST_PKGS golang-go"

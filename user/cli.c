@@ -17,6 +17,7 @@
 #include "cgroups.h"
 #include "cli.h"
 #include "metrics_http.h"
+#include "ready_file.h"
 
 #define DEFAULT_RING_BYTES (4u << 20)
 
@@ -36,6 +37,7 @@ static const char usage_text[] =
     "      --cgroup PATH       only sockets whose owner is in cgroup v2 directory PATH\n"
     "                          (under the cgroup2 mount, or relative to it), not below it\n"
     "      --metrics ADDR:PORT serve Prometheus metrics on ADDR:PORT (PORT alone: 127.0.0.1)\n"
+    "      --ready-file PATH   create PATH once attached, remove it at exit (readiness probes)\n"
     "      --netns NS          only network namespace NS: an inode number, a path such as\n"
     "                          /proc/PID/ns/net or /var/run/netns/NAME, or a name from 'ip netns'\n"
     "  -e, --events LIST       comma-separated: sent,received,overflow,synq,firewall,\n"
@@ -250,6 +252,7 @@ enum {
 	OPT_PROBE,
 	OPT_CGROUP,
 	OPT_METRICS,
+	OPT_READY_FILE,
 };
 
 static const struct option long_opts[] = {
@@ -274,6 +277,7 @@ static const struct option long_opts[] = {
     {"probe", no_argument, NULL, OPT_PROBE},
     {"cgroup", required_argument, NULL, OPT_CGROUP},
     {"metrics", required_argument, NULL, OPT_METRICS},
+    {"ready-file", required_argument, NULL, OPT_READY_FILE},
     {"verbose", no_argument, NULL, 'v'},
     {"version", no_argument, NULL, 'V'},
     {"help", no_argument, NULL, 'h'},
@@ -426,6 +430,13 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_opts *o, char *err, 
 			o->metrics_addr = optarg;
 			break;
 		}
+		case OPT_READY_FILE:
+			r = ready_file_check(optarg);
+			if (r)
+				BAD("invalid --ready-file '%s': %s (its directory must exist)",
+				    optarg, strerror(-r));
+			o->ready_file = optarg;
+			break;
 		case OPT_FOLD_AFTER: {
 			unsigned long n;
 

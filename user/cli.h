@@ -36,6 +36,7 @@ struct cli_opts {
 	bool probe;		      /* --probe: print the hooks this kernel allows, exit */
 	uint64_t cgroup_id;	      /* --cgroup: only sockets whose owner is in it, 0 = any */
 	const char *metrics_addr;     /* --metrics ADDR:PORT, NULL = no metrics server */
+	const char *ready_file;	      /* --ready-file PATH: exists while attached */
 };
 
 enum cli_status {

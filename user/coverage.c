@@ -4,6 +4,7 @@
 #include "coverage.h"
 #include "decode.h"
 #include "json_writer.h"
+#include "node_identity.h"
 
 /* "tp_btf tcp_send_reset/3" */
 static void hook_label(char *buf, size_t len, const struct hook_cand *c)
@@ -157,6 +158,7 @@ void coverage_json(struct strbuf *sb, const struct loader *ld, uint32_t requeste
 	jw_uint_field(&jw, "schema", RT_SCHEMA_VERSION);
 	jw_string_field(&jw, "type", "coverage");
 	jw_string_field(&jw, "time", when);
+	node_identity_json(&jw);
 	jw_string_field(&jw, "version", RSTTRACE_VERSION);
 	jw_string_field(&jw, "kernel", kernel_release(&u));
 	jw_name(&jw, "events");

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "json_writer.h"
+#include "node_identity.h"
 #include "messages.h"
 #include "output.h"
 #include "strbuf.h"
@@ -60,6 +61,7 @@ void rt_warn(bool json, const char *level, const char *fmt, ...)
 		jw_start_object(&jw);
 		jw_uint_field(&jw, "schema", RT_SCHEMA_VERSION);
 		jw_string_field(&jw, "type", level);
+		node_identity_json(&jw);
 		jw_string_field(&jw, "message", msg);
 		jw_end_object(&jw);
 		fprintf(stderr, "%s\n", sb.buf ? sb.buf : "");

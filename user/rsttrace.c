@@ -18,6 +18,7 @@
 #include "../include/rsttrace.h"
 #include "cgroups.h"
 #include "cli.h"
+#include "ready_file.h"
 #include "clock.h"
 #include "coverage.h"
 #include "decode.h"
@@ -448,8 +449,16 @@ int main(int argc, char **argv)
 		ld.event_mask & RT_EVM(RT_EV_SYN_QUEUE_OVERFLOW) ? " synq" : "",
 		ld.event_mask & RT_EVM(RT_EV_FIREWALL_RST) ? " firewall" : "",
 		ld.event_mask & RT_EVM_CLIENT ? " client" : "");
+	if (o.ready_file) {
+		err = ready_file_create(o.ready_file);
+		if (err)
+			rt_warn(o.json, "warning", "cannot create the ready file %s: %s",
+				o.ready_file, strerror(-err));
+	}
 
 	err = trace_loop(s, &o);
+	if (o.ready_file)
+		ready_file_remove(o.ready_file);
 	if (err)
 		rt_warn(o.json, "error", "reading events failed: %s", strerror(-err));
 	print_totals(s, &ld, o.json);

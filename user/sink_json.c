@@ -6,6 +6,7 @@
 #include "diagnose.h"
 #include "json_writer.h"
 #include "limits_json.h"
+#include "node_identity.h"
 #include "output.h"
 #include "sink.h"
 #include "record.h"
@@ -20,6 +21,7 @@ static void start_line(struct output *o, struct json_writer *jw, const char *typ
 	jw_string_field(jw, "type", type);
 	rt_clock_rfc3339(&o->clock, ts_ns, when, sizeof(when));
 	jw_string_field(jw, "time", when);
+	node_identity_json(jw);
 }
 
 static void end_line(struct output *o, struct json_writer *jw)

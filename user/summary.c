@@ -7,6 +7,7 @@
 #include "addr.h"
 #include "diagnose.h"
 #include "json_writer.h"
+#include "node_identity.h"
 #include "goexe.h"
 #include "kenums.h"
 #include "limits_json.h"
@@ -293,6 +294,7 @@ static void print_json(struct summary *s, const struct summary_maps *m, struct o
 	jw_string_field(&jw, "type", "summary");
 	rt_clock_rfc3339(&o->clock, now_ns, when, sizeof(when));
 	jw_string_field(&jw, "time", when);
+	node_identity_json(&jw);
 	jw_name(&jw, "final");
 	jw_bool(&jw, final);
 	jw_uint_field(&jw, "elapsed_ms", (now_ns - s->start_ns) / 1000000);

@@ -33,6 +33,7 @@ from common import TESTS, Failure  # noqa: E402
 import cases_package  # noqa: E402,F401  (registers tests)
 import cases_docs  # noqa: E402,F401
 import shipping  # noqa: E402,F401
+import cases_kubernetes  # noqa: E402,F401
 import cases_systemd  # noqa: E402,F401
 import cases_remove  # noqa: E402,F401
 

@@ -6,6 +6,8 @@ import re
 import os
 import signal
 import subprocess
+import shutil
+import tempfile
 import time
 
 import nslib
@@ -227,3 +229,105 @@ def t_drain_on_sigint(ctx, check):
                "rst_sent of the last RST missing from the output")
     check.that(len(of_type(run.in_netns([ns]), "rst_received", local__port=int(lport))) == 1,
                "rst_received of the last RST missing from the output")
+
+
+def ready_file_state(path, tracer, timeout):
+    """Wait until `path` exists (or the tracer exits); -> exists."""
+    deadline = time.monotonic() + timeout * nslib.TIME_SCALE
+    while time.monotonic() < deadline and tracer.proc.poll() is None:
+        if os.path.exists(path):
+            return True
+        time.sleep(0.02)
+    return os.path.exists(path)
+
+
+@test("ready_file", tracer_only=True)
+def t_ready_file(ctx, check):
+    """--ready-file: absent before "attached", there (holding the pid) once
+    attached, gone after a clean exit; a missing directory is a usage error."""
+    tmp = tempfile.mkdtemp(prefix="rtt-ready-")
+    path = os.path.join(tmp, "ready")
+    try:
+        tracer = Tracer(ctx.binary, ["--ready-file", path])
+        # Attaching takes tens of ms: poll both, the file must never come first.
+        early = False
+        deadline = time.monotonic() + 20 * nslib.TIME_SCALE
+        while time.monotonic() < deadline and tracer.proc.poll() is None:
+            attached = any(l.startswith("rsttrace: attached")
+                           for l in tracer.stderr().splitlines())
+            exists = os.path.exists(path)
+            if exists and not attached:
+                # The line is printed before the file is created: re-read it.
+                attached = any(l.startswith("rsttrace: attached")
+                               for l in tracer.stderr().splitlines())
+                early = early or not attached
+            if attached:
+                break
+            time.sleep(0.005)
+        check.that(not early, "ready file created before the attached line")
+        tracer.wait_attached()
+        check.that(ready_file_state(path, tracer, 2), "no ready file 2s after attached")
+        with open(path) as f:
+            content = f.read().strip()
+        check.that(content == str(tracer.pid), "ready file holds %r, expected the pid %d"
+                   % (content, tracer.pid))
+        run = tracer.stop(signal.SIGTERM)
+        check.that(run.rc == 0, "exit status %s" % run.rc)
+        check.that(not os.path.exists(path), "ready file still there after exit")
+        res = run_cli(ctx, ["--ready-file", os.path.join(tmp, "nodir", "ready")])
+        lines = [l for l in res.stderr.splitlines() if l.strip()]
+        check.that(res.returncode == 2, "missing directory: exit status %d, expected 2"
+                   % res.returncode)
+        check.that(len(lines) == 1 and "nodir" in lines[0],
+                   "missing directory: expected one error line naming it: %r" % res.stderr[:300])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+NODE_ENV = {"RSTTRACE_NODE_NAME": "node-a", "RSTTRACE_POD_NAME": "rsttrace-x1",
+            "RSTTRACE_POD_NAMESPACE": "kube-system"}
+
+
+@test("node_identity", tracer_only=True)
+def t_node_identity(ctx, check):
+    """The RSTTRACE_NODE_*/POD_* variables put a "node" object in every JSON
+    record (coverage, events, summary) and every JSON message on stderr;
+    without them, no record has the key."""
+    ns = Netns()
+    client = ns.peer()
+    saved = {k: os.environ.get(k) for k in NODE_ENV}
+    os.environ.update(NODE_ENV)
+    try:
+        tracer = Tracer(ctx.binary, ["--netns", str(ns.inode), "--summary"])
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    tracer.wait_attached()
+    connect(client, "C", "ipv4", "127.0.0.1", CLOSED_PORT)
+    tracer.wait_events([ns.inode], 2)
+    run = tracer.stop()
+    check.run_ok(run, [ns])
+    want = {"name": "node-a", "pod": "rsttrace-x1", "namespace": "kube-system"}
+    records = run.coverage + run.in_netns([ns]) + run.summaries
+    check.that(len(run.in_netns([ns], "rst_sent")) == 1, "expected 1 rst_sent in the namespace")
+    check.that(run.coverage and run.summaries, "no coverage or summary record")
+    for r in records:
+        check.that(r.get("node") == want, "%s record: node %r, expected %r"
+                   % (r.get("type"), r.get("node"), want))
+    for line in run.stderr_lines():
+        if line.startswith("{"):
+            obj = json.loads(line)
+            check.that(obj.get("node") == want, "stderr %s: node %r" % (obj.get("type"),
+                                                                        obj.get("node")))
+    # Unset: the key is absent (deployment metadata, docs/schema.md).
+    for k in NODE_ENV:
+        check.that(k not in os.environ, "%s set in the test environment" % k)
+    plain = Tracer(ctx.binary, ["--netns", str(ns.inode), "-d", "0.3"])
+    plain.wait_attached()
+    plain.wait_exit(5)
+    run = plain.result()
+    check.that(run.coverage and all("node" not in r for r in run.coverage + run.events),
+               "a record has \"node\" without the variables")

@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include "cli.h"
@@ -395,8 +396,25 @@ static void test_cli_value_parsers(void)
 	CHECK_INT(v, 1 << 20);
 }
 
+static void test_cli_ready_file(void)
+{
+	struct cli_opts o;
+
+	CHECK_INT(PARSE(&o, "--ready-file", "/tmp/ready"), CLI_RUN);
+	CHECK(o.ready_file != NULL); /* points into argv, freed by parse_argv() */
+	CHECK_INT(PARSE(&o, "--ready-file", "ready"), CLI_RUN);
+	CHECK_INT(PARSE(&o, "--ready-file=/ready"), CLI_RUN);
+	CHECK_INT(PARSE(&o, "-j"), CLI_RUN);
+	CHECK(!o.ready_file);
+	CHECK_CLI_ERROR("/nonexistent-rt/ready", "--ready-file", "/nonexistent-rt/ready");
+	CHECK_CLI_ERROR("its directory must exist", "--ready-file", "/etc/passwd/x");
+	CHECK_CLI_ERROR("--ready-file", "--ready-file", "/tmp/");
+	CHECK_CLI_ERROR("--ready-file", "--ready-file", "");
+}
+
 void run_cli_tests(void)
 {
+	RUN_TEST(test_cli_ready_file);
 	RUN_TEST(test_cli_defaults);
 	RUN_TEST(test_cli_flags);
 	RUN_TEST(test_cli_summary_fold_bench);
