@@ -110,7 +110,7 @@ static void check_opts(enum cli_status st, const struct cli_opts *o, const char 
 			abort();
 	if (o->family != 0 && o->family != AF_INET && o->family != AF_INET6)
 		abort();
-	if (!is_pow2(o->ring_bytes) || !o->event_mask || (o->event_mask & ~RT_EVM_ALL))
+	if (!is_pow2(o->ring_bytes) || !o->event_mask || (o->event_mask & ~(RT_EVM_ALL | RT_EVM_CLIENT)))
 		abort();
 	/* A run always has a fold threshold in range (--every-event ignores it). */
 	if (!o->fold_after || o->fold_after > 1000000)

@@ -31,6 +31,20 @@ for tool in qemu-system-x86_64 modprobe busybox; do
 	fi
 done
 
+# The guest mounts fresh tmpfs on /tmp, /var/tmp, /run and /dev/shm of the
+# host's root it sees: a checkout under one of them (a CI clone in /tmp) is
+# invisible there, so a copy on the root filesystem is run instead.
+case $repo/ in
+/tmp/* | /var/tmp/* | /run/* | /dev/shm/*)
+	stage_root=${RSTTRACE_KERNEL_CACHE:-/var/cache/rsttrace-kernels}
+	mkdir -p "$stage_root"
+	stage=$(mktemp -d "$stage_root/repo.XXXXXX")
+	trap 'rm -rf "$stage"' EXIT
+	cp -a "$repo/." "$stage/"
+	repo=$stage
+	;;
+esac
+
 shards=${RSTTRACE_KERNEL_SHARDS:-1}
 
 # One guest: kernel series $1, shard $2 of $shards.
