@@ -24,8 +24,10 @@ Extra commands:
                             one (a reset sent from the child) and exits
                             -> ok CHILDPID
   listen_rp NAME ADDR PORT BACKLOG   listen with SO_REUSEPORT -> ok PORT
-  accept_all NAME [DELAY]   a thread accepts on listener NAME until exit,
-                            starting DELAY seconds later -> ok
+  accept_all NAME [DELAY [PACE]]
+                            a thread accepts on listener NAME until exit,
+                            starting DELAY seconds later, PACE seconds
+                            between accepts -> ok
   pin CPU                   run this process on CPU only
   rename NAME               set this process's name (comm), UTF-8 allowed
 """
@@ -188,7 +190,7 @@ def cmd_listen_rp(name, addr, port, backlog):
     return str(lsock.getsockname()[1])
 
 
-def accept_loop(lsock, held, delay):
+def accept_loop(lsock, held, delay, pace=0.0):
     time.sleep(delay)
     while True:
         try:
@@ -196,14 +198,16 @@ def accept_loop(lsock, held, delay):
         except OSError:
             return
         held.append(conn)
+        if pace:
+            time.sleep(pace)
 
 
-def cmd_accept_all(name, delay="0"):
+def cmd_accept_all(name, delay="0", pace="0"):
     lsock = peer.sockets[name]
     lsock.settimeout(None)
     held = []
     peer.groups[name + "_accepted"] = held
-    threading.Thread(target=accept_loop, args=(lsock, held, float(delay)),
+    threading.Thread(target=accept_loop, args=(lsock, held, float(delay), float(pace)),
                      daemon=True).start()
     return ""
 
