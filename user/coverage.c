@@ -6,11 +6,13 @@
 #include "json_writer.h"
 #include "node_identity.h"
 
-/* "tp_btf tcp_send_reset/3" */
-static void hook_label(char *buf, size_t len, const struct hook_cand *c)
+/* "tp_btf tcp_send_reset/3"; "iter task_file (scan)": one iterator serves two jobs. */
+static void hook_label(char *buf, size_t len, const struct hook *h, const struct hook_cand *c)
 {
 	if (c->kind == HK_TP_BTF || c->kind == HK_RAW_TP)
 		snprintf(buf, len, "%s %s/%d", hook_kind_name(c->kind), c->target, c->args);
+	else if (c->kind == HK_ITER)
+		snprintf(buf, len, "%s %s (%s)", hook_kind_name(c->kind), c->target, h->name);
 	else
 		snprintf(buf, len, "%s %s", hook_kind_name(c->kind), c->target);
 }
@@ -43,7 +45,7 @@ static void visit(const struct loader *ld, uint32_t mask, visit_fn fn, void *ctx
 			fn(ctx, NULL, why);
 			continue;
 		}
-		hook_label(label, sizeof(label), cand);
+		hook_label(label, sizeof(label), c->hook, cand);
 		note = cand->note ? cand->note(&ld->probe) : NULL;
 		fn(ctx, label, note);
 	}
