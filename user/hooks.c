@@ -344,7 +344,8 @@ const struct hook hooks[] = {
     },
     {
 	.name = "sweep",
-	.gap = "sweep of the overflow counters (overflows no event claimed reach the totals only at a later event there)",
+	.gap =
+	    "sweep of the overflow counters (overflows no event claimed reach the totals only at a later event there)",
 	.cand = {{.kind = HK_ITER, .target = "task_file", .args = 0, .prog = "sweep_task_file"}},
     },
 };
