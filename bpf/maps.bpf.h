@@ -246,12 +246,18 @@ RT_SHARED struct {
 	__type(value, struct rt_fold_recent);
 } fold_recent SEC(".maps");
 
+/*
+ * The counters are per CPU, yet added to atomically: a program in process
+ * context can be interrupted by a softirq whose program adds to the same
+ * counter on the same CPU, and a plain read-add-write would lose one of
+ * the two. A locked add on a CPU-local line costs a few nanoseconds.
+ */
 static __always_inline void count_n(__u32 idx, __u64 n)
 {
 	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
 
 	if (v)
-		*v += n;
+		__sync_fetch_and_add(v, n);
 }
 
 static __always_inline void count(__u32 idx)
@@ -259,7 +265,7 @@ static __always_inline void count(__u32 idx)
 	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
 
 	if (v)
-		*v += 1;
+		__sync_fetch_and_add(v, 1);
 }
 
 static __always_inline void add_reason(__u32 type, __u32 reason, __s64 delta)
@@ -268,7 +274,7 @@ static __always_inline void add_reason(__u32 type, __u32 reason, __s64 delta)
 	__u64 *v = bpf_map_lookup_elem(&reason_counts, &idx);
 
 	if (v)
-		*v += delta;
+		__sync_fetch_and_add(v, delta);
 }
 
 static __always_inline void count_reason(__u32 type, __u32 reason)
@@ -282,7 +288,7 @@ static __always_inline void uncount(__u32 idx)
 	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
 
 	if (v)
-		*v -= 1;
+		__sync_fetch_and_sub(v, 1);
 }
 
 #endif /* RSTTRACE_MAPS_BPF_H */

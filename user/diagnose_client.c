@@ -175,8 +175,11 @@ static bool reset_received(const struct rt_record *r, struct diagnosis *d)
 	uint64_t age_ms = e->state_age_ns / MS;
 	char owner[64], remote[RT_ENDPOINT_LEN], sent[64];
 
-	/* An overflow of this very connection was seen (a traced server): that says it all. */
-	if ((e->flags & RT_F_LINKED) || (e->state != TCPS_ESTABLISHED &&
+	/*
+	 * An overflow of this very connection was seen, or the reset its peer
+	 * sent (a traced server): that says it all, no guess from timing.
+	 */
+	if ((e->flags & RT_F_LINKED) || r->peer.found || (e->state != TCPS_ESTABLISHED &&
 					 e->state != TCPS_FIN_WAIT1 && e->state != TCPS_FIN_WAIT2))
 		return false;
 	owner_of(owner, sizeof(owner), r);
