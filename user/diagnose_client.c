@@ -179,8 +179,9 @@ static bool reset_received(const struct rt_record *r, struct diagnosis *d)
 	 * An overflow of this very connection was seen, or the reset its peer
 	 * sent (a traced server): that says it all, no guess from timing.
 	 */
-	if ((e->flags & RT_F_LINKED) || r->peer.found || (e->state != TCPS_ESTABLISHED &&
-					 e->state != TCPS_FIN_WAIT1 && e->state != TCPS_FIN_WAIT2))
+	if ((e->flags & RT_F_LINKED) || r->peer.found ||
+	    (e->state != TCPS_ESTABLISHED && e->state != TCPS_FIN_WAIT1 &&
+	     e->state != TCPS_FIN_WAIT2))
 		return false;
 	owner_of(owner, sizeof(owner), r);
 	rt_format_endpoint(e->family, e->raddr, e->rport, remote, sizeof(remote));
