@@ -58,6 +58,11 @@ RT_SHARED volatile __u32 fold_epoch RT_INIT(0);
 RT_SHARED volatile __u32 have_overflow_flows RT_INIT(0);
 RT_SHARED volatile __u32 have_closed_listeners RT_INIT(0);
 RT_SHARED volatile __u32 have_closed_owners RT_INIT(0);
+/*
+ * Set once a second listener joins a port (SO_REUSEPORT, bind addresses):
+ * until then a SYN with nothing counted skips the listener lookup.
+ */
+RT_SHARED volatile __u32 have_shared_ports RT_INIT(0);
 /* Set at the first overflow: until then handshakes and accept()s skip the burst table. */
 RT_SHARED volatile __u32 have_bursts RT_INIT(0);
 

@@ -176,6 +176,12 @@ static void test_client_reset_sent_by_traced_peer(void)
 	CHECK_STR(r->diag.code, "peer_reset");
 	CHECK(r->diag.confidence == NULL);
 	CHECK_CONTAINS(r->diag.text, "traced here too, pid 812 (nginx) sent it (");
+	/* What the connection itself proves stays, with the sender beside it. */
+	k.conn.bytes_acked = 1235;
+	r = build(&k);
+	CHECK_STR(r->diag.code, "remote_closed_with_unread_data");
+	CHECK(r->peer.found);
+	k.conn.bytes_acked = 1;
 	/* Not the same connection: another client port. */
 	k.ev.lport++;
 	CHECK_STR(build(&k)->diag.code, "remote_accept_queue_overflow_suspected");
