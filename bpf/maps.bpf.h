@@ -8,6 +8,8 @@
 #ifndef RSTTRACE_MAPS_BPF_H
 #define RSTTRACE_MAPS_BPF_H
 
+#include "tuple.bpf.h"
+
 #ifdef RT_DEFINE_SHARED
 #define RT_SHARED
 #define RT_INIT(...) = __VA_ARGS__
@@ -149,7 +151,10 @@ RT_SHARED struct {
 struct last_reset {
 	__u64 sk;
 	__u32 state;
-	__u32 counted; /* it passed the filters and was counted as received */
+	__u32 counted;		/* it passed the filters and was counted as received */
+	__u32 endpoint_counted; /* and in its server's client endpoint row: */
+	__u32 netns;		/* that row's netns and connection */
+	struct rt_tuple t;
 };
 
 RT_SHARED struct {
