@@ -40,7 +40,6 @@
 			BPF_CORE_READ_INTO(dst, ptr, field);                                       \
 	} while (0)
 
-
 static __always_inline __u32 sk_netns_x(const struct sock *sk, const bool direct)
 {
 	return RT_READ_PTR(direct, sk, __sk_common.skc_net.net, ns.inum);
