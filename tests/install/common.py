@@ -190,6 +190,17 @@ class Tracer:
             return [json.loads(line) for line in f if line.strip()]
 
 
+def as_under_systemd(argv):
+    """argv run with the mounts a service has under systemd, which mounts
+    tracefs at boot (sys-kernel-tracing.mount); a bare machine may lack it,
+    and the unit's capabilities cannot mount it. Where missing, it is
+    mounted in a private mount namespace: the machine's mounts stay as found."""
+    if os.path.ismount("/sys/kernel/tracing"):
+        return argv
+    return ["unshare", "-m", "--propagation", "private", "sh", "-c",
+            'mount -t tracefs nodev /sys/kernel/tracing && exec "$@"', "sh"] + list(argv)
+
+
 def scenario_namespace():
     """A namespace where the scenario's listener overflows into resets."""
     ns = nslib.Netns()
