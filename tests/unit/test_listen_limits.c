@@ -162,7 +162,9 @@ static void test_limits_text(void)
 	CHECK_CONTAINS(buf, "a limit of 512 would have absorbed it: set backlog=512 in nginx's "
 			    "listen directive");
 	CHECK_CONTAINS(buf, "but pid 812 (nginx) accepted 100/s while 1000/s arrived for 2.0 s");
-	CHECK_CONTAINS(buf, "a bigger backlog would only delay the drops");
+	CHECK_CONTAINS(buf, "the application is too slow to accept; a backlog of 512 would only "
+			    "delay the drops (its last connection would wait 5.1 s); accept faster "
+			    "or add workers");
 	limits_setting(&v, buf, sizeof(buf));
 	CHECK_STR(buf,
 		  "backlog=512 in nginx's listen directive (listen ... backlog=N; default 511)");
