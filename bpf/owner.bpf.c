@@ -266,6 +266,8 @@ static __always_inline int handle_accept_exit(long fd)
 {
 	struct rt_sock_info *info, fresh = {};
 	const struct sock *sk = tcp_sock_of_fd(fd);
+	struct rt_tuple t = {};
+	__u32 ambiguous;
 
 	if (!sk)
 		return 0;
@@ -289,6 +291,15 @@ static __always_inline int handle_accept_exit(long fd)
 	}
 	owner_from_current(&fresh.owner, RT_OWN_ACCEPT);
 	fresh.last_oldstate = RT_TCP_SYN_RECV;
+	/*
+	 * Queued before rsttrace started, or its handshake's state change was
+	 * skipped by the kernel (a softirq nested in a run of that hook on
+	 * its CPU): the listener still counts the accept, its wait unknown.
+	 */
+	tuple_from_sk(sk, &t);
+	fresh.parent = rt_listener_for(sk_netns(sk), &t, &ambiguous);
+	if (fresh.parent)
+		rt_accept_wait(fresh.parent, 0);
 	sock_info_put(sk, &fresh);
 	return 0;
 }

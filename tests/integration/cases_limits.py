@@ -22,6 +22,7 @@ import tempfile
 import time
 
 import nslib
+import prom_lib
 from cases_explain import ScriptPeer, XSession, check_scenario, poll
 from harness import dig, parse_kv, test
 from nslib import Netns
@@ -428,12 +429,17 @@ def accept_truth(check, server_out):
     return accepts, [w for w in waits if w is not None]
 
 
-def run_accept_scenario(ctx, check, port, backlog, interval, seconds, delay, connect_args):
-    """slow_accept.py under a paced_connect.py client, rsttrace tracing:
-    -> (ns, server pid, session, connect times, accept times, waits)."""
+def run_accept_scenario(ctx, check, port, backlog, interval, seconds, delay, connect_args,
+                        metrics=None):
+    """slow_accept.py under a paced_connect.py client, rsttrace tracing
+    (with --metrics ADDR:PORT when given, scraped once the server is done):
+    -> (ns, server pid, session, connect times, accept times, waits,
+    scraped text or None)."""
     ns = Netns()
     ns.sysctl({"net.ipv4.tcp_syncookies": 0})
-    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
+    args = ["--netns", str(ns.inode), "--summary"] + (["--metrics", metrics] if metrics else [])
+    scraped = None
+    with XSession(ctx, check, [ns], args) as s:
         server = nslib.track(subprocess.Popen(
             ns.cmd([sys.executable, "-u", os.path.join(PEERS, "slow_accept.py"), str(port),
                     str(backlog), str(interval), str(seconds), str(delay)]),
@@ -448,9 +454,49 @@ def run_accept_scenario(ctx, check, port, backlog, interval, seconds, delay, con
             preexec_fn=nslib.die_with_parent))
         server_out = server.communicate(timeout=30)[0]
         connects = times_of(client.communicate(timeout=30)[0], "connects")
+        if metrics and s.traced:
+            status, scraped = prom_lib.http_get("http://%s/metrics" % metrics)
+            check.that(status == 200, "GET /metrics: %d" % status)
         s.finish_scenario()
     accepts, waits = accept_truth(check, server_out)
-    return ns, server.pid, s, connects, accepts, waits
+    return ns, server.pid, s, connects, accepts, waits, scraped
+
+
+def check_wait_metrics(check, text, port, accepts, waits, timed):
+    """The listener's accept-wait histogram and accept counter, scraped
+    after the server stopped: counts exact; each power-of-two bound holds
+    the connections the server saw wait less (up to its ms of jiffies)."""
+    samples = prom_lib.parse_exposition(text or "")
+
+    def one(name, **labels):
+        got = [v for (n, ls), v in samples.items()
+               if n == name and ("port", str(port)) in ls
+               and all((k, w) in ls for k, w in labels.items())]
+        return got[0] if len(got) == 1 else None
+
+    check.that(one("rsttrace_listener_accepts_total") == len(accepts),
+               "rsttrace_listener_accepts_total %r, the server accepted %d"
+               % (one("rsttrace_listener_accepts_total"), len(accepts)))
+    check.that(one("rsttrace_listener_accept_wait_seconds_count") == timed,
+               "accept_wait_seconds_count %r, %d waits in the summary"
+               % (one("rsttrace_listener_accept_wait_seconds_count"), timed))
+    check.that(one("rsttrace_listener_accept_wait_seconds_bucket", le="+Inf") == timed,
+               "accept_wait_seconds_bucket{le=+Inf} %r, %d waits in the summary"
+               % (one("rsttrace_listener_accept_wait_seconds_bucket", le="+Inf"), timed))
+    for le in ("0.536870912", "1.073741824", "2.147483648"):
+        bound = float(le)
+        # The server's waits are whole ms: those within 10 ms of the bound may fall either way.
+        low = sum(1 for w in waits if w < bound - 0.010) - (len(waits) - timed)
+        high = sum(1 for w in waits if w <= bound + 0.010)
+        got = one("rsttrace_listener_accept_wait_seconds_bucket", le=le)
+        check.that(got is not None and low <= got <= high,
+                   "accept_wait_seconds_bucket{le=%s} %r, the server's waits say %d to %d"
+                   % (le, got, low, high))
+    if shutil.which("promtool"):
+        res = subprocess.run(["promtool", "check", "metrics"], input=text, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True, timeout=30)
+        check.that(res.returncode == 0 and not res.stdout.strip(),
+                   "promtool check metrics: rc %d: %s" % (res.returncode, res.stdout.strip()))
 
 
 def check_accepts(check, s, ns, port, accepts, waits):
@@ -461,10 +507,15 @@ def check_accepts(check, s, ns, port, accepts, waits):
                         "written": len(s.events())})
     row = summary_row(check, s, ns, port)
     acc = row.get("accept") or {}
-    # Every accept() the server made, and the wait of every connection it
-    # found still ESTABLISHED (the client sent nothing and kept them open).
-    check.fields(row, {"accept.accepted": len(accepts), "accept.waits": len(waits)},
-                 "summary listener accept")
+    # Every accept() the server made, exactly; the wait of every connection
+    # it found still ESTABLISHED (the client sent nothing and kept them
+    # open), but for those whose handshake's state change the kernel
+    # skipped (a softirq nested in a run of that hook on the same CPU: rare,
+    # not counted anywhere): accepted with their wait unknown.
+    check.fields(row, {"accept.accepted": len(accepts)}, "summary listener accept")
+    timed = acc.get("waits") or 0
+    check.that(len(waits) - len(waits) // 100 <= timed <= len(waits),
+               "accept.waits %d, the server timed %d connections" % (timed, len(waits)), row)
     return row, acc
 
 
@@ -477,8 +528,9 @@ def t_accept_wait_too_slow(ctx, check):
     (accept() times; each connection's wait from TCP_INFO), and the
     diagnosis says to accept faster: no backlog helps."""
     port, backlog, count, rate = 20210, 128, 1000, 1000.0
-    ns, pid, s, connects, accepts, waits = run_accept_scenario(
-        ctx, check, port, backlog, 0.01, 4.5, 0, (count, rate, 6.5))
+    metrics = "127.0.0.1:%d" % prom_lib.free_port()
+    ns, pid, s, connects, accepts, waits, scraped = run_accept_scenario(
+        ctx, check, port, backlog, 0.01, 4.5, 0, (count, rate, 6.5), metrics=metrics)
     check_scenario(check, len(connects) == count and len(accepts) > 300 and len(waits) > 300,
                    "%d connects, %d accepts, %d waits" % (len(connects), len(accepts), len(waits)))
     if not s.traced:
@@ -486,10 +538,11 @@ def t_accept_wait_too_slow(ctx, check):
     row, acc = check_accepts(check, s, ns, port, accepts, waits)
     if os.environ.get("RSTTRACE_TEST_SHOW"):
         sys.stderr.write("truth: %d accepts %.2f/s, waits p50 %.4f p99 %.4f max %.4f; "
-                         "rsttrace: %s, burst %s\n"
+                         "rsttrace: %s, burst %s, socket table %s\n"
                          % (len(accepts), (len(accepts) - 1) / (accepts[-1] - accepts[0]),
                             quantile(waits, 0.5), quantile(waits, 0.99), max(waits), acc,
-                            row.get("burst")))
+                            row.get("burst"), s.final_summary().get("socket_table")))
+    check_wait_metrics(check, scraped, port, accepts, waits, acc.get("waits") or 0)
     rate_truth = (len(accepts) - 1) / (accepts[-1] - accepts[0])
     check.that(within(acc.get("accept_per_s"), rate_truth),
                "accept.accept_per_s %r, the server accepted %.1f/s"
@@ -530,7 +583,7 @@ def t_accept_wait_fast(ctx, check):
     does not say to accept faster. Its counts equal the server's; its
     longest wait is within 10% of the server's."""
     port, backlog, count = 20211, 64, 100
-    ns, pid, s, connects, accepts, waits = run_accept_scenario(
+    ns, pid, s, connects, accepts, waits, _ = run_accept_scenario(
         ctx, check, port, backlog, 0, 2.5, 0.3, (count, 100000.0, 3.5))
     check_scenario(check, len(connects) == count and len(accepts) == count
                    and len(waits) == count,
