@@ -277,14 +277,13 @@ static __always_inline int handle_accept_exit(long fd)
 		if (!info->parent)
 			return 0;
 		/*
-		 * Still in the state its handshake left it in: state_ts is when
-		 * it entered the accept queue (handle_set_state()). A peer that
-		 * closed or reset it meanwhile moved it on: the wait is unknown.
+		 * Its latest state change was its handshake's (SYN_RECV ->
+		 * ESTABLISHED): state_ts is when it entered the accept queue
+		 * (handle_set_state()). A peer that closed or reset it meanwhile
+		 * moved it on: the wait is unknown.
 		 */
-		rt_accept_wait(info->parent, info->last_oldstate == RT_TCP_SYN_RECV &&
-						     sk_state(sk) == RT_TCP_ESTABLISHED
-						 ? info->state_ts
-						 : 0);
+		rt_accept_wait(info->parent,
+			       info->last_oldstate == RT_TCP_SYN_RECV ? info->state_ts : 0);
 		if (have_bursts)
 			rt_burst_accepted(info->parent);
 		return 0;

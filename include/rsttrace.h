@@ -387,7 +387,7 @@ struct rt_listener_stats {
 #define RT_WAIT_BUCKETS	  (2 + RT_WAIT_OCTAVES * RT_WAIT_SUB)
 
 struct rt_accept_wait {
-	__u64 accepted; /* accept()s whose wait is in the buckets */
+	__u64 accepted; /* accept()s whose wait is in the buckets: their sum, set by userspace */
 	__u64 unknown;	/* accept()s of connections whose handshake time was not known */
 	__u64 sum_ns;
 	__u64 max_ns;

@@ -3,6 +3,15 @@
 #include <string.h>
 #include "accept_wait.h"
 
+void accept_wait_read(struct rt_accept_wait *w)
+{
+	uint32_t b;
+
+	w->accepted = 0;
+	for (b = 0; b < RT_WAIT_BUCKETS; b++)
+		w->accepted += w->buckets[b];
+}
+
 void accept_wait_bounds(uint32_t b, uint64_t *lo, uint64_t *hi)
 {
 	uint32_t k, sub;

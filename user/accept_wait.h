@@ -27,6 +27,8 @@ struct accept_wait_stats {
 	uint64_t mean_ns;
 };
 
+/* A row as read from the map: sets accepted, the sum of the buckets (BPF leaves it). */
+void accept_wait_read(struct rt_accept_wait *w);
 /* [lo, hi) of bucket b, in ns (the last bucket's hi is UINT64_MAX). */
 void accept_wait_bounds(uint32_t b, uint64_t *lo, uint64_t *hi);
 /* The q quantile (0 < q <= 1) of the waits, interpolated within its bucket. */

@@ -29,6 +29,8 @@ static const struct rt_accept_wait *listener_waits(uint64_t sk)
 	now = rt_clock_boot_now_ns();
 	if (sk != row_sk || now - row_read_ns >= WAITS_REREAD_NS) {
 		row_ok = bpf_map_lookup_elem(waits_fd, &sk, &row) == 0;
+		if (row_ok)
+			accept_wait_read(&row);
 		row_sk = sk;
 		row_read_ns = now;
 	}

@@ -310,6 +310,7 @@ static void listeners(struct strbuf *sb, const struct metrics *m)
 		if (m->maps->waits_fd < 0 ||
 		    bpf_map_lookup_elem(m->maps->waits_fd, &key, &all[n].w))
 			memset(&all[n].w, 0, sizeof(all[n].w));
+		accept_wait_read(&all[n].w);
 		n++;
 	}
 	n = merge_same_labels(all, n);

@@ -160,8 +160,10 @@ static void judge_listener(const struct summary_maps *m, __u64 key,
 	uint64_t accept_overflows =
 	    st->overflows[RT_PATH_SYN] + st->overflows[RT_PATH_ACK] + st->overflows[RT_PATH_COOKIE];
 
-	if (m->waits_fd >= 0 && bpf_map_lookup_elem(m->waits_fd, &key, &w) == 0)
+	if (m->waits_fd >= 0 && bpf_map_lookup_elem(m->waits_fd, &key, &w) == 0) {
+		accept_wait_read(&w);
 		f.wait = &w;
+	}
 	if (!accept_overflows || bpf_map_lookup_elem(m->limits_fd, &key, &lim) ||
 	    !lim.worst.start_ns) {
 		memset(v, 0, sizeof(*v));

@@ -108,6 +108,9 @@ static void test_wait_count_le(void)
 	add(&w, (1ull << 20) - 1);
 	add(&w, 1ull << 20);
 	add(&w, 3ull << 30);
+	w.accepted = 0; /* as BPF leaves it */
+	accept_wait_read(&w);
+	CHECK_U64(w.accepted, 4);
 	CHECK_U64(accept_wait_count_le(&w, 1ull << 10), 1);
 	CHECK_U64(accept_wait_count_le(&w, 1ull << 20), 2);
 	CHECK_U64(accept_wait_count_le(&w, 1ull << 32), 4);
