@@ -11,9 +11,12 @@ static __always_inline bool client_transition(int oldstate, int newstate)
 		newstate != RT_TCP_ESTABLISHED);
 }
 
+/*
+ * A reset received by a client connection, for its server's endpoint row
+ * (delta -1: taken back, it was the kernel's own tcp_reset()).
+ */
+extern int rt_client_reset_seen(__u32 netns, const struct rt_tuple *t, int delta) __hidden;
 /* Called on every client_transition() while client events are on. */
-/* A reset received by a client connection, for its server's endpoint row. */
-extern int rt_client_reset_seen(__u32 netns, const struct rt_tuple *t) __hidden;
 extern int rt_client_state(__u64 sk, __u32 oldstate, __u32 newstate) __hidden;
 /*
  * A client connection as its socket says: bytes, retransmissions, retries,

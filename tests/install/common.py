@@ -75,9 +75,10 @@ def expected_tree(prefix):
         "etc/logrotate.d/rsttrace",
         "var/log/rsttrace/",
     }
-    for doc in ("schema.md", "diagnosis.md", "operations.md", "metrics.md"):
+    for doc in ("schema.md", "diagnosis.md", "operations.md", "metrics.md", "kubernetes.md"):
         files.add(p + "/share/doc/rsttrace/" + doc)
     files.add(p + "/share/doc/rsttrace/examples/journal.conf")
+    files.add(p + "/share/doc/rsttrace/examples/daemonset.yaml")
     for sub in ("shipping", "prometheus"):
         for name in os.listdir(os.path.join(REPO, "deploy", sub)):
             files.add(p + "/share/doc/rsttrace/examples/" + name)
