@@ -378,12 +378,13 @@ struct rt_listener_stats {
  * after inet_csk_reqsk_queue_add()) to accept() returning it. Keyed by the
  * listener's sk (bpf/listen.bpf.c). Buckets: 0 is under 2^RT_WAIT_MIN_SHIFT
  * ns; then RT_WAIT_SUB linear sub-buckets per power of two, so a bucket is
- * at most 1/8 of its lower bound wide; the last one holds the rest.
+ * at most 1/16 of its lower bound wide (a quantile taken from them is off by
+ * 6.25% at most); the last one holds the rest (the maximum stays exact).
  */
 #define RT_WAIT_MIN_SHIFT 10 /* 1.024 us */
-#define RT_WAIT_SUB_BITS  3
+#define RT_WAIT_SUB_BITS  4
 #define RT_WAIT_SUB	  (1 << RT_WAIT_SUB_BITS)
-#define RT_WAIT_OCTAVES	  28 /* up to 2^38 ns, 275 s */
+#define RT_WAIT_OCTAVES	  26 /* up to 2^36 ns, 68.7 s */
 #define RT_WAIT_BUCKETS	  (2 + RT_WAIT_OCTAVES * RT_WAIT_SUB)
 
 struct rt_accept_wait {

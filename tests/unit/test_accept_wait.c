@@ -14,8 +14,10 @@ static void test_wait_buckets(void)
 	CHECK_INT(rt_wait_bucket(1023), 0);
 	CHECK_INT(rt_wait_bucket(1024), 1);
 	CHECK_INT(rt_wait_bucket(UINT64_MAX), RT_WAIT_BUCKETS - 1);
-	CHECK_INT(rt_wait_bucket(1ull << 38), RT_WAIT_BUCKETS - 1);
-	CHECK_INT(rt_wait_bucket((1ull << 38) - 1), RT_WAIT_BUCKETS - 2);
+	CHECK_INT(rt_wait_bucket(1ull << (RT_WAIT_MIN_SHIFT + RT_WAIT_OCTAVES)),
+		  RT_WAIT_BUCKETS - 1);
+	CHECK_INT(rt_wait_bucket((1ull << (RT_WAIT_MIN_SHIFT + RT_WAIT_OCTAVES)) - 1),
+		  RT_WAIT_BUCKETS - 2);
 	for (v = 1; v < (1ull << 40); v = v * 9 / 8 + 1) {
 		b = rt_wait_bucket(v);
 		CHECK(b >= prev);
@@ -27,9 +29,9 @@ static void test_wait_buckets(void)
 				  (unsigned long long)hi);
 			return;
 		}
-		/* A bucket is at most 1/8 of its lower bound wide. */
+		/* A bucket is at most 1/16 of its lower bound wide. */
 		if (b && b < RT_WAIT_BUCKETS - 1)
-			CHECK(hi - lo <= lo / 8);
+			CHECK(hi - lo <= lo / 16);
 	}
 }
 
