@@ -70,6 +70,7 @@ __hidden __noinline int rt_limits_listen_start(__u64 sk)
 
 	/* The address may have held an older listener: its figures are not this one's. */
 	bpf_map_update_elem(&listener_limits, &sk, &fresh, BPF_ANY);
+	bpf_map_delete_elem(&accept_waits, &sk);
 	return 0;
 }
 
@@ -240,5 +241,45 @@ __hidden __noinline int rt_burst_accepted(__u64 lsk)
 	if (now > lim->cur.end_ns)
 		lim->cur.end_ns = now;
 	keep_worst(lim);
+	return 0;
+}
+
+/*
+ * accept() returned a connection of listener lsk whose handshake completed
+ * at queued_ns (0: not known). One lookup and a few atomic adds on the
+ * listener's row: the whole cost on healthy traffic.
+ */
+__hidden __noinline int rt_accept_wait(__u64 lsk, __u64 queued_ns)
+{
+	struct rt_accept_wait *w = bpf_map_lookup_elem(&accept_waits, &lsk);
+	__u64 now = bpf_ktime_get_boot_ns(), d;
+	__u32 zero = 0, b;
+
+	if (!w) {
+		const struct rt_accept_wait *z = bpf_map_lookup_elem(&accept_wait_zero, &zero);
+
+		if (!z)
+			return 0;
+		bpf_map_update_elem(&accept_waits, &lsk, z, BPF_NOEXIST);
+		w = bpf_map_lookup_elem(&accept_waits, &lsk);
+		if (!w)
+			return 0;
+	}
+	if (!w->first_ns)
+		w->first_ns = now;
+	if (now > w->last_ns)
+		w->last_ns = now;
+	if (!queued_ns || queued_ns > now) {
+		__sync_fetch_and_add(&w->unknown, 1);
+		return 0;
+	}
+	d = now - queued_ns;
+	b = rt_wait_bucket(d);
+	/* accepted is the buckets' sum, taken by userspace: one atomic less here. */
+	if (b < RT_WAIT_BUCKETS)
+		__sync_fetch_and_add(&w->buckets[b], 1);
+	__sync_fetch_and_add(&w->sum_ns, d);
+	if (d > w->max_ns)
+		w->max_ns = d;
 	return 0;
 }

@@ -17,5 +17,7 @@ extern int rt_burst_drop(__u64 lsk, const struct rt_tuple *t) __hidden;
 extern int rt_burst_queued(__u64 lsk, const struct rt_tuple *t) __hidden;
 /* accept() took a connection from the listener. */
 extern int rt_burst_accepted(__u64 lsk) __hidden;
+/* accept() took a connection whose handshake completed at queued_ns (0: unknown). */
+extern int rt_accept_wait(__u64 lsk, __u64 queued_ns) __hidden;
 
 #endif

@@ -124,6 +124,27 @@ RT_SHARED struct {
 	__type(value, struct rt_listener_limits);
 } listener_limits SEC(".maps");
 
+/*
+ * Per listener socket: how long accept() left its connections waiting
+ * (bpf/listen.bpf.c, at every accept() of a connection whose handshake was
+ * seen). Every listener, whatever the filters: userspace reads the rows of
+ * the listeners it reports. A new listen() on a reused address starts afresh.
+ */
+RT_SHARED struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 2048);
+	__type(key, __u64);
+	__type(value, struct rt_accept_wait);
+} accept_waits SEC(".maps");
+
+/* One zeroed row, never written: what a new accept_waits row starts from. */
+RT_SHARED struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rt_accept_wait);
+} accept_wait_zero SEC(".maps");
+
 /* Owner and last state change of each TCP socket we know, keyed by sk address. */
 RT_SHARED struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

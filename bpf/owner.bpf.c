@@ -266,18 +266,39 @@ static __always_inline int handle_accept_exit(long fd)
 {
 	struct rt_sock_info *info, fresh = {};
 	const struct sock *sk = tcp_sock_of_fd(fd);
+	struct rt_tuple t = {};
+	__u32 ambiguous;
 
 	if (!sk)
 		return 0;
 	info = sock_info(sk);
 	if (info) {
 		owner_from_current(&info->owner, RT_OWN_ACCEPT);
-		if (have_bursts && info->parent)
+		if (!info->parent)
+			return 0;
+		/*
+		 * Its latest state change was its handshake's (SYN_RECV ->
+		 * ESTABLISHED): state_ts is when it entered the accept queue
+		 * (handle_set_state()). A peer that closed or reset it meanwhile
+		 * moved it on: the wait is unknown.
+		 */
+		rt_accept_wait(info->parent,
+			       info->last_oldstate == RT_TCP_SYN_RECV ? info->state_ts : 0);
+		if (have_bursts)
 			rt_burst_accepted(info->parent);
 		return 0;
 	}
 	owner_from_current(&fresh.owner, RT_OWN_ACCEPT);
 	fresh.last_oldstate = RT_TCP_SYN_RECV;
+	/*
+	 * Queued before rsttrace started, or its handshake's state change was
+	 * skipped by the kernel (a softirq nested in a run of that hook on
+	 * its CPU): the listener still counts the accept, its wait unknown.
+	 */
+	tuple_from_sk(sk, &t);
+	fresh.parent = rt_listener_for(sk_netns(sk), &t, &ambiguous);
+	if (fresh.parent)
+		rt_accept_wait(fresh.parent, 0);
 	sock_info_put(sk, &fresh);
 	return 0;
 }

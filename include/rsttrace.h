@@ -373,6 +373,68 @@ struct rt_listener_stats {
 };
 
 /*
+ * How long accepted connections waited in a listener's accept queue: from
+ * the handshake completing (the child's SYN_RECV -> ESTABLISHED, right
+ * after inet_csk_reqsk_queue_add()) to accept() returning it. Keyed by the
+ * listener's sk (bpf/listen.bpf.c). Buckets: 0 is under 2^RT_WAIT_MIN_SHIFT
+ * ns; then RT_WAIT_SUB linear sub-buckets per power of two, so a bucket is
+ * at most 1/16 of its lower bound wide (a quantile taken from them is off by
+ * 6.25% at most); the last one holds the rest (the maximum stays exact).
+ */
+#define RT_WAIT_MIN_SHIFT 10 /* 1.024 us */
+#define RT_WAIT_SUB_BITS  4
+#define RT_WAIT_SUB	  (1 << RT_WAIT_SUB_BITS)
+#define RT_WAIT_OCTAVES	  26 /* up to 2^36 ns, 68.7 s */
+#define RT_WAIT_BUCKETS	  (2 + RT_WAIT_OCTAVES * RT_WAIT_SUB)
+
+struct rt_accept_wait {
+	__u64 accepted; /* accept()s whose wait is in the buckets: their sum, set by userspace */
+	__u64 unknown;	/* accept()s of connections whose handshake time was not known */
+	__u64 sum_ns;
+	__u64 max_ns;
+	__u64 first_ns; /* first and latest accept(), CLOCK_BOOTTIME */
+	__u64 last_ns;
+	__u32 buckets[RT_WAIT_BUCKETS];
+};
+
+/* The bucket of a wait of ns nanoseconds. */
+static inline __u32 rt_wait_bucket(__u64 ns)
+{
+	__u32 k = 0;
+	__u64 v = ns;
+
+	if (ns < (1ull << RT_WAIT_MIN_SHIFT))
+		return 0;
+	if (v >> 32) {
+		v >>= 32;
+		k += 32;
+	}
+	if (v >> 16) {
+		v >>= 16;
+		k += 16;
+	}
+	if (v >> 8) {
+		v >>= 8;
+		k += 8;
+	}
+	if (v >> 4) {
+		v >>= 4;
+		k += 4;
+	}
+	if (v >> 2) {
+		v >>= 2;
+		k += 2;
+	}
+	if (v >> 1)
+		k += 1;
+	/* k = floor(log2(ns)) >= RT_WAIT_MIN_SHIFT */
+	if (k >= RT_WAIT_MIN_SHIFT + RT_WAIT_OCTAVES)
+		return RT_WAIT_BUCKETS - 1;
+	return 1 + (k - RT_WAIT_MIN_SHIFT) * RT_WAIT_SUB +
+	       (__u32)((ns >> (k - RT_WAIT_SUB_BITS)) & (RT_WAIT_SUB - 1));
+}
+
+/*
  * In-kernel folding. Identical events (same type, reason, netns, owner,
  * state, listener and service endpoint: never the client's ephemeral port)
  * are streamed while a key is new, then only counted per epoch; userspace
@@ -475,5 +537,6 @@ _Static_assert(sizeof(struct rt_listener_stats) == 96, "rt_listener_stats layout
 _Static_assert(sizeof(struct rt_conn_key) == 48, "rt_conn_key layout");
 _Static_assert(sizeof(struct rt_scan_rec) == 24, "rt_scan_rec layout");
 _Static_assert(sizeof(struct rt_fold_key) == 56, "rt_fold_key layout");
+_Static_assert(sizeof(struct rt_accept_wait) == 48 + 4 * RT_WAIT_BUCKETS, "rt_accept_wait layout");
 
 #endif /* RSTTRACE_H */

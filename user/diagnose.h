@@ -17,7 +17,7 @@ struct diagnosis {
 	const char *confidence; /* client codes: "high", "medium", "low"; NULL otherwise */
 	char text[512];
 	const char *hint; /* a constant, or hint_buf when it carries numbers */
-	char hint_buf[1024];
+	char hint_buf[1536];
 };
 
 struct rt_record;

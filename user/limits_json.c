@@ -69,8 +69,28 @@ static void burst_object(struct json_writer *jw, const struct limit_verdict *v)
 	jw_end_object(jw);
 }
 
+static void accept_object(struct json_writer *jw, const struct accept_wait_stats *w)
+{
+	jw_name(jw, "accept");
+	if (!w->known) {
+		jw_null(jw);
+		return;
+	}
+	jw_start_object(jw);
+	jw_uint_field(jw, "accepted", w->accepted);
+	jw_uint_field(jw, "waits", w->waits);
+	jw_uint_field(jw, "span_ms", w->span_ns / 1000000);
+	uint_or_null(jw, "accept_per_s", w->rate_known, w->accept_per_s);
+	uint_or_null(jw, "wait_p50_us", w->waits, w->p50_ns / 1000);
+	uint_or_null(jw, "wait_p99_us", w->waits, w->p99_ns / 1000);
+	uint_or_null(jw, "wait_max_us", w->waits, w->max_ns / 1000);
+	uint_or_null(jw, "wait_mean_us", w->waits, w->mean_ns / 1000);
+	jw_end_object(jw);
+}
+
 void limits_json(struct json_writer *jw, const struct limit_verdict *v)
 {
 	limit_object(jw, v);
 	burst_object(jw, v);
+	accept_object(jw, &v->wait);
 }

@@ -96,6 +96,7 @@ void limits_judge(const struct limit_facts *f, struct limit_verdict *v)
 		     v->source == LIMIT_UNSEEN_ABOVE;
 	if (f->burst && f->burst->start_ns)
 		judge_burst(f->burst, v);
+	accept_wait_stats(f->wait, &v->wait);
 }
 
 const char *limit_source_name(enum limit_source s)
@@ -308,16 +309,43 @@ static void put_secs(struct text *t, uint64_t ns)
 	    (unsigned long long)(ns / (NSEC_PER_SEC / 10) % 10));
 }
 
+/* How long accepted connections waited in the queue, when known. */
+static void put_waits(struct text *t, const struct limit_verdict *v)
+{
+	char p50[24], p99[24], max[24];
+
+	if (!v->wait.waits)
+		return;
+	accept_wait_human(v->wait.p50_ns, p50, sizeof(p50));
+	accept_wait_human(v->wait.p99_ns, p99, sizeof(p99));
+	accept_wait_human(v->wait.max_ns, max, sizeof(max));
+	put(t, "; accepted connections waited %s (p50), %s (p99), %s (max) in the queue", p50, p99,
+	    max);
+}
+
 static void put_pace(struct text *t, const struct limit_verdict *v)
 {
+	uint32_t backlog = v->recommended;
+
 	switch (v->pace) {
 	case PACE_TOO_SLOW:
 		put(t, "; but ");
 		put_who(t, v);
 		put(t, " accepted %u/s while %u/s arrived for ", v->accept_per_s, v->arrival_per_s);
 		put_secs(t, v->arrival_ns);
-		put(t,
-		    ": the application is too slow to accept, a bigger backlog would only delay the drops; accept faster or add workers");
+		put(t, ": the application is too slow to accept");
+		put_waits(t, v);
+		if (backlog && v->accept_per_s) {
+			/* The last of a queue that long waits backlog / accept rate. */
+			put(t,
+			    "; a backlog of %u would only delay the drops (its last connection would wait ",
+			    backlog);
+			put_secs(t, (uint64_t)backlog * NSEC_PER_SEC / v->accept_per_s);
+			put(t, ")");
+		} else {
+			put(t, "; a bigger backlog would only delay the drops");
+		}
+		put(t, "; accept faster or add workers");
 		break;
 	case PACE_NOT_ACCEPTING:
 		put(t, "; but ");

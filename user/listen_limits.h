@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "../include/rsttrace.h"
+#include "accept_wait.h"
 #include "servers.h"
 
 enum limit_source {
@@ -42,6 +43,7 @@ struct limit_facts {
 	const char *comm;		   /* owner's process name (RT_COMM_LEN, may lack NUL) */
 	uint32_t tgid;			   /* 0: owner unknown */
 	bool is_go;			   /* the owner's executable is a Go program */
+	const struct rt_accept_wait *wait; /* NULL: accept() waits not read */
 };
 
 struct limit_verdict {
@@ -71,6 +73,8 @@ struct limit_verdict {
 	bool raise_somaxconn; /* recommended is above somaxconn now */
 	bool restart;	      /* only a new listen() (a restart) applies the change */
 	enum limit_pace pace;
+	/* accept() waits and rate over the listener's life (every burst and between) */
+	struct accept_wait_stats wait;
 };
 
 void limits_judge(const struct limit_facts *f, struct limit_verdict *v);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include "../include/rsttrace.h"
+#include "accept_wait.h"
 #include "addr.h"
 #include "cgroups.h"
 #include "hooks.h"
@@ -120,6 +121,12 @@ static void resets(struct strbuf *sb, const struct metrics *m, uint32_t type)
 	}
 }
 
+/* A listener's overflow totals and accept() waits, as one scrape reads them. */
+struct lrow {
+	struct rt_listener_stats st; /* first: the comparators take a row for its stats */
+	struct rt_accept_wait w;
+};
+
 static uint64_t listener_total(const struct rt_listener_stats *st)
 {
 	return st->overflows[RT_PATH_SYN] + st->overflows[RT_PATH_ACK] +
@@ -147,16 +154,17 @@ static int by_labels(const void *a, const void *b)
 	return memcmp(x->addr, y->addr, sizeof(x->addr));
 }
 
-static void add_into(struct rt_listener_stats *to, const struct rt_listener_stats *from)
+static void add_into(struct lrow *to, const struct lrow *from)
 {
 	int p;
 
 	for (p = 0; p < 4; p++)
-		to->overflows[p] += from->overflows[p];
-	to->syn_queue_overflows += from->syn_queue_overflows;
+		to->st.overflows[p] += from->st.overflows[p];
+	to->st.syn_queue_overflows += from->st.syn_queue_overflows;
+	accept_wait_add(&to->w, &from->w);
 }
 
-static unsigned int merge_same_labels(struct rt_listener_stats *all, unsigned int n)
+static unsigned int merge_same_labels(struct lrow *all, unsigned int n)
 {
 	unsigned int i, out = 0;
 
@@ -192,23 +200,85 @@ static void listener_labels(char *buf, size_t len, const struct rt_listener_stat
 static const char *const path_names[] = {
     [RT_PATH_SYN] = "syn", [RT_PATH_ACK] = "ack", [RT_PATH_COOKIE] = "cookie"};
 
-static void listener_samples(struct strbuf *sb, const struct rt_listener_stats *st, bool synq)
+enum lfamily { LF_OVERFLOWS, LF_SYNQ, LF_ACCEPTS, LF_WAIT, LF_NR };
+
+/*
+ * Upper bounds of the wait histogram, in ns: powers of two, bounds of the
+ * kernel's buckets too, so that every count is exact (16 us to 17 s).
+ */
+static const unsigned int wait_le_shift[] = {14, 17, 20, 23, 25, 27, 29, 30, 31, 32, 34};
+
+static void wait_samples(struct strbuf *sb, const char *labels, const struct rt_accept_wait *w)
+{
+	char with_le[320];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(wait_le_shift) / sizeof(wait_le_shift[0]); i++) {
+		uint64_t le = 1ull << wait_le_shift[i];
+		char v[32];
+
+		snprintf(v, sizeof(v), "%llu.%09llu", (unsigned long long)(le / 1000000000ull),
+			 (unsigned long long)(le % 1000000000ull));
+		snprintf(with_le, sizeof(with_le), "%s", labels);
+		label(with_le, sizeof(with_le), "le", v);
+		sample(sb, "rsttrace_listener_accept_wait_seconds_bucket", with_le,
+		       accept_wait_count_le(w, le));
+	}
+	snprintf(with_le, sizeof(with_le), "%s", labels);
+	label(with_le, sizeof(with_le), "le", "+Inf");
+	sample(sb, "rsttrace_listener_accept_wait_seconds_bucket", with_le, w->accepted);
+	sb_printf(sb, "rsttrace_listener_accept_wait_seconds_sum{%s} %llu.%09llu\n", labels,
+		  (unsigned long long)(w->sum_ns / 1000000000ull),
+		  (unsigned long long)(w->sum_ns % 1000000000ull));
+	sample(sb, "rsttrace_listener_accept_wait_seconds_count", labels, w->accepted);
+}
+
+/* One listener's samples of one family; st NULL: the "other" series. */
+static void listener_samples(struct strbuf *sb, const struct lrow *r, bool other, enum lfamily f)
 {
 	char labels[256], with_path[320];
 	int p;
 
-	listener_labels(labels, sizeof(labels), st);
-	if (synq) {
+	listener_labels(labels, sizeof(labels), other ? NULL : &r->st);
+	switch (f) {
+	case LF_SYNQ:
 		sample(sb, "rsttrace_listener_syn_queue_overflows_total", labels,
-		       st->syn_queue_overflows);
-		return;
-	}
-	for (p = RT_PATH_ACK; p <= RT_PATH_COOKIE; p++) {
-		snprintf(with_path, sizeof(with_path), "%s", labels);
-		label(with_path, sizeof(with_path), "path", path_names[p]);
-		sample(sb, "rsttrace_listener_overflows_total", with_path, st->overflows[p]);
+		       r->st.syn_queue_overflows);
+		break;
+	case LF_OVERFLOWS:
+		for (p = RT_PATH_ACK; p <= RT_PATH_COOKIE; p++) {
+			snprintf(with_path, sizeof(with_path), "%s", labels);
+			label(with_path, sizeof(with_path), "path", path_names[p]);
+			sample(sb, "rsttrace_listener_overflows_total", with_path,
+			       r->st.overflows[p]);
+		}
+		break;
+	case LF_ACCEPTS:
+		sample(sb, "rsttrace_listener_accepts_total", labels, r->w.accepted + r->w.unknown);
+		break;
+	case LF_WAIT:
+		wait_samples(sb, labels, &r->w);
+		break;
+	case LF_NR:
+		break;
 	}
 }
+
+static const struct {
+	const char *name, *type, *help;
+} lfamilies[LF_NR] = {
+    [LF_OVERFLOWS] = {"rsttrace_listener_overflows_total", "counter",
+		      "Accept-queue overflows per listener and path (top listeners, the rest as "
+		      "other)."},
+    [LF_SYNQ] = {"rsttrace_listener_syn_queue_overflows_total", "counter",
+		 "SYN-queue overflows per listener (top listeners, the rest as other)."},
+    [LF_ACCEPTS] = {"rsttrace_listener_accepts_total", "counter",
+		    "Connections accept()ed from the listener (the listeners of "
+		    "rsttrace_listener_overflows_total)."},
+    [LF_WAIT] = {"rsttrace_listener_accept_wait_seconds", "histogram",
+		 "How long accepted connections waited in the accept queue, handshake to "
+		 "accept() (the listeners of rsttrace_listener_overflows_total)."},
+};
 
 /*
  * Every listener with an overflow is in the map; the scrape shows the
@@ -216,67 +286,47 @@ static void listener_samples(struct strbuf *sb, const struct rt_listener_stats *
  */
 static void listeners(struct strbuf *sb, const struct metrics *m)
 {
-	unsigned int n = 0, cap = 256, i;
-	struct rt_listener_stats *all = malloc(cap * sizeof(*all)), other = {}, st;
+	unsigned int n = 0, cap = 64, i;
+	struct lrow *all = malloc(cap * sizeof(*all)), *other = calloc(1, sizeof(*other));
 	__u64 key, next, *prev = NULL;
-	bool synq;
+	enum lfamily f;
 
-	if (!all)
-		return;
+	if (!all || !other)
+		goto out;
 	while (bpf_map_get_next_key(m->maps->listeners_fd, prev, &next) == 0) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(m->maps->listeners_fd, &key, &st) || !listener_total(&st))
-			continue;
 		if (n == cap) {
-			struct rt_listener_stats *more = realloc(all, 2 * cap * sizeof(*all));
+			struct lrow *more = realloc(all, 2 * cap * sizeof(*all));
 
 			if (!more)
 				break;
 			all = more;
 			cap *= 2;
 		}
-		all[n++] = st;
+		if (bpf_map_lookup_elem(m->maps->listeners_fd, &key, &all[n].st) ||
+		    !listener_total(&all[n].st))
+			continue;
+		if (m->maps->waits_fd < 0 ||
+		    bpf_map_lookup_elem(m->maps->waits_fd, &key, &all[n].w))
+			memset(&all[n].w, 0, sizeof(all[n].w));
+		accept_wait_read(&all[n].w);
+		n++;
 	}
 	n = merge_same_labels(all, n);
 	qsort(all, n, sizeof(*all), by_overflows);
 	for (i = METRICS_MAX_LISTENERS; i < n; i++)
-		add_into(&other, &all[i]);
-	for (synq = false;; synq = true) {
-		if (!synq)
-			family(
-			    sb, "rsttrace_listener_overflows_total", "counter",
-			    "Accept-queue overflows per listener and path (top listeners, the rest as other).");
-		else
-			family(
-			    sb, "rsttrace_listener_syn_queue_overflows_total", "counter",
-			    "SYN-queue overflows per listener (top listeners, the rest as other).");
+		add_into(other, &all[i]);
+	for (f = 0; f < LF_NR; f++) {
+		family(sb, lfamilies[f].name, lfamilies[f].type, lfamilies[f].help);
 		for (i = 0; i < n && i < METRICS_MAX_LISTENERS; i++)
-			listener_samples(sb, &all[i], synq);
-		if (n > METRICS_MAX_LISTENERS) {
-			char labels[256];
-
-			listener_labels(labels, sizeof(labels), NULL);
-			if (synq) {
-				sample(sb, "rsttrace_listener_syn_queue_overflows_total", labels,
-				       other.syn_queue_overflows);
-			} else {
-				int p;
-
-				for (p = RT_PATH_ACK; p <= RT_PATH_COOKIE; p++) {
-					char lp[320];
-
-					snprintf(lp, sizeof(lp), "%s", labels);
-					label(lp, sizeof(lp), "path", path_names[p]);
-					sample(sb, "rsttrace_listener_overflows_total", lp,
-					       other.overflows[p]);
-				}
-			}
-		}
-		if (synq)
-			break;
+			listener_samples(sb, &all[i], false, f);
+		if (n > METRICS_MAX_LISTENERS)
+			listener_samples(sb, other, true, f);
 	}
+out:
 	free(all);
+	free(other);
 }
 
 static void diagnoses(struct strbuf *sb, struct metrics *m)

@@ -23,6 +23,7 @@
 #include "coverage.h"
 #include "decode.h"
 #include "fold.h"
+#include "limits_stage.h"
 #include "loader.h"
 #include "mib_sweep.h"
 #include "messages.h"
@@ -396,6 +397,8 @@ int main(int argc, char **argv)
 	s->maps.reasons_fd = bpf_map__fd(ld.skel->maps.reason_counts);
 	s->maps.listeners_fd = bpf_map__fd(ld.skel->maps.listener_stats);
 	s->maps.limits_fd = bpf_map__fd(ld.skel->maps.listener_limits);
+	s->maps.waits_fd = bpf_map__fd(ld.skel->maps.accept_waits);
+	limits_stage_waits(s->maps.waits_fd);
 	s->maps.socks_fd = bpf_map__fd(ld.skel->maps.socks);
 	s->maps.socks_max = bpf_map__max_entries(ld.skel->maps.socks);
 	s->maps.endpoints_fd = bpf_map__fd(ld.skel->maps.client_endpoints);

@@ -300,7 +300,7 @@ static void block(struct strbuf *sb, const struct text_fields *f, const struct d
 void sink_text_record(struct output *o, const struct rt_record *r)
 {
 	struct text_fields f;
-	char limits[768];
+	char limits[1280];
 
 	fields_of(o, r, &f);
 	/* Which limit binds the listener and what to set (listen_limits.c). */

@@ -156,13 +156,20 @@ static void judge_listener(const struct summary_maps *m, __u64 key,
 {
 	struct limit_facts f = {0};
 	struct rt_listener_limits lim;
+	struct rt_accept_wait w;
 	uint64_t accept_overflows =
 	    st->overflows[RT_PATH_SYN] + st->overflows[RT_PATH_ACK] + st->overflows[RT_PATH_COOKIE];
 
+	if (m->waits_fd >= 0 && bpf_map_lookup_elem(m->waits_fd, &key, &w) == 0) {
+		accept_wait_read(&w);
+		f.wait = &w;
+	}
 	if (!accept_overflows || bpf_map_lookup_elem(m->limits_fd, &key, &lim) ||
 	    !lim.worst.start_ns) {
 		memset(v, 0, sizeof(*v));
 		v->source = LIMIT_NONE;
+		/* A listener with SYN-queue overflows alone still tells how it accepts. */
+		accept_wait_stats(f.wait, &v->wait);
 		return;
 	}
 	f.limit = lim.worst.limit;
@@ -251,7 +258,7 @@ static void listener_text(void *ctx, const struct rt_listener_stats *st,
 			  const struct limit_verdict *v)
 {
 	struct strbuf *sb = ctx;
-	char addr[RT_ADDR_LEN], sentence[768];
+	char addr[RT_ADDR_LEN], sentence[1280];
 
 	rt_format_addr(st->family, st->addr, addr, sizeof(addr));
 	/* Two lines, so that a terminal of 80 columns shows them whole. */
@@ -264,8 +271,28 @@ static void listener_text(void *ctx, const struct rt_listener_stats *st,
 	    (unsigned long long)st->overflows[RT_PATH_ACK],
 	    (unsigned long long)st->overflows[RT_PATH_COOKIE],
 	    (unsigned long long)st->syn_queue_overflows, st->max_accept_qlen, st->accept_qmax);
+	if (v->wait.known) {
+		char rate[32] = "", p50[24], p99[24], max[24];
+
+		if (v->wait.rate_known)
+			snprintf(rate, sizeof(rate), ", %u/s", v->wait.accept_per_s);
+		sb_printf(sb, "             accepted %llu%s", (unsigned long long)v->wait.accepted,
+			  rate);
+		if (v->wait.waits) {
+			accept_wait_human(v->wait.p50_ns, p50, sizeof(p50));
+			accept_wait_human(v->wait.p99_ns, p99, sizeof(p99));
+			accept_wait_human(v->wait.max_ns, max, sizeof(max));
+			sb_printf(sb, "; queue wait p50 %s, p99 %s, max %s", p50, p99, max);
+		}
+		sb_putc(sb, '\n');
+	}
 	if (v->source == LIMIT_NONE)
 		return;
+	if (v->rates_known)
+		sb_printf(sb,
+			  "             worst burst: %u/s arrived, %u/s accepted, for %llu ms\n",
+			  v->arrival_per_s, v->accept_per_s,
+			  (unsigned long long)(v->arrival_ns / 1000000));
 	limits_text(v, sentence, sizeof(sentence));
 	wrap_text(sb, sentence);
 }

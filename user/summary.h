@@ -45,6 +45,7 @@ struct summary_maps {
 	int reasons_fd;
 	int listeners_fd;
 	int limits_fd; /* listener_limits: listen() calls and bursts, by listener */
+	int waits_fd;  /* accept_waits: accept() waits, by listener (-1: none) */
 	int socks_fd;
 	uint32_t socks_max;
 	int ncpus;

@@ -28,6 +28,8 @@ _counter = [0]
 # Deadlines (never scenario timing) are multiplied by this: a guest kernel
 # under QEMU TCG runs about 5x slower (tests/kernels, docs/kernels.md).
 TIME_SCALE = float(os.environ.get("RSTTRACE_TIME_SCALE", "1"))
+# Namespace names start with this (runs that share a machine use their own).
+NETNS_PREFIX = os.environ.get("RSTTRACE_NETNS_PREFIX", "rtt")
 
 
 def run(cmd, check=True, timeout=10):
@@ -83,7 +85,7 @@ class Netns:
 
     def __init__(self):
         _counter[0] += 1
-        self.name = "rtt-%d-%d" % (os.getpid(), _counter[0])
+        self.name = "%s-%d-%d" % (NETNS_PREFIX, os.getpid(), _counter[0])
         run(["ip", "netns", "add", self.name])
         _namespaces.append(self.name)
         self.exec(["ip", "link", "set", "lo", "up"])

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include "goexe.h"
 #include "listen_limits.h"
@@ -162,10 +163,46 @@ static void test_limits_text(void)
 	CHECK_CONTAINS(buf, "a limit of 512 would have absorbed it: set backlog=512 in nginx's "
 			    "listen directive");
 	CHECK_CONTAINS(buf, "but pid 812 (nginx) accepted 100/s while 1000/s arrived for 2.0 s");
-	CHECK_CONTAINS(buf, "a bigger backlog would only delay the drops");
+	CHECK_CONTAINS(buf, "the application is too slow to accept; a backlog of 512 would only "
+			    "delay the drops (its last connection would wait 5.1 s); accept faster "
+			    "or add workers");
+	CHECK(strstr(buf, "waited") == NULL);
 	limits_setting(&v, buf, sizeof(buf));
 	CHECK_STR(buf,
 		  "backlog=512 in nginx's listen directive (listen ... backlog=N; default 511)");
+
+	/* With the listener's accept() waits: how long its connections waited. */
+	{
+		static struct rt_accept_wait w;
+		struct limit_facts f = {.limit = 4,
+					.somaxconn = 4096,
+					.call = &c,
+					.burst = &b,
+					.comm = "nginx",
+					.tgid = 812,
+					.wait = &w};
+		int i;
+
+		memset(&w, 0, sizeof(w));
+		for (i = 0; i < 100; i++) {
+			uint64_t ns = (1200 + (uint64_t)i) * 1000000;
+
+			w.buckets[rt_wait_bucket(ns)]++;
+			w.sum_ns += ns;
+		}
+		w.accepted = 100;
+		w.max_ns = 1299000000;
+		w.first_ns = SEC;
+		w.last_ns = SEC + 99 * SEC / 100;
+		limits_judge(&f, &v);
+		CHECK(v.wait.known && v.wait.rate_known);
+		CHECK_INT(v.wait.accept_per_s, 100);
+		limits_text(&v, buf, sizeof(buf));
+		CHECK_CONTAINS(buf,
+			       "the application is too slow to accept; accepted connections "
+			       "waited 1.25 s (p50), 1.30 s (p99), 1.30 s (max) in the queue; a "
+			       "backlog of 512 would only delay the drops");
+	}
 
 	/* somaxconn lowered after listen(): the listener keeps its backlog. */
 	judge(4, 2, &c, &b, "nginx", false, &v);
