@@ -254,7 +254,7 @@ const struct hook hooks[] = {
     {
 	/*
 	 * SYN and first-data retransmissions of client connections; the state
-	 * changes (inet_sock_set_state) end them and report failed connects.
+	 * changes (client_state below) end them and report failed connects.
 	 */
 	.name = "tcp_retransmit_skb",
 	.events = RT_EVM_CLIENT,
@@ -278,6 +278,27 @@ const struct hook hooks[] = {
 		 .target = "tcp_retransmit_skb",
 		 .args = 2,
 		 .prog = "retransmit_raw_noerr"},
+	    },
+    },
+    {
+	/*
+	 * The state changes that end a client connection: a program of its own
+	 * next to the owners' one (bpf/client.bpf.c says why).
+	 */
+	.name = "client_state",
+	.events = RT_EVM_CLIENT,
+	.gap = "failed connects and the end of SYN retries and stalled requests",
+	.wanted = client_wanted,
+	.cand =
+	    {
+		{.kind = HK_TP_BTF,
+		 .target = "inet_sock_set_state",
+		 .args = 3,
+		 .prog = "client_state_btf"},
+		{.kind = HK_RAW_TP,
+		 .target = "inet_sock_set_state",
+		 .args = 3,
+		 .prog = "client_state_raw"},
 	    },
     },
     {
