@@ -258,6 +258,7 @@ const struct hook hooks[] = {
 	 */
 	.name = "tcp_retransmit_skb",
 	.events = RT_EVM_CLIENT,
+	.optional = true,
 	.gap = "SYN retries and stalled requests of client connections",
 	.wanted = client_wanted,
 	.cand =
@@ -287,6 +288,7 @@ const struct hook hooks[] = {
 	 */
 	.name = "client_state",
 	.events = RT_EVM_CLIENT,
+	.optional = true,
 	.gap = "failed connects and the end of SYN retries and stalled requests",
 	.wanted = client_wanted,
 	.cand =
@@ -466,6 +468,21 @@ void hooks_select(const struct probe *p, const struct hook_opts *o, struct hook_
 			    "it needs the SYN-path detector on this kernel, which cannot run";
 		}
 	}
+}
+
+uint32_t hooks_drop_optional(struct hook_choice *c, int n, const char *why)
+{
+	uint32_t mask = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!c[i].hook->optional || c[i].cand < 0)
+			continue;
+		mask |= c[i].hook->events;
+		c[i].cand = -1;
+		c[i].why = why;
+	}
+	return mask;
 }
 
 uint32_t hooks_events(const struct hook_choice *c, int n)
