@@ -74,7 +74,7 @@ static __always_inline __u32 latency_bucket(__u64 us)
 	return b;
 }
 
-__hidden __noinline int rt_client_reset_seen(__u32 netns, const struct rt_tuple *t)
+__hidden __noinline int rt_client_reset_seen(__u32 netns, const struct rt_tuple *t, int delta)
 {
 	struct rt_endpoint_stats *ep;
 
@@ -82,7 +82,7 @@ __hidden __noinline int rt_client_reset_seen(__u32 netns, const struct rt_tuple 
 		return 0;
 	ep = endpoint_of(netns, t);
 	if (ep)
-		__sync_fetch_and_add(&ep->resets, 1);
+		__sync_fetch_and_add(&ep->resets, (__s64)delta);
 	return 0;
 }
 

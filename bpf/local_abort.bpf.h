@@ -2,6 +2,8 @@
 #ifndef RSTTRACE_LOCAL_ABORT_BPF_H
 #define RSTTRACE_LOCAL_ABORT_BPF_H
 
+#include "client.bpf.h"
+
 /*
  * Data arriving after close: the kernel runs tcp_reset() on its own socket
  * (firing tcp_receive_reset) and then answers the packet with a reset from
@@ -38,8 +40,11 @@ static __always_inline bool take_back_local_abort(const struct sock *sk)
 		now = bpf_ktime_get_boot_ns();
 		bpf_map_update_elem(&aborted_rx, &key, &now, BPF_ANY);
 	}
+	if (last->endpoint_counted)
+		rt_client_reset_seen(last->netns, &last->t, -1);
 	last->sk = 0;
 	last->counted = 0;
+	last->endpoint_counted = 0;
 	return true;
 }
 

@@ -8,6 +8,8 @@
 #ifndef RSTTRACE_MAPS_BPF_H
 #define RSTTRACE_MAPS_BPF_H
 
+#include "tuple.bpf.h"
+
 #ifdef RT_DEFINE_SHARED
 #define RT_SHARED
 #define RT_INIT(...) = __VA_ARGS__
@@ -58,6 +60,11 @@ RT_SHARED volatile __u32 fold_epoch RT_INIT(0);
 RT_SHARED volatile __u32 have_overflow_flows RT_INIT(0);
 RT_SHARED volatile __u32 have_closed_listeners RT_INIT(0);
 RT_SHARED volatile __u32 have_closed_owners RT_INIT(0);
+/*
+ * Set once a second listener joins a port (SO_REUSEPORT, bind addresses):
+ * until then a SYN with nothing counted skips the listener lookup.
+ */
+RT_SHARED volatile __u32 have_shared_ports RT_INIT(0);
 /* Set at the first overflow: until then handshakes and accept()s skip the burst table. */
 RT_SHARED volatile __u32 have_bursts RT_INIT(0);
 
@@ -144,7 +151,10 @@ RT_SHARED struct {
 struct last_reset {
 	__u64 sk;
 	__u32 state;
-	__u32 counted; /* it passed the filters and was counted as received */
+	__u32 counted;		/* it passed the filters and was counted as received */
+	__u32 endpoint_counted; /* and in its server's client endpoint row: */
+	__u32 netns;		/* that row's netns and connection */
+	struct rt_tuple t;
 };
 
 RT_SHARED struct {
@@ -246,12 +256,18 @@ RT_SHARED struct {
 	__type(value, struct rt_fold_recent);
 } fold_recent SEC(".maps");
 
+/*
+ * The counters are per CPU, yet added to atomically: a program in process
+ * context can be interrupted by a softirq whose program adds to the same
+ * counter on the same CPU, and a plain read-add-write would lose one of
+ * the two. A locked add on a CPU-local line costs a few nanoseconds.
+ */
 static __always_inline void count_n(__u32 idx, __u64 n)
 {
 	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
 
 	if (v)
-		*v += n;
+		__sync_fetch_and_add(v, n);
 }
 
 static __always_inline void count(__u32 idx)
@@ -259,7 +275,7 @@ static __always_inline void count(__u32 idx)
 	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
 
 	if (v)
-		*v += 1;
+		__sync_fetch_and_add(v, 1);
 }
 
 static __always_inline void add_reason(__u32 type, __u32 reason, __s64 delta)
@@ -268,7 +284,7 @@ static __always_inline void add_reason(__u32 type, __u32 reason, __s64 delta)
 	__u64 *v = bpf_map_lookup_elem(&reason_counts, &idx);
 
 	if (v)
-		*v += delta;
+		__sync_fetch_and_add(v, delta);
 }
 
 static __always_inline void count_reason(__u32 type, __u32 reason)
@@ -282,7 +298,7 @@ static __always_inline void uncount(__u32 idx)
 	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
 
 	if (v)
-		*v -= 1;
+		__sync_fetch_and_sub(v, 1);
 }
 
 #endif /* RSTTRACE_MAPS_BPF_H */

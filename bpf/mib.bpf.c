@@ -99,6 +99,7 @@ __hidden __noinline int rt_mib_init(__u64 net, __u32 netns)
 			return 0;
 		read_mib(mib, off, &v);
 		v.mib = mib;
+		__builtin_memcpy(v.aged, v.v, sizeof(v.aged));
 		bpf_map_update_elem(&mib_seen, &key, &v, BPF_ANY);
 	}
 	return 0;
@@ -160,6 +161,7 @@ __hidden __noinline int rt_mib_delta(__u64 net, __u32 netns, struct rt_mib_delta
 	if (seen->mib != mib) {
 		/* A netns inode number reused by a new netns: start over here. */
 		now.mib = mib;
+		__builtin_memcpy(now.aged, now.v, sizeof(now.aged));
 		bpf_map_update_elem(&mib_seen, &key, &now, BPF_ANY);
 		d->fresh = 1;
 		return 0;
@@ -169,12 +171,34 @@ __hidden __noinline int rt_mib_delta(__u64 net, __u32 netns, struct rt_mib_delta
 }
 
 /*
- * When a listener closes: every CPU's increments in its netns since the last
- * event there, as unattributed, while its struct net is surely alive (the
- * closing socket holds it). Without this, overflows after the last event of
- * a listener that is gone by exit would be in no total.
+ * The periodic sweep takes only what was already counted at the previous
+ * one, a period ago: an event claims its own increment microseconds after
+ * the kernel counted it, so what stayed unclaimed that long belongs to no
+ * event (a run the kernel skipped, a path without a hook). Then the
+ * present values become the next sweep's limit.
  */
-__hidden __noinline int rt_mib_sweep_netns(__u64 net, __u32 netns)
+static __always_inline void advance_aged(struct rt_mib_vals *seen, const struct rt_mib_vals *now,
+					 struct rt_mib_delta *d)
+{
+	struct rt_mib_vals upto = {};
+	int i;
+
+	for (i = 0; i < RT_MIB_NR; i++) {
+		upto.v[i] = seen->aged[i] < now->v[i] ? seen->aged[i] : now->v[i];
+		seen->aged[i] = now->v[i];
+	}
+	advance(seen, &upto, d);
+}
+
+/*
+ * Every CPU's increments in a netns that no event claimed, as unattributed,
+ * while its struct net is surely alive (the caller holds a socket of it):
+ * all of them when a listener closes (without this, overflows after the
+ * last event of a listener gone by exit would be in no total) or at exit;
+ * with 'aged', those a period old (the periodic sweep), so that the totals
+ * a scrape reads follow the kernel's counters while tracing.
+ */
+__hidden __noinline int rt_mib_sweep_netns(__u64 net, __u32 netns, int aged)
 {
 	struct rt_mib_key key = {.netns = netns};
 	__u64 mib = mib_of(net), overflows = 0, synq = 0;
@@ -197,7 +221,10 @@ __hidden __noinline int rt_mib_sweep_netns(__u64 net, __u32 netns)
 		if (!off)
 			break;
 		read_mib(mib, off, &now);
-		advance(seen, &now, &d);
+		if (aged)
+			advance_aged(seen, &now, &d);
+		else
+			advance(seen, &now, &d);
 		overflows += d.d[RT_MIB_LISTEN_OVERFLOWS];
 		synq += d.d[RT_MIB_REQQ_DROP] + d.d[RT_MIB_REQQ_COOKIES];
 	}

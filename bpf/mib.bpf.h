@@ -51,7 +51,10 @@ extern int rt_mib_init(__u64 net, __u32 netns) __hidden;
  * baseline here, 'init' makes one (d->fresh); else nothing is known.
  */
 extern int rt_mib_delta(__u64 net, __u32 netns, struct rt_mib_delta *d, int init) __hidden;
-/* Every CPU's increments in netns since its last event, as unattributed. */
-extern int rt_mib_sweep_netns(__u64 net, __u32 netns) __hidden;
+/*
+ * Every CPU's increments in netns since its last event, as unattributed;
+ * with 'aged', only those already counted at the previous aged sweep.
+ */
+extern int rt_mib_sweep_netns(__u64 net, __u32 netns, int aged) __hidden;
 
 #endif

@@ -400,6 +400,10 @@ static __always_inline int handle_syn_consumed(const struct sk_buff *skb)
 		return 0;
 	netns = skb_netns(skb);
 	rt_mib_delta(skb_net(skb), netns, &d, 0);
+	/* The common case, a SYN queued with nothing counted: see below. */
+	if (!d.fresh && !have_shared_ports &&
+	    !(d.d[RT_MIB_LISTEN_OVERFLOWS] | d.d[RT_MIB_REQQ_DROP] | d.d[RT_MIB_REQQ_COOKIES]))
+		return 0;
 	if (!tuple_from_skb(skb, &t)) {
 		if (!d.fresh)
 			unattributed_unfiltered(netns, d.d[RT_MIB_LISTEN_OVERFLOWS],

@@ -170,7 +170,7 @@ static __always_inline void listener_closed(const struct sock *sk, const struct 
 	bpf_map_update_elem(&closed_listeners, &key, &c, BPF_ANY);
 	have_closed_listeners = 1;
 	listener_remove(key.netns, BPF_CORE_READ(sk, __sk_common.skc_num), sk);
-	rt_mib_sweep_netns(sk_net(sk), key.netns);
+	rt_mib_sweep_netns(sk_net(sk), key.netns, 0);
 }
 
 static __always_inline int handle_set_state(const struct sock *sk, int oldstate, int newstate,

@@ -89,8 +89,11 @@ static __always_inline void listener_add(__u32 netns, __u16 port, const struct s
 
 		if (old && is_listener_on((const struct sock *)old, port))
 			continue;
-		if (__sync_val_compare_and_swap(&pl->sk[i], old, me) == old)
+		if (__sync_val_compare_and_swap(&pl->sk[i], old, me) == old) {
+			if (i > 0)
+				have_shared_ports = 1;
 			return;
+		}
 	}
 }
 

@@ -21,6 +21,7 @@ static __always_inline int handle_receive_reset_into(struct ev_src *s, const str
 	last->sk = (__u64)sk;
 	last->state = state;
 	last->counted = 0;
+	last->endpoint_counted = 0;
 	if (!(event_mask & RT_EVM(RT_EV_RST_RECEIVED)))
 		return 0;
 
@@ -52,8 +53,13 @@ static __always_inline int handle_receive_reset_into(struct ev_src *s, const str
 	if (info && info->owner.source == RT_OWN_CONNECT) {
 		s->flags |= RT_F_CONN;
 		s->path = RT_CO_RESET;
-		if (event_mask & RT_EVM_CLIENT)
-			rt_client_reset_seen(netns, &s->t);
+		if (event_mask & RT_EVM_CLIENT) {
+			rt_client_reset_seen(netns, &s->t, 1);
+			/* Taken back with the reset if it was the kernel's own. */
+			last->endpoint_counted = 1;
+			last->netns = netns;
+			last->t = s->t;
+		}
 	}
 	/* The kernel's own tcp_reset() may be taken back: never fold those. */
 	if (aborts_on_data(state))

@@ -40,16 +40,6 @@
 			BPF_CORE_READ_INTO(dst, ptr, field);                                       \
 	} while (0)
 
-/* Local and remote ends in host byte order ports, v4 in the first 4 bytes. */
-struct rt_tuple {
-	__u8 laddr[16];
-	__u8 raddr[16];
-	__u16 lport;
-	__u16 rport;
-	__u8 family;
-	__u8 pad[3];
-};
-
 static __always_inline __u32 sk_netns_x(const struct sock *sk, const bool direct)
 {
 	return RT_READ_PTR(direct, sk, __sk_common.skc_net.net, ns.inum);

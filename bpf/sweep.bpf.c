@@ -4,26 +4,30 @@
 #include "mib.bpf.h"
 
 /*
- * The exit sweep: run by userspace once the hooks are detached, over every
- * process's open files. A TCP socket that a process holds pins its network
- * namespace, so that namespace's counters are alive while this program
- * reads them; namespaces no process holds a socket of are left alone (their
- * listeners closed, and were swept then: bpf/owner.bpf.c). Each namespace
- * is swept once.
+ * The sweep, over every process's open files: run by userspace every few
+ * seconds while tracing (sweep_aged: only what stayed unclaimed for a
+ * period) and once the hooks are detached at exit (everything). A TCP
+ * socket that a process holds pins its network namespace, so that
+ * namespace's counters are alive while this program reads them; namespaces
+ * no process holds a socket of are left alone (their listeners closed, and
+ * were swept then: bpf/owner.bpf.c). Each namespace is swept once a run:
+ * userspace bumps sweep_gen before each.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u32);
-	__type(value, __u8);
+	__type(value, __u32); /* the sweep_gen of the run that swept it */
 } swept_netns SEC(".maps");
+
+volatile __u32 sweep_gen;
+volatile __u32 sweep_aged;
 
 SEC("iter/task_file")
 int sweep_task_file(struct bpf_iter__task_file *ctx)
 {
 	const struct sock *sk;
-	__u8 one = 1;
-	__u32 netns;
+	__u32 netns, gen = sweep_gen, *swept;
 
 	if (!ctx->task || !ctx->file)
 		return 0;
@@ -31,9 +35,10 @@ int sweep_task_file(struct bpf_iter__task_file *ctx)
 	if (!sk)
 		return 0;
 	netns = sk_netns(sk);
-	if (bpf_map_lookup_elem(&swept_netns, &netns))
+	swept = bpf_map_lookup_elem(&swept_netns, &netns);
+	if (swept && *swept == gen)
 		return 0;
-	bpf_map_update_elem(&swept_netns, &netns, &one, BPF_ANY);
-	rt_mib_sweep_netns(sk_net(sk), netns);
+	bpf_map_update_elem(&swept_netns, &netns, &gen, BPF_ANY);
+	rt_mib_sweep_netns(sk_net(sk), netns, sweep_aged);
 	return 0;
 }

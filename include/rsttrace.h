@@ -424,8 +424,9 @@ struct rt_mib_key {
 };
 
 struct rt_mib_vals {
-	__u64 v[3]; /* ListenOverflows, TCPReqQFullDrop, TCPReqQFullDoCookies */
-	__u64 mib;  /* the netns's per-CPU linux_mib: a new netns on the same inode differs */
+	__u64 v[3];    /* ListenOverflows, TCPReqQFullDrop, TCPReqQFullDoCookies */
+	__u64 mib;     /* the netns's per-CPU linux_mib: a new netns on the same inode differs */
+	__u64 aged[3]; /* the counters at the last periodic sweep: older than any event */
 };
 
 /* Indexes into the per-CPU counters map. */

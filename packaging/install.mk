@@ -30,8 +30,10 @@ install: rsttrace
 	$(INSTALL) -m 0644 packaging/rsttrace.tmpfiles $(DESTDIR)$(TMPFILESDIR)/rsttrace.conf
 	$(INSTALL) -m 0644 packaging/rsttrace.default $(DESTDIR)$(SYSCONFDIR)/default/rsttrace
 	$(INSTALL) -m 0644 packaging/rsttrace.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/rsttrace
-	$(INSTALL) -m 0644 docs/schema.md docs/diagnosis.md docs/operations.md docs/metrics.md $(DESTDIR)$(DOCDIR)/
-	$(INSTALL) -m 0644 packaging/journal.conf deploy/shipping/* deploy/prometheus/* $(DESTDIR)$(DOCDIR)/examples/
+	$(INSTALL) -m 0644 docs/schema.md docs/diagnosis.md docs/operations.md docs/metrics.md \
+		docs/kubernetes.md $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -m 0644 packaging/journal.conf deploy/shipping/* deploy/prometheus/* \
+		deploy/daemonset.yaml $(DESTDIR)$(DOCDIR)/examples/
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/rsttrace $(DESTDIR)$(MANDIR)/man8/rsttrace.8.gz \

@@ -6,11 +6,13 @@
 #include "json_writer.h"
 #include "node_identity.h"
 
-/* "tp_btf tcp_send_reset/3" */
-static void hook_label(char *buf, size_t len, const struct hook_cand *c)
+/* "tp_btf tcp_send_reset/3"; "iter task_file (scan)": one iterator serves two jobs. */
+static void hook_label(char *buf, size_t len, const struct hook *h, const struct hook_cand *c)
 {
 	if (c->kind == HK_TP_BTF || c->kind == HK_RAW_TP)
 		snprintf(buf, len, "%s %s/%d", hook_kind_name(c->kind), c->target, c->args);
+	else if (c->kind == HK_ITER)
+		snprintf(buf, len, "%s %s (%s)", hook_kind_name(c->kind), c->target, h->name);
 	else
 		snprintf(buf, len, "%s %s", hook_kind_name(c->kind), c->target);
 }
@@ -43,7 +45,7 @@ static void visit(const struct loader *ld, uint32_t mask, visit_fn fn, void *ctx
 			fn(ctx, NULL, why);
 			continue;
 		}
-		hook_label(label, sizeof(label), cand);
+		hook_label(label, sizeof(label), c->hook, cand);
 		note = cand->note ? cand->note(&ld->probe) : NULL;
 		fn(ctx, label, note);
 	}
@@ -70,17 +72,60 @@ static void text_visit(void *ctx, const char *hook, const char *missing)
 	}
 }
 
+/* The text table fits 80 columns: long lists go on under their column. */
+#define COVERAGE_WIDTH 80
+
+/*
+ * 'lead' then 'text' in pieces that end after 'sep' (a hook with its comma,
+ * a word), continued lines indented to 'indent'.
+ */
+static void put_wrapped(struct strbuf *sb, const char *lead, int indent, const char *text,
+			const char *sep)
+{
+	int col = (int)strlen(lead), spaces = 0;
+	const char *p = text;
+	bool first = true;
+
+	sb_printf(sb, "%s", lead);
+	while (*p) {
+		const char *next = strstr(p, sep);
+		int len = next ? (int)(next - p) + (int)strlen(sep) : (int)strlen(p);
+		int shown = len;
+
+		/* A separator's trailing spaces go out only before a piece on the same line. */
+		while (shown > 0 && p[shown - 1] == ' ')
+			shown--;
+		if (!first && col + spaces + shown > COVERAGE_WIDTH) {
+			sb_printf(sb, "\n%*s", indent, "");
+			col = indent;
+		} else {
+			sb_printf(sb, "%*s", spaces, "");
+			col += spaces;
+		}
+		sb_printf(sb, "%.*s", shown, p);
+		col += shown;
+		spaces = len - shown;
+		p += len;
+		first = false;
+	}
+	sb_printf(sb, "\n");
+}
+
 static void text_row(struct strbuf *sb, const struct loader *ld, const char *name, uint32_t mask,
 		     bool requested)
 {
 	struct text_ctx t = {.sb = sb};
+	char lead[64];
 
 	visit(ld, mask, text_visit, &t);
-	sb_printf(sb, "%-19s %s\n", name, t.hooks[0] ? t.hooks : "none");
-	if (!requested)
+	snprintf(lead, sizeof(lead), "%-19s ", name);
+	put_wrapped(sb, lead, 20, t.hooks[0] ? t.hooks : "none", ", ");
+	if (!requested) {
 		sb_printf(sb, "%-19s   not requested (--events)\n", "");
-	else if (t.missing[0])
-		sb_printf(sb, "%-19s   missing: %s\n", "", t.missing);
+	} else if (t.missing[0]) {
+		snprintf(lead, sizeof(lead), "%-19s   missing: ", "");
+		put_wrapped(sb, lead, 22, t.missing, " ");
+	}
 }
 
 static const char *kernel_release(struct utsname *u)
@@ -94,7 +139,7 @@ void coverage_text(struct strbuf *sb, const struct loader *ld, uint32_t requeste
 	struct utsname u;
 	uint32_t t;
 
-	sb_printf(sb, "rsttrace %s on Linux %s: fentry %s, kprobes %s, SYN call site %s\n",
+	sb_printf(sb, "rsttrace %s on Linux %s\nfentry %s, kprobes %s, SYN call site %s\n",
 		  RSTTRACE_VERSION, kernel_release(&u),
 		  p->fentry	      ? "yes"
 		  : p->fentry_refused ? "refused"

@@ -297,6 +297,20 @@ static void diagnose_received(const struct rt_record *r, struct diagnosis *d)
 		return;
 	default:
 		set(d, "peer_reset");
+		if (r->peer.found) {
+			char sender[64];
+
+			if (r->peer.tgid)
+				who(sender, sizeof(sender), r->peer.tgid, r->peer.comm);
+			else
+				snprintf(sender, sizeof(sender), "a socket of no known process");
+			snprintf(
+			    d->text, sizeof(d->text),
+			    "%s reset the connection of %s (ECONNRESET): traced here too, %s sent it (%s)",
+			    remote, owner, sender, r->peer.code);
+			d->hint = "the rst_sent record of that connection says why";
+			return;
+		}
 		snprintf(
 		    d->text, sizeof(d->text),
 		    "%s reset the connection of %s (ECONNRESET): the reason is on the peer's side",

@@ -166,6 +166,17 @@ static void request_stalled(const struct rt_record *r, struct diagnosis *d)
 	    c->data_retries == 1 ? "" : "s", span, end);
 }
 
+/*
+ * The peer is traced too and was seen sending this reset for a cause other
+ * than its accept queue (an application's abortive close, say): the timing
+ * that suggests an overflow is contradicted by the sender's own record.
+ */
+static bool peer_sent_other_cause(const struct rt_record *r)
+{
+	return r->peer.found && strcmp(r->peer.code, "listen_overflow") != 0 &&
+	       strcmp(r->peer.code, "syn_queue_overflow") != 0;
+}
+
 /* Resets received by a client's connection: what the connection had carried tells why. */
 static bool reset_received(const struct rt_record *r, struct diagnosis *d)
 {
@@ -182,7 +193,8 @@ static bool reset_received(const struct rt_record *r, struct diagnosis *d)
 	owner_of(owner, sizeof(owner), r);
 	rt_format_endpoint(e->family, e->raddr, e->rport, remote, sizeof(remote));
 	if (c->bytes_received == 0 && acked == 0 && (e->flags & RT_F_STATE_AGE) &&
-	    (age_ms <= 2 * (c->srtt_us / 1000) + RT_HANDSHAKE_RESET_SLACK_MS || c->bytes_sent)) {
+	    (age_ms <= 2 * (c->srtt_us / 1000) + RT_HANDSHAKE_RESET_SLACK_MS || c->bytes_sent) &&
+	    !peer_sent_other_cause(r)) {
 		uint64_t rtt_ms = c->srtt_us / 1000;
 
 		set(d, "remote_accept_queue_overflow_suspected",

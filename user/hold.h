@@ -3,7 +3,9 @@
  * A short hold for rst_received events. Before the kernel sends a
  * TCP_ABORT_ON_DATA reset it runs tcp_reset() on its own socket, which fires
  * tcp_receive_reset although nothing was received; the rst_sent that follows
- * (flagged RT_F_LOCAL_ABORT by BPF) cancels the held event.
+ * (flagged RT_F_LOCAL_ABORT by BPF) cancels the held event. A reset received
+ * on an established connection waits too, for the rst_sent of its traced
+ * peer that explains it (user/ring.c).
  */
 #ifndef RSTTRACE_HOLD_H
 #define RSTTRACE_HOLD_H

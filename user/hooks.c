@@ -366,8 +366,9 @@ const struct hook hooks[] = {
 	.cand = {{.kind = HK_ITER, .target = "task_file", .args = 0, .prog = "scan_task_file"}},
     },
     {
-	.name = "exit_sweep",
-	.gap = "overflows counted after the last event of a listener that outlives rsttrace",
+	.name = "sweep",
+	.gap =
+	    "sweep of the overflow counters (overflows no event claimed reach the totals only at a later event there)",
 	.cand = {{.kind = HK_ITER, .target = "task_file", .args = 0, .prog = "sweep_task_file"}},
     },
 };

@@ -4,6 +4,7 @@
 #include "diagnose.h"
 #include "metrics.h"
 #include "limits_stage.h"
+#include "peer_link.h"
 #include "pipeline.h"
 #include "sink.h"
 
@@ -21,8 +22,10 @@ void pipeline_build(const struct rt_names *names, const struct rt_kevent *k, uin
 {
 	record_decode(r, names, k);
 	attribute(r, now_boot_ns);
+	peer_link_find(r);
 	limits_stage(r);
 	diagnose(names, r);
+	peer_link_note_sent(r);
 }
 
 static void write_record(struct pipeline *pl, const struct rt_record *r)

@@ -14,6 +14,7 @@
 #include "diagnose.h"
 #include "kevent.h"
 #include "listen_limits.h"
+#include "peer_link.h"
 
 struct rt_record {
 	/* As the kernel sent it (the same members as struct rt_kevent). */
@@ -35,6 +36,8 @@ struct rt_record {
 	bool listener_owner_alive;
 	struct cg_info owner_cg; /* the owners' cgroups, when the resolver knows them */
 	struct cg_info listener_cg;
+	/* a reset received: the reset the peer was seen sending, when traced too */
+	struct peer_sent peer;
 	/* limits: which limit binds the listener, what its burst needed */
 	struct limit_verdict limits;
 	/* diagnose */

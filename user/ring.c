@@ -6,25 +6,6 @@
 #include "ring.h"
 
 /*
- * A held reset goes on unless BPF marked its socket: then it was the
- * kernel's own tcp_reset() before answering data after close, even when
- * the reset sent in reply never reached us (lost, or folded).
- */
-static void emit(void *ctx, const struct rt_kevent *k)
-{
-	struct ring *r = ctx;
-	__u64 key = k->ev.sk, ts;
-
-	if (r->aborted_fd >= 0 && bpf_map_lookup_elem(r->aborted_fd, &key, &ts) == 0 &&
-	    ts >= k->ev.ts_ns) {
-		bpf_map_delete_elem(r->aborted_fd, &key);
-		r->taken_back++;
-		return;
-	}
-	pipeline_event(r->pl, k, r->now_ns);
-}
-
-/*
  * Only a socket past a FIN may answer data with a reset after a tcp_reset()
  * of its own (aborts_on_data() in bpf/local_abort.bpf.h).
  */
@@ -34,6 +15,38 @@ static bool may_be_taken_back(const struct rt_event *e)
 	       (e->state == TCPS_FIN_WAIT1 || e->state == TCPS_FIN_WAIT2 ||
 		e->state == TCPS_CLOSE_WAIT || e->state == TCPS_CLOSING ||
 		e->state == TCPS_LAST_ACK);
+}
+
+/*
+ * A reset received on an established connection waits as well: when the
+ * other end is traced too, the reset it sent is reported after this one
+ * (tcp_send_active_reset() fires its tracepoint after transmitting, and on
+ * loopback the peer has received it by then), and that record is what
+ * explains this one (user/peer_link.h).
+ */
+static bool held(const struct rt_event *e)
+{
+	return may_be_taken_back(e) ||
+	       (e->type == RT_EV_RST_RECEIVED && e->state == TCPS_ESTABLISHED);
+}
+
+/*
+ * A held reset goes on unless BPF marked its socket: then it was the
+ * kernel's own tcp_reset() before answering data after close, even when
+ * the reset sent in reply never reached us (lost, or folded).
+ */
+static void emit(void *ctx, const struct rt_kevent *k)
+{
+	struct ring *r = ctx;
+	__u64 key = k->ev.sk, ts;
+
+	if (may_be_taken_back(&k->ev) && r->aborted_fd >= 0 &&
+	    bpf_map_lookup_elem(r->aborted_fd, &key, &ts) == 0 && ts >= k->ev.ts_ns) {
+		bpf_map_delete_elem(r->aborted_fd, &key);
+		r->taken_back++;
+		return;
+	}
+	pipeline_event(r->pl, k, r->now_ns);
 }
 
 int ring_record(struct ring *r, const void *data, size_t size)
@@ -47,7 +60,7 @@ int ring_record(struct ring *r, const void *data, size_t size)
 	/* Held events go out before anything much newer, keeping the order. */
 	if (k.ev.ts_ns > HOLD_NS)
 		hold_release(&r->hold, k.ev.ts_ns - HOLD_NS);
-	if (may_be_taken_back(&k.ev)) {
+	if (held(&k.ev)) {
 		hold_push(&r->hold, &k);
 		return 0;
 	}

@@ -164,7 +164,7 @@ static void report_missed(struct session *s, uint64_t now_ns)
  */
 static void sweep_counters(struct session *s)
 {
-	int err = mib_sweep_run(s->sweep);
+	int err = mib_sweep_run(s->skel, s->sweep, false);
 
 	/* Without it (kernel or --no-scan), the warning was given at start. */
 	if (err && err != -EOPNOTSUPP)
@@ -236,6 +236,7 @@ static int trace_loop(struct session *s, const struct cli_opts *o)
 	uint64_t deadline = o->duration_ms ? start + o->duration_ms * 1000000ull : 0;
 	uint64_t interval = o->summary_interval_ms * 1000000ull;
 	uint64_t next_summary = interval ? start + interval : 0;
+	uint64_t next_sweep = start + MIB_SWEEP_PERIOD_MS * 1000000ull;
 	uint64_t now = start;
 	int err = 0;
 
@@ -246,6 +247,17 @@ static int trace_loop(struct session *s, const struct cli_opts *o)
 		now = rt_clock_boot_now_ns();
 		ring_release(&s->ring, now);
 		kfold_tick(&s->fold, &s->pl, now);
+		if (s->sweep && now >= next_sweep) {
+			uint64_t took;
+
+			/* Its failure is reported at exit, where the totals are given. */
+			mib_sweep_run(s->skel, s->sweep, true);
+			took = rt_clock_boot_now_ns() - now;
+			/* It visits every open file: on a host with very many, less often. */
+			next_sweep = now + MIB_SWEEP_PERIOD_MS * 1000000ull;
+			if (took * MIB_SWEEP_COST_RATIO > MIB_SWEEP_PERIOD_MS * 1000000ull)
+				next_sweep = now + took * MIB_SWEEP_COST_RATIO;
+		}
 		report_lost(s, now);
 		report_missed(s, now);
 		if (next_summary && now >= next_summary) {

@@ -221,14 +221,36 @@ static void connection_object(struct json_writer *jw, const struct rt_record *r)
 	jw_end_object(jw);
 }
 
-static void diagnosis_object(struct json_writer *jw, const struct diagnosis *d)
+/* The reset the peer was seen sending (both ends traced), or null. */
+static void sent_by_object(struct json_writer *jw, const struct peer_sent *p)
 {
+	jw_name(jw, "sent_by");
+	if (!p->found) {
+		jw_null(jw);
+		return;
+	}
+	jw_start_object(jw);
+	jw_name(jw, "pid");
+	if (p->tgid)
+		jw_uint(jw, p->tgid);
+	else
+		jw_null(jw);
+	jw_string_field(jw, "comm", p->tgid ? p->comm : NULL);
+	jw_string_field(jw, "code", p->code);
+	jw_end_object(jw);
+}
+
+static void diagnosis_object(struct json_writer *jw, const struct rt_record *r)
+{
+	const struct diagnosis *d = &r->diag;
+
 	jw_name(jw, "diagnosis");
 	jw_start_object(jw);
 	jw_string_field(jw, "code", d->code);
 	jw_string_field(jw, "confidence", d->confidence);
 	jw_string_field(jw, "text", d->text[0] ? d->text : NULL);
 	jw_string_field(jw, "hint", d->hint[0] ? d->hint : NULL);
+	sent_by_object(jw, &r->peer);
 	jw_end_object(jw);
 }
 
@@ -349,7 +371,7 @@ void sink_json_record(struct output *o, const struct rt_record *r)
 	optional_uint(&jw, "unread_bytes", e->flags & RT_F_UNREAD, e->unread_bytes);
 	optional_uint(&jw, "state_age_ms", e->flags & RT_F_STATE_AGE, e->state_age_ns / 1000000);
 	connection_object(&jw, r);
-	diagnosis_object(&jw, &r->diag);
+	diagnosis_object(&jw, r);
 	if (e->sk) {
 		format_hex(sk, sizeof(sk), e->sk);
 		jw_string_field(&jw, "sk", sk);

@@ -6,8 +6,8 @@ import re
 import shutil
 import tempfile
 
-from common import (BINARY, REPO, UNIT, Failure, Tracer, check, deb_path, dpkg,
-                    expected_tree, installed_files, package_installed, require_installed,
+from common import (BINARY, REPO, UNIT, Failure, Tracer, as_under_systemd, check, deb_path,
+                    dpkg, expected_tree, installed_files, package_installed, require_installed,
                     run, run_scenario, scenario_namespace, test, tree_of, unit_capabilities,
                     version)
 
@@ -120,7 +120,8 @@ def installed_trace_with_unit_capabilities():
     ns = scenario_namespace()
     with tempfile.TemporaryDirectory(prefix="rtt-inst-") as tmp:
         before = ns.counters()
-        tr = Tracer(setpriv_for_unit() + [BINARY, "--json", "-s", "--netns", ns.name],
+        tr = Tracer(as_under_systemd(setpriv_for_unit() +
+                                     [BINARY, "--json", "-s", "--netns", ns.name]),
                     os.path.join(tmp, "out.ndjson"))
         run_scenario(ns)
         rc = tr.stop()
@@ -216,8 +217,9 @@ def unit_syscall_filter_allows_a_traced_run():
     ns = scenario_namespace()
     with tempfile.TemporaryDirectory(prefix="rtt-strace-") as tmp:
         trace = os.path.join(tmp, "strace")
-        tr = Tracer(["strace", "-f", "-qq", "-o", trace, BINARY, "--json", "-s",
-                     "--netns", ns.name], os.path.join(tmp, "out.ndjson"))
+        tr = Tracer(as_under_systemd(["strace", "-f", "-qq", "-o", trace, BINARY, "--json",
+                                      "-s", "--netns", ns.name]),
+                    os.path.join(tmp, "out.ndjson"))
         run_scenario(ns)
         rc = tr.stop()
         check(rc == 0, "rsttrace under strace exited %s" % rc)

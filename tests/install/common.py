@@ -75,9 +75,10 @@ def expected_tree(prefix):
         "etc/logrotate.d/rsttrace",
         "var/log/rsttrace/",
     }
-    for doc in ("schema.md", "diagnosis.md", "operations.md", "metrics.md"):
+    for doc in ("schema.md", "diagnosis.md", "operations.md", "metrics.md", "kubernetes.md"):
         files.add(p + "/share/doc/rsttrace/" + doc)
     files.add(p + "/share/doc/rsttrace/examples/journal.conf")
+    files.add(p + "/share/doc/rsttrace/examples/daemonset.yaml")
     for sub in ("shipping", "prometheus"):
         for name in os.listdir(os.path.join(REPO, "deploy", sub)):
             files.add(p + "/share/doc/rsttrace/examples/" + name)
@@ -187,6 +188,17 @@ class Tracer:
     def records(self):
         with open(self.stdout_path) as f:
             return [json.loads(line) for line in f if line.strip()]
+
+
+def as_under_systemd(argv):
+    """argv run with the mounts a service has under systemd, which mounts
+    tracefs at boot (sys-kernel-tracing.mount); a bare machine may lack it,
+    and the unit's capabilities cannot mount it. Where missing, it is
+    mounted in a private mount namespace: the machine's mounts stay as found."""
+    if os.path.ismount("/sys/kernel/tracing"):
+        return argv
+    return ["unshare", "-m", "--propagation", "private", "sh", "-c",
+            'mount -t tracefs nodev /sys/kernel/tracing && exec "$@"', "sh"] + list(argv)
 
 
 def scenario_namespace():

@@ -616,3 +616,45 @@ def t_netns_only(ctx, check):
                            "%s differs between the tracers" % key, ev, other)
     check.that(any(e.get("netns") == server.inode for e in all_run.events),
                "the all-namespace tracer saw nothing of the server")
+
+
+@test("client_data_after_close_not_a_reset")
+def t_client_data_after_close(ctx, check):
+    """The client closes first (an orphan in FIN_WAIT2, kept a full socket
+    by tcp_fin_timeout 90), then the server sends: the client's kernel runs
+    tcp_reset() on its own socket and answers with TCP_ABORT_ON_DATA. No
+    reset was received on the client's side: no rst_received there, and the
+    server's endpoint row in the summary counts none (it once counted the
+    kernel's own tcp_reset())."""
+    from cases_explain import XSession, connected_pair
+    ns = Netns()
+    ns.sysctl({"net.ipv4.tcp_fin_timeout": 90})
+    port = 20420
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "-e", "client,sent",
+                                     "--summary"]) as s:
+        server, client, lport, result = connected_pair(ns, port)
+        client.call("close C")
+        eof = server.call("result A")[0]
+        server.call("send A 10")
+        err = server.call("sockerr A")[0]
+        s.finish_scenario(client, server, expect=1)
+    scenario(check, (result, eof, s.delta("TcpExtTCPAbortOnData")) == ("connected", "eof", 1),
+             "connect %s, server saw %s then %s, TCPAbortOnData delta %d"
+             % (result, eof, err, s.delta("TcpExtTCPAbortOnData")))
+    if not s.traced:
+        return
+    own = of_type(s.events(), "rst_received", local__port=lport)
+    check.that(not own, "the client's own tcp_reset() reported", *own)
+    # The server, in CLOSE_WAIT, received the client's reset: a real one.
+    check.one(of_type(s.events(), "rst_received", local__port=port), "server rst_received")
+    sent = check.one(s.events("rst_sent"), "client rst_sent")
+    if sent:
+        check.fields(sent, {"reason": "TCP_ABORT_ON_DATA", "local.port": lport,
+                            "remote.port": port}, "client rst_sent")
+    summaries = [x for x in s.run.summaries if x.get("final")]
+    rows = [r for r in (summaries[-1].get("endpoints", []) if summaries else [])
+            if r.get("netns") == ns.inode and r.get("port") == port]
+    if check.that(len(rows) == 1, "%d summary endpoint rows for the server" % len(rows)):
+        check.that(rows[0].get("resets") == 0 and rows[0].get("connects") == 1,
+                   "summary endpoint row: %s" % rows[0])
+    s.check_totals(ns, {"rst_sent": "TcpOutRsts", "rst_received": 1, "lost": 0})

@@ -23,6 +23,7 @@ read for the last time the client's link is set down, so no packet is in
 flight between that read and the tracer's exit.
 """
 
+import json
 import os
 import re
 import signal
@@ -391,6 +392,58 @@ def t_overflows_counted_at_exit(ctx, check):
     got = dig(summary, "totals.unattributed.listen_overflow")
     check.that(got == overflows, "summary totals.unattributed.listen_overflow %s, "
                "ListenOverflows delta %d" % (got, overflows))
+
+
+def unattributed_in_stream(tracer, type):
+    """The unattributed counts of this type the tracer has printed so far."""
+    with open(tracer.out_path, errors="replace") as f:
+        lines = f.read().split("\n")[:-1]   # complete lines only
+    n = 0
+    for line in lines:
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if rec.get("type") == "unattributed" and rec.get("event") == type:
+            n += rec.get("count", 0)
+    return n
+
+
+@test("explain_overflows_counted_while_tracing")
+def t_overflows_counted_while_tracing(ctx, check):
+    """As above, but read while the tracer runs and the listener lives, with
+    no later event: overflows no hook saw are reported within two sweep
+    periods (2 s each, user/mib_sweep.h), so the stream and a metrics scrape
+    follow the kernel's counter during an incident, not only at exit."""
+    ns = Netns()
+    ns.sysctl({"net.ipv4.tcp_syncookies": 0})
+    server, client = ScriptPeer(ns), ScriptPeer(ns)
+    port = 20104
+    seen = None
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary",
+                                     "--no-syn-detector"]) as s:
+        server.call("listen L 4 127.0.0.1 %d 1" % port)
+        burst = parse_kv(client.call("burst G 4 127.0.0.1 %d 10 1.6" % port, timeout=15))
+        client.close()
+        time.sleep(0.3)
+        counted = nslib.sum_delta(s.before, nslib.snapshot([ns]), "TcpExtListenOverflows")
+        if s.tracer:
+            deadline = time.monotonic() + 6 * nslib.TIME_SCALE
+            while True:
+                seen = unattributed_in_stream(s.tracer, "listen_overflow")
+                if seen >= counted or time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
+        s.finish_scenario()
+    check_scenario(check, burst["connected"] == "2", "burst gave %s" % burst)
+    check_scenario(check, counted >= 8, "ListenOverflows delta %d, expected >= 8" % counted)
+    if not s.traced:
+        return
+    check.that(seen == counted, "while tracing: %s unattributed listen_overflow printed within "
+               "6 s, ListenOverflows delta %d" % (seen, counted))
+    check.that(s.unattributed("listen_overflow") == s.delta("TcpExtListenOverflows"),
+               "at exit: unattributed listen_overflow %d, ListenOverflows delta %d"
+               % (s.unattributed("listen_overflow"), s.delta("TcpExtListenOverflows")))
 
 
 def slow_pair(subnet, sysctls):

@@ -6,6 +6,7 @@
 #include "conn.h"
 #include "fixtures.h"
 #include "kevent.h"
+#include "peer_link.h"
 #include "pipeline.h"
 #include "record.h"
 #include "unit.h"
@@ -139,6 +140,58 @@ static void test_client_codes(void)
 	CHECK_STR(build(&k)->diag.code, "stale_keepalive");
 }
 
+/*
+ * Both ends traced: the reset received 3 ms after the handshake is the one
+ * the server was seen sending (an abortive close), not a guessed overflow.
+ */
+static void test_client_reset_sent_by_traced_peer(void)
+{
+	struct rt_kevent sent, k;
+	const struct rt_record *r;
+
+	peer_link_reset();
+	client_event(&k, RT_EV_RST_RECEIVED, RT_CO_RESET, 104);
+	k.ev.flags = RT_F_OWNER | RT_F_CONN | RT_F_NO_REASON | RT_F_STATE_AGE;
+	k.ev.state = TCPS_ESTABLISHED;
+	k.ev.state_age_ns = 3000000;
+	k.conn.srtt_us = 100;
+	CHECK_STR(build(&k)->diag.code, "remote_accept_queue_overflow_suspected");
+	CHECK(!rec.peer.found);
+	/* The server's side of the same connection: local and remote swapped. */
+	memset(&sent, 0, sizeof(sent));
+	sent.ev = k.ev;
+	sent.ev.type = RT_EV_RST_SENT;
+	sent.ev.flags = RT_F_OWNER;
+	/* Its tracepoint fires after transmitting: stamped after the receipt. */
+	sent.ev.ts_ns = k.ev.ts_ns + 15000;
+	memcpy(sent.ev.laddr, k.ev.raddr, 16);
+	memcpy(sent.ev.raddr, k.ev.laddr, 16);
+	sent.ev.lport = k.ev.rport;
+	sent.ev.rport = k.ev.lport;
+	sent.ev.owner.tgid = 812;
+	strcpy(sent.ev.owner.comm, "nginx");
+	build(&sent);
+	r = build(&k);
+	CHECK(r->peer.found);
+	CHECK_STR(r->diag.code, "peer_reset");
+	CHECK(r->diag.confidence == NULL);
+	CHECK_CONTAINS(r->diag.text, "traced here too, pid 812 (nginx) sent it (");
+	/* What the connection itself proves stays, with the sender beside it. */
+	k.conn.bytes_acked = 1235;
+	r = build(&k);
+	CHECK_STR(r->diag.code, "remote_closed_with_unread_data");
+	CHECK(r->peer.found);
+	k.conn.bytes_acked = 1;
+	/* Not the same connection: another client port. */
+	k.ev.lport++;
+	CHECK_STR(build(&k)->diag.code, "remote_accept_queue_overflow_suspected");
+	k.ev.lport--;
+	/* More than a second later: another reset. */
+	k.ev.ts_ns = sent.ev.ts_ns + 2000000000ull;
+	CHECK(!build(&k)->peer.found);
+	peer_link_reset();
+}
+
 static void test_client_events_option(void)
 {
 	uint32_t mask;
@@ -155,5 +208,6 @@ void run_client_tests(void)
 	RUN_TEST(test_client_wire);
 	RUN_TEST(test_client_names);
 	RUN_TEST(test_client_codes);
+	RUN_TEST(test_client_reset_sent_by_traced_peer);
 	RUN_TEST(test_client_events_option);
 }
