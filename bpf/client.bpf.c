@@ -3,7 +3,7 @@
  * The client's side of an overloaded server: what a connecting socket sees
  * when the remote end drops its SYNs, its handshake ACKs or its first
  * request. Tracepoints only: tcp_retransmit_skb counts the retransmissions,
- * the state changes (owner.bpf.c calls rt_client_state()) end them.
+ * the state changes (inet_sock_set_state, a program of its own) end them.
  *
  * State is kept only for connections that are retransmitting their SYN or
  * their first data: a few per overloaded server, never one per connection.
@@ -251,11 +251,26 @@ int BPF_PROG(retransmit_raw_noerr, const struct sock *sk, const struct sk_buff *
 	return handle_retransmit(sk, 0);
 }
 
-static __always_inline void client_emit(struct ev_src *s, const struct sock *sk, __u32 type,
-					__u8 outcome, __s32 err, __u32 cnt)
+/*
+ * One record, in a scratch slot (see ev_scratch): an ev_src on the stack of
+ * rt_client_state(), with rt_emit() and rt_stream() under it, goes past the
+ * 512 bytes kernels before 6.13 give a program and the functions it calls
+ * (6.1 and 6.12 refused it: "combined stack size of 2 calls is 608").
+ */
+static __always_inline void client_emit(const struct sock *sk, __u32 netns,
+					const struct rt_tuple *t, __u32 oldstate, __u32 newstate,
+					__u32 type, __u8 outcome, __s32 err, __u32 cnt)
 {
 	struct rt_sock_info *info;
+	struct ev_src *s = ev_scratch_get();
 
+	if (!s)
+		return;
+	s->t = *t;
+	s->sk = (__u64)sk;
+	s->netns = netns;
+	s->state = newstate;
+	s->prev_state = oldstate;
 	s->type = type;
 	s->path = outcome;
 	/* The errno names the event: records of one errno fold together. */
@@ -266,6 +281,7 @@ static __always_inline void client_emit(struct ev_src *s, const struct sock *sk,
 	count(cnt);
 	count_reason(type, err);
 	rt_emit(s);
+	ev_scratch_put();
 }
 
 /*
@@ -273,13 +289,13 @@ static __always_inline void client_emit(struct ev_src *s, const struct sock *sk,
  * tcp_done() runs it after the kernel wrote sk_err, before the application
  * is woken, orphaned sockets included (they get no inet_sk_error_report).
  */
-__hidden __noinline int rt_client_state(__u64 skaddr, __u32 oldstate, __u32 newstate)
+static __noinline int rt_client_state(__u64 skaddr, __u32 oldstate, __u32 newstate)
 {
 	const struct sock *sk = (const void *)skaddr;
 	struct rt_sock_info *info;
 	struct client_watch *w;
 	struct rt_endpoint_stats *ep;
-	struct ev_src s = {};
+	struct rt_tuple t = {};
 	__u32 netns;
 	__s32 err;
 	__u8 outcome;
@@ -294,10 +310,10 @@ __hidden __noinline int rt_client_state(__u64 skaddr, __u32 oldstate, __u32 news
 		netns = sk_netns(sk);
 		if (filter_netns && netns != filter_netns)
 			return 0;
-		tuple_from_sk(sk, &s.t);
-		if (!wanted(&s.t, netns, &me, NULL))
+		tuple_from_sk(sk, &t);
+		if (!wanted(&t, netns, &me, NULL))
 			return 0;
-		ep = endpoint_of(netns, &s.t);
+		ep = endpoint_of(netns, &t);
 		if (ep)
 			__sync_fetch_and_add(&ep->attempts, 1);
 		/* A socket address reused: nothing of an earlier socket's watch applies. */
@@ -308,13 +324,13 @@ __hidden __noinline int rt_client_state(__u64 skaddr, __u32 oldstate, __u32 news
 	/* A connection never stalled ends: nothing to say, nothing to count. */
 	if (!w && oldstate != RT_TCP_SYN_SENT)
 		return 0;
-	if (!client_wanted(sk, &s.t, &netns, &info)) {
+	if (!client_wanted(sk, &t, &netns, &info)) {
 		if (w)
 			bpf_map_delete_elem(&client_watch, &skaddr);
 		return 0;
 	}
 	if (oldstate == RT_TCP_SYN_SENT) {
-		ep = endpoint_of(netns, &s.t);
+		ep = endpoint_of(netns, &t);
 		if (ep && newstate == RT_TCP_CLOSE) {
 			__sync_fetch_and_add(&ep->failed, 1);
 		} else if (ep) {
@@ -333,30 +349,65 @@ __hidden __noinline int rt_client_state(__u64 skaddr, __u32 oldstate, __u32 news
 		if (!w && newstate != RT_TCP_CLOSE)
 			return 0;
 	}
-	s.sk = skaddr;
-	s.netns = netns;
-	s.state = newstate;
-	s.prev_state = oldstate;
 	err = BPF_CORE_READ(sk, sk_err);
 	if (oldstate == RT_TCP_SYN_SENT) {
 		outcome = newstate != RT_TCP_CLOSE ? RT_CO_ESTABLISHED
 			  : err			   ? RT_CO_ERROR
 						   : RT_CO_CLOSED;
 		if (w && (event_mask & RT_EVM(RT_EV_CONNECT_RETRY)))
-			client_emit(&s, sk, RT_EV_CONNECT_RETRY, outcome, err,
-				    RT_CNT_CONNECT_RETRY);
+			client_emit(sk, netns, &t, oldstate, newstate, RT_EV_CONNECT_RETRY, outcome,
+				    err, RT_CNT_CONNECT_RETRY);
 		if (newstate == RT_TCP_CLOSE && (event_mask & RT_EVM(RT_EV_CONNECT_FAILED)))
-			client_emit(&s, sk, RT_EV_CONNECT_FAILED, outcome, err,
-				    RT_CNT_CONNECT_FAILED);
+			client_emit(sk, netns, &t, oldstate, newstate, RT_EV_CONNECT_FAILED,
+				    outcome, err, RT_CNT_CONNECT_FAILED);
 	} else if (w && w->stalled && nothing_acked((const void *)sk) &&
 		   (event_mask & RT_EVM(RT_EV_REQUEST_STALLED))) {
 		outcome = newstate == RT_TCP_CLOSE && err ? RT_CO_ERROR : RT_CO_CLOSED;
-		client_emit(&s, sk, RT_EV_REQUEST_STALLED, outcome, err, RT_CNT_REQUEST_STALLED);
-		ep = endpoint_of(netns, &s.t);
+		client_emit(sk, netns, &t, oldstate, newstate, RT_EV_REQUEST_STALLED, outcome, err,
+			    RT_CNT_REQUEST_STALLED);
+		ep = endpoint_of(netns, &t);
 		if (ep)
 			__sync_fetch_and_add(&ep->stalled, 1);
 	}
 	if (w)
 		bpf_map_delete_elem(&client_watch, &skaddr);
 	return 0;
+}
+
+/* Transitions that may end a watched connect() or stall, or a connect() that failed. */
+static __always_inline bool client_transition(int oldstate, int newstate)
+{
+	return oldstate == RT_TCP_SYN_SENT || newstate == RT_TCP_SYN_SENT ||
+	       ((oldstate == RT_TCP_ESTABLISHED || oldstate == RT_TCP_CLOSE_WAIT) &&
+		newstate != RT_TCP_ESTABLISHED);
+}
+
+/*
+ * A program of its own on inet_sock_set_state, next to owner.bpf.c's: called
+ * from that one, rt_client_state() and rt_emit() under it went past the 512
+ * bytes of stack kernels before 6.13 give a program and all it calls (6.1
+ * and 6.12 refused set_state_btf: "combined stack size of 4 calls is 608").
+ * The owner's program needs nothing of this one and this one only reads the
+ * socket's entry the owner's program wrote at connect(): the two run in
+ * either order.
+ */
+static __always_inline int handle_client_state(const struct sock *sk, int oldstate, int newstate,
+					       const bool direct)
+{
+	if (!client_transition(oldstate, newstate) ||
+	    RT_READ(direct, sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	return rt_client_state((__u64)sk, oldstate, newstate);
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(client_state_btf, const struct sock *sk, int oldstate, int newstate)
+{
+	return handle_client_state(sk, oldstate, newstate, true);
+}
+
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(client_state_raw, const struct sock *sk, int oldstate, int newstate)
+{
+	return handle_client_state(sk, oldstate, newstate, false);
 }

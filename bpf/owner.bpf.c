@@ -8,7 +8,6 @@
 #include "link.bpf.h"
 #include "listen.bpf.h"
 #include "mib.bpf.h"
-#include "client.bpf.h"
 
 __hidden __noinline int rt_listeners_for(__u32 netns, const struct rt_tuple *t,
 					 struct listener_match *m)
@@ -181,8 +180,6 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 
 	if (RT_READ(direct, sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
-	if ((event_mask & RT_EVM_CLIENT) && client_transition(oldstate, newstate))
-		rt_client_state((__u64)sk, oldstate, newstate);
 	if (newstate == RT_TCP_LISTEN) {
 		track_listen(sk);
 		return 0;

@@ -254,10 +254,11 @@ const struct hook hooks[] = {
     {
 	/*
 	 * SYN and first-data retransmissions of client connections; the state
-	 * changes (inet_sock_set_state) end them and report failed connects.
+	 * changes (client_state below) end them and report failed connects.
 	 */
 	.name = "tcp_retransmit_skb",
 	.events = RT_EVM_CLIENT,
+	.optional = true,
 	.gap = "SYN retries and stalled requests of client connections",
 	.wanted = client_wanted,
 	.cand =
@@ -278,6 +279,28 @@ const struct hook hooks[] = {
 		 .target = "tcp_retransmit_skb",
 		 .args = 2,
 		 .prog = "retransmit_raw_noerr"},
+	    },
+    },
+    {
+	/*
+	 * The state changes that end a client connection: a program of its own
+	 * next to the owners' one (bpf/client.bpf.c says why).
+	 */
+	.name = "client_state",
+	.events = RT_EVM_CLIENT,
+	.optional = true,
+	.gap = "failed connects and the end of SYN retries and stalled requests",
+	.wanted = client_wanted,
+	.cand =
+	    {
+		{.kind = HK_TP_BTF,
+		 .target = "inet_sock_set_state",
+		 .args = 3,
+		 .prog = "client_state_btf"},
+		{.kind = HK_RAW_TP,
+		 .target = "inet_sock_set_state",
+		 .args = 3,
+		 .prog = "client_state_raw"},
 	    },
     },
     {
@@ -446,6 +469,21 @@ void hooks_select(const struct probe *p, const struct hook_opts *o, struct hook_
 			    "it needs the SYN-path detector on this kernel, which cannot run";
 		}
 	}
+}
+
+uint32_t hooks_drop_optional(struct hook_choice *c, int n, const char *why)
+{
+	uint32_t mask = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!c[i].hook->optional || c[i].cand < 0)
+			continue;
+		mask |= c[i].hook->events;
+		c[i].cand = -1;
+		c[i].why = why;
+	}
+	return mask;
 }
 
 uint32_t hooks_events(const struct hook_choice *c, int n)

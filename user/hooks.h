@@ -66,6 +66,11 @@ struct hook {
 	 * says what that costs, or stays NULL when nothing is missing.
 	 */
 	bool (*wanted)(const struct probe *p, const struct hook_opts *o, const char **why);
+	/*
+	 * An event group asked for on top of the rest (-e client): when the
+	 * kernel refuses to load its programs, rsttrace runs without it.
+	 */
+	bool optional;
 	struct hook_cand cand[HOOK_MAX_CANDS];
 };
 
@@ -81,6 +86,11 @@ extern const int nr_hooks;
 
 /* One choice per hook of the table, in table order. */
 void hooks_select(const struct probe *p, const struct hook_opts *o, struct hook_choice *out);
+/*
+ * Unchooses every optional hook that was chosen, with why; returns the
+ * event types (RT_EVM mask) they produced, 0 when none was chosen.
+ */
+uint32_t hooks_drop_optional(struct hook_choice *c, int n, const char *why);
 /* Event types (RT_EVM mask) some chosen hook produces. */
 uint32_t hooks_events(const struct hook_choice *c, int n);
 const char *hook_kind_name(enum hook_kind k);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mount.h>
@@ -12,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "decode.h"
 #include "kconfig.h"
 #include "loader.h"
 #include "messages.h"
@@ -82,7 +84,34 @@ static void warn_gaps(struct loader *ld, const struct cli_opts *o)
 	}
 }
 
-int loader_open(struct loader *ld, const struct cli_opts *o)
+/*
+ * RSTTRACE_TEST_REFUSE=<program>[,<program>...]: those programs fail to load,
+ * as on a kernel that refuses them (the tests of the degraded start, on any
+ * kernel).
+ */
+static void refuse_for_tests(struct rsttrace_bpf *s)
+{
+	const char *list = getenv("RSTTRACE_TEST_REFUSE");
+	struct bpf_program *p;
+
+	if (!list)
+		return;
+	bpf_object__for_each_program (p, s->obj) {
+		const char *name = bpf_program__name(p);
+		size_t len = strlen(name);
+		const char *at;
+
+		for (at = strstr(list, name); at; at = strstr(at + 1, name))
+			if ((at == list || at[-1] == ',') && (at[len] == ',' || !at[len]))
+				break;
+		/* A load flag no kernel knows: the bpf() call fails with EINVAL. */
+		if (at)
+			bpf_program__set_flags(p, bpf_program__flags(p) | (1u << 31));
+	}
+}
+
+/* Opens the skeleton and configures it for the hooks chosen. */
+static int open_skel(struct loader *ld, const struct cli_opts *o)
 {
 	struct rsttrace_bpf *s;
 	struct bpf_program *p;
@@ -96,9 +125,9 @@ int loader_open(struct loader *ld, const struct cli_opts *o)
 		return err;
 	}
 	ld->skel = s;
-	warn_gaps(ld, o);
 	for (p = bpf_object__next_program(s->obj, NULL); p; p = bpf_object__next_program(s->obj, p))
 		bpf_program__set_autoload(p, false);
+	refuse_for_tests(s);
 	for (i = 0; i < nr_hooks; i++) {
 		const struct hook_cand *cand = hook_chosen(&ld->choice[i]);
 		int k;
@@ -147,10 +176,68 @@ int loader_open(struct loader *ld, const struct cli_opts *o)
 	return 0;
 }
 
+int loader_open(struct loader *ld, const struct cli_opts *o)
+{
+	int err = open_skel(ld, o);
+
+	ld->opts = o;
+	if (!err)
+		warn_gaps(ld, o);
+	return err;
+}
+
+/* "a, b, c": the names of the event types in mask. */
+static void event_names(uint32_t mask, char *buf, size_t size)
+{
+	size_t len = 0;
+	unsigned int t;
+
+	buf[0] = 0;
+	for (t = 0; t < RT_EV_MAX && len < size; t++)
+		if (mask & RT_EVM(t))
+			len += snprintf(buf + len, size - len, "%s%s", len ? ", " : "",
+					event_type_name(t));
+}
+
+/*
+ * The kernel refused the object: if optional hooks were in it, the same
+ * object without them (their code in the other programs is dead once
+ * event_mask says so). Never the whole tool for an event group on top.
+ */
+static int load_without_optional(struct loader *ld, int err)
+{
+	uint32_t dropped;
+	char names[128];
+
+	if (!ld->opts)
+		return err;
+	dropped = hooks_drop_optional(ld->choice, nr_hooks,
+				      "its BPF programs were refused by this kernel (rsttrace -v "
+				      "shows the verifier log)");
+	if (!dropped)
+		return err;
+	rsttrace_bpf__destroy(ld->skel);
+	ld->skel = NULL;
+	ld->event_mask = ld->opts->event_mask & hooks_events(ld->choice, nr_hooks);
+	if (open_skel(ld, ld->opts))
+		return err;
+	err = rsttrace_bpf__load(ld->skel);
+	if (err)
+		return err;
+	event_names(dropped & ld->opts->event_mask, names, sizeof(names));
+	rt_warn(
+	    ld->json_errors, "warning",
+	    "no %s: this kernel refused their BPF programs, running without them (rsttrace -v shows the verifier log)",
+	    names);
+	return 0;
+}
+
 int loader_load(struct loader *ld)
 {
 	int err = rsttrace_bpf__load(ld->skel);
 
+	if (err)
+		err = load_without_optional(ld, err);
 	if (err)
 		rt_warn(ld->json_errors, "error",
 			"cannot load the BPF programs: %s (run with -v for the verifier log)",

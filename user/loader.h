@@ -22,6 +22,7 @@ struct loader {
 	uint32_t event_mask; /* event types that will really be produced */
 	int nr_attached;
 	bool json_errors;
+	const struct cli_opts *opts; /* loader_open()'s, for loading again without optional hooks */
 };
 
 /* Checks privileges and BTF; 0 or a non-zero exit code after printing why. */
@@ -33,7 +34,11 @@ void loader_probe(struct loader *ld, const struct btf *vmlinux, const struct cli
  * once what this kernel cannot show. 0 or -errno after printing why.
  */
 int loader_open(struct loader *ld, const struct cli_opts *o);
-/* Loads what loader_open() chose. 0 or -errno after printing why. */
+/*
+ * Loads what loader_open() chose. When the kernel refuses it and optional
+ * hooks (-e client) were chosen, loads again without them and warns once.
+ * 0 or -errno after printing why.
+ */
 int loader_load(struct loader *ld);
 /* Attaches every selected program; degrades with a warning where possible. */
 int loader_attach(struct loader *ld);

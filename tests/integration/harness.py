@@ -128,9 +128,10 @@ class Session:
     scenario, tracer stopped after the peers have exited and the counters
     are final, so every RST counted by the kernel happened while tracing."""
 
-    def __init__(self, ctx, check, namespaces, args=()):
+    def __init__(self, ctx, check, namespaces, args=(), env=None):
         self.ctx, self.check, self.namespaces = ctx, check, namespaces
         self.args = list(args)
+        self.env = env  # added to the tracer's environment
         self.tracer = self.run = None
         self.before = self.after = None
 
@@ -140,7 +141,7 @@ class Session:
 
     def __enter__(self):
         if self.traced:
-            self.tracer = Tracer(self.ctx.binary, self.args)
+            self.tracer = Tracer(self.ctx.binary, self.args, env=self.env)
             self.tracer.wait_attached()
         self.before = nslib.snapshot(self.namespaces)
         return self

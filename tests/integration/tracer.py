@@ -160,7 +160,7 @@ class Tracer:
     """rsttrace --json [args] with stdout and stderr in temporary files
     (or stdout on a pipe), stopped by signal and parsed."""
 
-    def __init__(self, binary, args=(), stdout_pipe=False, fold=False):
+    def __init__(self, binary, args=(), stdout_pipe=False, fold=False, env=None):
         """fold=False adds --every-event, so that tests can match events one
         by one; tests of folding itself pass fold=True (the default mode)."""
         self.tmp = tempfile.TemporaryDirectory(prefix="rtt-tracer-")
@@ -177,6 +177,7 @@ class Tracer:
             try:
                 self.proc = nslib.track(subprocess.Popen(
                     self.argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                    env=dict(os.environ, **env) if env else None,
                     preexec_fn=nslib.die_with_parent))
             finally:
                 if not stdout_pipe:

@@ -18,6 +18,7 @@ struct shape {
 	int kfree_skb_args;   /* 3 before 6.11 */
 	int consume_skb_args; /* 1 before 6.3 */
 	bool rst_reasons, active_reasons, listen_overflow_reason;
+	int retransmit_args; /* 2 before 6.13 */
 };
 
 /* btf_trace_<tp>: a typedef of a pointer to a prototype with ctx + args. */
@@ -83,6 +84,7 @@ static struct btf *kernel_btf(const struct shape *s)
 	add_tp(btf, int_id, "consume_skb", s->consume_skb_args);
 	add_tp(btf, int_id, "inet_sock_set_state", 3);
 	add_tp(btf, int_id, "tcp_destroy_sock", 1);
+	add_tp(btf, int_id, "tcp_retransmit_skb", s->retransmit_args);
 	if (s->rst_reasons)
 		add_enum(btf, "sk_rst_reason", s->active_reasons ? rst_new : rst_old);
 	add_enum(btf, "skb_drop_reason", s->listen_overflow_reason ? drop_new : drop_old);
@@ -97,9 +99,9 @@ static struct btf *kernel_btf(const struct shape *s)
 	return btf;
 }
 
-static const struct shape k61 = {2, 3, 1, false, false, false};
-static const struct shape k612 = {3, 4, 2, true, true, false};
-static const struct shape k618 = {3, 4, 2, true, true, true};
+static const struct shape k61 = {2, 3, 1, false, false, false, 2};
+static const struct shape k612 = {3, 4, 2, true, true, false, 2};
+static const struct shape k618 = {3, 4, 2, true, true, true, 3};
 
 static const struct hook_cand *chosen(const struct hook_choice *c, const char *name)
 {
@@ -284,6 +286,46 @@ static void test_hooks_options(void)
 	CHECK_CONTAINS(why(c, "syn_overflow"), "kptr_restrict");
 }
 
+/*
+ * Client hooks only with -e client: the retransmissions and a state-change
+ * program of their own (not the owners': 6.1 and 6.12 refused that one with
+ * both on one stack). Optional: dropped, with why, when the kernel refuses them.
+ */
+static void test_hooks_client(void)
+{
+	static const struct shape *const shapes[] = {&k61, &k612, &k618};
+	struct hook_choice c[64];
+	struct hook_opts o = {0};
+	struct probe p;
+	int i;
+
+	select_on(&k618, false, false, true, &o, &p, c);
+	CHECK(chosen(c, "tcp_retransmit_skb") == NULL && why(c, "tcp_retransmit_skb") == NULL);
+	CHECK(chosen(c, "client_state") == NULL && why(c, "client_state") == NULL);
+	CHECK_INT(hooks_events(c, nr_hooks) & RT_EVM_CLIENT, 0);
+	CHECK_INT(hooks_drop_optional(c, nr_hooks, "refused"), 0);
+	o.client = true;
+	for (i = 0; i < 3; i++) {
+		select_on(shapes[i], true, true, true, &o, &p, c);
+		CHECK_STR(prog_of(c, "tcp_retransmit_skb"),
+			  shapes[i] == &k618 ? "retransmit_btf" : "retransmit_btf_noerr");
+		CHECK_STR(prog_of(c, "client_state"), "client_state_btf");
+		CHECK_STR(prog_of(c, "inet_sock_set_state"), "set_state_btf");
+		CHECK_INT(hooks_events(c, nr_hooks) & RT_EVM_CLIENT, RT_EVM_CLIENT);
+	}
+	CHECK_INT(hooks_drop_optional(c, nr_hooks, "refused"), RT_EVM_CLIENT);
+	CHECK(chosen(c, "tcp_retransmit_skb") == NULL && chosen(c, "client_state") == NULL);
+	CHECK_STR(why(c, "client_state"), "refused");
+	CHECK_INT(hooks_events(c, nr_hooks) & RT_EVM_CLIENT, 0);
+	/* The rest stays. */
+	CHECK_STR(prog_of(c, "inet_sock_set_state"), "set_state_btf");
+	CHECK_STR(prog_of(c, "tcp_send_reset"), "send_reset_btf");
+	CHECK_INT(hooks_drop_optional(c, nr_hooks, "refused"), 0);
+	o.raw_tp = true;
+	select_on(&k618, false, false, true, &o, &p, c);
+	CHECK_STR(prog_of(c, "client_state"), "client_state_raw");
+}
+
 void run_hooks_tests(void)
 {
 	RUN_TEST(test_probe_mib_index);
@@ -291,4 +333,5 @@ void run_hooks_tests(void)
 	RUN_TEST(test_hooks_612);
 	RUN_TEST(test_hooks_61);
 	RUN_TEST(test_hooks_options);
+	RUN_TEST(test_hooks_client);
 }
