@@ -173,6 +173,29 @@ static __always_inline bool client_wanted(const struct sock *sk, struct rt_tuple
 	return wanted(t, *netns, *info ? &(*info)->owner : NULL, NULL);
 }
 
+/*
+ * The kernel counts a SYN retransmission (TCPSynRetrans) together with the
+ * socket's total_retrans, before sending it (6.x): a send that then fails
+ * is counted, one given up before sending (-EBUSY, no memory) is not, and
+ * the tracepoint reports both with err (6.10+) or only sends that worked
+ * (before). Counting up to total_retrans, here and when the connect() ends,
+ * matches the kernel's counter whatever err says.
+ */
+static __always_inline void syn_catch_up(const struct sock *sk, struct client_watch *w,
+					 struct rt_endpoint_stats *ep)
+{
+	const struct tcp_sock *tp = (const void *)sk;
+	__u32 total = BPF_CORE_READ(tp, total_retrans), n;
+
+	if (total <= w->syn_retries)
+		return;
+	n = total - w->syn_retries;
+	w->syn_retries = total;
+	count_n(RT_CNT_SYN_RETRANS, n);
+	if (ep)
+		__sync_fetch_and_add(&ep->syn_retries, n);
+}
+
 static __always_inline int handle_retransmit(const struct sock *sk, int err)
 {
 	const struct tcp_sock *tp = (const void *)sk;
@@ -183,15 +206,13 @@ static __always_inline int handle_retransmit(const struct sock *sk, int err)
 	__u32 netns;
 	__u8 state;
 
-	/* Failed retransmissions are not counted by the kernel either. */
-	if (err)
-		return 0;
 	state = sk_state(sk);
 	if (state == RT_TCP_SYN_SENT) {
 		if (!(event_mask & (RT_EVM(RT_EV_CONNECT_RETRY) | RT_EVM(RT_EV_CONNECT_FAILED))))
 			return 0;
 	} else if (state == RT_TCP_ESTABLISHED || state == RT_TCP_CLOSE_WAIT) {
-		if (!(event_mask & RT_EVM(RT_EV_REQUEST_STALLED)) || !nothing_acked(tp) ||
+		/* A data retransmission that was not sent is no retry of the request. */
+		if (err || !(event_mask & RT_EVM(RT_EV_REQUEST_STALLED)) || !nothing_acked(tp) ||
 		    !BPF_CORE_READ(tp, bytes_sent))
 			return 0;
 	} else {
@@ -199,14 +220,6 @@ static __always_inline int handle_retransmit(const struct sock *sk, int err)
 	}
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP || !client_wanted(sk, &t, &netns, &info))
 		return 0;
-	if (state == RT_TCP_SYN_SENT) {
-		struct rt_endpoint_stats *ep = endpoint_of(netns, &t);
-
-		/* Counted first: exact whatever becomes of the watch below. */
-		count(RT_CNT_SYN_RETRANS);
-		if (ep)
-			__sync_fetch_and_add(&ep->syn_retries, 1);
-	}
 	w = bpf_map_lookup_elem(&client_watch, &skaddr);
 	if (!w) {
 		fresh.first_retrans_ns = bpf_ktime_get_boot_ns();
@@ -214,11 +227,14 @@ static __always_inline int handle_retransmit(const struct sock *sk, int err)
 		w = bpf_map_lookup_elem(&client_watch, &skaddr);
 		if (!w) {
 			count(RT_CNT_CLIENT_TABLE_FULL);
+			/* No watch to count up to total_retrans with: this one, if sent. */
+			if (state == RT_TCP_SYN_SENT && !err)
+				count(RT_CNT_SYN_RETRANS);
 			return 0;
 		}
 	}
 	if (state == RT_TCP_SYN_SENT) {
-		__sync_fetch_and_add(&w->syn_retries, 1);
+		syn_catch_up(sk, w, endpoint_of(netns, &t));
 	} else {
 		__sync_fetch_and_add(&w->data_retries, 1);
 		w->stalled = 1;
@@ -351,6 +367,9 @@ static __noinline int rt_client_state(__u64 skaddr, __u32 oldstate, __u32 newsta
 	}
 	err = BPF_CORE_READ(sk, sk_err);
 	if (oldstate == RT_TCP_SYN_SENT) {
+		/* A last retransmission counted by the kernel and never seen sent. */
+		if (w)
+			syn_catch_up(sk, w, ep);
 		outcome = newstate != RT_TCP_CLOSE ? RT_CO_ESTABLISHED
 			  : err			   ? RT_CO_ERROR
 						   : RT_CO_CLOSED;

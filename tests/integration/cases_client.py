@@ -658,3 +658,37 @@ def t_client_data_after_close(ctx, check):
         check.that(rows[0].get("resets") == 0 and rows[0].get("connects") == 1,
                    "summary endpoint row: %s" % rows[0])
     s.check_totals(ns, {"rst_sent": "TcpOutRsts", "rst_received": 1, "lost": 0})
+
+
+@test("client_syn_retries_not_sent")
+def t_syn_retries_not_sent(ctx, check):
+    """The client's own egress drops everything (pfifo limit 0): each SYN
+    retransmission fails to be sent. The kernel counts it in
+    TcpExtTCPSynRetrans before sending (6.x), and the tracepoint reports
+    it with an error: rsttrace's syn_retrans total and the connect_retry
+    retries must count it as the kernel does (they once skipped every
+    retransmission with an error, short by 164 of 282 under load)."""
+    client, server, veth = two_namespaces(47, None, {"net.ipv4.tcp_syn_retries": 2})
+    # The server's MAC fixed first: ARP requests would be dropped too.
+    mac = server.exec(["cat", "/sys/class/net/%s/address" % veth.server_dev]).stdout.strip()
+    client.exec(["ip", "neigh", "replace", veth.server_addr["ipv4"], "lladdr", mac, "dev",
+                 veth.client_dev, "nud", "permanent"])
+    client.exec(["tc", "qdisc", "add", "dev", veth.client_dev, "root", "pfifo", "limit", "0"])
+    port = 20421
+    with client_session(ctx, check, client) as s:
+        cl, results = connects(client, veth, port, 2, 12)
+        s.finish_scenario(cl, expect=0)
+    retrans = s.delta("TcpExtTCPSynRetrans")
+    # A failed send re-arms the timer sooner than a sent SYN: 12 retries here.
+    scenario(check, sorted(results.values()) == ["ETIMEDOUT"] * 2 and retrans >= 4,
+             "results %s, TcpExtTCPSynRetrans delta %d" % (results, retrans))
+    if not s.traced:
+        return
+    totals = final_totals(check, s)
+    check.that(totals.get("syn_retrans") == retrans, "totals.syn_retrans %r, "
+               "TcpExtTCPSynRetrans delta %d" % (totals.get("syn_retrans"), retrans))
+    retries = s.events("connect_retry")
+    summed = sum(dig(e, "connection.syn_retries") or 0 for e in retries)
+    check.that(len(retries) == 2 and summed == retrans,
+               "%d connect_retry, syn_retries sum %d, TcpExtTCPSynRetrans delta %d"
+               % (len(retries), summed, retrans), *retries)
