@@ -337,6 +337,17 @@ static __noinline int rt_client_state(__u64 skaddr, __u32 oldstate, __u32 newsta
 		return 0;
 	}
 	w = bpf_map_lookup_elem(&client_watch, &skaddr);
+	/*
+	 * Retransmitted SYNs none of which was seen sent (before 6.10 the
+	 * tracepoint fires only for sends that worked): watched from here on.
+	 */
+	if (!w && oldstate == RT_TCP_SYN_SENT &&
+	    BPF_CORE_READ((const struct tcp_sock *)sk, total_retrans)) {
+		static const struct client_watch unseen = {};
+
+		bpf_map_update_elem(&client_watch, &skaddr, &unseen, BPF_NOEXIST);
+		w = bpf_map_lookup_elem(&client_watch, &skaddr);
+	}
 	/* A connection never stalled ends: nothing to say, nothing to count. */
 	if (!w && oldstate != RT_TCP_SYN_SENT)
 		return 0;
