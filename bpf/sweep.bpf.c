@@ -13,8 +13,12 @@
  * were swept then: bpf/owner.bpf.c). Each namespace is swept once a run:
  * userspace bumps sweep_gen before each.
  */
+/*
+ * An LRU: namespaces come and go (a node's pods), and a full table would
+ * let a netns be swept twice in one run, the second time without its age.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u32);
 	__type(value, __u32); /* the sweep_gen of the run that swept it */
