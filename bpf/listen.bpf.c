@@ -252,7 +252,7 @@ __hidden __noinline int rt_burst_accepted(__u64 lsk)
 __hidden __noinline int rt_accept_wait(__u64 lsk, __u64 queued_ns)
 {
 	struct rt_accept_wait *w = bpf_map_lookup_elem(&accept_waits, &lsk);
-	__u64 now = bpf_ktime_get_boot_ns(), d;
+	__u64 now = bpf_ktime_get_boot_ns(), d, idx;
 	__u32 zero = 0, b;
 
 	if (!w) {
@@ -276,8 +276,16 @@ __hidden __noinline int rt_accept_wait(__u64 lsk, __u64 queued_ns)
 	d = now - queued_ns;
 	b = rt_wait_bucket(d);
 	/* accepted is the buckets' sum, taken by userspace: one atomic less here. */
-	if (b < RT_WAIT_BUCKETS)
-		__sync_fetch_and_add(&w->buckets[b], 1);
+	/*
+	 * A 64-bit index, checked and used in one register: 6.1's verifier
+	 * loses the bound of a 32-bit copy widened after the check.
+	 */
+	idx = b;
+	barrier_var(idx);
+	if (idx < RT_WAIT_BUCKETS) {
+		barrier_var(idx);
+		__sync_fetch_and_add(&w->buckets[idx], 1);
+	}
 	__sync_fetch_and_add(&w->sum_ns, d);
 	if (d > w->max_ns)
 		w->max_ns = d;
