@@ -45,6 +45,17 @@ static bool is_loopback(uint8_t family, const uint8_t *addr)
 	return family == AF_INET ? addr[0] == 127 : !memcmp(addr, v6_loopback, 16);
 }
 
+/* The connection as its reset's sender sees it: 'swapped' for the receiving end. */
+static void sender_key(struct peer_key *k, const struct rt_event *e, bool swapped)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->laddr, swapped ? e->raddr : e->laddr, 16);
+	memcpy(k->raddr, swapped ? e->laddr : e->raddr, 16);
+	k->lport = swapped ? e->rport : e->lport;
+	k->rport = swapped ? e->lport : e->rport;
+	k->family = e->family;
+}
+
 void peer_link_note_sent(const struct rt_record *r)
 {
 	const struct rt_event *e = &r->ev;
@@ -53,12 +64,7 @@ void peer_link_note_sent(const struct rt_record *r)
 
 	if (e->type != RT_EV_RST_SENT || !r->diag.code)
 		return;
-	memset(&k, 0, sizeof(k));
-	memcpy(k.laddr, e->laddr, 16);
-	memcpy(k.raddr, e->raddr, 16);
-	k.lport = e->lport;
-	k.rport = e->rport;
-	k.family = e->family;
+	sender_key(&k, e, false);
 	s = &slots[key_hash(&k)];
 	memset(s, 0, sizeof(*s));
 	s->key = k;
@@ -88,12 +94,7 @@ void peer_link_find(struct rt_record *r)
 	if (e->type != RT_EV_RST_RECEIVED)
 		return;
 	/* The sender's local side is this socket's remote side. */
-	memset(&k, 0, sizeof(k));
-	memcpy(k.laddr, e->raddr, 16);
-	memcpy(k.raddr, e->laddr, 16);
-	k.lport = e->rport;
-	k.rport = e->lport;
-	k.family = e->family;
+	sender_key(&k, e, true);
 	s = &slots[key_hash(&k)];
 	if (!s->used || memcmp(&s->key, &k, sizeof(k)))
 		return;
