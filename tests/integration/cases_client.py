@@ -415,16 +415,40 @@ def run_go_client(client, veth, port, count):
     return proc.pid, "goclient", results
 
 
-def go_session(ctx, check, count, server_sysctl, subnet, port, mode="http"):
+def go_session(ctx, check, count, server_sysctl, subnet, port, mode="http", queued=0):
+    """queued: connections put in the server's accept queue before the
+    tracer starts, and the client's link made slow (tbf, its bucket
+    emptied by UDP datagrams) so that every SYN of the Go burst reaches
+    the server before the first handshake ACK."""
     client, server, veth = two_namespaces(subnet, server_sysctl)
     go_client_binary()
     srv = start_server(server, veth, port, 8, mode)
+    first = None
+    if queued:
+        first, res = connects(client, veth, port, queued, 5)
+        if set(res.values()) != {"connected"}:
+            raise RuntimeError("queued connects: %s" % res)
+        client.exec(["tc", "qdisc", "add", "dev", veth.client_dev, "root", "tbf", "rate",
+                     "1mbit", "burst", "1600", "latency", "5s"])
     with client_session(ctx, check, client) as s:
+        if queued:
+            client.exec([sys.executable, "-c", UDP_FILL, veth.server_addr["ipv4"], "40"])
         pid, comm, results = run_go_client(client, veth, port, count)
         s.finish_scenario(expect=0)
+    if first:
+        first.close()
     srv.close()
     s.client, s.veth = client, veth
     return s, pid, comm, results
+
+
+# 40 datagrams of 1400 bytes are 450 ms of a 1 Mbit/s link: the Go client's
+# 300 SYNs (sent within ~20 ms of its start) queue behind them together.
+UDP_FILL = """import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(int(sys.argv[2])):
+    s.sendto(b"x" * 1400, (sys.argv[1], 9))
+"""
 
 
 def check_go_owner(check, events, pid, comm):
@@ -509,23 +533,34 @@ def t_go_syncookies(ctx, check):
 
 @test("client_go_abort_on_overflow")
 def t_go_abort(ctx, check):
-    """The same Go client against listen(8) with syncookies off and
-    tcp_abort_on_overflow=1, a server taking 5 ms per connection (its
-    accept queue stays full): handshakes completed while the accept queue
-    was full are reset ("connect: connection reset by peer" in Go's log),
-    SYNs dropped on the full queue are retried until Go gives up on the
-    dial. Each reset is one rst_received diagnosed
-    remote_accept_queue_overflow_suspected (= TcpEstabResets), each dial
-    timeout one connect_failed the application closed after SYN retries."""
+    """The same Go client against a server with listen(8), syncookies off
+    and tcp_abort_on_overflow=1, whose accept loop is stuck (it never
+    accepts) with 4 connections already queued, behind a slow link (the
+    burst's SYNs reach the server before any handshake ACK): the server
+    answers as many SYNs as its SYN queue holds (8 or 9 by kernel), the
+    first 5 ACKs fill the accept queue, every later one is reset
+    ("connection reset by peer" in Go's log); the other SYNs are dropped
+    on the full queue and retried until Go gives up on the dial. Each reset
+    is one rst_received diagnosed remote_accept_queue_overflow_suspected
+    (= TcpEstabResets), each dial timeout one connect_failed the
+    application closed after SYN retries. The 5 queued requests were
+    acknowledged and wait for headers until Go's timeout: no
+    request_stalled.
+
+    Why the slow link: on a 30 us veth a reset needs two handshakes that
+    complete within one round trip while the queue is one short of full;
+    the burst of 300 mostly wins that race, but 2 of 8 runs measured gave
+    no reset at all (docs/truth.md)."""
     s, pid, comm, results = go_session(
         ctx, check, 300, {"net.ipv4.tcp_syncookies": 0, "net.ipv4.tcp_abort_on_overflow": 1},
-        46, 20406, "http:5")
+        46, 20406, "never", queued=4)
     resets = [r for r in results if r["result"] == "reset"]
     dial_timeouts = [r for r in results if r["result"] == "timeout" and not r["lport"]]
-    other = [r for r in results if r["result"] not in ("ok", "timeout", "reset")]
-    scenario(check, resets and dial_timeouts and not other,
-             "%d resets, %d dial timeouts, other results %s"
-             % (len(resets), len(dial_timeouts), other[:3]))
+    waiting = [r for r in results if r["result"] == "timeout" and r["lport"]]
+    other = [r for r in results if r["result"] not in ("timeout", "reset")]
+    scenario(check, resets and dial_timeouts and len(waiting) == 5 and not other,
+             "%d resets, %d dial timeouts, %d timeouts awaiting headers, other results %s"
+             % (len(resets), len(dial_timeouts), len(waiting), other[:3]))
     if not s.traced:
         return
     rx = s.events("rst_received")
@@ -540,7 +575,7 @@ def t_go_abort(ctx, check):
         check.fields(ev, {"state": "ESTABLISHED", "connection.outcome": "reset",
                           "connection.errno": "ECONNRESET",
                           "connection.error_text": "connection reset by peer",
-                          "connection.bytes_received": 0,
+                          "connection.bytes_received": 0, "connection.bytes_acked": 0,
                           "diagnosis.code": "remote_accept_queue_overflow_suspected"},
                      "rst_received")
     abandoned = [e for e in s.events("connect_failed") if dig(e, "connection.outcome") == "closed"]
@@ -549,16 +584,13 @@ def t_go_abort(ctx, check):
     for ev in abandoned:
         check.fields(ev, {"prev_state": "SYN_SENT", "state": "CLOSE", "reason": None,
                           "diagnosis.code": "remote_syn_drops_suspected"}, "connect_failed")
-    stalled_go = [r for r in results if r["result"] == "timeout" and r["lport"]]
-    check.that(len(s.events("request_stalled")) == len(stalled_go),
-               "%d request_stalled, %d Go timeouts awaiting headers"
-               % (len(s.events("request_stalled")), len(stalled_go)))
+    # Acknowledged requests on a server that never answers are no stall.
+    check.that(not s.events("request_stalled"), "request_stalled", *s.events("request_stalled"))
     check_go_owner(check, s.events(), pid, comm)
     check_syn_totals(check, s)
     check_endpoint(check, s, s.client, s.veth, 20406, {
         "connects": "TcpActiveOpens", "syn_retries": "TcpExtTCPSynRetrans",
-        "stalled": len(s.events("request_stalled")), "resets": "TcpEstabResets",
-        "failed": len(dial_timeouts)})
+        "stalled": 0, "resets": "TcpEstabResets", "failed": len(dial_timeouts)})
 
 
 @test("client_sees_only_its_netns")
