@@ -157,7 +157,11 @@ __hidden __noinline int rt_client_conn(__u64 skaddr, __u32 reset_state, __u32 ou
 		c->flags |= RT_CF_LAST_RECV;
 	}
 	c->fin_received = !!(BPF_CORE_READ(sk, sk_shutdown) & RT_RCV_SHUTDOWN);
-	c->err = reset_state ? reset_errno(reset_state) : BPF_CORE_READ(sk, sk_err);
+	/* close() orphaned it: tcp_reset() sets an errno no application reads. */
+	if (reset_state && !BPF_CORE_READ(sk, sk_socket))
+		c->flags |= RT_CF_APP_CLOSED;
+	else
+		c->err = reset_state ? reset_errno(reset_state) : BPF_CORE_READ(sk, sk_err);
 	return 0;
 }
 

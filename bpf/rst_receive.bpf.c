@@ -53,7 +53,8 @@ static __always_inline int handle_receive_reset_into(struct ev_src *s, const str
 	if (info && info->owner.source == RT_OWN_CONNECT) {
 		s->flags |= RT_F_CONN;
 		s->path = RT_CO_RESET;
-		if (event_mask & RT_EVM_CLIENT) {
+		/* The endpoint row counts resets an application saw: not after its close(). */
+		if ((event_mask & RT_EVM_CLIENT) && BPF_CORE_READ(sk, sk_socket)) {
 			rt_client_reset_seen(netns, &s->t, 1);
 			/* Taken back with the reset if it was the kernel's own. */
 			last->endpoint_counted = 1;

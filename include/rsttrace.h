@@ -90,9 +90,10 @@ enum rt_conn_outcome {
 };
 
 /* rt_conn.flags */
-#define RT_CF_START	(1u << 0) /* start_ns is valid (connect() was seen) */
-#define RT_CF_LAST_SEND (1u << 1) /* last_send_ms is valid */
-#define RT_CF_LAST_RECV (1u << 2) /* last_recv_ms is valid (data was received) */
+#define RT_CF_START	 (1u << 0) /* start_ns is valid (connect() was seen) */
+#define RT_CF_LAST_SEND	 (1u << 1) /* last_send_ms is valid */
+#define RT_CF_LAST_RECV	 (1u << 2) /* last_recv_ms is valid (data was received) */
+#define RT_CF_APP_CLOSED (1u << 3) /* reset after close(): the application saw no error */
 /*
  * A listener's reset where tcp_v{4,6}_syn_recv_sock() is hooked: whether it
  * answers the handshake ACK that function just refused (the abort_on_overflow

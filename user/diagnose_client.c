@@ -196,15 +196,28 @@ static bool reset_received(const struct rt_record *r, struct diagnosis *d)
 	    (age_ms <= 2 * (c->srtt_us / 1000) + RT_HANDSHAKE_RESET_SLACK_MS || c->bytes_sent) &&
 	    !peer_sent_other_cause(r)) {
 		uint64_t rtt_ms = c->srtt_us / 1000;
+		/* Only in ESTABLISHED is the state's age the time since the handshake. */
+		bool at_handshake = e->state == TCPS_ESTABLISHED &&
+				    age_ms <= 2 * rtt_ms + RT_HANDSHAKE_RESET_SLACK_MS;
 
-		set(d, "remote_accept_queue_overflow_suspected",
-		    age_ms <= 2 * rtt_ms + RT_HANDSHAKE_RESET_SLACK_MS ? "high" : "medium",
+		set(d, "remote_accept_queue_overflow_suspected", at_handshake ? "high" : "medium",
 		    hint_queue);
 		if (c->bytes_sent)
 			snprintf(sent, sizeof(sent), "none of the %llu bytes sent acknowledged",
 				 (unsigned long long)c->bytes_sent);
 		else
 			snprintf(sent, sizeof(sent), "nothing sent yet");
+		if (e->state != TCPS_ESTABLISHED) {
+			snprintf(
+			    d->text, sizeof(d->text),
+			    "%s reset the connection of %s in %s%s, with nothing received and %s (%u retransmission%s): the server had no connection for it, as when a full accept queue dropped its handshake (with syncookies, later segments no longer match the cookie) or reset it",
+			    remote, owner, tcp_state_name(e->state),
+			    (c->flags & RT_CF_APP_CLOSED)
+				? ", after the application had closed it (it saw no error from this reset)"
+				: "",
+			    sent, c->total_retrans, c->total_retrans == 1 ? "" : "s");
+			return true;
+		}
 		snprintf(
 		    d->text, sizeof(d->text),
 		    "%s reset the connection of %s %llu ms after the handshake (round trip %u.%03u ms), with nothing received and %s (%u retransmission%s): a server whose accept queue was full resets the handshake (tcp_abort_on_overflow=1) or drops it",

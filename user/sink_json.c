@@ -218,6 +218,8 @@ static void connection_object(struct json_writer *jw, const struct rt_record *r)
 	optional_uint(jw, "last_recv_ms", c->flags & RT_CF_LAST_RECV, c->last_recv_ms);
 	jw_name(jw, "fin_received");
 	jw_bool(jw, c->fin_received);
+	jw_name(jw, "app_closed");
+	jw_bool(jw, c->flags & RT_CF_APP_CLOSED);
 	jw_end_object(jw);
 }
 

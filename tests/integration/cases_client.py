@@ -7,6 +7,7 @@ import atexit
 import json
 import os
 import select
+import signal
 import shutil
 import subprocess
 import sys
@@ -428,11 +429,10 @@ def go_session(ctx, check, count, server_sysctl, subnet, port, mode="http", queu
         first, res = connects(client, veth, port, queued, 5)
         if set(res.values()) != {"connected"}:
             raise RuntimeError("queued connects: %s" % res)
-        client.exec(["tc", "qdisc", "add", "dev", veth.client_dev, "root", "tbf", "rate",
-                     "1mbit", "burst", "1600", "latency", "5s"])
+        slow_link(client, veth)
     with client_session(ctx, check, client) as s:
         if queued:
-            client.exec([sys.executable, "-c", UDP_FILL, veth.server_addr["ipv4"], "40"])
+            fill_link(client, veth)
         pid, comm, results = run_go_client(client, veth, port, count)
         s.finish_scenario(expect=0)
     if first:
@@ -442,13 +442,24 @@ def go_session(ctx, check, count, server_sysctl, subnet, port, mode="http", queu
     return s, pid, comm, results
 
 
+def slow_link(client, veth):
+    """The client's egress at 1 Mbit/s (tbf), so that a burst's SYNs queue."""
+    client.exec(["tc", "qdisc", "add", "dev", veth.client_dev, "root", "tbf", "rate",
+                 "1mbit", "burst", "1600", "latency", "5s"])
+
+
 # 40 datagrams of 1400 bytes are 450 ms of a 1 Mbit/s link: the Go client's
-# 300 SYNs (sent within ~20 ms of its start) queue behind them together.
+# 300 SYNs (sent within ~20 ms of its start) queue behind them together and
+# reach the server before the first handshake's ACK.
 UDP_FILL = """import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for _ in range(int(sys.argv[2])):
+for _ in range(40):
     s.sendto(b"x" * 1400, (sys.argv[1], 9))
 """
+
+
+def fill_link(client, veth):
+    client.exec([sys.executable, "-c", UDP_FILL, veth.server_addr["ipv4"]])
 
 
 def check_go_owner(check, events, pid, comm):
@@ -591,6 +602,151 @@ def t_go_abort(ctx, check):
     check_endpoint(check, s, s.client, s.veth, 20406, {
         "connects": "TcpActiveOpens", "syn_retries": "TcpExtTCPSynRetrans",
         "stalled": 0, "resets": "TcpEstabResets", "failed": len(dial_timeouts)})
+
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+NGINX_CONF = """daemon off;
+master_process on;
+worker_processes 1;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log;
+events {{ worker_connections 512; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    server {{
+        listen {addr}:{port} backlog={backlog};
+        location / {{ return 200 "ok\\n"; }}
+    }}
+}}
+"""
+
+
+def wait_for(fn, seconds):
+    deadline = time.monotonic() + seconds * nslib.TIME_SCALE
+    while time.monotonic() < deadline:
+        value = fn()
+        if value:
+            return value
+        time.sleep(0.05)
+    return None
+
+
+def children(pid):
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
+def listen_queue(ns, addr, port):
+    """-> the listener's accept queue length (ss: Recv-Q of a LISTEN socket), or None."""
+    out = ns.exec(["ss", "-Hltn", "sport = :%d" % port], check=False).stdout
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) >= 4 and f[3] == "%s:%d" % (addr, port):
+            return int(f[1])
+    return None
+
+
+@test("client_go_nginx_stuck")
+def t_go_nginx(ctx, check):
+    """A real nginx (`listen ... backlog=8`, syncookies on, the default)
+    whose only worker is stuck (stopped), against the same Go client:
+    9 handshakes fill the accept queue and their requests are acknowledged
+    and never answered; handshakes completed by a syncookie have their ACK
+    and request dropped on the full queue until Go gives up (request_
+    stalled, remote_accept_queue_overflow_suspected); SYNs dropped on the
+    full queue are retried until Go gives up on the dial (connect_failed).
+    Go's timeouts awaiting headers are the request_stalled records plus
+    the connections nginx's accept queue holds (ss), exactly. The client's
+    link is slow (as in client_go_abort_on_overflow) so that the burst's
+    SYNs meet a SYN queue full of handshakes not yet acknowledged, and get
+    cookies, whatever the veth's timing."""
+    scenario(check, os.access(NGINX, os.X_OK), "%s missing: scripts/deps.sh installs nginx-light" % NGINX)
+    client, server, veth = two_namespaces(47, {"net.ipv4.tcp_syncookies": 1})
+    go_client_binary()
+    port, addr = 20407, veth.server_addr["ipv4"]
+    tmp = tempfile.TemporaryDirectory(prefix="rtt-nginx-")
+    conf = os.path.join(tmp.name, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(NGINX_CONF.format(tmp=tmp.name, addr=addr, port=port, backlog=8))
+    master = nslib.track(subprocess.Popen(
+        server.cmd([NGINX, "-p", tmp.name, "-c", conf, "-e", os.path.join(tmp.name, "error.log")]),
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        preexec_fn=nslib.die_with_parent))
+    worker = None
+    try:
+        up = wait_for(lambda: listen_queue(server, addr, port) is not None, 5)
+        workers = wait_for(lambda: children(master.pid), 5) or []
+        scenario(check, up and len(workers) == 1,
+                 "nginx (pid %d) listening %r, workers %r" % (master.pid, up, workers))
+        worker = workers[0]
+        os.kill(worker, signal.SIGSTOP)       # nothing accepts from here on
+        slow_link(client, veth)
+        with client_session(ctx, check, client) as s:
+            fill_link(client, veth)
+            pid, comm, results = run_go_client(client, veth, port, 300)
+            queued = listen_queue(server, addr, port)
+            s.finish_scenario(expect=0)
+    finally:
+        master.send_signal(signal.SIGTERM)
+        if worker:
+            os.kill(worker, signal.SIGKILL)
+        nslib.stop_process(master)
+        tmp.cleanup()
+    waiting = sorted(r["lport"] for r in results if r["result"] == "timeout" and r["lport"])
+    dial_timeouts = [r for r in results if r["result"] == "timeout" and not r["lport"]]
+    other = [r for r in results if r["result"] != "timeout"]
+    scenario(check, queued == 9 and len(waiting) > 9 and not other,
+             "accept queue %r, %d timeouts awaiting headers, %d dial timeouts, other results %s"
+             % (queued, len(waiting), len(dial_timeouts), other[:3]))
+    if not s.traced:
+        return
+    stalled = s.events("request_stalled")
+    stalled_ports = sorted(dig(e, "local.port") for e in stalled)
+    check.that(set(stalled_ports) <= set(waiting),
+               "request_stalled on ports without a Go timeout: %s"
+               % sorted(set(stalled_ports) - set(waiting)))
+    check.that(len(waiting) == len(stalled) + queued,
+               "%d Go timeouts awaiting headers, %d request_stalled + %d queued in nginx's "
+               "accept queue" % (len(waiting), len(stalled), queued))
+    for ev in stalled:
+        check.fields(ev, {"prev_state": "ESTABLISHED", "state": "FIN_WAIT1",
+                          "connection.outcome": "closed", "connection.bytes_acked": 0,
+                          "connection.bytes_received": 0, "remote.port": port,
+                          "diagnosis.code": "remote_accept_queue_overflow_suspected"},
+                     "request_stalled")
+    abandoned = [e for e in s.events("connect_failed") if dig(e, "connection.outcome") == "closed"]
+    check.that(len(abandoned) == len(dial_timeouts),
+               "%d connects abandoned, %d Go dial timeouts" % (len(abandoned), len(dial_timeouts)))
+    for ev in abandoned:
+        check.fields(ev, {"prev_state": "SYN_SENT", "state": "CLOSE",
+                          "diagnosis.code": "remote_syn_drops_suspected"}, "connect_failed")
+    # Go's close() sends a FIN the syncookie no longer matches (its sequence
+    # number moved): nginx's listener answers with a reset no application
+    # sees, since the socket is closed. Reported as such, never as an error
+    # of the application, nor in the endpoint's resets.
+    for ev in s.events("rst_received"):
+        check.fields(ev, {"state": "FIN_WAIT1", "connection.app_closed": True,
+                          "connection.errno": None, "connection.error_text": None,
+                          "connection.bytes_acked": 0, "connection.bytes_received": 0,
+                          "diagnosis.code": "remote_accept_queue_overflow_suspected",
+                          "diagnosis.confidence": "medium"}, "rst_received after close")
+        check.that(dig(ev, "local.port") in stalled_ports,
+                   "a reset after close on a port without request_stalled", ev)
+        check.that("after the application had closed it" in (dig(ev, "diagnosis.text") or ""),
+                   "diagnosis text %r" % dig(ev, "diagnosis.text"), ev)
+    check_go_owner(check, s.events(), pid, comm)
+    check_syn_totals(check, s)
+    check_endpoint(check, s, client, veth, port, {
+        "connects": "TcpActiveOpens", "syn_retries": "TcpExtTCPSynRetrans",
+        "stalled": len(stalled), "resets": 0, "failed": len(dial_timeouts)})
 
 
 @test("client_sees_only_its_netns")

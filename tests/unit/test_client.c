@@ -192,6 +192,38 @@ static void test_client_reset_sent_by_traced_peer(void)
 	peer_link_reset();
 }
 
+/*
+ * A syncookie connection whose ACK the full queue dropped: the application
+ * gives up and closes, its FIN no longer matches the cookie and the
+ * listener resets it. Nobody saw that reset: no errno, no "0 ms after the
+ * handshake" (the state's age is FIN_WAIT1's), no high confidence.
+ */
+static void test_client_reset_after_close(void)
+{
+	struct rt_kevent k;
+	const struct rt_record *r;
+
+	client_event(&k, RT_EV_RST_RECEIVED, RT_CO_RESET, 0);
+	k.ev.flags = RT_F_OWNER | RT_F_CONN | RT_F_NO_REASON | RT_F_STATE_AGE;
+	k.ev.state = TCPS_FIN_WAIT1;
+	k.ev.state_age_ns = 0;
+	k.conn.srtt_us = 400000;
+	k.conn.bytes_sent = 232;
+	k.conn.total_retrans = 1;
+	k.conn.flags |= RT_CF_APP_CLOSED;
+	r = build(&k);
+	CHECK_STR(r->diag.code, "remote_accept_queue_overflow_suspected");
+	CHECK_STR(r->diag.confidence, "medium");
+	CHECK_CONTAINS(r->diag.text, "in FIN_WAIT1, after the application had closed it (it saw no "
+				     "error from this reset)");
+	CHECK_CONTAINS(r->diag.text, "none of the 232 bytes sent acknowledged (1 retransmission)");
+	CHECK(strstr(r->diag.text, "after the handshake") == NULL);
+	CHECK(errno_name(r->conn.err) == NULL);
+	/* Shut down but not closed: the application may still read the errno. */
+	k.conn.flags &= ~RT_CF_APP_CLOSED;
+	CHECK(strstr(build(&k)->diag.text, "after the application had closed it") == NULL);
+}
+
 static void test_client_events_option(void)
 {
 	uint32_t mask;
@@ -209,5 +241,6 @@ void run_client_tests(void)
 	RUN_TEST(test_client_names);
 	RUN_TEST(test_client_codes);
 	RUN_TEST(test_client_reset_sent_by_traced_peer);
+	RUN_TEST(test_client_reset_after_close);
 	RUN_TEST(test_client_events_option);
 }
