@@ -14,7 +14,6 @@
 #define RT_ECONNREFUSED 111
 #define RT_ECONNRESET	104
 #define RT_EPIPE	32
-#define RT_RCV_SHUTDOWN 1
 
 /* A connection being watched: its SYN or its first data was retransmitted. */
 struct client_watch {
@@ -125,6 +124,7 @@ __hidden __noinline int rt_client_conn(__u64 skaddr, __u32 reset_state, __u32 ou
 	const struct inet_connection_sock *icsk = (const void *)skaddr;
 	struct rt_sock_info *info;
 	struct client_watch *w;
+	__u8 st;
 
 	if (!c)
 		return 0;
@@ -156,7 +156,14 @@ __hidden __noinline int rt_client_conn(__u64 skaddr, __u32 reset_state, __u32 ou
 		c->last_recv_ms = jiffies_ms(BPF_CORE_READ(icsk, icsk_ack.lrcvtime));
 		c->flags |= RT_CF_LAST_RECV;
 	}
-	c->fin_received = !!(BPF_CORE_READ(sk, sk_shutdown) & RT_RCV_SHUTDOWN);
+	/*
+	 * The peer's FIN moved the socket to CLOSE_WAIT, CLOSING (or on to
+	 * LAST_ACK); every caller runs before the state changes (the state-change
+	 * tracepoint fires first). Not sk_shutdown: the application's own close()
+	 * or shutdown(SHUT_RD) sets RCV_SHUTDOWN too, and tcp_done() always does.
+	 */
+	st = sk_state(sk);
+	c->fin_received = st == RT_TCP_CLOSE_WAIT || st == RT_TCP_LAST_ACK || st == RT_TCP_CLOSING;
 	/* close() orphaned it: tcp_reset() sets an errno no application reads. */
 	if (reset_state && !BPF_CORE_READ(sk, sk_socket))
 		c->flags |= RT_CF_APP_CLOSED;

@@ -594,6 +594,7 @@ def t_go_abort(ctx, check):
                "%d connects abandoned, %d Go dial timeouts" % (len(abandoned), len(dial_timeouts)))
     for ev in abandoned:
         check.fields(ev, {"prev_state": "SYN_SENT", "state": "CLOSE", "reason": None,
+                          "connection.fin_received": False,
                           "diagnosis.code": "remote_syn_drops_suspected"}, "connect_failed")
     # Acknowledged requests on a server that never answers are no stall.
     check.that(not s.events("request_stalled"), "request_stalled", *s.events("request_stalled"))
@@ -726,7 +727,9 @@ def t_go_nginx(ctx, check):
     check.that(len(abandoned) == len(dial_timeouts),
                "%d connects abandoned, %d Go dial timeouts" % (len(abandoned), len(dial_timeouts)))
     for ev in abandoned:
+        # The application's close() shut the socket down, no FIN came.
         check.fields(ev, {"prev_state": "SYN_SENT", "state": "CLOSE",
+                          "connection.fin_received": False,
                           "diagnosis.code": "remote_syn_drops_suspected"}, "connect_failed")
     # Go's close() sends a FIN the syncookie no longer matches (its sequence
     # number moved): nginx's listener answers with a reset no application
@@ -734,6 +737,7 @@ def t_go_nginx(ctx, check):
     # of the application, nor in the endpoint's resets.
     for ev in s.events("rst_received"):
         check.fields(ev, {"state": "FIN_WAIT1", "connection.app_closed": True,
+                          "connection.fin_received": False,
                           "connection.errno": None, "connection.error_text": None,
                           "connection.bytes_acked": 0, "connection.bytes_received": 0,
                           "diagnosis.code": "remote_accept_queue_overflow_suspected",
