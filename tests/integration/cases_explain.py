@@ -1123,25 +1123,45 @@ def t_killed(ctx, check):
     s.check_totals(ns, {"rst_sent": "TcpOutRsts", "rst_received": 1, "lost": 0, "written": 2})
 
 
-def data_after_close_case(ctx, check, port, close):
+def data_after_close_case(ctx, check, port, close, fin_unacked=False):
     """The server shuts its connection down (shutdown(SHUT_RDWR), socket
     kept) or closes it; the client, in CLOSE_WAIT, sends.  After close()
     the socket is an orphan in FIN_WAIT2; tcp_fin_timeout > 60 keeps it a
     full socket (not a timewait one), so the data hits it: the kernel
     resets its own socket (tcp_reset(), not to be reported as a received
     reset) and sends TCP_ABORT_ON_DATA.  Linux sends no reset on data
-    after shutdown(SHUT_RD) alone, so that variant is not tested."""
+    after shutdown(SHUT_RD) alone, so that variant is not tested.
+
+    fin_unacked: the client's pure ACKs are dropped (nft), so its data is
+    what acknowledges the server's FIN: the orphan is still in FIN_WAIT1
+    and the kernel calls tcp_done(), not tcp_reset(), before the reset:
+    no received reset pairs with it.  Without the rule this happens when
+    the client's delayed ACK of the FIN has not gone out before it sends
+    (seen once in a 6.1 guest under TCG)."""
     ns = Netns()
     ns.sysctl({"net.ipv4.tcp_fin_timeout": 90})
+    fin_wait1 = None
     with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
         server, client, lport, result = connected_pair(ns, port)
+        if fin_unacked:
+            nft = ns.exec(["nft", "add table ip kmxack; "
+                           "add chain ip kmxack out { type filter hook output priority 0; }; "
+                           "add rule ip kmxack out tcp sport %d tcp flags == ack drop" % lport],
+                          check=False)
+            check_scenario(check, nft.returncode == 0, "nft rule: %s" % nft.stderr.strip())
         server.call("close A" if close else "shut A rdwr")
         eof = client.call("result C")[0]
+        if fin_unacked:
+            fin_wait1 = ns.exec(["ss", "-tanH", "state", "fin-wait-1", "sport", "=", ":%d" % port]
+                                ).stdout.strip()
         client.call("send C 10")
         err = client.call("sockerr C")[0]
         s.finish_scenario(client, server, expect=2)
     check_scenario(check, (result, eof, err) == ("connected", "eof", "EPIPE"),
                    "connect %s, client saw %s then %s" % (result, eof, err))
+    if fin_unacked:
+        check_scenario(check, fin_wait1, "the server's socket was not in FIN_WAIT1 when the "
+                       "client sent")
     check_scenario(check, s.delta("TcpExtTCPAbortOnData") == 1,
                    "TCPAbortOnData delta %d" % s.delta("TcpExtTCPAbortOnData"))
     if not s.traced:
@@ -1194,6 +1214,20 @@ def t_data_after_close_owner(ctx, check):
     if sent:
         check.fields(sent, {"owner.pid": server.pid, "owner.comm": server.comm,
                             "owner.closed": True}, "rst_sent after close()")
+        text_has(check, sent, "after pid %d (%s) had closed the connection"
+                 % (server.pid, server.comm))
+
+
+@test("explain_data_after_close_fin_unacked")
+def t_data_after_close_fin_unacked(ctx, check):
+    """Data after close() that also acknowledges the server's FIN: the
+    orphan in FIN_WAIT1 is closed by tcp_done() with no tcp_reset() (so
+    nothing to pair the reset with, before 6.10), and its reset is still
+    TCP_ABORT_ON_DATA, sent by the process that closed it."""
+    sent, server, _ = data_after_close_case(ctx, check, 20118, close=True, fin_unacked=True)
+    if sent:
+        check.fields(sent, {"state": "CLOSE", "owner.pid": server.pid,
+                            "owner.comm": server.comm}, "rst_sent after close()")
         text_has(check, sent, "after pid %d (%s) had closed the connection"
                  % (server.pid, server.comm))
 
