@@ -1314,15 +1314,17 @@ def t_text_folding(ctx, check):
         with open(err_path, errors="replace") as f:
             return f.read()
     try:
-        if not poll(lambda: ATTACHED in stderr() or proc.poll() is not None, 20, 0.02) or \
-                proc.poll() is not None:
+        # Loading takes 35-55 s in a 6.1 guest under TCG: the harness's scaled wait.
+        if not poll(lambda: ATTACHED in stderr() or proc.poll() is not None,
+                    20 * nslib.TIME_SCALE, 0.02) or proc.poll() is not None:
             check_scenario(check, False, "tracer did not attach: %r" % stderr()[-500:])
         before = ns.counters()
+        started = time.monotonic()
         burst = parse_kv(client.call("burst G 4 127.0.0.1 %d %d 3" % (port, count), timeout=15))
-        time.sleep(0.3)
+        storm_s = time.monotonic() - started
         after = ns.counters()
         os.kill(proc.pid, signal.SIGINT)
-        proc.wait(timeout=10)
+        proc.wait(timeout=10 * nslib.TIME_SCALE)
         with open(out_path, errors="replace") as f:
             lines = [l for l in f.read().split("\n") if l.strip()]
         err_text = stderr()
@@ -1345,7 +1347,11 @@ def t_text_folding(ctx, check):
     singles = [l for l, m in zip(events, counts) if m and not m.group(1)]
     check.that(len(singles) == 3, "%d single event lines for %d identical resets, expected "
                "the first 3: %r" % (len(singles), count, events[:6]))
-    check.that(len(events) <= 3 + 6, "%d lines for a storm of about 3 s" % len(events))
+    # A folded line a second while the storm lasts, one more at exit: the
+    # storm took storm_s here (under 1 s on a host, longer under TCG).
+    most = 3 + max(6, int(storm_s) + 3)
+    check.that(len(events) <= most, "%d lines for a storm of %.1f s, expected at most %d"
+               % (len(events), storm_s, most))
     for line in events:
         for part in ("127.0.0.1:%d" % port, "NO_SOCKET", "no_listener"):
             check.that(part in line, "event line lacks %r: %r" % (part, line))

@@ -548,7 +548,7 @@ def t_tracefs_left_as_found(ctx, check):
         res = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c",
                               TRACEFS_SCRIPT, "sh", ctx.binary, err.name],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             timeout=30)
+                             timeout=30 * nslib.TIME_SCALE)
         stderr = open(err.name).read()
     check_scenario(check, "still mounted" not in res.stdout, "cannot unmount tracefs in a "
                    "private mount namespace: %r %r" % (res.stdout, res.stderr))
