@@ -98,6 +98,7 @@ failed=0
 for s in $series_list; do
 	kp=0
 	kf=0
+	ks=0
 	kver=
 	secs=
 	i=0
@@ -122,9 +123,12 @@ for s in $series_list; do
 		fi
 		kp=$((kp + $(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')))
 		kf=$((kf + $(echo "$line" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')))
+		case $line in
+		*skipped*) ks=$((ks + $(echo "$line" | sed -E 's/.*, ([0-9]+) skipped.*/\1/'))) ;;
+		esac
 		secs="$secs $(cat "$out/suite.seconds" 2>/dev/null)s/$(cat "$out/wall.seconds" 2>/dev/null)s"
 	done
-	echo "kernel ${kver:-$s}: $kp passed, $kf failed (suite/guest wall per shard:$secs)"
+	echo "kernel ${kver:-$s}: $kp passed, $kf failed, $ks skipped (suite/guest wall per shard:$secs)"
 	passed=$((passed + kp))
 	failed=$((failed + kf))
 done
