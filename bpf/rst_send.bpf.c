@@ -111,7 +111,7 @@ static __always_inline int handle_send_reset_into(struct ev_src *s, const struct
 		return 0;
 
 	count(RT_CNT_RST_SENT);
-	count_reason(RT_EV_RST_SENT, reason);
+	count_reason(RT_EV_RST_SENT, (flags & RT_F_NO_REASON) ? RT_REASON_NONE : reason);
 
 	ev_owner(s, owner);
 	ev_lowner(s, linfo ? &linfo->owner : NULL);

@@ -356,6 +356,12 @@ struct rt_scan_rec {
 
 /* reason_counts index: type * RT_MAX_REASONS + min(reason, RT_MAX_REASONS - 1). */
 #define RT_MAX_REASONS 128
+/*
+ * Resets sent without a kernel reason (before 6.10) are counted in this
+ * slot: userspace counts them again by the reason it derives for their
+ * records, which is what the summary and the metrics show.
+ */
+#define RT_REASON_NONE (RT_MAX_REASONS - 1)
 
 /* Per listener overflow totals, for the summary; keyed by the listener's sk. */
 struct rt_listener_stats {

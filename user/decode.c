@@ -97,6 +97,13 @@ const char *event_cause(const struct rt_names *n, const struct rt_kevent *k)
 	return NULL;
 }
 
+/* The states in which the kernel aborts a connection on data (tcp_rcv_state_process()). */
+static bool aborts_on_data(uint8_t state)
+{
+	return state == TCPS_FIN_WAIT1 || state == TCPS_FIN_WAIT2 || state == TCPS_CLOSE_WAIT ||
+	       state == TCPS_CLOSING || state == TCPS_LAST_ACK;
+}
+
 /*
  * Before 6.10 the kernel gives resets no reason; where the socket says
  * which kernel path sent it, the reason that path would have carried:
@@ -129,6 +136,18 @@ const char *derive_reset_reason(const struct rt_kevent *k)
 		return (e->flags & RT_F_ACCEPTQ_FULL) && k->listener.abort_on_overflow
 			   ? "INVALID_SYN"
 			   : "TCP_FLAGS";
+	/*
+	 * A full socket answers a segment in CLOSE only right after the
+	 * segment closed it: data after close. Most often tcp_reset() ran
+	 * first (RT_F_LOCAL_ABORT above); when the peer's data also carried
+	 * its first ACK of our FIN (its delayed ACK had not gone out), the
+	 * orphan was in FIN_WAIT1 and tcp_rcv_state_process() called
+	 * tcp_done() instead: nothing to pair with (seen in a 6.1 guest; 6.10+
+	 * gives TCP_ABORT_ON_DATA for both).
+	 */
+	if (!(e->flags & RT_F_ACTIVE) && e->state == TCPS_CLOSE &&
+	    (!(e->flags & RT_F_PREV_STATE) || aborts_on_data(e->prev_state)))
+		return "TCP_ABORT_ON_DATA";
 	if (!(e->flags & RT_F_ACTIVE))
 		return NULL;
 	/* Under the socket lock: a system call. close() with data unread, else a disconnect. */

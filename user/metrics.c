@@ -44,6 +44,7 @@ void metrics_note(struct metrics *m, const struct rt_record *r)
 		m->diag[i].count += r->count;
 	else
 		m->diag_other[type] += r->count;
+	reason_tally_note(&m->sent_tally, r);
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -82,42 +83,30 @@ static void label(char *buf, size_t len, const char *name, const char *value)
 	}
 }
 
-static int sum_percpu(const struct summary_maps *m, int fd, uint32_t key, uint64_t *out)
+/*
+ * Resets sent by the reason their records show: the kernel's where it gives
+ * one (counted in BPF, exact when events are lost), else the one rsttrace
+ * derives, counted as the records are written.
+ */
+static void resets(struct strbuf *sb, struct metrics *m, uint32_t type)
 {
-	uint64_t vals[m->ncpus];
-	int c;
+	struct reason_row rows[REASON_ROWS_MAX];
+	struct reason_tally tally;
+	char labels[128];
+	unsigned int i, nr;
 
-	*out = 0;
-	if (bpf_map_lookup_elem(fd, &key, vals))
-		return -errno;
-	for (c = 0; c < m->ncpus; c++)
-		*out += vals[c];
-	return 0;
-}
-
-static void resets(struct strbuf *sb, const struct metrics *m, uint32_t type)
-{
-	char labels[128], num[16];
-	uint32_t r;
-	uint64_t v;
-
-	for (r = 0; r < RT_MAX_REASONS; r++) {
-		const char *name;
-
-		if (sum_percpu(m->maps, m->maps->reasons_fd, type * RT_MAX_REASONS + r, &v) || !v)
-			continue;
-		name = type == RT_EV_RST_SENT ? kenum_name(&m->names->rst_reasons, r)
-					      : tcp_state_name(r);
-		if (!name) {
-			snprintf(num, sizeof(num), "%u", r);
-			name = num;
-		}
+	pthread_mutex_lock(&m->lock);
+	tally = m->sent_tally;
+	pthread_mutex_unlock(&m->lock);
+	nr = reason_rows(m->maps, m->names, type, &tally, rows);
+	for (i = 0; i < nr; i++) {
 		labels[0] = '\0';
-		label(labels, sizeof(labels), type == RT_EV_RST_SENT ? "reason" : "state", name);
+		label(labels, sizeof(labels), type == RT_EV_RST_SENT ? "reason" : "state",
+		      rows[i].name);
 		sample(sb,
 		       type == RT_EV_RST_SENT ? "rsttrace_resets_sent_total"
 					      : "rsttrace_resets_received_total",
-		       labels, v);
+		       labels, rows[i].count);
 	}
 }
 
@@ -390,7 +379,8 @@ void metrics_render(void *ctx, struct strbuf *sb)
 	sample(sb, "rsttrace_build_info", "version=\"" RSTTRACE_VERSION "\"", 1);
 
 	family(sb, "rsttrace_resets_sent_total", "counter",
-	       "TCP resets sent, by the kernel's reason (enum sk_rst_reason).");
+	       "TCP resets sent, by reason (enum sk_rst_reason; before 6.10 the one rsttrace "
+	       "derives, as in the events).");
 	resets(sb, m, RT_EV_RST_SENT);
 	family(sb, "rsttrace_resets_received_total", "counter",
 	       "TCP resets received, by the state of the socket that received it.");

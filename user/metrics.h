@@ -30,6 +30,7 @@ struct metrics {
 	} diag[METRICS_MAX_DIAG];
 	unsigned int nr_diag;
 	uint64_t diag_other[RT_EV_MAX];
+	struct reason_tally sent_tally; /* resets sent without a kernel reason, as written */
 	/* Read only, set before the server starts. */
 	const struct summary_maps *maps;
 	const struct loader *ld;
@@ -38,7 +39,10 @@ struct metrics {
 
 void metrics_init(struct metrics *m, const struct summary_maps *maps, const struct loader *ld,
 		  const struct rt_names *names);
-/* A record written: counted by type and diagnosis (called by the pipeline). */
+/*
+ * A record written: counted by type and diagnosis, and a reset sent without
+ * a kernel reason by the reason the record shows (called by the pipeline).
+ */
 void metrics_note(struct metrics *m, const struct rt_record *r);
 /* The exposition text (the metrics_render_fn of the server). */
 void metrics_render(void *m, struct strbuf *sb);

@@ -55,9 +55,31 @@ static void note_peer(struct summary *s, const struct rt_event *e, uint64_t coun
 	s->nr_peers++;
 }
 
+void reason_tally_note(struct reason_tally *t, const struct rt_record *r)
+{
+	unsigned int i;
+
+	if (r->ev.type != RT_EV_RST_SENT || !(r->ev.flags & RT_F_NO_REASON))
+		return;
+	for (i = 0; i < t->n; i++)
+		if (t->name[i] == r->reason ||
+		    (t->name[i] && r->reason && !strcmp(t->name[i], r->reason)))
+			break;
+	if (i == t->n) {
+		/* Full (never with the reasons derive_reset_reason() gives): unknown. */
+		if (t->n == REASON_TALLY_MAX)
+			return;
+		t->name[i] = r->reason;
+		t->count[i] = 0;
+		t->n++;
+	}
+	t->count[i] += r->count;
+}
+
 void summary_note(struct summary *s, const struct rt_record *r)
 {
 	note_code(s, r->diag.code, r->count);
+	reason_tally_note(&s->sent_tally, r);
 	if (r->ev.type == RT_EV_RST_SENT || r->ev.type == RT_EV_RST_RECEIVED)
 		note_peer(s, &r->ev, r->count);
 }
@@ -112,35 +134,70 @@ static int peer_cmp(const void *a, const void *b)
 	return pa->resets < pb->resets ? 1 : pa->resets > pb->resets ? -1 : 0;
 }
 
-static const char *reason_label(const struct rt_names *n, uint32_t type, uint32_t r, char *buf,
-				size_t len)
+static const char *reason_name(const struct rt_names *n, uint32_t type, uint32_t r)
 {
-	const char *name = NULL;
-
 	if (type == RT_EV_RST_SENT)
-		name = kenum_name(&n->rst_reasons, r);
-	else if (type == RT_EV_RST_RECEIVED)
-		name = tcp_state_name(r);
-	if (name)
-		return name;
-	snprintf(buf, len, "%u", r);
-	return buf;
+		return kenum_name(&n->rst_reasons, r);
+	if (type == RT_EV_RST_RECEIVED)
+		return tcp_state_name(r);
+	return NULL;
 }
 
-static void reasons_json(struct json_writer *jw, const struct summary_maps *m,
-			 const struct rt_names *n, uint32_t type, const char *key)
+static void add_row(struct reason_row *rows, unsigned int *nr, const char *name, uint64_t v)
 {
-	char buf[16];
+	unsigned int i;
+
+	for (i = 0; i < *nr; i++)
+		if (!strcmp(rows[i].name, name)) {
+			rows[i].count += v;
+			return;
+		}
+	if (*nr == REASON_ROWS_MAX)
+		return;
+	rows[*nr].name = name;
+	rows[*nr].count = v;
+	(*nr)++;
+}
+
+unsigned int reason_rows(const struct summary_maps *m, const struct rt_names *n, uint32_t type,
+			 const struct reason_tally *t, struct reason_row *rows)
+{
+	unsigned int nr = 0, i;
 	uint32_t r;
 	uint64_t v;
 
-	jw_name(jw, key);
-	jw_start_object(jw);
 	for (r = 0; r < RT_MAX_REASONS; r++) {
+		const char *name;
+
+		/* Resets without a kernel reason: by their records' reason, below. */
+		if (type == RT_EV_RST_SENT && r == RT_REASON_NONE)
+			continue;
 		if (sum_percpu(m->reasons_fd, type * RT_MAX_REASONS + r, m->ncpus, &v) || !v)
 			continue;
-		jw_uint_field(jw, reason_label(n, type, r, buf, sizeof(buf)), v);
+		name = reason_name(n, type, r);
+		if (!name) {
+			snprintf(rows[nr].num, sizeof(rows[nr].num), "%u", r);
+			name = rows[nr].num;
+		}
+		add_row(rows, &nr, name, v);
 	}
+	if (type != RT_EV_RST_SENT || !t)
+		return nr;
+	for (i = 0; i < t->n; i++)
+		if (t->count[i])
+			add_row(rows, &nr, t->name[i] ? t->name[i] : "unknown", t->count[i]);
+	return nr;
+}
+
+static void reasons_json(struct json_writer *jw, const struct reason_row *rows, unsigned int nr,
+			 const char *key)
+{
+	unsigned int i;
+
+	jw_name(jw, key);
+	jw_start_object(jw);
+	for (i = 0; i < nr; i++)
+		jw_uint_field(jw, rows[i].name, rows[i].count);
 	jw_end_object(jw);
 }
 
@@ -310,10 +367,11 @@ static uint64_t missed_total(const struct summary *s)
 static void print_json(struct summary *s, const struct summary_maps *m, struct output *o,
 		       const uint64_t t[RT_CNT_MAX], uint64_t written, uint64_t now_ns, bool final)
 {
+	struct reason_row rows[REASON_ROWS_MAX];
 	struct json_writer jw;
 	char when[40], addr[RT_ADDR_LEN];
 	uint64_t entries, evicted;
-	unsigned int i;
+	unsigned int i, nr;
 
 	jw_init(&jw, &o->sb);
 	jw_start_object(&jw);
@@ -359,8 +417,10 @@ static void print_json(struct summary *s, const struct summary_maps *m, struct o
 	jw_uint_field(&jw, "max", m->socks_max);
 	jw_uint_field(&jw, "evicted", evicted);
 	jw_end_object(&jw);
-	reasons_json(&jw, m, s->names, RT_EV_RST_SENT, "rst_sent_by_reason");
-	reasons_json(&jw, m, s->names, RT_EV_RST_RECEIVED, "rst_received_by_state");
+	nr = reason_rows(m, s->names, RT_EV_RST_SENT, &s->sent_tally, rows);
+	reasons_json(&jw, rows, nr, "rst_sent_by_reason");
+	nr = reason_rows(m, s->names, RT_EV_RST_RECEIVED, NULL, rows);
+	reasons_json(&jw, rows, nr, "rst_received_by_state");
 	/* Every event hook, 0 included: a reader must know what could be missing. */
 	jw_name(&jw, "missed");
 	jw_start_object(&jw);
@@ -395,12 +455,11 @@ static void print_json(struct summary *s, const struct summary_maps *m, struct o
 static void print_text(struct summary *s, const struct summary_maps *m, struct output *o,
 		       const uint64_t t[RT_CNT_MAX], uint64_t written, uint64_t now_ns, bool final)
 {
+	struct reason_row rows[REASON_ROWS_MAX];
 	struct strbuf *sb = &o->sb;
-	char buf[16], addr[RT_ADDR_LEN];
+	char addr[RT_ADDR_LEN];
 	uint64_t entries, evicted;
-	unsigned int i;
-	uint32_t r;
-	uint64_t v;
+	unsigned int i, nr;
 
 	sb_printf(sb, "--- %s summary after %llu s ---\n", final ? "final" : "interval",
 		  (unsigned long long)((now_ns - s->start_ns) / 1000000000ull));
@@ -446,19 +505,14 @@ static void print_text(struct summary *s, const struct summary_maps *m, struct o
 	socket_table(m, t, &entries, &evicted);
 	sb_printf(sb, "  sockets    %llu of %u table entries, %llu evicted\n",
 		  (unsigned long long)entries, m->socks_max, (unsigned long long)evicted);
-	for (r = 0; r < RT_MAX_REASONS; r++)
-		if (!sum_percpu(m->reasons_fd, RT_EV_RST_SENT * RT_MAX_REASONS + r, m->ncpus, &v) &&
-		    v)
-			sb_printf(sb, "  sent       %-30s %llu\n",
-				  reason_label(s->names, RT_EV_RST_SENT, r, buf, sizeof(buf)),
-				  (unsigned long long)v);
-	for (r = 0; r < RT_MAX_REASONS; r++)
-		if (!sum_percpu(m->reasons_fd, RT_EV_RST_RECEIVED * RT_MAX_REASONS + r, m->ncpus,
-				&v) &&
-		    v)
-			sb_printf(sb, "  received   in %-27s %llu\n",
-				  reason_label(s->names, RT_EV_RST_RECEIVED, r, buf, sizeof(buf)),
-				  (unsigned long long)v);
+	nr = reason_rows(m, s->names, RT_EV_RST_SENT, &s->sent_tally, rows);
+	for (i = 0; i < nr; i++)
+		sb_printf(sb, "  sent       %-30s %llu\n", rows[i].name,
+			  (unsigned long long)rows[i].count);
+	nr = reason_rows(m, s->names, RT_EV_RST_RECEIVED, NULL, rows);
+	for (i = 0; i < nr; i++)
+		sb_printf(sb, "  received   in %-27s %llu\n", rows[i].name,
+			  (unsigned long long)rows[i].count);
 	for (i = 0; i < SUMMARY_MAX_CODES && s->codes[i]; i++)
 		sb_printf(sb, "  diagnosis  %-30s %llu\n", s->codes[i],
 			  (unsigned long long)s->code_counts[i]);

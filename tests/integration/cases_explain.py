@@ -266,24 +266,40 @@ def summary_listener(check, summary, ns, port):
 # --------------------------------------------------------------------------
 # accept-queue overflows
 
+def accept_queue(ns, port):
+    """The listener's accept queue length (ss: Recv-Q of a listener), or -1."""
+    out = ns.exec(["ss", "-ltnH", "sport", "=", ":%d" % port], check=False).stdout.split()
+    return int(out[1]) if len(out) > 1 and out[1].isdigit() else -1
+
+
 @test("explain_syn_path_overflow")
 def t_syn_path_overflow(ctx, check):
-    """listen(1) that never accepts, 20 connects on loopback: the first two
-    complete (the queue holds 2 > 1), the other 18 SYNs, and their
-    retransmissions 1 s later, are dropped on the SYN path."""
+    """listen(1) that never accepts: two connects on loopback complete (the
+    queue holds 2 > 1); once the listener holds them, a burst of 18 more:
+    their SYNs, and their retransmissions 1 s later, are dropped on the SYN
+    path.  (A burst of all 20 at once made the scenario depend on the
+    machine's speed: under TCG the loopback's softirq work is deferred to
+    ksoftirqd, a third SYN got in before the second handshake completed,
+    and its final ACK overflowed on the ACK path: 3 connected, 17 pending.)"""
     ns = Netns()
     ns.sysctl({"net.ipv4.tcp_syncookies": 0})
     server, client = ScriptPeer(ns), ScriptPeer(ns)
     port = 20101
     with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
         server.call("listen L 4 127.0.0.1 %d 1" % port)
-        burst = parse_kv(client.call("burst G 4 127.0.0.1 %d 20 1.6" % port, timeout=15))
+        first = [client.call("connect C%d 4 127.0.0.1 %d" % (i, port)) for i in range(2)]
+        queued = poll(lambda: accept_queue(ns, port) == 2, 5 * nslib.TIME_SCALE, 0.02)
+        burst = parse_kv(client.call("burst G 4 127.0.0.1 %d 18 1.6" % port, timeout=15))
         groups = parse_groups(client.call("group_ports G"))
         s.finish_scenario(client, server)
     pending = groups.get("pending", [])
-    check_scenario(check, len(groups.get("connected", [])) == 2, "group_ports %s" % groups)
-    check_scenario(check, burst["connected"] == "2" and len(pending) == 18,
-                   "burst gave %s, expected 2 connected, 18 pending" % burst)
+    connected = [int(lport) for _, lport in first]
+    check_scenario(check, [r for r, _ in first] == ["connected"] * 2 and queued,
+                   "first connects %s, accept queue %d (expected 2)"
+                   % (first, accept_queue(ns, port)))
+    check_scenario(check, not groups.get("connected"), "group_ports %s" % groups)
+    check_scenario(check, burst["connected"] == "0" and len(pending) == 18,
+                   "burst gave %s, expected 0 connected, 18 pending" % burst)
     overflows = s.delta("TcpExtListenOverflows")
     check_scenario(check, overflows >= 36, "ListenOverflows delta %d, expected >= 36" % overflows)
     if not s.traced:
@@ -291,11 +307,10 @@ def t_syn_path_overflow(ctx, check):
 
     drops = s.events("listen_overflow")
     # besides: the two queued connections, reset when the server exits
-    connected = groups.get("connected", [])
     others = [e for e in s.events() if e["type"] not in ("listen_overflow", "rst_sent") and
               not (e["type"] == "rst_received" and dig(e, "local.port") in connected)]
     check.that(not others, "events other than overflows and the resets at exit", *others)
-    check_listener_close(check, s, ns, server, port, groups.get("connected", []))
+    check_listener_close(check, s, ns, server, port, connected)
     for ev in drops:
         check.fields(ev, {
             "path": "syn", "reason": None, "reason_code": None, "cause": None,
@@ -1123,25 +1138,45 @@ def t_killed(ctx, check):
     s.check_totals(ns, {"rst_sent": "TcpOutRsts", "rst_received": 1, "lost": 0, "written": 2})
 
 
-def data_after_close_case(ctx, check, port, close):
+def data_after_close_case(ctx, check, port, close, fin_unacked=False):
     """The server shuts its connection down (shutdown(SHUT_RDWR), socket
     kept) or closes it; the client, in CLOSE_WAIT, sends.  After close()
     the socket is an orphan in FIN_WAIT2; tcp_fin_timeout > 60 keeps it a
     full socket (not a timewait one), so the data hits it: the kernel
     resets its own socket (tcp_reset(), not to be reported as a received
     reset) and sends TCP_ABORT_ON_DATA.  Linux sends no reset on data
-    after shutdown(SHUT_RD) alone, so that variant is not tested."""
+    after shutdown(SHUT_RD) alone, so that variant is not tested.
+
+    fin_unacked: the client's pure ACKs are dropped (nft), so its data is
+    what acknowledges the server's FIN: the orphan is still in FIN_WAIT1
+    and the kernel calls tcp_done(), not tcp_reset(), before the reset:
+    no received reset pairs with it.  Without the rule this happens when
+    the client's delayed ACK of the FIN has not gone out before it sends
+    (seen once in a 6.1 guest under TCG)."""
     ns = Netns()
     ns.sysctl({"net.ipv4.tcp_fin_timeout": 90})
+    fin_wait1 = None
     with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
         server, client, lport, result = connected_pair(ns, port)
+        if fin_unacked:
+            nft = ns.exec(["nft", "add table ip kmxack; "
+                           "add chain ip kmxack out { type filter hook output priority 0; }; "
+                           "add rule ip kmxack out tcp sport %d tcp flags == ack drop" % lport],
+                          check=False)
+            check_scenario(check, nft.returncode == 0, "nft rule: %s" % nft.stderr.strip())
         server.call("close A" if close else "shut A rdwr")
         eof = client.call("result C")[0]
+        if fin_unacked:
+            fin_wait1 = ns.exec(["ss", "-tanH", "state", "fin-wait-1", "sport", "=", ":%d" % port]
+                                ).stdout.strip()
         client.call("send C 10")
         err = client.call("sockerr C")[0]
         s.finish_scenario(client, server, expect=2)
     check_scenario(check, (result, eof, err) == ("connected", "eof", "EPIPE"),
                    "connect %s, client saw %s then %s" % (result, eof, err))
+    if fin_unacked:
+        check_scenario(check, fin_wait1, "the server's socket was not in FIN_WAIT1 when the "
+                       "client sent")
     check_scenario(check, s.delta("TcpExtTCPAbortOnData") == 1,
                    "TCPAbortOnData delta %d" % s.delta("TcpExtTCPAbortOnData"))
     if not s.traced:
@@ -1194,6 +1229,20 @@ def t_data_after_close_owner(ctx, check):
     if sent:
         check.fields(sent, {"owner.pid": server.pid, "owner.comm": server.comm,
                             "owner.closed": True}, "rst_sent after close()")
+        text_has(check, sent, "after pid %d (%s) had closed the connection"
+                 % (server.pid, server.comm))
+
+
+@test("explain_data_after_close_fin_unacked")
+def t_data_after_close_fin_unacked(ctx, check):
+    """Data after close() that also acknowledges the server's FIN: the
+    orphan in FIN_WAIT1 is closed by tcp_done() with no tcp_reset() (so
+    nothing to pair the reset with, before 6.10), and its reset is still
+    TCP_ABORT_ON_DATA, sent by the process that closed it."""
+    sent, server, _ = data_after_close_case(ctx, check, 20118, close=True, fin_unacked=True)
+    if sent:
+        check.fields(sent, {"state": "CLOSE", "owner.pid": server.pid,
+                            "owner.comm": server.comm}, "rst_sent after close()")
         text_has(check, sent, "after pid %d (%s) had closed the connection"
                  % (server.pid, server.comm))
 
@@ -1265,15 +1314,17 @@ def t_text_folding(ctx, check):
         with open(err_path, errors="replace") as f:
             return f.read()
     try:
-        if not poll(lambda: ATTACHED in stderr() or proc.poll() is not None, 20, 0.02) or \
-                proc.poll() is not None:
+        # Loading takes 35-55 s in a 6.1 guest under TCG: the harness's scaled wait.
+        if not poll(lambda: ATTACHED in stderr() or proc.poll() is not None,
+                    20 * nslib.TIME_SCALE, 0.02) or proc.poll() is not None:
             check_scenario(check, False, "tracer did not attach: %r" % stderr()[-500:])
         before = ns.counters()
+        started = time.monotonic()
         burst = parse_kv(client.call("burst G 4 127.0.0.1 %d %d 3" % (port, count), timeout=15))
-        time.sleep(0.3)
+        storm_s = time.monotonic() - started
         after = ns.counters()
         os.kill(proc.pid, signal.SIGINT)
-        proc.wait(timeout=10)
+        proc.wait(timeout=10 * nslib.TIME_SCALE)
         with open(out_path, errors="replace") as f:
             lines = [l for l in f.read().split("\n") if l.strip()]
         err_text = stderr()
@@ -1296,7 +1347,11 @@ def t_text_folding(ctx, check):
     singles = [l for l, m in zip(events, counts) if m and not m.group(1)]
     check.that(len(singles) == 3, "%d single event lines for %d identical resets, expected "
                "the first 3: %r" % (len(singles), count, events[:6]))
-    check.that(len(events) <= 3 + 6, "%d lines for a storm of about 3 s" % len(events))
+    # A folded line a second while the storm lasts, one more at exit: the
+    # storm took storm_s here (under 1 s on a host, longer under TCG).
+    most = 3 + max(6, int(storm_s) + 3)
+    check.that(len(events) <= most, "%d lines for a storm of %.1f s, expected at most %d"
+               % (len(events), storm_s, most))
     for line in events:
         for part in ("127.0.0.1:%d" % port, "NO_SOCKET", "no_listener"):
             check.that(part in line, "event line lacks %r: %r" % (part, line))

@@ -48,6 +48,27 @@ FUNCTION_HOOKS = any(os.path.exists(d + "/kprobe_events")
                      for d in ("/sys/kernel/tracing", "/sys/kernel/debug/tracing"))
 
 
+class Skip(Exception):
+    """A test whose scenario cannot run here at all: run.py prints
+    "SKIP name: why", counts it apart (neither passed nor failed) and lists
+    it with the differences ("KERNEL name: skipped: why")."""
+
+
+def skip(why):
+    note("skipped: " + why)
+    raise Skip(why)
+
+
+def need_cpus(n, what):
+    """The CPUs a test pins its processes to; skips it where there are
+    fewer than n (the QEMU guests of make test-kernels run -smp 1, see
+    docs/kernels.md)."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < n:
+        skip("%s needs %d CPUs, this machine has %d" % (what, n, len(cpus)))
+    return cpus
+
+
 def note(why):
     entry = (current[0], why)
     if entry not in used:

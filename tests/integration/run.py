@@ -14,7 +14,8 @@ what the test intended (a test or environment problem), not a tracer bug.
 --scenarios-only runs the scenarios and those checks without the tracer.
 
 Output: one "PASS name" / "FAIL name: why" line per test, then
-"N passed, N failed".  -v writes, for failed tests, the tracer's stderr,
+"N passed, N failed" (", N skipped" when a test could not run here at
+all: "SKIP name: why", kernel.py).  -v writes, for failed tests, the tracer's stderr,
 the events of the test's namespaces and the offending events to stderr.
 """
 
@@ -70,6 +71,8 @@ def run_test(ctx, fn):
         fn(ctx, check)
         check.finish()
         return True, "", []
+    except kernel.Skip as exc:
+        return None, str(exc), []
     except TestFailure as exc:
         return False, str(exc), check.details
     except (TracerError, nslib.PeerError, TestTimeout) as exc:
@@ -102,7 +105,7 @@ def main():
         return 1
     nslib.remove_stale_namespaces()
     ctx = Ctx(os.path.abspath(opts.bin), opts.v, opts.scenarios_only)
-    passed = failed = 0
+    passed = failed = skipped = 0
     shard, shards = (int(x) for x in opts.shard.split("/"))
     for index, (name, fn, tracer_only) in enumerate(TESTS):
         if not any(k in name for k in opts.k.split(",")) or (tracer_only and ctx.scenarios_only):
@@ -114,7 +117,10 @@ def main():
         else:
             kernel.current[0] = name
             ok, why, details = run_test(ctx, fn)
-        if ok:
+        if ok is None:
+            skipped += 1
+            print("SKIP %s: %s" % (name, why), flush=True)
+        elif ok:
             passed += 1
             print("PASS %s" % name, flush=True)
         else:
@@ -125,7 +131,8 @@ def main():
     # What this kernel could not tell, and what the tests asserted instead.
     for name, why in kernel.used:
         print("KERNEL %s: %s" % (name, why))
-    print("%d passed, %d failed" % (passed, failed))
+    print("%d passed, %d failed%s" % (passed, failed,
+                                      ", %d skipped" % skipped if skipped else ""))
     return 0 if failed == 0 else 1
 
 

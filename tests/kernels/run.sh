@@ -98,6 +98,7 @@ failed=0
 for s in $series_list; do
 	kp=0
 	kf=0
+	ks=0
 	kver=
 	secs=
 	i=0
@@ -109,7 +110,7 @@ for s in $series_list; do
 			echo "== kernel ${kver:-$s (did not boot)}: rsttrace --probe"
 			sed 's/^/   /' "$out/probe.txt" 2>/dev/null
 		fi
-		grep -E '^(FAIL|KERNEL)' "$out/suite.log" 2>/dev/null | sed 's/^/   /'
+		grep -E '^(FAIL|SKIP|KERNEL)' "$out/suite.log" 2>/dev/null | sed 's/^/   /'
 		if grep -qE 'Oops|BUG:|general protection|RIP:' "$out/console.log" 2>/dev/null; then
 			echo "   guest kernel oops, see $out/console.log"
 			kf=$((kf + 1))
@@ -122,9 +123,12 @@ for s in $series_list; do
 		fi
 		kp=$((kp + $(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')))
 		kf=$((kf + $(echo "$line" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')))
+		case $line in
+		*skipped*) ks=$((ks + $(echo "$line" | sed -E 's/.*, ([0-9]+) skipped.*/\1/'))) ;;
+		esac
 		secs="$secs $(cat "$out/suite.seconds" 2>/dev/null)s/$(cat "$out/wall.seconds" 2>/dev/null)s"
 	done
-	echo "kernel ${kver:-$s}: $kp passed, $kf failed (suite/guest wall per shard:$secs)"
+	echo "kernel ${kver:-$s}: $kp passed, $kf failed, $ks skipped (suite/guest wall per shard:$secs)"
 	passed=$((passed + kp))
 	failed=$((failed + kf))
 done

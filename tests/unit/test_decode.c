@@ -111,6 +111,23 @@ static void test_decode_derived_reasons(void)
 	/* A passive reset of a full socket: several reasons fit, none is guessed. */
 	e.ev.state = TCPS_ESTABLISHED;
 	CHECK_STR(derive_reset_reason(&e), NULL);
+	/*
+	 * Data after close() that acked the FIN too: the orphan in FIN_WAIT1
+	 * closed by tcp_done(), no tcp_reset() to pair (6.1 guest): the reset
+	 * comes from its CLOSE socket, destroyed (no previous state) or not.
+	 */
+	e.ev.state = TCPS_CLOSE;
+	e.ev.flags &= ~RT_F_PREV_STATE;
+	CHECK_STR(derive_reset_reason(&e), "TCP_ABORT_ON_DATA");
+	e.ev.flags |= RT_F_PREV_STATE;
+	e.ev.prev_state = TCPS_FIN_WAIT2;
+	CHECK_STR(derive_reset_reason(&e), "TCP_ABORT_ON_DATA");
+	e.ev.prev_state = TCPS_SYN_SENT;
+	CHECK_STR(derive_reset_reason(&e), NULL);
+	/* An active reset of a CLOSE socket is not data after close. */
+	e.ev.flags |= RT_F_ACTIVE;
+	e.ev.flags &= ~RT_F_PREV_STATE;
+	CHECK_STR(derive_reset_reason(&e), NULL);
 }
 
 void run_decode_tests(void)
