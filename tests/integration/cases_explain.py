@@ -73,17 +73,21 @@ class ScriptPeer(nslib.Peer):
 class XSession(Session):
     """harness.Session, plus optionally a second tracer `--netns TOTALS_NS
     --summary` started before and stopped after the main one, whose final
-    totals are compared with TOTALS_NS's counters (read while both run)."""
+    totals are compared with TOTALS_NS's counters (read while both run).
+    The second tracer runs with the main one's --syn-detector, so that both
+    write the same records."""
 
     def __init__(self, ctx, check, namespaces, args=(), totals_ns=None):
         super().__init__(ctx, check, namespaces, args)
         self.totals_ns = totals_ns
+        self.totals_args = [a for a in args if a.startswith("--syn-detector")]
         self.totals_tracer = self.totals_run = None
 
     def __enter__(self):
         if self.traced and self.totals_ns is not None:
             self.totals_tracer = Tracer(self.ctx.binary,
-                                        ["--netns", str(self.totals_ns.inode), "--summary"])
+                                        ["--netns", str(self.totals_ns.inode), "--summary"] +
+                                        self.totals_args)
             self.totals_tracer.wait_attached()
         return super().__enter__()
 
