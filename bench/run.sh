@@ -176,6 +176,8 @@ ip -n "$NS" link set lo up
 ip -n "$NS" addr add "$DST/8" dev lo 2>/dev/null
 ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="1024 65000"
 NS_INO=$(stat -L -c %i "/var/run/netns/$NS")
+# Extra options of variant (b) (the overflow check traces our namespace only).
+B_ARGS=""
 
 nstat_get() { # counter -> absolute value in our namespace
 	ip netns exec "$NS" env NSTAT_HISTORY=/dev/null nstat -asz "$1" 2>/dev/null |
@@ -254,7 +256,7 @@ start_tracer() {
 	_t0=$(now_ms)
 	case $1 in
 	a) return 0 ;;
-	b) "$RSTTRACE" --json >"$TOUT" 2>"$TERR" & ;;
+	b) "$RSTTRACE" --json $B_ARGS >"$TOUT" 2>"$TERR" & ;;
 	c) "$RSTTRACE" --wide >"$TOUT" 2>"$TERR" & ;;
 	d) "$RSTTRACE" --json --every-event >"$TOUT" 2>"$TERR" & ;;
 	x) "$COMPARE" --json >"$TOUT" 2>"$TERR" & ;;
@@ -438,6 +440,8 @@ done
 if [ "$OVERFLOW" = 1 ]; then
 	if [ "$QUICK" = 1 ]; then OVF_N=1024; else OVF_N=4096; fi
 	ip netns exec "$NS" sysctl -qw net.ipv4.tcp_abort_on_overflow=1
+	# Our namespace only: its unattributed counts (no netns of their own) are then ours.
+	B_ARGS="--netns $NS_INO"
 	if start_tracer b overflow; then
 		ip netns exec "$NS" "$RSTGEN" listen -l $DST -p $OVF_PORT -k $OVF_PORTS -b 8 -t 60 \
 			>"$W/listen.out" 2>&1 &
@@ -455,8 +459,10 @@ if [ "$OVERFLOW" = 1 ]; then
 			stop_tracer b
 			eval "$(python3 "$BENCH_DIR/summarize.py" count-json "$TOUT" "$NS_INO" listen_overflow OVF_)"
 			eval "$(python3 "$BENCH_DIR/summarize.py" count-json "$TOUT" "$NS_INO")"
+			OVF_DISARMED=$(sed -n 's/.*syn_detector_disarmed=\([0-9]*\).*/\1/p' "$TERR" | tail -n 1)
 			record "phase=overflow $line outrsts=$((o1 - o0)) listenoverflows=$((l1 - l0))" \
-				"ovf_got=$OVF_GOT ovf_lost=$OVF_LOST got=$GOT lost=$LOST exit=$STOP_RC"
+				"ovf_got=$OVF_GOT ovf_lost=$OVF_LOST ovf_unattributed=$OVF_UNATTRIB" \
+				"ovf_disarmed=${OVF_DISARMED:-0} got=$GOT lost=$LOST exit=$STOP_RC"
 		else
 			note "overflow listener did not start: $(cat "$W/listen.out")"
 			stop_pid $LPID KILL 5

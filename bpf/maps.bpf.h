@@ -68,6 +68,18 @@ RT_SHARED volatile __u32 have_shared_ports RT_INIT(0);
 /* Set at the first overflow: until then handshakes and accept()s skip the burst table. */
 RT_SHARED volatile __u32 have_bursts RT_INIT(0);
 
+/*
+ * The SYN detector armed on pressure (user/syn_arm.c): its consume_skb
+ * program is attached only while some listener is under pressure. The
+ * handshake hook reports a listener whose accept queue reached half its
+ * limit by setting syn_pressure, which userspace clears; while the program
+ * is not attached userspace sets syn_disarmed, and the overflows the
+ * counters show that no event claimed are counted as missed while disarmed.
+ */
+RT_SHARED const volatile __u8 syn_arm_on_pressure RT_INIT(0);
+RT_SHARED volatile __u32 syn_pressure RT_INIT(0);
+RT_SHARED volatile __u32 syn_disarmed RT_INIT(0);
+
 /* Possible CPUs, for the per-CPU counter baselines (mib.bpf.c). */
 RT_SHARED const volatile __u32 nr_cpus RT_INIT(1);
 /* The kernel's CONFIG_HZ, read by the loader (user/kconfig.c); 0 when unknown. */

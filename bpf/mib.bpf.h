@@ -25,13 +25,20 @@ struct rt_mib_delta {
  */
 static __always_inline void unattributed(__u64 overflows, __u64 synq)
 {
+	/* The SYN detector not attached: what it was not there to see (a subset). */
+	bool disarmed = syn_arm_on_pressure && syn_disarmed;
+
 	if (overflows && (event_mask & RT_EVM(RT_EV_LISTEN_OVERFLOW))) {
 		count_n(RT_CNT_LISTEN_OVERFLOW, overflows);
 		count_n(RT_CNT_UNATTRIB_OVERFLOW, overflows);
+		if (disarmed)
+			count_n(RT_CNT_DISARMED_OVERFLOW, overflows);
 	}
 	if (synq && (event_mask & RT_EVM(RT_EV_SYN_QUEUE_OVERFLOW))) {
 		count_n(RT_CNT_SYN_QUEUE_OVERFLOW, synq);
 		count_n(RT_CNT_UNATTRIB_SYNQ, synq);
+		if (disarmed)
+			count_n(RT_CNT_DISARMED_SYNQ, synq);
 	}
 }
 

@@ -128,9 +128,33 @@ static __always_inline void child_parent(const struct sock *sk, const struct rt_
 	}
 }
 
+/*
+ * The SYN detector armed on pressure: a listener whose accept queue holds
+ * half its limit or more (this connection included) may soon drop SYNs.
+ * Written only when clear, so the flag's line is not bounced per handshake.
+ * Other filters (--port, --pid, --cgroup) are not applied: a listener they
+ * do not select still arms the detector (its cost, not its output).
+ */
+static __always_inline void note_pressure(__u64 lsk)
+{
+	const struct sock *l = (const struct sock *)lsk;
+	__u32 qlen = BPF_CORE_READ(l, sk_ack_backlog);
+	__u32 qmax = BPF_CORE_READ(l, sk_max_ack_backlog);
+
+	if ((__u64)qlen * 2 < qmax || syn_pressure)
+		return;
+	/* --netns: only a listener whose events are wanted arms it. */
+	if (filter_netns && sk_netns(l) != filter_netns)
+		return;
+	syn_pressure = 1;
+}
+
 static __always_inline void child_queued(const struct sock *sk, struct rt_sock_info *info)
 {
 	struct rt_tuple t = {};
+
+	if (syn_arm_on_pressure && info && info->parent)
+		note_pressure(info->parent);
 
 	/*
 	 * Every connection passes here: the tuple only when an overflow may

@@ -525,6 +525,13 @@ enum rt_counter {
 	RT_CNT_REQUEST_STALLED,
 	RT_CNT_SYN_RETRANS,	  /* SYN retransmissions of traced sockets: TcpExtTCPSynRetrans */
 	RT_CNT_CLIENT_TABLE_FULL, /* watched connections the client table evicted */
+	/*
+	 * Of the unattributed above, those found while the SYN detector was
+	 * not attached (armed on pressure, docs/design.md): SYN-path and
+	 * SYN-queue overflows it was not there to see.
+	 */
+	RT_CNT_DISARMED_OVERFLOW,
+	RT_CNT_DISARMED_SYNQ,
 	RT_CNT_MAX,
 };
 

@@ -52,8 +52,12 @@ static const char usage_text[] =
     "                          then one record a second with their count (default 3)\n"
     "      --every-event       stream every event, never fold (also --no-fold)\n"
     "      --no-scan           do not scan existing sockets at start-up\n"
-    "      --no-syn-detector   no hook on every freed packet (about 50 ns each): SYN-path\n"
-    "                          overflows are then only counted, as unattributed\n"
+    "      --syn-detector MODE where fentry is refused, SYN-path overflows need a hook on\n"
+    "                          every freed packet (about 80 ns each): 'pressure' attaches\n"
+    "                          it only while a listener's accept queue is half full or\n"
+    "                          overflows are counted (default), 'always', or 'off'\n"
+    "      --no-syn-detector   the same as --syn-detector=off: SYN-path overflows are\n"
+    "                          then only counted, as unattributed\n"
     "      --raw-tp            use raw tracepoints instead of BTF-typed ones\n"
     "      --probe             print which hooks this kernel allows and what they cannot\n"
     "                          see, then exit\n"
@@ -249,6 +253,7 @@ enum {
 	OPT_EVERY_EVENT,
 	OPT_BENCH_FORMAT,
 	OPT_NO_SYN_DETECTOR,
+	OPT_SYN_DETECTOR,
 	OPT_PROBE,
 	OPT_CGROUP,
 	OPT_METRICS,
@@ -274,6 +279,7 @@ static const struct option long_opts[] = {
     {"no-fold", no_argument, NULL, OPT_EVERY_EVENT},
     {"bench-format", required_argument, NULL, OPT_BENCH_FORMAT},
     {"no-syn-detector", no_argument, NULL, OPT_NO_SYN_DETECTOR},
+    {"syn-detector", required_argument, NULL, OPT_SYN_DETECTOR},
     {"probe", no_argument, NULL, OPT_PROBE},
     {"cgroup", required_argument, NULL, OPT_CGROUP},
     {"metrics", required_argument, NULL, OPT_METRICS},
@@ -394,6 +400,14 @@ enum cli_status cli_parse(int argc, char **argv, struct cli_opts *o, char *err, 
 			break;
 		case OPT_NO_SYN_DETECTOR:
 			o->no_syn_detector = true;
+			o->syn_always = false;
+			break;
+		case OPT_SYN_DETECTOR:
+			o->no_syn_detector = !strcmp(optarg, "off");
+			o->syn_always = !strcmp(optarg, "always");
+			if (!o->no_syn_detector && !o->syn_always && strcmp(optarg, "pressure"))
+				BAD("invalid --syn-detector '%s': expected pressure, always or off",
+				    optarg);
 			break;
 		case 's':
 			o->summary = true;

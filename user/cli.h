@@ -20,6 +20,7 @@ struct cli_opts {
 	bool raw_tp;	      /* force raw_tp instead of tp_btf programs */
 	bool no_scan;	      /* skip the start-up scan of existing sockets */
 	bool no_syn_detector; /* no consume_skb hook: no SYN-path/SYN-queue events */
+	bool syn_always;      /* --syn-detector=always: not armed on pressure */
 	uint32_t pid;	      /* 0 = any */
 	uint16_t ports[RT_MAX_PORTS];
 	uint32_t nr_ports;

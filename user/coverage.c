@@ -46,7 +46,14 @@ static void visit(const struct loader *ld, uint32_t mask, visit_fn fn, void *ctx
 			continue;
 		}
 		hook_label(label, sizeof(label), c->hook, cand);
+		if (c->on_pressure) {
+			size_t n = strlen(label);
+
+			snprintf(label + n, sizeof(label) - n, " (armed on pressure)");
+		}
 		note = cand->note ? cand->note(&ld->probe) : NULL;
+		if (!note && c->on_pressure)
+			note = HOOK_ON_PRESSURE_NOTE;
 		fn(ctx, label, note);
 	}
 }

@@ -222,11 +222,13 @@ const struct hook hooks[] = {
 		 .target = "consume_skb",
 		 .args = 2,
 		 .prog = "consume_skb_btf",
+		 .on_pressure = true,
 		 .unusable = syn_site_missing},
 		{.kind = HK_RAW_TP,
 		 .target = "consume_skb",
 		 .args = 2,
 		 .prog = "consume_skb_raw",
+		 .on_pressure = true,
 		 .unusable = syn_site_missing},
 	    },
     },
@@ -430,6 +432,20 @@ static const char *cand_unfit(const struct hook_cand *c, const struct probe *p,
 	return c->unusable ? c->unusable(p) : NULL;
 }
 
+/* Some chosen candidate relies on hook i's work at every packet (its .needs). */
+static bool needed_by_other(const struct hook_choice *out, int i)
+{
+	int j;
+
+	for (j = 0; j < nr_hooks; j++) {
+		const struct hook_cand *c = hook_chosen(&out[j]);
+
+		if (c && c->needs && !strcmp(c->needs, out[i].hook->name))
+			return true;
+	}
+	return false;
+}
+
 void hooks_select(const struct probe *p, const struct hook_opts *o, struct hook_choice *out)
 {
 	int i, j;
@@ -441,6 +457,7 @@ void hooks_select(const struct probe *p, const struct hook_opts *o, struct hook_
 		out[i].hook = h;
 		out[i].cand = -1;
 		out[i].why = NULL;
+		out[i].on_pressure = false;
 		if (h->wanted && !h->wanted(p, o, &why)) {
 			out[i].why = why;
 			continue;
@@ -468,6 +485,18 @@ void hooks_select(const struct probe *p, const struct hook_opts *o, struct hook_
 			out[i].why =
 			    "it needs the SYN-path detector on this kernel, which cannot run";
 		}
+	}
+	/*
+	 * Armed on pressure unless asked otherwise, or unless a hook that reads
+	 * the counter the SYN path credits as it goes relies on it (the ACK
+	 * path by counter, before 6.15): with the detector away, it would
+	 * claim SYN-path increments for its dropped ACKs.
+	 */
+	for (i = 0; i < nr_hooks; i++) {
+		const struct hook_cand *c = hook_chosen(&out[i]);
+
+		if (c && c->on_pressure && !o->syn_always && !needed_by_other(out, i))
+			out[i].on_pressure = true;
 	}
 }
 

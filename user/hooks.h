@@ -28,6 +28,7 @@ struct hook_opts {
 	bool raw_tp;	      /* --raw-tp: no tp_btf candidates */
 	bool no_scan;	      /* --no-scan */
 	bool no_syn_detector; /* --no-syn-detector */
+	bool syn_always;      /* --syn-detector=always: never armed on pressure */
 	bool client;	      /* a client event was asked for (-e client) */
 };
 
@@ -49,6 +50,11 @@ struct hook_cand {
 	uint32_t sets; /* HOOK_SETS_* */
 	/* Another hook (by name) it is useless without, or NULL. */
 	const char *needs;
+	/*
+	 * A hook on every freed packet that may be attached only while some
+	 * listener is under pressure (user/syn_arm.c), unless asked otherwise.
+	 */
+	bool on_pressure;
 	/* Why it cannot be used on this kernel, or NULL. */
 	const char *(*unusable)(const struct probe *p);
 	/* What it cannot see on this kernel, or NULL when it sees everything. */
@@ -56,6 +62,13 @@ struct hook_cand {
 };
 
 #define HOOK_MAX_CANDS 8
+
+/* What coverage and the start-up note say of a hook armed on pressure. */
+#define HOOK_ON_PRESSURE_NOTE                                                                      \
+	"SYN-path and SYN-queue overflows while no listener is under pressure (the hook is armed " \
+	"on pressure: attached while an accept queue is at half its limit or overflows are "       \
+	"counted, for 10 s after; those before are counted as unattributed, "                      \
+	"syn_detector_disarmed; --syn-detector=always attaches it for good)"
 
 struct hook {
 	const char *name;
@@ -76,8 +89,9 @@ struct hook {
 
 struct hook_choice {
 	const struct hook *hook;
-	int cand;	 /* index into hook->cand, -1 when none */
-	const char *why; /* when cand is -1: why (not wanted, or no candidate fits) */
+	int cand;	  /* index into hook->cand, -1 when none */
+	const char *why;  /* when cand is -1: why (not wanted, or no candidate fits) */
+	bool on_pressure; /* attached only under pressure (armed by user/syn_arm.c) */
 };
 
 /* The table itself. */

@@ -52,8 +52,10 @@ void loader_probe(struct loader *ld, const struct btf *btf, const struct cli_opt
 	struct hook_opts ho = {.raw_tp = o->raw_tp,
 			       .no_scan = o->no_scan,
 			       .no_syn_detector = o->no_syn_detector,
+			       .syn_always = o->syn_always,
 			       .client = (o->event_mask & RT_EVM_CLIENT) != 0};
 
+	ld->on_pressure = -1;
 	probe_from_btf(&ld->probe, btf);
 	probe_runtime(&ld->probe, btf);
 	hooks_select(&ld->probe, &ho, ld->choice);
@@ -81,6 +83,9 @@ static void warn_gaps(struct loader *ld, const struct cli_opts *o)
 			rt_warn(ld->json_errors, "warning", "no %s: %s", c->hook->gap, c->why);
 		else if (note)
 			rt_warn(ld->json_errors, "warning", "%s", note);
+		else if (c->on_pressure)
+			rt_warn(ld->json_errors, "info", "not seen at once: %s",
+				HOOK_ON_PRESSURE_NOTE);
 	}
 }
 
@@ -153,6 +158,11 @@ static int open_skel(struct loader *ld, const struct cli_opts *o)
 		/* The SYN path credits its own increments (hooks_select ensured it). */
 		if (cand->sets & HOOK_SETS_ACK_OVERFLOW_BY_COUNTER)
 			s->rodata->ack_overflow_by_counter = 1;
+		/* Not attached until a listener is under pressure (loader_arm()). */
+		if (ld->choice[i].on_pressure) {
+			s->rodata->syn_arm_on_pressure = 1;
+			s->bss->syn_disarmed = 1;
+		}
 	}
 
 	s->rodata->kernel_hz = kconfig_hz();
@@ -306,6 +316,12 @@ static int attach_one(struct loader *ld, int i)
 
 	if (cand->kind == HK_ITER)
 		return 0; /* run on demand: scan.c, mib_sweep.c */
+	/* Attached on pressure (loader_arm()); its events count as produced. */
+	if (ld->choice[i].on_pressure) {
+		ld->on_pressure = i;
+		ld->attached[i] = true;
+		return 0;
+	}
 	if (cand->kind == HK_TRACEPOINT)
 		ensure_tracefs(ld->json_errors);
 	err = attach_program(ld, cand->prog);
@@ -359,8 +375,28 @@ bool loader_quiesce(void)
 	return false;
 }
 
+int loader_arm(struct loader *ld)
+{
+	const struct hook_cand *cand;
+	struct bpf_program *p;
+
+	if (ld->on_pressure < 0 || ld->armed)
+		return 0;
+	cand = hook_chosen(&ld->choice[ld->on_pressure]);
+	p = bpf_object__find_program_by_name(ld->skel->obj, cand->prog);
+	ld->armed = p ? bpf_program__attach(p) : NULL;
+	return ld->armed ? 0 : -errno;
+}
+
+void loader_disarm(struct loader *ld)
+{
+	bpf_link__destroy(ld->armed);
+	ld->armed = NULL;
+}
+
 void loader_destroy(struct loader *ld)
 {
+	loader_disarm(ld);
 	rsttrace_bpf__destroy(ld->skel);
 	ld->skel = NULL;
 }

@@ -11,6 +11,7 @@
 
 struct rsttrace_bpf;
 struct btf;
+struct bpf_link;
 
 #define LOADER_MAX_HOOKS 32
 
@@ -23,6 +24,8 @@ struct loader {
 	int nr_attached;
 	bool json_errors;
 	const struct cli_opts *opts; /* loader_open()'s, for loading again without optional hooks */
+	int on_pressure;	     /* the hook attached only under pressure, -1 when none */
+	struct bpf_link *armed;	     /* its link while attached */
 };
 
 /* Checks privileges and BTF; 0 or a non-zero exit code after printing why. */
@@ -43,6 +46,13 @@ int loader_load(struct loader *ld);
 /* Attaches every selected program; degrades with a warning where possible. */
 int loader_attach(struct loader *ld);
 void loader_destroy(struct loader *ld);
+/*
+ * Attaches the hook chosen to run only under pressure (ld->on_pressure);
+ * 0 (also when none or already attached) or -errno. loader_disarm()
+ * detaches it; loader_destroy() too.
+ */
+int loader_arm(struct loader *ld);
+void loader_disarm(struct loader *ld);
 /*
  * Returns once no BPF program that started before the call is still
  * running. false when it could only wait a while instead (membarrier

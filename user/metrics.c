@@ -411,6 +411,13 @@ void metrics_render(void *ctx, struct strbuf *sb)
 	       t[RT_CNT_UNATTRIB_OVERFLOW]);
 	sample(sb, "rsttrace_unattributed_total", "event=\"syn_queue_overflow\"",
 	       t[RT_CNT_UNATTRIB_SYNQ]);
+	family(sb, "rsttrace_syn_detector_disarmed_total", "counter",
+	       "Of the unattributed, those counted while the SYN-path detector armed on pressure "
+	       "was detached.");
+	sample(sb, "rsttrace_syn_detector_disarmed_total", "event=\"listen_overflow\"",
+	       t[RT_CNT_DISARMED_OVERFLOW]);
+	sample(sb, "rsttrace_syn_detector_disarmed_total", "event=\"syn_queue_overflow\"",
+	       t[RT_CNT_DISARMED_SYNQ]);
 	listeners(sb, m);
 
 	family(sb, "rsttrace_lost_events_total", "counter",

@@ -108,6 +108,17 @@ void pipeline_lost(struct pipeline *pl, uint64_t count, uint64_t total, uint64_t
 		sink_text_lost(pl->out, count, total);
 }
 
+void pipeline_syn_detector(struct pipeline *pl, bool armed, const char *why,
+			   const uint64_t disarmed[2], uint64_t now_boot_ns)
+{
+	if (pl->out->closed)
+		return;
+	if (pl->out->json)
+		sink_json_syn_detector(pl->out, armed, why, disarmed, now_boot_ns);
+	else
+		sink_text_syn_detector(pl->out, armed, why, disarmed);
+}
+
 uint64_t pipeline_written(const struct pipeline *pl)
 {
 	uint64_t n = 0;

@@ -40,6 +40,9 @@ void pipeline_missed(struct pipeline *pl, const char *hook, uint32_t events, uin
 		     uint64_t total, uint64_t now_boot_ns);
 /* Events the kernel could not hand over. */
 void pipeline_lost(struct pipeline *pl, uint64_t count, uint64_t total, uint64_t now_boot_ns);
+/* The SYN detector armed or disarmed (sink.h). */
+void pipeline_syn_detector(struct pipeline *pl, bool armed, const char *why,
+			   const uint64_t disarmed[2], uint64_t now_boot_ns);
 uint64_t pipeline_written(const struct pipeline *pl);
 
 /* The record of an event without sending it on (decode, attribute, diagnose). */

@@ -36,6 +36,7 @@
 #include "scan.h"
 #include "selfbench.h"
 #include "summary.h"
+#include "syn_arm.h"
 #include "rsttrace.skel.h"
 
 #ifndef RSTTRACE_VERSION
@@ -59,8 +60,9 @@ struct session {
 	bool summarize;
 	uint64_t lost_reported;
 	uint64_t unattributed_reported[2]; /* RT_CNT_UNATTRIB_OVERFLOW, _SYNQ */
-	const struct loader *ld;
+	struct loader *ld;
 	uint64_t missed_reported[LOADER_MAX_HOOKS];
+	struct syn_arm arm; /* the SYN detector armed on pressure (ld->on_pressure) */
 	struct rsttrace_bpf *skel;
 	struct bpf_link *sweep; /* the exit sweep, attached while privileged */
 	struct metrics metrics;
@@ -175,6 +177,52 @@ static void sweep_counters(struct session *s)
 		    strerror(-err));
 }
 
+/*
+ * The SYN detector armed on pressure: attached when BPF saw an accept queue
+ * at half its limit or overflows were counted, detached after a quiet
+ * period. What it missed before is swept first, counted as disarmed.
+ */
+static void syn_arm_look(struct session *s, uint64_t now)
+{
+	struct loader *ld = s->ld;
+	uint64_t t[RT_CNT_MAX], disarmed[2];
+	bool queue;
+	int act, err;
+
+	if (ld->on_pressure < 0)
+		return;
+	queue = s->skel->bss->syn_pressure;
+	if (queue)
+		s->skel->bss->syn_pressure = 0;
+	if (summary_read_counters(&s->maps, t))
+		return;
+	act = syn_arm_step(&s->arm, queue, t[RT_CNT_LISTEN_OVERFLOW] + t[RT_CNT_SYN_QUEUE_OVERFLOW],
+			   now);
+	if (!act)
+		return;
+	if (act == SYN_ARM_QUIET) {
+		loader_disarm(ld);
+		s->skel->bss->syn_disarmed = 1;
+	} else {
+		/* Everything counted so far, before the detector claims any of it. */
+		mib_sweep_run(s->skel, s->sweep, false);
+		err = loader_arm(ld);
+		if (err) {
+			rt_warn(
+			    s->out.json, "warning",
+			    "cannot attach the SYN-path detector under pressure (%s): SYN-path overflows are only counted, as unattributed",
+			    strerror(-err));
+			ld->on_pressure = -1;
+			return;
+		}
+		s->skel->bss->syn_disarmed = 0;
+		summary_read_counters(&s->maps, t);
+	}
+	disarmed[0] = t[RT_CNT_DISARMED_OVERFLOW];
+	disarmed[1] = t[RT_CNT_DISARMED_SYNQ];
+	pipeline_syn_detector(&s->pl, act != SYN_ARM_QUIET, syn_arm_why_name(act), disarmed, now);
+}
+
 static void print_totals(struct session *s, const struct loader *ld, bool json)
 {
 	uint64_t per_hook[LOADER_MAX_HOOKS];
@@ -189,7 +237,7 @@ static void print_totals(struct session *s, const struct loader *ld, bool json)
 		    (unsigned long long)missed);
 	rt_warn(
 	    json, "info",
-	    "totals: rst_sent=%llu rst_received=%llu listen_overflow=%llu syn_queue_overflow=%llu firewall_reset=%llu connect_retry=%llu connect_failed=%llu request_stalled=%llu syn_retrans=%llu lost=%llu folded=%llu missed=%llu unattributed=%llu written=%llu",
+	    "totals: rst_sent=%llu rst_received=%llu listen_overflow=%llu syn_queue_overflow=%llu firewall_reset=%llu connect_retry=%llu connect_failed=%llu request_stalled=%llu syn_retrans=%llu lost=%llu folded=%llu missed=%llu unattributed=%llu syn_detector_disarmed=%llu written=%llu",
 	    (unsigned long long)t[RT_CNT_RST_SENT], (unsigned long long)t[RT_CNT_RST_RECEIVED],
 	    (unsigned long long)t[RT_CNT_LISTEN_OVERFLOW],
 	    (unsigned long long)t[RT_CNT_SYN_QUEUE_OVERFLOW],
@@ -199,6 +247,7 @@ static void print_totals(struct session *s, const struct loader *ld, bool json)
 	    (unsigned long long)t[RT_CNT_SYN_RETRANS], (unsigned long long)t[RT_CNT_LOST],
 	    (unsigned long long)t[RT_CNT_FOLDED], (unsigned long long)missed,
 	    (unsigned long long)(t[RT_CNT_UNATTRIB_OVERFLOW] + t[RT_CNT_UNATTRIB_SYNQ]),
+	    (unsigned long long)(t[RT_CNT_DISARMED_OVERFLOW] + t[RT_CNT_DISARMED_SYNQ]),
 	    (unsigned long long)pipeline_written(&s->pl));
 }
 
@@ -259,6 +308,7 @@ static int trace_loop(struct session *s, const struct cli_opts *o)
 			if (took * MIB_SWEEP_COST_RATIO > MIB_SWEEP_PERIOD_MS * 1000000ull)
 				next_sweep = now + took * MIB_SWEEP_COST_RATIO;
 		}
+		syn_arm_look(s, now);
 		report_lost(s, now);
 		report_missed(s, now);
 		if (next_summary && now >= next_summary) {
@@ -280,6 +330,7 @@ static int trace_loop(struct session *s, const struct cli_opts *o)
 	 * everything the kernel already handed over, and the totals match it.
 	 */
 	rsttrace_bpf__detach(s->skel);
+	loader_disarm(s->ld);
 	/* A program may still be running on another CPU: let it finish first. */
 	loader_quiesce();
 	now = rt_clock_boot_now_ns();

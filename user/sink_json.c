@@ -424,3 +424,20 @@ void sink_json_lost(struct output *o, uint64_t count, uint64_t total, uint64_t n
 	jw_uint_field(&jw, "total", total);
 	end_line(o, &jw);
 }
+
+void sink_json_syn_detector(struct output *o, bool armed, const char *why,
+			    const uint64_t disarmed[2], uint64_t now_boot_ns)
+{
+	struct json_writer jw;
+
+	start_line(o, &jw, "syn_detector", now_boot_ns);
+	jw_name(&jw, "armed");
+	jw_bool(&jw, armed);
+	jw_string_field(&jw, "why", why);
+	jw_name(&jw, "missed_while_disarmed");
+	jw_start_object(&jw);
+	jw_uint_field(&jw, "listen_overflow", disarmed[0]);
+	jw_uint_field(&jw, "syn_queue_overflow", disarmed[1]);
+	jw_end_object(&jw);
+	end_line(o, &jw);
+}

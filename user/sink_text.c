@@ -13,6 +13,7 @@
 #include "output.h"
 #include "record.h"
 #include "sink.h"
+#include "syn_arm.h"
 #include "utf8.h"
 
 /* Column widths fit IPv4 tuples; longer values push the line, never cut it. */
@@ -338,4 +339,20 @@ void sink_text_lost(struct output *o, uint64_t count, uint64_t total)
 {
 	sb_printf(&o->sb, "WARNING: %llu events lost (%llu in total): the reader fell behind\n",
 		  (unsigned long long)count, (unsigned long long)total);
+}
+
+void sink_text_syn_detector(struct output *o, bool armed, const char *why,
+			    const uint64_t disarmed[2])
+{
+	if (armed)
+		sb_printf(
+		    &o->sb,
+		    "NOTE: SYN-path detector armed (%s): %llu accept-queue and %llu SYN-queue overflows counted while it was disarmed (in the totals, in no line)\n",
+		    strcmp(why, "accept_queue") ? "overflows counted"
+						: "an accept queue at half its limit",
+		    (unsigned long long)disarmed[0], (unsigned long long)disarmed[1]);
+	else
+		sb_printf(&o->sb,
+			  "NOTE: SYN-path detector disarmed: no listener under pressure for %d s\n",
+			  SYN_ARM_QUIET_MS / 1000);
 }

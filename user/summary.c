@@ -409,6 +409,12 @@ static void print_json(struct summary *s, const struct summary_maps *m, struct o
 	jw_uint_field(&jw, "listen_overflow", t[RT_CNT_UNATTRIB_OVERFLOW]);
 	jw_uint_field(&jw, "syn_queue_overflow", t[RT_CNT_UNATTRIB_SYNQ]);
 	jw_end_object(&jw);
+	/* Of those, found while the SYN detector armed on pressure was not attached. */
+	jw_name(&jw, "syn_detector_disarmed");
+	jw_start_object(&jw);
+	jw_uint_field(&jw, "listen_overflow", t[RT_CNT_DISARMED_OVERFLOW]);
+	jw_uint_field(&jw, "syn_queue_overflow", t[RT_CNT_DISARMED_SYNQ]);
+	jw_end_object(&jw);
 	jw_end_object(&jw);
 	socket_table(m, t, &entries, &evicted);
 	jw_name(&jw, "socket_table");
@@ -495,6 +501,13 @@ static void print_text(struct summary *s, const struct summary_maps *m, struct o
 		    "             and no hook saw (in the totals above, in no line)\n",
 		    (unsigned long long)t[RT_CNT_UNATTRIB_OVERFLOW],
 		    (unsigned long long)t[RT_CNT_UNATTRIB_SYNQ]);
+	if (t[RT_CNT_DISARMED_OVERFLOW] || t[RT_CNT_DISARMED_SYNQ])
+		sb_printf(
+		    sb,
+		    "             of them %llu and %llu while the SYN-path detector was disarmed\n"
+		    "             (no listener under pressure: --syn-detector)\n",
+		    (unsigned long long)t[RT_CNT_DISARMED_OVERFLOW],
+		    (unsigned long long)t[RT_CNT_DISARMED_SYNQ]);
 	for (i = 0; i < s->nr_hooks; i++)
 		if (s->missed[i])
 			sb_printf(

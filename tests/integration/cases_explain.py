@@ -73,17 +73,21 @@ class ScriptPeer(nslib.Peer):
 class XSession(Session):
     """harness.Session, plus optionally a second tracer `--netns TOTALS_NS
     --summary` started before and stopped after the main one, whose final
-    totals are compared with TOTALS_NS's counters (read while both run)."""
+    totals are compared with TOTALS_NS's counters (read while both run).
+    The second tracer runs with the main one's --syn-detector, so that both
+    write the same records."""
 
     def __init__(self, ctx, check, namespaces, args=(), totals_ns=None):
         super().__init__(ctx, check, namespaces, args)
         self.totals_ns = totals_ns
+        self.totals_args = [a for a in args if a.startswith("--syn-detector")]
         self.totals_tracer = self.totals_run = None
 
     def __enter__(self):
         if self.traced and self.totals_ns is not None:
             self.totals_tracer = Tracer(self.ctx.binary,
-                                        ["--netns", str(self.totals_ns.inode), "--summary"])
+                                        ["--netns", str(self.totals_ns.inode), "--summary"] +
+                                        self.totals_args)
             self.totals_tracer.wait_attached()
         return super().__enter__()
 
@@ -285,7 +289,12 @@ def t_syn_path_overflow(ctx, check):
     ns.sysctl({"net.ipv4.tcp_syncookies": 0})
     server, client = ScriptPeer(ns), ScriptPeer(ns)
     port = 20101
-    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
+    # --syn-detector=always: this test checks a record for every SYN-path
+    # overflow; by default (armed on pressure, docs/design.md) the first SYNs
+    # of a burst overflow before the detector is attached and are counted as
+    # syn_detector_disarmed instead (explain_syn_detector_armed_on_pressure).
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary",
+                                     "--syn-detector=always"]) as s:
         server.call("listen L 4 127.0.0.1 %d 1" % port)
         first = [client.call("connect C%d 4 127.0.0.1 %d" % (i, port)) for i in range(2)]
         queued = poll(lambda: accept_queue(ns, port) == 2, 5 * nslib.TIME_SCALE, 0.02)
@@ -461,6 +470,134 @@ def t_overflows_counted_while_tracing(ctx, check):
                % (s.unattributed("listen_overflow"), s.delta("TcpExtListenOverflows")))
 
 
+def links_to(pid, tracepoint):
+    """BPF links process pid holds on a raw tracepoint (tp_btf programs
+    included), read from /proc/PID/fdinfo."""
+    n = 0
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            if os.readlink("/proc/%d/fd/%s" % (pid, fd)) != "anon_inode:bpf_link":
+                continue
+            with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
+                info = f.read()
+        except OSError:
+            continue
+        n += ("tp_name:\t%s\n" % tracepoint) in info
+    return n
+
+
+def records_in_stream(tracer, type):
+    """The records of this type the tracer has printed so far."""
+    with open(tracer.out_path, errors="replace") as f:
+        lines = f.read().split("\n")[:-1]   # complete lines only
+    out = []
+    for line in lines:
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(rec, dict) and rec.get("type") == type:
+            out.append(rec)
+    return out
+
+
+@test("explain_syn_detector_armed_on_pressure")
+def t_syn_detector_armed_on_pressure(ctx, check):
+    """The default on a tracepoint-only kernel: the SYN detector (a hook on
+    every freed packet) is attached only under pressure.  Healthy traffic
+    (listen(64), every connection accepted) leaves it detached: no link on
+    consume_skb, no syn_detector record.  Then listen(1) that never
+    accepts, 10 connects: the second queued handshake puts the queue at
+    half its limit, userspace arms the detector, a syn_detector record
+    says so.  The first SYNs of the burst overflow before that: counted
+    as unattributed and syn_detector_disarmed, exactly the kernel's counter
+    less the events; their retransmissions 1 s later are events.  10 s
+    without pressure disarm it again."""
+    ns = Netns()
+    ns.sysctl({"net.ipv4.tcp_syncookies": 0})
+    server, client = ScriptPeer(ns), ScriptPeer(ns)
+    healthy, port = 20111, 20112
+    armed = disarmed = None
+    links = {}
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
+        server.call("listen H 4 127.0.0.1 %d 64" % healthy)
+        for i in range(8):
+            client.call("connect C%d 4 127.0.0.1 %d" % (i, healthy))
+            server.call("accept A%d H" % i)
+        for i in range(8):
+            client.call("close C%d" % i)
+            server.call("close A%d" % i)
+        time.sleep(0.3)
+        if s.tracer:
+            links["healthy"] = links_to(s.tracer.pid, "consume_skb")
+            links["healthy_records"] = len(records_in_stream(s.tracer, "syn_detector"))
+        server.call("listen L 4 127.0.0.1 %d 1" % port)
+        burst = parse_kv(client.call("burst G 4 127.0.0.1 %d 10 1.6" % port, timeout=15))
+        groups = parse_groups(client.call("group_ports G"))
+        if s.tracer:
+            armed = poll(lambda: records_in_stream(s.tracer, "syn_detector"), 5)
+            links["burst"] = links_to(s.tracer.pid, "consume_skb")
+        client.close()
+        server.close()
+        time.sleep(0.3)
+        if s.tracer:
+            disarmed = poll(lambda: [r for r in records_in_stream(s.tracer, "syn_detector")
+                                     if r.get("armed") is False], 10 + 6 * nslib.TIME_SCALE)
+            links["quiet"] = links_to(s.tracer.pid, "consume_skb")
+        s.finish_scenario()
+    pending = groups.get("pending", [])
+    check_scenario(check, burst["connected"] == "2" and len(pending) == 8,
+                   "burst gave %s, expected 2 connected, 8 pending" % burst)
+    overflows = s.delta("TcpExtListenOverflows")
+    check_scenario(check, overflows >= 16, "ListenOverflows delta %d, expected >= 16" % overflows)
+    if not s.traced:
+        return
+    check.that(links.get("healthy") == 0 and links.get("healthy_records") == 0,
+               "healthy traffic: %s links on consume_skb, %s syn_detector records, expected 0"
+               % (links.get("healthy"), links.get("healthy_records")))
+    check.that(links.get("burst") == 1, "under pressure: %s links on consume_skb, expected 1"
+               % links.get("burst"))
+    check.that(links.get("quiet") == 0, "after 10 s without pressure: %s links on consume_skb"
+               % links.get("quiet"))
+    records = s.run.syn_detector
+    check.that([r.get("armed") for r in records] == [True, False] and
+               records[0].get("why") == "accept_queue" and records[1].get("why") == "quiet",
+               "syn_detector records %s, expected armed (accept_queue) then disarmed (quiet)"
+               % records, *records)
+    for r in records:
+        check.that(isinstance(dig(r, "missed_while_disarmed.listen_overflow"), int) and
+                   dig(r, "missed_while_disarmed.syn_queue_overflow") == 0,
+                   "syn_detector missed_while_disarmed %r" % r.get("missed_while_disarmed"), r)
+    drops = s.events("listen_overflow")
+    for ev in drops:
+        check.fields(ev, {"path": "syn", "local.port": port,
+                          "diagnosis.code": "listen_overflow"}, "listen_overflow")
+    flows = {dig(ev, "remote.port") for ev in drops}
+    # Each pending client's retransmitted SYN came after the arming.
+    check.that(sorted(flows) == sorted(pending), "flows with an overflow %s, pending clients %s"
+               % (sorted(flows), sorted(pending)))
+    summary = s.final_summary()
+    missed = dig(summary, "totals.syn_detector_disarmed.listen_overflow")
+    unseen = s.unattributed("listen_overflow")
+    # Exact: every increment is an event, or was counted while disarmed.
+    check.that(len(drops) + missed == overflows and unseen == missed,
+               "%d listen_overflow events + %s counted while disarmed (%d unattributed), "
+               "ListenOverflows delta %d" % (len(drops), missed, unseen, overflows))
+    check.that(records and dig(records[0], "missed_while_disarmed.listen_overflow") == missed,
+               "armed record's missed_while_disarmed %s, summary %s"
+               % (records and records[0].get("missed_while_disarmed"), missed))
+    totals = s.run.totals()
+    check.that(totals.get("syn_detector_disarmed") == missed, "stderr totals "
+               "syn_detector_disarmed=%s, summary %s" % (totals.get("syn_detector_disarmed"),
+                                                         missed))
+    s.check_totals(ns, {
+        "listen_overflow": "TcpExtListenOverflows", "listen_overflow_syn": "TcpExtListenOverflows",
+        "listen_overflow_ack": 0, "listen_overflow_cookie": 0, "lost": 0})
+    row = summary_listener(check, summary, ns, port)
+    check.that(dig(row, "overflows.syn") == len(drops), "summary listener overflows.syn %s, "
+               "%d events" % (dig(row, "overflows.syn"), len(drops)))
+
+
 def slow_pair(subnet, sysctls):
     """Client and server namespaces, the server's sysctls set, the client's
     end of the veth slow (tbf)."""
@@ -488,7 +625,11 @@ def t_cookie_path_overflow(ctx, check):
     client_ns, server_ns, veth = slow_pair(31, {"net.ipv4.tcp_syncookies": 2})
     caddr, saddr = veth.client_addr["ipv4"], veth.server_addr["ipv4"]
     server, client = ScriptPeer(server_ns), ScriptPeer(client_ns)
-    with XSession(ctx, check, [client_ns, server_ns], ["-P", str(port)],
+    # --syn-detector=always: with tcp_syncookies=2 every SYN is answered with
+    # a cookie (a syn_queue_overflow record each), pressure or not; by default
+    # the detector is attached only under pressure (docs/design.md), and the
+    # first ones are counted as syn_detector_disarmed instead.
+    with XSession(ctx, check, [client_ns, server_ns], ["-P", str(port), "--syn-detector=always"],
                   totals_ns=server_ns) as s:
         server.call("listen L 4 0.0.0.0 %d 4" % port)
         burst = tbf_burst(client, "G", saddr, port, 30)
@@ -852,7 +993,12 @@ def t_listen_overflow(ctx, check):
     ns.sysctl({"net.ipv4.tcp_syncookies": 0, "net.core.somaxconn": 3})
     server, client = ScriptPeer(ns), ScriptPeer(ns)
     port = 20106
-    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
+    # --syn-detector=always: this test checks a record for every SYN-path
+    # overflow; by default (armed on pressure, docs/design.md) the first SYNs
+    # of a burst overflow before the detector is attached and are counted as
+    # syn_detector_disarmed instead (explain_syn_detector_armed_on_pressure).
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary",
+                                     "--syn-detector=always"]) as s:
         server.call("listen L 4 127.0.0.1 %d 16" % port)
         burst = parse_kv(client.call("burst G 4 127.0.0.1 %d 8 0.5" % port, timeout=10))
         s.finish_scenario(client, server)

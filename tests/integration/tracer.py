@@ -61,6 +61,7 @@ class Run:
         self.coverage = []      # "coverage" records (the first line)
         self.missed = []        # "missed" records: runs the kernel skipped
         self.unattributed = []  # "unattributed" records: counted by the kernel, seen by no hook
+        self.syn_detector = []  # "syn_detector" records: armed on pressure, or disarmed
         self.bad_lines = []     # stdout lines that are not JSON objects
         for line in stdout.splitlines():
             try:
@@ -80,6 +81,8 @@ class Run:
                 self.unattributed.append(obj)
             elif obj.get("type") == "missed":
                 self.missed.append(obj)
+            elif obj.get("type") == "syn_detector":
+                self.syn_detector.append(obj)
             else:
                 self.events.append(obj)
         self.window = window

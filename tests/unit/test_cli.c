@@ -346,6 +346,23 @@ static void test_cli_unknown_in_cluster(void)
 	CHECK_CLI_ERROR("'-x'", "-P", "80", "-x4");
 }
 
+static void test_cli_syn_detector(void)
+{
+	struct cli_opts o;
+
+	CHECK_INT(PARSE(&o, "-j"), CLI_RUN);
+	CHECK(!o.syn_always && !o.no_syn_detector);
+	CHECK_INT(PARSE(&o, "--syn-detector=always"), CLI_RUN);
+	CHECK(o.syn_always && !o.no_syn_detector);
+	CHECK_INT(PARSE(&o, "--syn-detector", "pressure"), CLI_RUN);
+	CHECK(!o.syn_always && !o.no_syn_detector);
+	CHECK_INT(PARSE(&o, "--syn-detector=off"), CLI_RUN);
+	CHECK(!o.syn_always && o.no_syn_detector);
+	CHECK_INT(PARSE(&o, "--no-syn-detector"), CLI_RUN);
+	CHECK(!o.syn_always && o.no_syn_detector);
+	CHECK_CLI_ERROR("invalid --syn-detector 'sometimes'", "--syn-detector=sometimes");
+}
+
 static void test_cli_help_version(void)
 {
 	struct cli_opts o;
@@ -432,6 +449,7 @@ void run_cli_tests(void)
 	RUN_TEST(test_cli_value_for_flag);
 	RUN_TEST(test_cli_error_one_line);
 	RUN_TEST(test_cli_help_version);
+	RUN_TEST(test_cli_syn_detector);
 	RUN_TEST(test_cli_reparse);
 	RUN_TEST(test_cli_value_parsers);
 }

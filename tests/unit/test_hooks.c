@@ -265,6 +265,45 @@ static void test_hooks_61(void)
 }
 
 /* An option switching a hook off is said as such, not as a kernel gap. */
+static bool on_pressure(const struct hook_choice *c, const char *name)
+{
+	int i;
+
+	for (i = 0; i < nr_hooks; i++)
+		if (!strcmp(c[i].hook->name, name))
+			return c[i].on_pressure;
+	return false;
+}
+
+/*
+ * The SYN detector on every freed packet is armed on pressure by default;
+ * not with --syn-detector=always, not at tcp_conn_request, and not where
+ * the ACK path by counter needs it at every SYN (before 6.15, no fentry).
+ */
+static void test_hooks_on_pressure(void)
+{
+	struct hook_choice c[64];
+	struct hook_opts o = {0};
+	struct probe p;
+
+	select_on(&k618, false, false, true, &o, &p, c);
+	CHECK(on_pressure(c, "syn_overflow"));
+	CHECK(!on_pressure(c, "ack_overflow"));
+	o.syn_always = true;
+	select_on(&k618, false, false, true, &o, &p, c);
+	CHECK_STR(prog_of(c, "syn_overflow"), "consume_skb_btf");
+	CHECK(!on_pressure(c, "syn_overflow"));
+	o.syn_always = false;
+	select_on(&k612, true, true, true, &o, &p, c);
+	CHECK_STR(prog_of(c, "syn_overflow"), "conn_request_fentry");
+	CHECK(!on_pressure(c, "syn_overflow"));
+	select_on(&k612, false, false, true, &o, &p, c);
+	CHECK_STR(prog_of(c, "syn_overflow"), "consume_skb_btf");
+	CHECK(chosen(c, "ack_overflow") &&
+	      (chosen(c, "ack_overflow")->sets & HOOK_SETS_ACK_OVERFLOW_BY_COUNTER));
+	CHECK(!on_pressure(c, "syn_overflow"));
+}
+
 static void test_hooks_options(void)
 {
 	struct hook_choice c[64];
@@ -333,5 +372,6 @@ void run_hooks_tests(void)
 	RUN_TEST(test_hooks_612);
 	RUN_TEST(test_hooks_61);
 	RUN_TEST(test_hooks_options);
+	RUN_TEST(test_hooks_on_pressure);
 	RUN_TEST(test_hooks_client);
 }

@@ -472,6 +472,20 @@ static void test_json_lost(void)
 	outcheck_close(&out);
 }
 
+static void test_json_syn_detector(void)
+{
+	const uint64_t disarmed[2] = {8, 1};
+
+	outcheck_open(&out, true);
+	pipeline_syn_detector(&outcheck_pl, true, "accept_queue", disarmed, 123);
+	CHECK_JSON_LINE(out.sb.buf, out.sb.len);
+	CHECK_STR(out.sb.buf,
+		  "{\"schema\":2,\"type\":\"syn_detector\",\"time\":"
+		  "\"2026-11-26T08:40:01.123456789Z\",\"armed\":true,\"why\":\"accept_queue\","
+		  "\"missed_while_disarmed\":{\"listen_overflow\":8,\"syn_queue_overflow\":1}}\n");
+	outcheck_close(&out);
+}
+
 /* output_event buffers whole lines; output_flush writes them and stops at EPIPE. */
 static void test_json_flush(void)
 {
@@ -535,5 +549,6 @@ void run_sink_json_tests(void)
 	RUN_TEST(test_json_unknown_values);
 	RUN_TEST(test_json_fold);
 	RUN_TEST(test_json_lost);
+	RUN_TEST(test_json_syn_detector);
 	RUN_TEST(test_json_flush);
 }

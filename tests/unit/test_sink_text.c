@@ -219,6 +219,21 @@ static void test_text_lost(void)
 	outcheck_close(&out);
 }
 
+static void test_text_syn_detector(void)
+{
+	const uint64_t disarmed[2] = {8, 0};
+
+	outcheck_open(&out, false);
+	pipeline_syn_detector(&outcheck_pl, true, "accept_queue", disarmed, 0);
+	pipeline_syn_detector(&outcheck_pl, false, "quiet", disarmed, 0);
+	CHECK_CONTAINS(out.sb.buf, "NOTE: SYN-path detector armed (an accept queue at half its "
+				   "limit): 8 accept-queue and 0 SYN-queue overflows counted");
+	CHECK_CONTAINS(out.sb.buf, "NOTE: SYN-path detector disarmed: no listener under pressure "
+				   "for 10 s\n");
+	CHECK_INT(count_lines_starting(out.sb.buf, "NOTE"), 2);
+	outcheck_close(&out);
+}
+
 /* On a terminal every event is a block no wider than the terminal. */
 static void check_fits(const char *text, size_t width)
 {
@@ -340,4 +355,5 @@ void run_sink_text_tests(void)
 	RUN_TEST(test_text_cause_without_reason);
 	RUN_TEST(test_text_overflow_unknown_path);
 	RUN_TEST(test_text_lost);
+	RUN_TEST(test_text_syn_detector);
 }
