@@ -263,14 +263,37 @@ static __always_inline void fold_note_streamed(struct rt_fold_key *key, struct r
 }
 
 /*
+ * A reset received may be the kernel's own tcp_reset(), taken back when the
+ * reset it sends follows (bpf/local_abort.bpf.h): remember where it was
+ * counted. Only the entry of the socket that local_abort remembered.
+ */
+static __always_inline void note_folded(const struct ev_src *s, const struct rt_fold_key *key,
+					bool sample)
+{
+	struct last_reset *last;
+	__u32 zero = 0;
+
+	if (s->type != RT_EV_RST_RECEIVED)
+		return;
+	last = bpf_map_lookup_elem(&last_reset_sk, &zero);
+	if (!last || last->sk != s->sk || !last->counted)
+		return;
+	last->fold_key = *key;
+	last->fold_sample = sample;
+	last->folded = 1;
+}
+
+/*
  * Streams the event, or counts it into its fold entry once its storm has
  * streamed fold_threshold events. The first event folded in an epoch is
- * kept whole as the entry's sample, for userspace to render with the count.
+ * kept whole as the entry's sample, for userspace to render with the count;
+ * so is the next one after a taken-back sample (resample).
  */
 __hidden __noinline int rt_emit(struct ev_src *s)
 {
 	struct rt_fold_key key = {};
 	struct rt_fold_val *v;
+	bool sample;
 	__u64 now;
 
 	if (!fold_threshold)
@@ -287,12 +310,16 @@ __hidden __noinline int rt_emit(struct ev_src *s)
 		return rt_stream(s);
 	}
 	now = bpf_ktime_get_boot_ns();
-	if (__sync_fetch_and_add(&v->count, 1) == 0) {
+	sample = __sync_fetch_and_add(&v->count, 1) == 0;
+	if (sample)
 		v->first_ns = now;
+	else if (v->resample && __sync_val_compare_and_swap(&v->resample, 1, 0) == 1)
+		sample = true;
+	if (sample)
 		fill_record(&v->sample, &v->listener, &v->link, &v->closed, &v->conn, s,
 			    RT_SZ_CLOSED);
-	}
 	v->last_ns = now;
 	count(RT_CNT_FOLDED);
+	note_folded(s, &key, sample);
 	return 0;
 }

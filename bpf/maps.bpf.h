@@ -188,6 +188,9 @@ struct last_reset {
 	__u32 endpoint_counted; /* and in its server's client endpoint row: */
 	__u32 netns;		/* that row's netns and connection */
 	struct rt_tuple t;
+	__u32 folded;	   /* counted into the fold entry fold_key, not streamed */
+	__u32 fold_sample; /* and it wrote the entry's sample */
+	struct rt_fold_key fold_key;
 };
 
 RT_SHARED struct {

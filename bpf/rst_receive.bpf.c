@@ -22,6 +22,7 @@ static __always_inline int handle_receive_reset_into(struct ev_src *s, const str
 	last->state = state;
 	last->counted = 0;
 	last->endpoint_counted = 0;
+	last->folded = 0;
 	if (!(event_mask & RT_EVM(RT_EV_RST_RECEIVED)))
 		return 0;
 
@@ -62,11 +63,8 @@ static __always_inline int handle_receive_reset_into(struct ev_src *s, const str
 			last->t = s->t;
 		}
 	}
-	/* The kernel's own tcp_reset() may be taken back: never fold those. */
-	if (aborts_on_data(state))
-		rt_stream(s);
-	else
-		rt_emit(s);
+	/* The kernel's own tcp_reset() may be taken back, folded or not: see note_folded(). */
+	rt_emit(s);
 	return 0;
 }
 

@@ -470,7 +470,13 @@ struct rt_fold_val {
 	__u64 first_ns;
 	__u64 last_ns;
 	__u32 streamed; /* events of this key streamed in its storm so far */
-	__u32 pad;
+	/*
+	 * The sample was a reset received that was taken back (the kernel's
+	 * own tcp_reset(), see bpf/local_abort.bpf.h) while other events
+	 * stayed folded: the next folded event rewrites it. Still set when
+	 * the entry is flushed: the sample is not one of the events counted.
+	 */
+	__u32 resample;
 	/* The first folded event, as it would have been streamed. */
 	struct rt_event sample;
 	struct rt_listener listener;

@@ -179,6 +179,7 @@ void record_decode(struct rt_record *r, const struct rt_names *n, const struct r
 	r->count = 1;
 	r->first_ns = 0;
 	r->last_ns = 0;
+	r->sample_taken_back = false;
 	r->owner_alive = false;
 	r->listener_owner_alive = false;
 	r->type_name = event_type_name(e->type);

@@ -35,17 +35,30 @@ static void wait_for_programs(struct kfold *f)
 		f->slow_syncs++;
 }
 
-static void write_entry(struct kfold *f, struct pipeline *pl, const struct rt_fold_val *v,
-			uint64_t now_ns)
+enum kfold_use kfold_entry_use(const struct rt_fold_val *v)
 {
+	if (!v->count)
+		return KFOLD_SKIP;
+	return v->resample ? KFOLD_WRITE_STALE : KFOLD_WRITE;
+}
+
+void kfold_write(struct kfold *f, struct pipeline *pl, const struct rt_fold_val *v, uint64_t now_ns)
+{
+	enum kfold_use use = kfold_entry_use(v);
 	struct rt_kevent k;
+
+	if (use == KFOLD_SKIP)
+		return;
+	if (use == KFOLD_WRITE_STALE)
+		f->stale_samples++;
 
 	k.ev = v->sample;
 	k.listener = v->listener;
 	k.link = v->link;
 	k.closed = v->closed;
 	k.conn = v->conn;
-	pipeline_folded(pl, &k, v->count, v->first_ns, v->last_ns, now_ns);
+	pipeline_folded(pl, &k, v->count, v->first_ns, v->last_ns, use == KFOLD_WRITE_STALE,
+			now_ns);
 	f->records++;
 	f->events += v->count;
 }
@@ -65,8 +78,8 @@ static void collect(struct kfold *f, struct pipeline *pl, int64_t keep, uint64_t
 			f->keys[n++] = key;
 	}
 	for (i = 0; i < n; i++) {
-		if (bpf_map_lookup_elem(f->map_fd, &f->keys[i], &v) == 0 && v.count)
-			write_entry(f, pl, &v, now_ns);
+		if (bpf_map_lookup_elem(f->map_fd, &f->keys[i], &v) == 0)
+			kfold_write(f, pl, &v, now_ns);
 		bpf_map_delete_elem(f->map_fd, &f->keys[i]);
 	}
 }

@@ -65,12 +65,13 @@ void pipeline_event(struct pipeline *pl, const struct rt_kevent *k, uint64_t now
 }
 
 void pipeline_folded(struct pipeline *pl, const struct rt_kevent *sample, uint64_t count,
-		     uint64_t first_ns, uint64_t last_ns, uint64_t now_boot_ns)
+		     uint64_t first_ns, uint64_t last_ns, bool stale, uint64_t now_boot_ns)
 {
 	struct rt_record r;
 
 	pipeline_build(pl->names, sample, now_boot_ns, &r);
 	r.count = count;
+	r.sample_taken_back = stale;
 	r.first_ns = first_ns;
 	r.last_ns = last_ns;
 	send_on(pl, &r);

@@ -30,9 +30,12 @@ void pipeline_init(struct pipeline *pl, const struct rt_names *names, struct out
 		   struct summary *summary);
 /* Builds the record of one kernel event and sends it through every stage. */
 void pipeline_event(struct pipeline *pl, const struct rt_kevent *k, uint64_t now_boot_ns);
-/* A record standing for 'count' events the kernel folded, first_ns to last_ns. */
+/*
+ * A record standing for 'count' events the kernel folded, first_ns to
+ * last_ns; stale: the sample is a reset taken back, none of the 'count'.
+ */
 void pipeline_folded(struct pipeline *pl, const struct rt_kevent *sample, uint64_t count,
-		     uint64_t first_ns, uint64_t last_ns, uint64_t now_boot_ns);
+		     uint64_t first_ns, uint64_t last_ns, bool stale, uint64_t now_boot_ns);
 /* Runs of one hook the kernel skipped (count since the last report, total since start). */
 void pipeline_unattributed(struct pipeline *pl, uint32_t type, uint64_t count, uint64_t total,
 			   uint64_t now_boot_ns);

@@ -26,6 +26,7 @@ struct rt_record {
 	uint64_t count;	   /* kernel events this record stands for: 1, or a folded storm */
 	uint64_t first_ns; /* folded: the first and last event of the storm (0 otherwise) */
 	uint64_t last_ns;
+	bool sample_taken_back; /* folded: the sample is none of the events counted */
 	/* decode */
 	const char *type_name;
 	const char *reason;	   /* reason name, NULL when unknown */

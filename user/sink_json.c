@@ -262,7 +262,7 @@ static void folded_object(struct output *o, struct json_writer *jw, const struct
 	char when[40];
 
 	jw_name(jw, "folded");
-	if (r->count <= 1) {
+	if (r->count <= 1 && !r->sample_taken_back) {
 		jw_null(jw);
 		return;
 	}
@@ -272,6 +272,8 @@ static void folded_object(struct output *o, struct json_writer *jw, const struct
 	rt_clock_rfc3339(&o->clock, r->last_ns, when, sizeof(when));
 	jw_string_field(jw, "last_time", when);
 	jw_uint_field(jw, "span_ms", (r->last_ns - r->first_ns) / 1000000);
+	jw_name(jw, "sample_taken_back");
+	jw_bool(jw, r->sample_taken_back);
 	jw_end_object(jw);
 }
 

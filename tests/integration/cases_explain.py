@@ -1364,6 +1364,70 @@ def t_data_after_close(ctx, check):
                    "owner of the closed socket is %s" % sent["owner"], sent)
 
 
+FOLD_STORM_PAIRS = 40
+
+
+@test("fold_data_after_close_exact")
+def t_fold_data_after_close(ctx, check):
+    """Data after close, FOLD_STORM_PAIRS times, in the default folding mode: each server
+    socket, closed (an orphan in FIN_WAIT2), runs tcp_reset() on itself and
+    answers with TCP_ABORT_ON_DATA; each client, in CLOSE_WAIT, receives
+    that reset. Both kinds of "received" reset fold past --fold-after; the
+    server's are the kernel's own and taken back, also out of their fold
+    entry: no record of the server's port, and the rst_received counts sum
+    to TcpEstabResets (resets in ESTABLISHED or CLOSE_WAIT: the clients'
+    only; the kernel's own tcp_reset() in FIN_WAIT2 is not counted there)."""
+    ns = Netns()
+    ns.sysctl({"net.ipv4.tcp_fin_timeout": 90})
+    port, n = 20116, FOLD_STORM_PAIRS
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary",
+                                     "--fold-after", "3"]) as s:
+        server, client = ScriptPeer(ns), ScriptPeer(ns)
+        server.call("listen L 4 127.0.0.1 %d 64" % port)
+        ports = []
+        for i in range(n):
+            result, lport = client.call("connect C%d 4 127.0.0.1 %d" % (i, port))
+            server.call("accept A%d L" % i)
+            ports.append(int(lport))
+        for i in range(n):
+            server.call("close A%d" % i)
+        eofs = [client.call("result C%d" % i)[0] for i in range(n)]
+        for i in range(n):
+            client.call("send C%d 10" % i)
+        errs = [client.call("sockerr C%d" % i)[0] for i in range(n)]
+        time.sleep(1.5)  # an epoch closes after the storm
+        s.finish_scenario(client, server)
+    check_scenario(check, eofs == ["eof"] * n and errs == ["EPIPE"] * n
+                   and s.delta("TcpExtTCPAbortOnData") == n
+                   and s.delta("TcpEstabResets") == n,
+                   "clients saw %s then %s, TCPAbortOnData delta %d, TcpEstabResets delta %d"
+                   % (sorted(set(eofs)), sorted(set(errs)), s.delta("TcpExtTCPAbortOnData"),
+                      s.delta("TcpEstabResets")))
+    if not s.traced:
+        return
+    received = s.events("rst_received")
+    own = [e for e in received if dig(e, "local.port") == port]
+    check.that(not own, "the servers' own tcp_reset() in a record", *own[:3])
+    total = sum(e["count"] for e in received)
+    check.that(total == n, "rst_received counts sum to %d, TcpEstabResets delta %d"
+               % (total, n), *received[:3])
+    folded = [e for e in received if e["count"] > 1]
+    check.that(folded, "no folded rst_received record", *received[:5])
+    for ev in received:
+        check.fields(ev, {"state": "CLOSE_WAIT", "diagnosis.code": "stale_keepalive",
+                          "remote.port": port}, "client rst_received")
+        check.that(ev.get("local", {}).get("port") in ports, "not a client's port", ev)
+        # one thread sends: no other event of the key while one is taken back
+        check.that(not (ev.get("folded") or {}).get("sample_taken_back"),
+                   "sample taken back", ev)
+    sent = s.events("rst_sent")
+    check.that(sum(e["count"] for e in sent) == n and
+               all(e.get("reason") == "TCP_ABORT_ON_DATA" for e in sent),
+               "rst_sent records %s" % [(e.get("reason"), e["count"]) for e in sent])
+    s.check_totals(ns, {"rst_sent": "TcpOutRsts", "rst_received": "TcpEstabResets",
+                        "lost": 0})
+
+
 @test("explain_data_after_close_owner")
 def t_data_after_close_owner(ctx, check):
     """After close() the orphaned socket is destroyed by the kernel's own

@@ -50,6 +50,6 @@ const char *outcheck_nth_line(const char *s, int n);
 #define SCHEMA_CLOSED_LISTENER_KEYS "addr,port,closed_ago_ms,owner"
 #define SCHEMA_SHORT_OWNER_KEYS	    "pid,comm"
 #define SCHEMA_LOST_KEYS	    "schema,type,time,count,total"
-#define SCHEMA_FOLDED_KEYS	    "first_time,last_time,span_ms"
+#define SCHEMA_FOLDED_KEYS	    "first_time,last_time,span_ms,sample_taken_back"
 
 #endif

@@ -446,7 +446,7 @@ static void test_json_fold(void)
 	CHECK_FIELD(out.sb.buf, "count", "1");
 	CHECK_FIELD(out.sb.buf, "folded", "null");
 	sb_reset(&out.sb);
-	pipeline_folded(&outcheck_pl, &e, 1234, 123, 123 + 2500000, 0);
+	pipeline_folded(&outcheck_pl, &e, 1234, 123, 123 + 2500000, false, 0);
 	CHECK_JSON_LINE(out.sb.buf, out.sb.len);
 	CHECK_KEYS(out.sb.buf, "", SCHEMA_COMMON_KEYS);
 	CHECK_FIELD(out.sb.buf, "type", "\"rst_sent\"");

@@ -169,7 +169,7 @@ static void test_text_fold(void)
 	outcheck_open(&out, false);
 	out.header_done = true;
 	fixture_ev_no_socket(&e);
-	pipeline_folded(&outcheck_pl, &e, 1234, 123, 123 + 1500000000ull, 0);
+	pipeline_folded(&outcheck_pl, &e, 1234, 123, 123 + 1500000000ull, false, 0);
 	l = outcheck_nth_line(out.sb.buf, 0);
 	CHECK_CONTAINS(l, "rst_sent x1234");
 	/* The peer shown is one of many: said before the diagnosis. */
