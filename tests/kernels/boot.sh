@@ -12,7 +12,10 @@
 #   RSTTRACE_GUEST_TCG_THREAD=single|multi
 #                                     TCG threading (-accel tcg,thread=...);
 #                                     unset: QEMU's default (multi for an x86
-#                                     guest on an x86 host)
+#                                     guest on an x86 host).  With more than
+#                                     one vCPU use single: multi-threaded TCG
+#                                     oopses guests on static-key patching
+#                                     (docs/kernels.md, "Why -smp 1")
 set -eu
 kdir=$1
 out=$2
