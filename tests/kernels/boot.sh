@@ -6,12 +6,37 @@
 # the guest, with OUTDIR (writable, shared) at /run/rsttrace-out.  The
 # guest's console goes to OUTDIR/console.log; JOB's exit code to OUTDIR/rc.
 # KVM cannot boot stock kernels on the project's machines (PVM), hence TCG;
-# -smp 1, see docs/kernels.md.
+# -smp 1 by default, see docs/kernels.md.
+#   RSTTRACE_GUEST_TIMEOUT=S          kill the guest after S seconds (3600)
+#   RSTTRACE_GUEST_SMP=N              vCPUs (default 1)
+#   RSTTRACE_GUEST_TCG_THREAD=single|multi
+#                                     TCG threading (-accel tcg,thread=...);
+#                                     unset: QEMU's default (multi for an x86
+#                                     guest on an x86 host).  With more than
+#                                     one vCPU use single: multi-threaded TCG
+#                                     oopses guests on static-key patching
+#                                     (docs/kernels.md, "Why -smp 1")
 set -eu
 kdir=$1
 out=$2
 job=$3
 timeout_s=${RSTTRACE_GUEST_TIMEOUT:-3600}
+smp=${RSTTRACE_GUEST_SMP:-1}
+accel=tcg
+case ${RSTTRACE_GUEST_TCG_THREAD:-} in
+'') ;;
+single | multi) accel=tcg,thread=$RSTTRACE_GUEST_TCG_THREAD ;;
+*)
+	echo "boot.sh: RSTTRACE_GUEST_TCG_THREAD must be single or multi" >&2
+	exit 2
+	;;
+esac
+case $smp in
+'' | *[!0-9]* | 0)
+	echo "boot.sh: RSTTRACE_GUEST_SMP must be a positive number" >&2
+	exit 2
+	;;
+esac
 
 vmlinuz=$(ls "$kdir"/boot/vmlinuz-* | head -n 1)
 kver=${vmlinuz##*/vmlinuz-}
@@ -39,6 +64,7 @@ for m in virtio_pci 9pnet_virtio 9p; do
 done
 cp "$job" "$out/job.sh"
 echo "$kdir $kver" >"$out/kernel"
+echo "-accel $accel -smp $smp" >"$out/qemu.args"
 rm -f "$out/rc"
 cat >"$root/init" <<'INIT'
 #!/bin/busybox sh
@@ -74,7 +100,7 @@ INIT
 chmod +x "$root/init"
 (cd "$root" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1) >"$work/initrd.gz"
 
-timeout "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m 2048 \
+timeout "$timeout_s" qemu-system-x86_64 -accel "$accel" -cpu max -smp "$smp" -m 2048 \
 	-display none -monitor none -no-reboot \
 	-serial "file:$out/console.log" \
 	-kernel "$vmlinuz" -initrd "$work/initrd.gz" \
