@@ -429,6 +429,34 @@ def accept_truth(check, server_out):
     return accepts, [w for w in waits if w is not None]
 
 
+def show_truth(name, accepts, waits, acc, row, s):
+    """RSTTRACE_TEST_SHOW=1: the truth and rsttrace's figures side by side
+    (for the tables in docs/diagnosis.md)."""
+    if not os.environ.get("RSTTRACE_TEST_SHOW") or len(accepts) < 2:
+        return
+    sys.stderr.write("%s truth: %d accepts %.2f/s, %d waits p50 %.4f p99 %.4f max %.4f; "
+                     "rsttrace: %s, burst %s, limit %s, socket table %s\n"
+                     % (name, len(accepts), (len(accepts) - 1) / (accepts[-1] - accepts[0]),
+                        len(waits), quantile(waits, 0.5), quantile(waits, 0.99), max(waits),
+                        acc, row.get("burst"), row.get("limit"),
+                        s.final_summary().get("socket_table")))
+
+
+def check_wait_truth(check, row, acc, accepts, waits, server="the server"):
+    """rsttrace's accept rate (over the listener's life) and wait p50, p99,
+    max within 10% of the server's own accept() times and waits."""
+    rate_truth = (len(accepts) - 1) / (accepts[-1] - accepts[0])
+    check.that(within(acc.get("accept_per_s"), rate_truth),
+               "accept.accept_per_s %r, %s accepted %.1f/s"
+               % (acc.get("accept_per_s"), server, rate_truth), row)
+    for key, q in (("wait_p50_us", 0.50), ("wait_p99_us", 0.99), ("wait_max_us", 1.0)):
+        truth = quantile(waits, q)
+        got = acc.get(key)
+        check.that(got is not None and within(got / 1e6, truth),
+                   "accept.%s %r, %s's connections waited %.3f s" % (key, got, server, truth),
+                   row)
+
+
 def run_accept_scenario(ctx, check, port, backlog, interval, seconds, delay, connect_args,
                         metrics=None):
     """slow_accept.py under a paced_connect.py client, rsttrace tracing
@@ -536,23 +564,9 @@ def t_accept_wait_too_slow(ctx, check):
     if not s.traced:
         return
     row, acc = check_accepts(check, s, ns, port, accepts, waits)
-    if os.environ.get("RSTTRACE_TEST_SHOW"):
-        sys.stderr.write("truth: %d accepts %.2f/s, waits p50 %.4f p99 %.4f max %.4f; "
-                         "rsttrace: %s, burst %s, socket table %s\n"
-                         % (len(accepts), (len(accepts) - 1) / (accepts[-1] - accepts[0]),
-                            quantile(waits, 0.5), quantile(waits, 0.99), max(waits), acc,
-                            row.get("burst"), s.final_summary().get("socket_table")))
+    show_truth("too_slow", accepts, waits, acc, row, s)
     check_wait_metrics(check, scraped, port, accepts, waits, acc.get("waits") or 0)
-    rate_truth = (len(accepts) - 1) / (accepts[-1] - accepts[0])
-    check.that(within(acc.get("accept_per_s"), rate_truth),
-               "accept.accept_per_s %r, the server accepted %.1f/s"
-               % (acc.get("accept_per_s"), rate_truth), row)
-    for key, q in (("wait_p50_us", 0.50), ("wait_p99_us", 0.99), ("wait_max_us", 1.0)):
-        truth = quantile(waits, q)
-        got = acc.get(key)
-        check.that(got is not None and within(got / 1e6, truth),
-                   "accept.%s %r, the server's connections waited %.3f s" % (key, got, truth),
-                   row)
+    check_wait_truth(check, row, acc, accepts, waits)
     # The burst's rates: the client's connect() times, the server's accept() times.
     span = connects[-1] - connects[0]
     arrival_truth = (count - 1) / span
@@ -694,3 +708,91 @@ def t_go_raised(ctx, check):
                   "a limit of 32 would have absorbed it: restart pid %d (goserver) (Go reads "
                   "somaxconn once per process" % server.pid],
                  absent=["raise net.core.somaxconn"])
+
+
+def go_accept_scenario(ctx, check, port, count, rate, raise_after):
+    """The Go net/http server of go_scenario(), started with somaxconn 16,
+    accepting one connection every 10 ms (peers/goserver.go INTERVAL),
+    while paced_connect.py opens COUNT connections at RATE a second and
+    sends nothing; -> (ns, server pid, session, accepts, waits)."""
+    check_scenario(check, os.access(GO, os.X_OK), "%s missing: scripts/deps.sh installs golang-go"
+                   % GO)
+    tmp = tempfile.TemporaryDirectory(prefix="rtt-go-")
+    binary, log = build_goserver(tmp.name)
+    check_scenario(check, binary is not None, "go build failed: %s" % log)
+    ns = Netns()
+    ns.sysctl({"net.ipv4.tcp_syncookies": 0, "net.core.somaxconn": 16})
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
+        server = nslib.track(subprocess.Popen(
+            ns.cmd([binary, "127.0.0.1:%d" % port, "4.5", "0.01"]), stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=nslib.die_with_parent))
+        check_scenario(check, server.stdout.readline().strip() == "listening",
+                       "goserver did not start")
+        if raise_after:
+            ns.sysctl({"net.core.somaxconn": DEFAULT_SOMAXCONN})
+        client = nslib.track(subprocess.Popen(
+            ns.cmd([sys.executable, "-u", os.path.join(PEERS, "paced_connect.py"), str(port),
+                    str(count), str(rate), "6.0"]),
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=nslib.die_with_parent))
+        server_out = server.communicate(timeout=30)[0]
+        connects = times_of(client.communicate(timeout=30)[0], "connects")
+        s.finish_scenario()
+    tmp.cleanup()
+    accepts, waits = accept_truth(check, server_out)
+    check_scenario(check, len(connects) == count and len(accepts) > 100 and len(waits) > 100,
+                   "%d connects, %d accepts, %d waits" % (len(connects), len(accepts), len(waits)))
+    return ns, server.pid, s, accepts, waits
+
+
+def check_go_accept(check, name, s, ns, port, pid, accepts, waits, limit_fields):
+    row, acc = check_accepts(check, s, ns, port, accepts, waits)
+    show_truth(name, accepts, waits, acc, row, s)
+    check_wait_truth(check, row, acc, accepts, waits, "the Go server")
+    check.fields(row, {"limit." + k: v for k, v in limit_fields.items()}, "summary listener")
+    check.that((dig(row, "limit.recommended") or 0) >= (dig(row, "burst.peak") or 1),
+               "recommended %r below the burst's peak %r"
+               % (dig(row, "limit.recommended"), dig(row, "burst.peak")), row)
+    check.that(dig(row, "burst.pace") == "too_slow",
+               "pace %r for a server that accepts 100/s under 400/s" % dig(row, "burst.pace"),
+               row)
+    slow = [ev for ev in s.events("listen_overflow")
+            if dig(ev, "listener.burst.pace") == "too_slow"]
+    check.that(slow, "no listen_overflow event says the Go server is too slow")
+    for ev in slow[-1:]:
+        hint_has(check, ev, "but pid %d (goserver) accepted " % pid,
+                 "; accept faster or add workers")
+
+
+@test("limits_go_accept_wait")
+def t_go_accept_wait(ctx, check):
+    """A Go net/http server started with somaxconn 16 (its backlog), whose
+    listener accepts 100 connections a second while 300 arrive at 400 a
+    second: somaxconn binds (a restart is needed to raise it), the server
+    is too slow, and rsttrace's accept rate and accept-queue waits (p50,
+    p99, max) are within 10% of what the server measured itself (accept()
+    times; each connection's wait from TCP_INFO, ms)."""
+    port = 20212
+    ns, pid, s, accepts, waits = go_accept_scenario(ctx, check, port, 300, 400.0, False)
+    if not s.traced:
+        return
+    check_go_accept(check, "go", s, ns, port, pid, accepts, waits,
+                    {"value": 16, "binds": "somaxconn", "listen_backlog": 16,
+                     "somaxconn_at_listen": 16, "somaxconn": 16, "server": "Go",
+                     "raise_somaxconn": True, "restart": True})
+
+
+@test("limits_go_accept_wait_raised_without_restart")
+def t_go_accept_wait_raised(ctx, check):
+    """limits_go_accept_wait after somaxconn was raised to 4096 without a
+    restart: the limit stays 16 (a restart is needed), and the accept
+    figures agree with the server's within 10% as before."""
+    port = 20213
+    ns, pid, s, accepts, waits = go_accept_scenario(ctx, check, port, 300, 400.0, True)
+    if not s.traced:
+        return
+    check_go_accept(check, "go_raised", s, ns, port, pid, accepts, waits,
+                    {"value": 16, "binds": "somaxconn_at_listen", "listen_backlog": 16,
+                     "somaxconn_at_listen": 16, "somaxconn": DEFAULT_SOMAXCONN, "server": "Go",
+                     "raise_somaxconn": False, "restart": True})
