@@ -13,12 +13,15 @@ exactly: COUNT connections waiting or left out at once.
 The totals are cross-checked with the namespace's own counters, exactly.
 """
 
+import fcntl
+import json
 import os
 import sys
 import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 
 import nslib
@@ -796,3 +799,158 @@ def t_go_accept_wait_raised(ctx, check):
                     {"value": 16, "binds": "somaxconn_at_listen", "listen_backlog": 16,
                      "somaxconn_at_listen": 16, "somaxconn": DEFAULT_SOMAXCONN, "server": "Go",
                      "raise_somaxconn": False, "restart": True})
+
+
+# --------------------------------------------------------------------------
+# nginx too slow to accept: its own log is the truth of when it accepted
+
+NGINX_PACED_CONF = """daemon off;
+master_process on;
+worker_processes 1;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log;
+events {{ worker_connections 256; multi_accept off; accept_mutex off; }}
+http {{
+    log_format paced '$remote_port $msec $connection_time $connection ' {pad};
+    access_log {tmp}/access.fifo paced;
+    keepalive_timeout 0;
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    server {{
+        listen 127.0.0.1:{port} backlog={backlog};
+        location / {{ return 200 "ok\\n"; }}
+    }}
+}}
+"""
+F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+class PacedLog(threading.Thread):
+    """The reading end of nginx's access log, a FIFO of one page, read once
+    every PACE seconds. A log line is more than half a page, so the pipe
+    holds one: nginx's worker blocks in write() until the line before was
+    read, and completes one request per PACE; and since it accepts one
+    connection per turn of its event loop (multi_accept off), it accepts
+    one every PACE too."""
+
+    def __init__(self, path, pace):
+        super().__init__(daemon=True)
+        os.mkfifo(path)
+        # Open before nginx opens it for writing (which would block without a reader).
+        self.fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        fcntl.fcntl(self.fd, F_SETPIPE_SZ, PAGE)
+        self.pace, self.stopping, self.data = pace, threading.Event(), bytearray()
+
+    def read(self):
+        try:
+            chunk = os.read(self.fd, 1 << 16)
+        except BlockingIOError:
+            return False
+        self.data += chunk
+        return bool(chunk)
+
+    def run(self):
+        tick = time.monotonic()
+        while not self.stopping.is_set():
+            self.read()
+            tick += self.pace
+            time.sleep(max(0.0, tick - time.monotonic()))
+        while self.read():
+            pass
+
+    def finish(self):
+        self.stopping.set()
+        self.join(5)
+        os.close(self.fd)
+        return [l.split()[:4] for l in self.data.decode(errors="replace").splitlines()]
+
+
+def nginx_truth(check, lines, conns):
+    """nginx's accept() times ($msec − $connection_time: the request's
+    end minus the connection's age, both from nginx's time cache, ms) and
+    each connection's wait: its accept time minus the client's handshake
+    time. -> (accept times, waits, connections with an unknown wait)."""
+    by_port = {}
+    for port, msec, age, _ in lines:
+        by_port[int(port)] = float(msec) - float(age)
+    accepts, waits, unknown = sorted(by_port.values()), [], 0
+    missing = [c[0] for c in conns if c[0] not in by_port]
+    check_scenario(check, not missing and len(by_port) == len(conns),
+                   "%d log lines for %d connections, not logged: %s"
+                   % (len(by_port), len(conns), missing[:10]))
+    for port, _, handshake, _, retransmitted in conns:
+        if retransmitted or handshake is None:
+            unknown += 1
+        else:
+            waits.append(max(0.0, by_port[port] - handshake))
+    return accepts, waits, unknown
+
+
+@test("limits_nginx_accept_wait")
+def t_nginx_accept_wait(ctx, check):
+    """A real nginx with `listen ... backlog=8` (somaxconn 4096), one worker
+    made to accept one connection every 30 ms (its access log is a FIFO the
+    test reads at that pace, class PacedLog), while a client sends 60
+    requests at 100 connects a second: nginx's backlog binds, and
+    rsttrace's accept rate and waits (p50, p99, max) are within 10% of the
+    truth: nginx's own log (accept time = $msec − $connection_time, ms;
+    nginx's time cache is refreshed when epoll_wait() returns, and each turn
+    of the worker's loop accepts first, then writes the blocking log line)
+    and the client's handshake times (µs)."""
+    port, backlog, count, rate, pace = 20214, 8, 60, 100.0, 0.03
+    check_scenario(check, os.access(NGINX, os.X_OK),
+                   "%s missing: scripts/deps.sh installs nginx-light" % NGINX)
+    ns = Netns()
+    ns.sysctl({"net.ipv4.tcp_syncookies": 0})
+    tmp = tempfile.TemporaryDirectory(prefix="rtt-nginx-")
+    conf = os.path.join(tmp.name, "nginx.conf")
+    pad = " ".join("'%s'" % ("x" * 500) for _ in range(PAGE // 2 // 500 + 1))
+    with open(conf, "w") as f:
+        f.write(NGINX_PACED_CONF.format(tmp=tmp.name, port=port, backlog=backlog, pad=pad))
+    log = PacedLog(os.path.join(tmp.name, "access.fifo"), pace)
+    log.start()
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
+        master = nslib.track(subprocess.Popen(
+            ns.cmd([NGINX, "-p", tmp.name, "-c", conf, "-e", os.path.join(tmp.name, "error.log")]),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            preexec_fn=nslib.die_with_parent))
+        up = poll(lambda: listening(ns, port), 5)
+        check_scenario(check, up, "nginx (pid %d) not listening" % master.pid)
+        client = nslib.track(subprocess.Popen(
+            ns.cmd([sys.executable, "-u", os.path.join(PEERS, "http_burst.py"), str(port),
+                    str(count), str(rate), "15"]),
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=nslib.die_with_parent))
+        out = client.communicate(timeout=30)[0]
+        nslib.stop_process(master)
+        s.finish_scenario()
+    lines = log.finish()
+    tmp.cleanup()
+    conns = json.loads(out or "{}").get("conns", [])
+    check_scenario(check, len(conns) == count and all(c[3] for c in conns),
+                   "%d of %d requests answered" % (sum(1 for c in conns if c[3]), count))
+    accepts, waits, unknown = nginx_truth(check, lines, conns)
+    check_scenario(check, unknown <= count // 10,
+                   "%d of %d connections of unknown wait (their ACK met a full queue)"
+                   % (unknown, count))
+    if not s.traced:
+        return
+    s.check_totals(ns, {"listen_overflow": "TcpExtListenOverflows",
+                        "syn_queue_overflow": "TcpExtTCPReqQFullDrop", "lost": 0,
+                        "written": len(s.events())})
+    row = summary_row(check, s, ns, port)
+    acc = row.get("accept") or {}
+    show_truth("nginx (%d unknown)" % unknown, accepts, waits, acc, row, s)
+    check.fields(row, {"accept.accepted": len(accepts)}, "summary listener accept")
+    check_wait_truth(check, row, acc, accepts, waits, "nginx")
+    check.fields(row, {"limit.value": backlog, "limit.binds": "listen_backlog",
+                       "limit.listen_backlog": backlog, "limit.server": "nginx",
+                       "limit.somaxconn": DEFAULT_SOMAXCONN, "limit.restart": False},
+                 "summary listener limit")
+    check.that((dig(row, "limit.recommended") or 0) >= (dig(row, "burst.peak") or 1),
+               "recommended %r below the burst's peak %r"
+               % (dig(row, "limit.recommended"), dig(row, "burst.peak")), row)
