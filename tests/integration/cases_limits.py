@@ -984,7 +984,9 @@ def t_nginx_accept_wait(ctx, check):
     check_scenario(check, len(conns) == count and all(c[3] for c in conns),
                    "%d of %d requests answered" % (sum(1 for c in conns if c[3]), count))
     accepts, waits, low, high, unknown = nginx_truth(check, lines, conns)
-    check_scenario(check, unknown <= count // 10,
+    # 2-4 of 60 on a quiet machine, up to 7 on a loaded one: each widens
+    # the quantiles' range (nginx_truth()); a fifth would leave little to check.
+    check_scenario(check, unknown <= count // 5,
                    "%d of %d connections of unknown wait (their ACK met a full queue)"
                    % (unknown, count))
     if not s.traced:
