@@ -778,7 +778,7 @@ def go_accept_scenario(ctx, check, port, count, rate, raise_after):
 
 
 def check_go_accept(check, name, s, ns, port, pid, accepts, waits, limit_fields):
-    # Up to 2.5% of the Go server's accepts were seen untimed, in 4 of ~30
+    # Up to 2.5% of the Go server's accepts were seen untimed, in 10 of ~80
     # runs, unexplained (docs/diagnosis.md, "Untimed accepts").
     row, acc = check_accepts(check, s, ns, port, accepts, waits, 0.03)
     show_truth(name, accepts, waits, acc, row, s)
