@@ -413,8 +413,11 @@ uint64_t loader_recursion_misses(const struct loader *ld, uint64_t per_hook[LOAD
 		int fd;
 
 		per_hook[i] = 0;
-		/* Only event sources: a missed owner update is not a missed event. */
-		if (!ld->attached[i] || !ld->choice[i].hook->events)
+		/*
+		 * Every hook: a skipped run of one without events leaves an
+		 * owner, a listener or an accept's wait unknown (docs/design.md).
+		 */
+		if (!ld->attached[i])
 			continue;
 		p = chosen_program(ld, i);
 		fd = p ? bpf_program__fd(p) : -1;

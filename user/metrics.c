@@ -351,14 +351,14 @@ static void missed(struct strbuf *sb, const struct metrics *m)
 
 	family(
 	    sb, "rsttrace_missed_runs_total", "counter",
-	    "Runs of a hook the kernel skipped (nested in an interrupt): its events may be missing.");
+	    "Runs of a hook the kernel skipped (nested in an interrupt): its events, or what it tracks, may be missing.");
 	if (!m->ld)
 		return;
 	loader_recursion_misses(m->ld, per_hook);
 	for (i = 0; i < nr_hooks; i++) {
 		const struct hook *h = m->ld->choice[i].hook;
 
-		if (!m->ld->attached[i] || !h || !h->events)
+		if (!m->ld->attached[i] || !h)
 			continue;
 		labels[0] = '\0';
 		label(labels, sizeof(labels), "hook", h->name);

@@ -137,7 +137,9 @@ static void report_lost(struct session *s, uint64_t now_ns)
 
 /*
  * Runs the kernel skipped are reported like lost events: in the stream, as
- * soon as they are seen, per hook, and in the summary.
+ * soon as they are seen, per event hook, and in the summary, per hook. The
+ * hooks without events count too: a skipped run of inet_sock_set_state
+ * leaves a socket's owner, or an accepted connection's wait, unknown.
  */
 static void report_missed(struct session *s, uint64_t now_ns)
 {
@@ -149,11 +151,11 @@ static void report_missed(struct session *s, uint64_t now_ns)
 	for (i = 0; i < nr_hooks && s->summary.nr_hooks < SUMMARY_MAX_HOOKS; i++) {
 		const struct hook *h = s->ld->choice[i].hook;
 
-		if (!s->ld->attached[i] || !h->events)
+		if (!s->ld->attached[i] || !h)
 			continue;
 		s->summary.missed_hook[s->summary.nr_hooks] = h->name;
 		s->summary.missed[s->summary.nr_hooks++] = per_hook[i];
-		if (per_hook[i] > s->missed_reported[i]) {
+		if (h->events && per_hook[i] > s->missed_reported[i]) {
 			pipeline_missed(&s->pl, h->name, h->events,
 					per_hook[i] - s->missed_reported[i], per_hook[i], now_ns);
 			s->missed_reported[i] = per_hook[i];
@@ -233,7 +235,7 @@ static void print_totals(struct session *s, const struct loader *ld, bool json)
 	if (missed)
 		rt_warn(
 		    json, "warning",
-		    "the kernel skipped %llu runs of rsttrace's programs (nested in an interrupt on the same CPU): events among them were not seen",
+		    "the kernel skipped %llu runs of rsttrace's programs (nested in an interrupt on the same CPU): events, owners or accept waits among them were not seen",
 		    (unsigned long long)missed);
 	rt_warn(
 	    json, "info",

@@ -513,7 +513,7 @@ static void print_text(struct summary *s, const struct summary_maps *m, struct o
 			sb_printf(
 			    sb,
 			    "  missed     %llu runs of the %s hook, skipped by the kernel\n"
-			    "             (nested in an interrupt): events of it may be missing\n",
+			    "             (nested in an interrupt): what it sees may be missing\n",
 			    (unsigned long long)s->missed[i], s->missed_hook[i]);
 	socket_table(m, t, &entries, &evicted);
 	sb_printf(sb, "  sockets    %llu of %u table entries, %llu evicted\n",
