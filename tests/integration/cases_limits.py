@@ -380,8 +380,8 @@ def t_too_slow(ctx, check):
                     str(count), str(rate), "2.0"]),
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             preexec_fn=nslib.die_with_parent))
-        connects = times_of(client.communicate(timeout=20)[0], "connects")
-        accepts = times_of(server.communicate(timeout=20)[0], "accepts")
+        connects = times_of(client.communicate(timeout=20 * nslib.TIME_SCALE)[0], "connects")
+        accepts = times_of(server.communicate(timeout=20 * nslib.TIME_SCALE)[0], "accepts")
         s.finish_scenario()
     check_scenario(check, len(connects) == count and len(accepts) > 100,
                    "%d connects, %d accepts" % (len(connects), len(accepts)))
@@ -452,8 +452,8 @@ def run_accept_scenario(ctx, check, port, backlog, interval, seconds, delay, con
                    + [str(a) for a in connect_args]),
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             preexec_fn=nslib.die_with_parent))
-        server_out = server.communicate(timeout=30)[0]
-        connects = times_of(client.communicate(timeout=30)[0], "connects")
+        server_out = server.communicate(timeout=30 * nslib.TIME_SCALE)[0]
+        connects = times_of(client.communicate(timeout=30 * nslib.TIME_SCALE)[0], "connects")
         if metrics and s.traced:
             status, scraped = prom_lib.http_get("http://%s/metrics" % metrics)
             check.that(status == 200, "GET /metrics: %d" % status)
