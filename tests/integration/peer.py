@@ -49,6 +49,7 @@ TIMEOUT = 5.0
 
 sockets = {}   # NAME -> socket
 groups = {}    # NAME -> [socket]
+sticky = {}    # socket -> the error it reported (the kernel reports it only once)
 
 
 def family_of(word):
@@ -216,7 +217,15 @@ def cmd_burst(name, fam, addr, port, count, seconds, udpcount="0", udpsize="0"):
         _, writable, _ = select.select([], list(waiting), [], 0.05)
         for sock in writable:
             waiting.discard(sock)
-            if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
+            # Reading SO_ERROR clears it: a reset that came before this
+            # look is remembered, or burst_result would call it eof (in
+            # a 6.12 guest both reset clients of overflow_abort did so).
+            # ECONNRESET is a socket past SYN_SENT (a reset there is
+            # ECONNREFUSED): it connected, then was reset.
+            err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if err:
+                sticky[sock] = errname(err)
+            if err in (0, errno.ECONNRESET):
                 connected += 1
                 try:
                     sock.send(b"x")
@@ -231,7 +240,7 @@ def cmd_burst(name, fam, addr, port, count, seconds, udpcount="0", udpsize="0"):
 def cmd_burst_result(name):
     tally = {}
     for sock in groups[name]:
-        res = socket_result(sock, 0)
+        res = sticky.get(sock) or socket_result(sock, 0)
         tally[res] = tally.get(res, 0) + 1
     return " ".join("%s=%d" % kv for kv in sorted(tally.items()))
 

@@ -42,7 +42,7 @@ import peer  # noqa: E402
 
 CHILD_MAX_SECONDS = 120
 group_lports = {}   # burst NAME -> local ports, in the order of peer.groups[NAME]
-sticky = {}         # socket -> the error it reported (reported only once)
+sticky = peer.sticky  # socket -> the error it reported (reported only once)
 
 
 def cmd_recv(name, nbytes):
