@@ -34,8 +34,8 @@ import time
 
 import kernel
 import nslib
-from harness import (PRINT_TIMEOUT, Session, context_fields, dig, endpoint_fields, of_type,
-                     owner_fields, parse_kv, test)
+from harness import (FILLER, PRINT_TIMEOUT, SLOW_TBF, Session, context_fields, dig,
+                     endpoint_fields, of_type, owner_fields, parse_kv, test)
 from nslib import Netns, PeerError, VethPair
 from tracer import ATTACHED, TOTALS, Tracer
 
@@ -43,7 +43,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 XPEER = os.path.join(HERE, "peers", "xpeer.py")
 
 DEFAULT_SOMAXCONN = 4096          # net.core.somaxconn of a new namespace
-TBF = ["tbf", "rate", "100kbit", "burst", "1600", "latency", "5s"]
+TBF = SLOW_TBF
 
 
 # --------------------------------------------------------------------------
@@ -198,15 +198,13 @@ def cut_link(ns, dev):
 
 
 def tbf_burst(client, name, addr, port, count, seconds=1.5):
-    """The UDP datagrams first occupy the slow link while the burst's SYNs
-    are made, so that every SYN is queued before the first handshake can
-    complete.  Under TCG making them takes ~5x longer (a 6.12 guest saw the
-    first 5 handshakes complete and the rest overflow the accept queue, not
-    the SYN queue): as many times more datagrams."""
-    udp = max(3, int(round(3 * nslib.TIME_SCALE)))
+    """The UDP datagrams (harness.FILLER) occupy the slow link while the
+    burst's SYNs are sent, so that every SYN is queued before the first
+    handshake can complete."""
     seconds *= nslib.TIME_SCALE
-    return parse_kv(client.call("tbf_burst %s %s %d %d %s %d 1400"
-                                % (name, addr, port, count, seconds, udp), timeout=seconds + 10))
+    return parse_kv(client.call("tbf_burst %s %s %d %d %s %d %d"
+                                % ((name, addr, port, count, seconds) + FILLER),
+                                timeout=seconds + 10))
 
 
 def check_repeats(check, events, label):

@@ -8,7 +8,7 @@ import time
 
 import kernel
 import nslib
-from harness import (CLOSED_PORT, Session, connect, context_fields, dig,
+from harness import (CLOSED_PORT, FILLER, SLOW_TBF, Session, connect, context_fields, dig,
                      endpoint_fields, listen, of_type, owner_fields, parse_kv, test)
 from nslib import Netns, VethPair
 
@@ -266,28 +266,23 @@ def overflow_abort_case(ctx, check, args=()):
     an idle veth a handshake completes inside connect().  So a burst into an
     empty queue only ever overflows on the SYN path, which sends no RST.
     With the queue at its limit (2 of backlog 2: full means > 2) and a
-    token-bucket link delaying the clients' packets, the SYNs of the burst
-    are all admitted before any of their final ACKs arrive; the first ACK
-    takes the last slot and the next ones overflow on the ACK path, where
-    abort_on_overflow sends a RST.  tcp_syncookies=0 keeps the cookie path,
-    which never resets, out of the way."""
+    token-bucket link delaying the clients' packets (its bucket emptied by
+    UDP datagrams right before the burst: harness.FILLER), the SYNs of the
+    burst are all admitted before any of their final ACKs arrive; the first
+    ACK takes the last slot and the next ones overflow on the ACK path,
+    where abort_on_overflow sends a RST.  tcp_syncookies=0 keeps the cookie
+    path, which never resets, out of the way."""
     client_ns, server_ns = Netns(), Netns()
     veth = VethPair(client_ns, server_ns, 4)
     server_ns.sysctl(OVERFLOW_SYSCTLS)
-    # Under TCG (docs/kernels.md) the burst's sockets are created ~5x
-    # slower: a link as many times slower keeps every SYN ahead of the
-    # first final ACK (measured in a 6.12 guest at 80kbit: the first burst
-    # connection completed, the other 27 overflowed on the SYN path).
-    rate = max(8, int(80 / nslib.TIME_SCALE))
-    client_ns.exec(["tc", "qdisc", "add", "dev", veth.client_dev, "root", "tbf",
-                    "rate", "%dkbit" % rate, "burst", "200", "limit", "100000"])
+    client_ns.exec(["tc", "qdisc", "add", "dev", veth.client_dev, "root"] + SLOW_TBF)
     caddr, saddr = veth.client_addr["ipv4"], veth.server_addr["ipv4"]
     server, client = server_ns.peer(), client_ns.peer()
     with Session(ctx, check, [client_ns, server_ns], args) as s:
         port = listen(server, "L", "ipv4", "0.0.0.0", backlog=2)
         queued = [connect(client, "Q%d" % i, "ipv4", saddr, port)[0] for i in range(2)]
-        burst = parse_kv(client.call("burst G 4 %s %d 28 %.1f" % (
-            saddr, port, 0.6 * nslib.TIME_SCALE), timeout=10))
+        burst = parse_kv(client.call("burst G 4 %s %d 28 %.1f %d %d" % (
+            (saddr, port, 0.6 * nslib.TIME_SCALE) + FILLER), timeout=10))
         time.sleep(0.5 * nslib.TIME_SCALE)  # the slow link drains, resets reach the clients
         outcome = parse_kv(client.call("burst_result G"))
         # per reset client: INVALID_SYN rst_sent, listen_overflow, rst_received

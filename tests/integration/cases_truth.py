@@ -503,7 +503,9 @@ def nslib_wchan(pid):
 def t_sigterm_stalled_reader(ctx, check):
     """Issue 14 item 9: the reader of rsttrace's stdout stops reading (as a
     SIGSTOPped `| less` would) until the pipe is full and rsttrace blocks
-    in write(); SIGTERM must still end it within 2 s."""
+    in write(); SIGTERM must still end it within 2 s (1.08 s measured on
+    the host; the deadline is scaled by RSTTRACE_TIME_SCALE like every
+    other, since under TCG the exit's detaching takes ~5x longer)."""
     ns = Netns()
     tracer = Tracer(ctx.binary, ["--netns", str(ns.inode)], stdout_pipe=True)
     try:
@@ -524,11 +526,15 @@ def t_sigterm_stalled_reader(ctx, check):
                        % (full, full == last, blocked))
         sent = time.monotonic()
         os.kill(tracer.pid, signal.SIGTERM)
-        exited = tracer.wait_exit(2)
+        exited = tracer.wait_exit(2 * nslib.TIME_SCALE)
         took = time.monotonic() - sent
         figures("sigterm_stalled", pipe_bytes=full, wchan=blocked, exit_s="%.3f" % took)
-        check.that(exited, "tracer still running %.1f s after SIGTERM with a stalled reader"
-                   % took)
+        if not exited:   # how late, or not at all: for the failure message
+            late = tracer.wait_exit(10 * nslib.TIME_SCALE)
+            check.that(False, "tracer still running %.1f s after SIGTERM with a stalled reader "
+                       "(%s)" % (took, "exited after %.1f s" % (time.monotonic() - sent)
+                                 if late else "still running after %.1f s"
+                                 % (time.monotonic() - sent)))
         check.that(not exited or tracer.proc.returncode == 0,
                    "exit status %s" % tracer.proc.returncode)
     finally:

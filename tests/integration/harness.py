@@ -8,6 +8,14 @@ import nslib
 from tracer import Tracer
 
 CLOSED_PORT = 4242     # nothing ever listens on it in our namespaces
+# The slow link of the overflow scenarios (cases_explain.py's docstring):
+# tbf on the client's end of a veth, and FILLER datagrams (count, bytes)
+# that empty its bucket right before a burst of connects, so that the SYNs
+# queue behind them.  Under TCG making the sockets took ~5x longer (a 6.12
+# guest saw the first 5 handshakes complete and the rest overflow the
+# accept queue, not the SYN queue): as many times more datagrams.
+SLOW_TBF = ["tbf", "rate", "100kbit", "burst", "1600", "latency", "5s"]
+FILLER = (max(3, int(round(3 * nslib.TIME_SCALE))), 1400)
 # The schema promises output within one 50 ms poll interval; allow for a
 # tracer busy with other namespaces' traffic.
 PRINT_TIMEOUT = 5

@@ -12,15 +12,23 @@ had waited, as the kernel's own clock says it (TCP_INFO's tcpi_last_ack_recv
 and tcpi_last_data_recv: the time since the handshake completed, in ms of
 jiffies, for a connection that has sent nothing since; the smaller of the
 two), "-" for one that was no longer ESTABLISHED. Bounded: exits after
-SECONDS. DELAY: seconds after "listening" before the first accept().
+SECONDS. DELAY: seconds before the first accept().
+
+SECONDS and DELAY count from the first connection in the accept queue, not
+from listen(): the client is started after "listening" and may take
+seconds to start (a guest under TCG: the listener had closed before the
+first of 500 connects, which were all refused). At most START_WAIT seconds
+are waited for it.
 """
 
+import select
 import socket
 import struct
 import sys
 import time
 
 TCP_ESTABLISHED = 1
+START_WAIT = 60.0
 
 
 def waited(conn):
@@ -46,6 +54,7 @@ def main():
     srv.listen(backlog)
     srv.settimeout(interval if interval > 0 else 0.05)
     print("listening", flush=True)
+    select.select([srv], [], [], START_WAIT)
     if delay > 0:
         time.sleep(delay)
     accepted, conns, waits = [], [], []

@@ -8,10 +8,11 @@ Extra commands:
   keepalive NAME IDLE INTVL CNT
                             SO_KEEPALIVE with TCP_KEEPIDLE/KEEPINTVL/KEEPCNT
   tbf_burst NAME ADDR PORT COUNT SECONDS UDPCOUNT UDPSIZE
-                            UDPCOUNT datagrams of UDPSIZE bytes to ADDR:9
-                            (they empty a tbf bucket on the way, so the SYNs
-                            that follow queue behind them), then
-                            `burst NAME 4 ADDR PORT COUNT SECONDS`
+                            `burst NAME 4 ADDR PORT COUNT SECONDS UDPCOUNT
+                            UDPSIZE`: the datagrams go to ADDR:9 after the
+                            sockets are made, before the connects (they
+                            empty a tbf bucket on the way, so the SYNs that
+                            follow queue behind them)
   send_group NAME NBYTES    send NBYTES (TCP_NODELAY: a segment of their own)
                             on every socket of a burst group that is
                             connected; -> ok sent=N
@@ -41,7 +42,7 @@ import peer  # noqa: E402
 
 CHILD_MAX_SECONDS = 120
 group_lports = {}   # burst NAME -> local ports, in the order of peer.groups[NAME]
-sticky = {}         # socket -> the error it reported (reported only once)
+sticky = peer.sticky  # socket -> the error it reported (reported only once)
 
 
 def cmd_recv(name, nbytes):
@@ -67,13 +68,7 @@ def cmd_keepalive(name, idle, intvl, cnt):
 
 
 def cmd_tbf_burst(name, addr, port, count, seconds, udpcount, udpsize):
-    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        for _ in range(int(udpcount)):
-            udp.sendto(b"u" * int(udpsize), (addr, 9))
-    finally:
-        udp.close()
-    return cmd_burst(name, "4", addr, port, count, seconds)
+    return cmd_burst(name, "4", addr, port, count, seconds, udpcount, udpsize)
 
 
 def cmd_send_group(name, nbytes):
@@ -90,10 +85,10 @@ def cmd_send_group(name, nbytes):
     return "sent=%d" % sent
 
 
-def cmd_burst(name, fam, addr, port, count, seconds):
+def cmd_burst(name, fam, addr, port, count, seconds, *udp):
     """peer.py's burst, remembering the local ports (a reset socket forgets
     its port)."""
-    out = peer.cmd_burst(name, fam, addr, port, count, seconds)
+    out = peer.cmd_burst(name, fam, addr, port, count, seconds, *udp)
     group_lports[name] = [int(p) for p in out.rsplit("lports=", 1)[1].split(",")]
     return out
 

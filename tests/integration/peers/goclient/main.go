@@ -4,7 +4,14 @@
 // its connection when it had one, so a test can match each error line to
 // what rsttrace reports for that connection.
 //
-//	goclient -url http://10.77.1.2:8080/ -n 300 -timeout 2.5s
+//	goclient -url http://10.77.1.2:8080/ -n 300 -timeout 2.5s [-fill 40]
+//
+// -fill N sends N UDP datagrams of 1400 bytes to the URL's host, port 9
+// (discard), right before the requests start: on a client link shaped with
+// tbf they empty its bucket and the requests' SYNs queue behind them
+// together. Sent from here, not by a process run before this one, because
+// this process's start-up (about 0.6 s in a guest under TCG) must not eat
+// into the time the datagrams hold the link.
 package main
 
 import (
@@ -16,6 +23,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -50,9 +58,10 @@ func classify(err error) string {
 }
 
 func main() {
-	url := flag.String("url", "", "URL to GET")
+	target := flag.String("url", "", "URL to GET")
 	n := flag.Int("n", 300, "concurrent requests")
 	timeout := flag.Duration("timeout", 2500*time.Millisecond, "request timeout")
+	fill := flag.Int("fill", 0, "UDP datagrams to the URL's host:9 before the requests")
 	flag.Parse()
 
 	tr := &http.Transport{DisableKeepAlives: true, MaxIdleConnsPerHost: -1}
@@ -75,7 +84,7 @@ func main() {
 					}
 				},
 			}
-			req, _ := http.NewRequest("GET", *url, nil)
+			req, _ := http.NewRequest("GET", *target, nil)
 			req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
 			<-start
 			resp, err := client.Do(req)
@@ -93,7 +102,37 @@ func main() {
 			out.Encode(r)
 		}(i)
 	}
+	if *fill > 0 {
+		if err := sendFill(*target, *fill); err != nil {
+			fmt.Fprintln(os.Stderr, "goclient: fill:", err)
+			os.Exit(1)
+		}
+	}
 	close(start)
 	wg.Wait()
 	fmt.Println(`{"done":true}`)
+}
+
+func sendFill(target string, count int) error {
+	u, err := url.Parse(target)
+	if err != nil {
+		return err
+	}
+	dst, err := net.ResolveUDPAddr("udp", net.JoinHostPort(u.Hostname(), "9"))
+	if err != nil {
+		return err
+	}
+	// Unconnected: the port unreachable answers do not fail later writes.
+	conn, err := net.ListenUDP("udp", nil)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	buf := make([]byte, 1400)
+	for i := 0; i < count; i++ {
+		if _, err := conn.WriteToUDP(buf, dst); err != nil {
+			return err
+		}
+	}
+	return nil
 }
