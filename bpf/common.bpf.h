@@ -187,9 +187,17 @@ static __always_inline void ev_scratch_put(void)
 		sc->depth--;
 }
 
+/*
+ * Verified once per program: global functions, NOT __hidden. libbpf marks a
+ * hidden global function static, and the verifier then walks it again at
+ * every call site with the caller's state: rt_emit() (three rt_stream()
+ * calls) under five queue reports made conn_request_fexit 702k instructions
+ * on 6.1 (22 s under TCG; 15k now). A global function sees only its BTF
+ * argument types: pointers may be NULL (checked first) and are plain memory.
+ */
 /* Streams the event through the ring buffer, sized for what it carries. */
-extern int rt_stream(struct ev_src *s) __hidden;
+extern int rt_stream(struct ev_src *s);
 /* Streams the event, or counts it into its fold entry (in-kernel folding). */
-extern int rt_emit(struct ev_src *s) __hidden;
+extern int rt_emit(struct ev_src *s);
 
 #endif /* RSTTRACE_COMMON_BPF_H */

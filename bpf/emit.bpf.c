@@ -113,11 +113,14 @@ static __always_inline void fill_record(struct rt_event *e, struct rt_listener *
  * lay out listener, link, closed; resets received only a link. The sizes are
  * constants per branch, as bpf_ringbuf_reserve() requires.
  */
-__hidden __noinline int rt_stream(struct ev_src *s)
+__noinline int rt_stream(struct ev_src *s)
 {
-	bool rx = s->type == RT_EV_RST_RECEIVED;
+	bool rx;
 	void *r;
 
+	if (!s)
+		return 0;
+	rx = s->type == RT_EV_RST_RECEIVED;
 	if (rx && (s->flags & RT_F_CONN)) {
 		/* The link's place is kept: sections are a prefix of the full layout. */
 		r = bpf_ringbuf_reserve(&events, RT_SZ_RX_CONN, 0);
@@ -289,13 +292,15 @@ static __always_inline void note_folded(const struct ev_src *s, const struct rt_
  * kept whole as the entry's sample, for userspace to render with the count;
  * so is the next one after a taken-back sample (resample).
  */
-__hidden __noinline int rt_emit(struct ev_src *s)
+__noinline int rt_emit(struct ev_src *s)
 {
 	struct rt_fold_key key = {};
 	struct rt_fold_val *v;
 	bool sample;
 	__u64 now;
 
+	if (!s)
+		return 0;
 	if (!fold_threshold)
 		return rt_stream(s);
 	fold_key(&key, s);

@@ -80,14 +80,19 @@ static __noinline __u32 note_episode(const struct rt_tuple *t, const struct sock
  * episode are kept in functions of their own, so that their frames sit
  * beside rt_emit()'s, not under it (see ev_scratch).
  */
-__hidden __noinline int rt_report_queue(struct ev_src *s, __u64 extra_overflows, __u64 extra_synq)
+__noinline int rt_report_queue(struct ev_src *s, __u64 extra_overflows, __u64 extra_synq)
 {
-	const struct sock *lsk = (const struct sock *)s->lsk;
-	struct rt_sock_info *linfo;
 	const struct rt_owner *lowner;
-	__u32 type = s->type;
-	__u8 path = s->path;
+	struct rt_sock_info *linfo;
+	const struct sock *lsk;
+	__u32 type;
+	__u8 path;
 
+	if (!s)
+		return 0;
+	lsk = (const struct sock *)s->lsk;
+	type = s->type;
+	path = s->path;
 	if (!(event_mask & RT_EVM(type)))
 		return 0;
 	linfo = sock_info(lsk);

@@ -14,7 +14,7 @@
 #include "mib.bpf.h"
 
 /* Counts and emits the queue event in s (overflow.bpf.c). */
-extern int rt_report_queue(struct ev_src *s, __u64 extra_overflows, __u64 extra_synq) __hidden;
+extern int rt_report_queue(struct ev_src *s, __u64 extra_overflows, __u64 extra_synq);
 
 static __always_inline int report_queue_extra(const struct rt_tuple *t, __u32 netns,
 					      const struct sock *lsk, __u32 type, __u8 path,
