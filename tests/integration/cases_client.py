@@ -18,6 +18,7 @@ import nslib
 from harness import Session, test, dig, of_type
 from nslib import Netns, VethPair
 from tracer import Tracer
+from cases_limits import NGINX, children  # one nginx path and process walk for both
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEERS = os.path.join(HERE, "peers")
@@ -599,7 +600,6 @@ def t_go_abort(ctx, check):
         "stalled": 0, "resets": "TcpEstabResets", "failed": len(dial_timeouts)})
 
 
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 NGINX_CONF = """daemon off;
 master_process on;
 worker_processes 1;
@@ -629,14 +629,6 @@ def wait_for(fn, seconds):
             return value
         time.sleep(0.05)
     return None
-
-
-def children(pid):
-    try:
-        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-            return [int(p) for p in f.read().split()]
-    except OSError:
-        return []
 
 
 def listen_queue(ns, addr, port):
