@@ -4,6 +4,7 @@ collect every failed expectation, and Session, one traced scenario."""
 import json
 import time
 
+import kernel
 import nslib
 from tracer import Tracer
 
@@ -19,6 +20,9 @@ FILLER = (max(3, int(round(3 * nslib.TIME_SCALE))), 1400)
 # The schema promises output within one 50 ms poll interval; allow for a
 # tracer busy with other namespaces' traffic.
 PRINT_TIMEOUT = 5
+# (test, what) where a count check was met only with what the tracer
+# reported it could not show; run.py prints them after the results.
+UNSEEN = []
 TESTS = []
 
 
@@ -186,6 +190,14 @@ class Session:
             "\n".join("    " + l for l in self.run.stderr_lines())))
         for ev in self.run.in_netns(self.namespaces):
             self.check.details.append("  netns event: " + json.dumps(ev))
+        # Other namespaces' records: an event attributed to the wrong netns
+        # shows here (bounded: the machine's other traffic may be heavy).
+        inodes = {ns.inode for ns in self.namespaces}
+        others = [ev for ev in self.run.events if ev.get("netns") not in inodes]
+        for ev in others[:50]:
+            self.check.details.append("  other event: " + json.dumps(ev))
+        for rec in self.run.lost + self.run.missed + self.run.unattributed:
+            self.check.details.append("  record: " + json.dumps(rec))
         self.check.details.append("  (failed expectations:)")
         return False
 
@@ -201,10 +213,20 @@ class Session:
         return sum(u.get("count", 0) for u in self.run.unattributed if u.get("event") == type)
 
     def check_rst_count(self):
-        """Every RST the kernel counted in these namespaces is one rst_sent."""
-        sent = len(self.events("rst_sent"))
+        """Every RST the kernel counted in these namespaces is one rst_sent,
+        or one the tracer reported it could not show (lost, or a skipped run
+        of a reset hook: tracer.Run.unseen), named in the details when used."""
+        events = self.events("rst_sent")
+        sent = sum(e.get("count", 1) for e in events)
         out = self.delta("TcpOutRsts")
-        self.check.that(sent == out, "%d rst_sent events, TcpOutRsts delta %d" % (sent, out))
+        unseen, cause = self.run.unseen("rst_sent")
+        if sent < out <= sent + unseen:
+            UNSEEN.append((kernel.current[0], "TcpOutRsts %d = %d rst_sent + %d the tracer "
+                           "reported unseen (%s)" % (out, sent, out - sent, cause)))
+            return
+        self.check.that(sent == out, "%d rst_sent events, TcpOutRsts delta %d%s (%s)" % (
+            sent, out, "; reported unseen: " + cause if cause else "",
+            ", ".join(sorted("%s/%s" % (e.get("reason"), e.get("state")) for e in events))))
 
 
 # --------------------------------------------------------------------------

@@ -31,7 +31,7 @@ sys.path.insert(0, HERE)
 
 import kernel  # noqa: E402
 import nslib  # noqa: E402
-from harness import TESTS, Checks, TestFailure  # noqa: E402
+from harness import TESTS, UNSEEN, Checks, TestFailure  # noqa: E402
 from tracer import TracerError  # noqa: E402
 import cases_traffic  # noqa: E402,F401  (registers tests)
 import cases_filters  # noqa: E402,F401
@@ -131,6 +131,8 @@ def main():
     # What this kernel could not tell, and what the tests asserted instead.
     for name, why in kernel.used:
         print("KERNEL %s: %s" % (name, why))
+    for name, why in UNSEEN:
+        print("UNSEEN %s: %s" % (name, why))
     print("%d passed, %d failed%s" % (passed, failed,
                                       ", %d skipped" % skipped if skipped else ""))
     return 0 if failed == 0 else 1

@@ -87,6 +87,21 @@ class Run:
                 self.events.append(obj)
         self.window = window
 
+    def unseen(self, type):
+        """Events of this type the tracer said it could not show, as
+        (count, cause): lost records (no type: all of them count) plus the
+        kernel's skipped runs of the hooks that produce the type (recursion
+        protection: a hook nested on one CPU is not run). Neither carries a
+        netns, so this bounds a namespace's shortfall from above."""
+        lost = sum(l.get("count", 0) for l in self.lost)
+        missed = {}
+        for m in self.missed:
+            if type in (m.get("events") or []):
+                missed[m.get("hook")] = missed.get(m.get("hook"), 0) + m.get("count", 0)
+        parts = (["%d lost" % lost] if lost else []) + \
+            ["%d missed runs of %s" % (n, h) for h, n in sorted(missed.items()) if n]
+        return lost + sum(missed.values()), ", ".join(parts)
+
     def stderr_lines(self):
         return [l for l in self.stderr.splitlines() if l.strip()]
 
