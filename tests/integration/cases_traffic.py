@@ -6,6 +6,7 @@ the kernel path differs, again with --raw-tp (the fallback programs).
 
 import time
 
+import harness
 import kernel
 import nslib
 from harness import (CLOSED_PORT, FILLER, SLOW_TBF, Session, connect, context_fields, dig,
@@ -301,11 +302,23 @@ def overflow_abort_case(ctx, check, args=()):
                      "listener.accept_queue_max": 2, "context": None,
                      **owner_fields("listener.owner", server, "listen")}
     rsts = of_type(s.events(), "rst_sent", reason="INVALID_SYN")
-    # Exact unless the tracer reported resets it could not show (then
-    # check_rst_count names them).
+    # Exact unless the tracer reported resets it could not show.  Besides
+    # lost records and skipped runs: an overflow it reported unattributed.
+    # Measured (ftrace beside the tracer, docs/truth.md "Softirqs no hook
+    # saw"): 2 of 33 runs under load had one softirq in which the kernel
+    # overflowed, reset and delivered the reset while none of rsttrace's
+    # programs ran and none counted a miss; the tracer reports that overflow
+    # as unattributed (kernel counter), not yet the reset.
     unseen, cause = s.run.unseen("rst_sent")
+    silent = (s.unattributed("listen_overflow"),
+              "ACK-path overflows seen by no hook (unattributed), whose resets went unseen too")
+    unseen += silent[0]
+    cause = ", ".join(c for c in (cause, "%d %s" % silent if silent[0] else "") if c)
     check.that(len(rsts) <= resets <= len(rsts) + unseen, "%d INVALID_SYN rst_sent, %d clients "
                "reset%s" % (len(rsts), resets, "; unseen: " + cause if cause else ""), *rsts)
+    if len(rsts) < resets <= len(rsts) + unseen:
+        harness.UNSEEN.append((kernel.current[0], "%d clients reset, %d INVALID_SYN rst_sent (%s)"
+                               % (resets, len(rsts), cause)))
     for ev in rsts:
         check.fields(ev, {**server_fields, "state": "LISTEN", "cause": "listen_overflow",
                           "addr_source": "packet", **owner_fields("owner", server, "listen")},
@@ -334,7 +347,7 @@ def overflow_abort_case(ctx, check, args=()):
                           "reason": kernel.overflow_drop_reason("TCP_LISTEN_OVERFLOW")},
                      "listen_overflow")
         check_from_burst(check, ev, burst_ports, "listen_overflow")
-    s.check_rst_count()
+    s.check_rst_count(silent)
 
 
 def check_from_burst(check, ev, burst_ports, label):

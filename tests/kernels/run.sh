@@ -110,7 +110,7 @@ for s in $series_list; do
 			echo "== kernel ${kver:-$s (did not boot)}: rsttrace --probe"
 			sed 's/^/   /' "$out/probe.txt" 2>/dev/null
 		fi
-		grep -E '^(FAIL|SKIP|KERNEL)' "$out/suite.log" 2>/dev/null | sed 's/^/   /'
+		grep -E '^(FAIL|SKIP|KERNEL|RERUN|UNSEEN)' "$out/suite.log" 2>/dev/null | sed 's/^/   /'
 		if grep -qE 'Oops|BUG:|general protection|RIP:' "$out/console.log" 2>/dev/null; then
 			echo "   guest kernel oops, see $out/console.log"
 			kf=$((kf + 1))
