@@ -18,7 +18,7 @@ import nslib
 from harness import Session, test, dig, of_type
 from nslib import Netns, VethPair
 from tracer import Tracer
-from cases_limits import NGINX, children  # one nginx path and process walk for both
+from cases_limits import NGINX, children, nginx_conf  # one nginx for both
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEERS = os.path.join(HERE, "peers")
@@ -600,25 +600,6 @@ def t_go_abort(ctx, check):
         "stalled": 0, "resets": "TcpEstabResets", "failed": len(dial_timeouts)})
 
 
-NGINX_CONF = """daemon off;
-master_process on;
-worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log;
-events {{ worker_connections 512; }}
-http {{
-    access_log off;
-    client_body_temp_path {tmp}/body;
-    proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi;
-    scgi_temp_path {tmp}/scgi;
-    server {{
-        listen {addr}:{port} backlog={backlog};
-        location / {{ return 200 "ok\\n"; }}
-    }}
-}}
-"""
 
 
 def wait_for(fn, seconds):
@@ -662,7 +643,7 @@ def t_go_nginx(ctx, check):
     tmp = tempfile.TemporaryDirectory(prefix="rtt-nginx-")
     conf = os.path.join(tmp.name, "nginx.conf")
     with open(conf, "w") as f:
-        f.write(NGINX_CONF.format(tmp=tmp.name, addr=addr, port=port, backlog=8))
+        f.write(nginx_conf(tmp.name, port, 8, addr=addr, connections=512))
     master = nslib.track(subprocess.Popen(
         server.cmd([NGINX, "-p", tmp.name, "-c", conf, "-e", os.path.join(tmp.name, "error.log")]),
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

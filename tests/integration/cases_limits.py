@@ -254,25 +254,33 @@ def t_burst_peak(ctx, check):
 # --------------------------------------------------------------------------
 # a real nginx
 
-NGINX_CONF = """daemon off;
+NGINX_TEMPLATE = """daemon off;
 master_process on;
 worker_processes 1;
 pid {tmp}/nginx.pid;
 error_log {tmp}/error.log;
-events {{ worker_connections 64; }}
+events {{ worker_connections {connections};{events} }}
 http {{
-    access_log off;
+{log}
     client_body_temp_path {tmp}/body;
     proxy_temp_path {tmp}/proxy;
     fastcgi_temp_path {tmp}/fastcgi;
     uwsgi_temp_path {tmp}/uwsgi;
     scgi_temp_path {tmp}/scgi;
     server {{
-        listen 127.0.0.1:{port} backlog={backlog};
+        listen {addr}:{port} backlog={backlog};
         location / {{ return 200 "ok\\n"; }}
     }}
 }}
 """
+
+
+def nginx_conf(tmp, port, backlog, addr="127.0.0.1", connections=64, events="",
+               log="    access_log off;"):
+    """One nginx of the tests: a master, one worker, "ok" on every path;
+    temporary files under tmp."""
+    return NGINX_TEMPLATE.format(tmp=tmp, addr=addr, port=port, backlog=backlog,
+                                 connections=connections, events=events, log=log)
 
 
 def children(pid):
@@ -301,7 +309,7 @@ def t_nginx(ctx, check):
     tmp = tempfile.TemporaryDirectory(prefix="rtt-nginx-")
     conf = os.path.join(tmp.name, "nginx.conf")
     with open(conf, "w") as f:
-        f.write(NGINX_CONF.format(tmp=tmp.name, port=port, backlog=backlog))
+        f.write(nginx_conf(tmp.name, port, backlog))
     client = ScriptPeer(ns)
     master = worker = None
     with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
@@ -844,27 +852,11 @@ def t_go_accept_wait_raised(ctx, check):
 # --------------------------------------------------------------------------
 # nginx too slow to accept: its own log is the truth of when it accepted
 
-NGINX_PACED_CONF = """daemon off;
-master_process on;
-worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log;
-events {{ worker_connections 256; multi_accept off; accept_mutex off; }}
-http {{
-    log_format paced '$remote_port $msec $connection_time $connection ' {pad};
+# Its access log goes to a FIFO read at a pace (PacedLog); no keep-alive.
+PACED_EVENTS = " multi_accept off; accept_mutex off;"
+PACED_LOG = """    log_format paced '$remote_port $msec $connection_time $connection ' {pad};
     access_log {tmp}/access.fifo paced;
-    keepalive_timeout 0;
-    client_body_temp_path {tmp}/body;
-    proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi;
-    scgi_temp_path {tmp}/scgi;
-    server {{
-        listen 127.0.0.1:{port} backlog={backlog};
-        location / {{ return 200 "ok\\n"; }}
-    }}
-}}
-"""
+    keepalive_timeout 0;"""
 F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -970,7 +962,8 @@ def t_nginx_accept_wait(ctx, check):
     conf = os.path.join(tmp.name, "nginx.conf")
     pad = " ".join("'%s'" % ("x" * 500) for _ in range(PAGE // 2 // 500 + 1))
     with open(conf, "w") as f:
-        f.write(NGINX_PACED_CONF.format(tmp=tmp.name, port=port, backlog=backlog, pad=pad))
+        f.write(nginx_conf(tmp.name, port, backlog, connections=256, events=PACED_EVENTS,
+                               log=PACED_LOG.format(pad=pad, tmp=tmp.name)))
     log = PacedLog(os.path.join(tmp.name, "access.fifo"), pace)
     log.start()
     with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
