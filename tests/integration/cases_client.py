@@ -463,6 +463,26 @@ def check_go_owner(check, events, pid, comm):
                      ev.get("type"))
 
 
+def check_resets_after_close(check, s, stalled_ports):
+    """Go's close() of a stalled request sends a FIN the syncookie no
+    longer matches (its sequence number moved): the listener may answer
+    with a reset no application sees, since the socket is closed (always
+    with nginx on 6.18; 62 of 64 stalled requests with the Python server in
+    the 6.1 guest, none on 6.18). Reported as such, never as an error of
+    the application, nor in the endpoint's resets."""
+    for ev in s.events("rst_received"):
+        check.fields(ev, {"state": "FIN_WAIT1", "connection.app_closed": True,
+                          "connection.fin_received": False,
+                          "connection.errno": None, "connection.error_text": None,
+                          "connection.bytes_acked": 0, "connection.bytes_received": 0,
+                          "diagnosis.code": "remote_accept_queue_overflow_suspected",
+                          "diagnosis.confidence": "medium"}, "rst_received after close")
+        check.that(dig(ev, "local.port") in stalled_ports,
+                   "a reset after close on a port without request_stalled", ev)
+        check.that("after the application had closed it" in (dig(ev, "diagnosis.text") or ""),
+                   "diagnosis text %r" % dig(ev, "diagnosis.text"), ev)
+
+
 def check_syn_totals(check, s):
     retries = s.events("connect_retry")
     syn_retries = sum(dig(e, "connection.syn_retries") or 0 for e in retries)
@@ -529,7 +549,7 @@ def t_go_syncookies(ctx, check):
     abandoned = [e for e in s.events("connect_failed") if dig(e, "connection.outcome") == "closed"]
     check.that(len(abandoned) == len(dial_timeouts),
                "%d connects abandoned, %d Go dial timeouts" % (len(abandoned), len(dial_timeouts)))
-    check.that(not s.events("rst_received"), "rst_received", *s.events("rst_received"))
+    check_resets_after_close(check, s, stalled_ports)
     check_go_owner(check, s.events(), pid, comm)
     check_syn_totals(check, s)
     check_endpoint(check, s, s.client, s.veth, 20405, {
@@ -697,21 +717,7 @@ def t_go_nginx(ctx, check):
         check.fields(ev, {"prev_state": "SYN_SENT", "state": "CLOSE",
                           "connection.fin_received": False,
                           "diagnosis.code": "remote_syn_drops_suspected"}, "connect_failed")
-    # Go's close() sends a FIN the syncookie no longer matches (its sequence
-    # number moved): nginx's listener answers with a reset no application
-    # sees, since the socket is closed. Reported as such, never as an error
-    # of the application, nor in the endpoint's resets.
-    for ev in s.events("rst_received"):
-        check.fields(ev, {"state": "FIN_WAIT1", "connection.app_closed": True,
-                          "connection.fin_received": False,
-                          "connection.errno": None, "connection.error_text": None,
-                          "connection.bytes_acked": 0, "connection.bytes_received": 0,
-                          "diagnosis.code": "remote_accept_queue_overflow_suspected",
-                          "diagnosis.confidence": "medium"}, "rst_received after close")
-        check.that(dig(ev, "local.port") in stalled_ports,
-                   "a reset after close on a port without request_stalled", ev)
-        check.that("after the application had closed it" in (dig(ev, "diagnosis.text") or ""),
-                   "diagnosis text %r" % dig(ev, "diagnosis.text"), ev)
+    check_resets_after_close(check, s, stalled_ports)
     check_go_owner(check, s.events(), pid, comm)
     check_syn_totals(check, s)
     check_endpoint(check, s, client, veth, port, {
