@@ -29,16 +29,32 @@ int ready_file_check(const char *path)
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
 
+/*
+ * Written beside it and renamed into place: a watcher that sees the file
+ * sees the pid in it, never an empty file (the 6.12 guest's ready_file test
+ * read one between open() and the write).
+ */
 int ready_file_create(const char *path)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	char tmp[PATH_MAX];
+	int fd, len, err = 0;
 
+	len = snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
+	if (len < 0 || (size_t)len >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
 	/* The pid, so that a stale file can be told from a live one. */
-	dprintf(fd, "%d\n", (int)getpid());
-	close(fd);
-	return 0;
+	if (dprintf(fd, "%d\n", (int)getpid()) < 0)
+		err = -EIO;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
 }
 
 void ready_file_remove(const char *path)
