@@ -170,7 +170,10 @@ def t_container_listener_overflow(ctx, check):
             ctr.close()
         s.finish_scenario()
     overflows = s.delta("TcpExtListenOverflows")
-    check.that(burst.get("connected") == "2" and overflows > 0,
+    # 2 fill the queue of listen(1); in a guest under TCG a third may count
+    # as connected too: a SYN taken while a handshake was still in progress,
+    # whose ACK then overflowed on the ACK path (the client cannot tell).
+    check.that(int(burst.get("connected", 0)) >= 2 and overflows > 0,
                "scenario: burst gave %s, ListenOverflows delta %d" % (burst, overflows))
     if not s.traced:
         return
