@@ -463,13 +463,15 @@ def check_go_owner(check, events, pid, comm):
                      ev.get("type"))
 
 
-def check_resets_after_close(check, s, stalled_ports):
-    """Go's close() of a stalled request sends a FIN the syncookie no
+def check_resets_after_close(check, s, timed_out):
+    """Go's close() of a request it gave up on sends a FIN the syncookie no
     longer matches (its sequence number moved): the listener may answer
     with a reset no application sees, since the socket is closed (always
-    with nginx on 6.18; 62 of 64 stalled requests with the Python server in
-    the 6.1 guest, none on 6.18). Reported as such, never as an error of
-    the application, nor in the endpoint's resets."""
+    with nginx on 6.18; with the Python server 62 of 64 stalled requests in
+    the 6.1 guest, 3 requests sent late after SYN retries in the 6.12
+    guest, none on 6.18). Reported as such, never as an error of the
+    application, nor in the endpoint's resets. `timed_out`: the local ports
+    of the requests Go timed out on."""
     for ev in s.events("rst_received"):
         check.fields(ev, {"state": "FIN_WAIT1", "connection.app_closed": True,
                           "connection.fin_received": False,
@@ -477,8 +479,8 @@ def check_resets_after_close(check, s, stalled_ports):
                           "connection.bytes_acked": 0, "connection.bytes_received": 0,
                           "diagnosis.code": "remote_accept_queue_overflow_suspected",
                           "diagnosis.confidence": "medium"}, "rst_received after close")
-        check.that(dig(ev, "local.port") in stalled_ports,
-                   "a reset after close on a port without request_stalled", ev)
+        check.that(dig(ev, "local.port") in timed_out,
+                   "a reset after close on a port without a Go timeout", ev)
         check.that("after the application had closed it" in (dig(ev, "diagnosis.text") or ""),
                    "diagnosis text %r" % dig(ev, "diagnosis.text"), ev)
 
@@ -549,7 +551,7 @@ def t_go_syncookies(ctx, check):
     abandoned = [e for e in s.events("connect_failed") if dig(e, "connection.outcome") == "closed"]
     check.that(len(abandoned) == len(dial_timeouts),
                "%d connects abandoned, %d Go dial timeouts" % (len(abandoned), len(dial_timeouts)))
-    check_resets_after_close(check, s, stalled_ports)
+    check_resets_after_close(check, s, stalled_go)
     check_go_owner(check, s.events(), pid, comm)
     check_syn_totals(check, s)
     check_endpoint(check, s, s.client, s.veth, 20405, {
@@ -717,7 +719,7 @@ def t_go_nginx(ctx, check):
         check.fields(ev, {"prev_state": "SYN_SENT", "state": "CLOSE",
                           "connection.fin_received": False,
                           "diagnosis.code": "remote_syn_drops_suspected"}, "connect_failed")
-    check_resets_after_close(check, s, stalled_ports)
+    check_resets_after_close(check, s, waiting)
     check_go_owner(check, s.events(), pid, comm)
     check_syn_totals(check, s)
     check_endpoint(check, s, client, veth, port, {
