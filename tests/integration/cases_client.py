@@ -622,8 +622,6 @@ def t_go_abort(ctx, check):
         "stalled": 0, "resets": "TcpEstabResets", "failed": len(dial_timeouts)})
 
 
-
-
 def wait_for(fn, seconds):
     deadline = time.monotonic() + seconds * nslib.TIME_SCALE
     while time.monotonic() < deadline:
