@@ -305,7 +305,7 @@ def overflow_abort_case(ctx, check, args=()):
     # Exact unless the tracer reported resets it could not show.  Besides
     # lost records and skipped runs: an overflow it reported unattributed.
     # Measured (ftrace beside the tracer, docs/truth.md "Softirqs no hook
-    # saw"): 2 of 33 runs under load had one softirq in which the kernel
+    # saw"): 2 of 37 runs under load had one softirq in which the kernel
     # overflowed, reset and delivered the reset while none of rsttrace's
     # programs ran and none counted a miss; the tracer reports that overflow
     # as unattributed (kernel counter), not yet the reset.
