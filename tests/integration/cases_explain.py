@@ -801,13 +801,14 @@ def check_ack_overflow_common(check, s, client_ns, server_ns, veth, server, clie
     # listener after its ACK did (another CPU's backlog) and be dropped on
     # the SYN path between two ACK-path drops (seen once, two test runs and
     # a guest loading the machine).
+    drops = s.events("listen_overflow", [server_ns])
     ack_ports = {dig(e, "remote.port") for e in acks}
-    every = check_repeats(check, [e for e in s.events("listen_overflow", [server_ns])
-                                  if dig(e, "remote.port") in ack_ports], "listen_overflow")
-    flows = {p: [e.get("repeat") for e in acks if dig(e, "remote.port") == p] for p in every}
+    check_repeats(check, [e for e in drops if dig(e, "remote.port") in ack_ports],
+                  "listen_overflow")
+    flows = {p: [e.get("repeat") for e in acks if dig(e, "remote.port") == p] for p in ack_ports}
     check.that(len(flows) == 3, "%d flows overflowed on the ACK path, expected 3 (%s)"
                % (len(flows), sorted(flows)))
-    others = [e for e in s.events("listen_overflow", [server_ns]) if e.get("path") != "ack"]
+    others = [e for e in drops if e.get("path") != "ack"]
     for ev in others:
         check.fields(ev, {"path": "syn", "reason": None}, "other listen_overflow")
     summary = s.check_totals(server_ns, {
@@ -912,13 +913,14 @@ def t_ack_overflow_abort0(ctx, check):
             "overflow.accept_queue": 5, "overflow.accept_queue_max": 4,
             "overflow.listener_owner.pid": server.pid, "diagnosis.code": "listen_overflow"}
     drops = s.events("listen_overflow", [server_ns])
-    counts, paths = {}, {}
+    counts, paths, late_syns = {}, {}, 0
     for ev in flagged:
         rport = dig(ev, "remote.port")
         mine = sorted((e for e in drops if dig(e, "remote.port") == rport),
                       key=lambda e: e.get("repeat") or 0)
         # The link is the flow's latest drop: ACK path, unless a late SYN (above).
         paths[rport] = mine[-1].get("path") if mine else "ack"
+        late_syns += len([e for e in mine if e.get("path") == "syn"])
         check.fields(ev, {"state": "LISTEN", "cause": None, "local.addr": saddr,
                           "local.port": port, "overflow.path": paths[rport], **link,
                           **owner_fields("owner", server, "listen")}, "TCP_FLAGS rst_sent")
@@ -936,8 +938,6 @@ def t_ack_overflow_abort0(ctx, check):
     # every drop counted: the flows' counts add up to their drops, which are
     # the ACK-path total (and the late SYNs, if any): --every-event prints
     # every drop as an event of its own
-    late_syns = len([e for e in drops if dig(e, "remote.port") in counts
-                     and e.get("path") == "syn"])
     check.that(sum(c or 0 for c in counts.values()) ==
                totals.get("listen_overflow_ack", 0) + late_syns,
                "overflow.count of the resets %s, totals.listen_overflow_ack %s + %d late SYNs"

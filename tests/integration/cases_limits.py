@@ -963,7 +963,7 @@ def t_nginx_accept_wait(ctx, check):
     pad = " ".join("'%s'" % ("x" * 500) for _ in range(PAGE // 2 // 500 + 1))
     with open(conf, "w") as f:
         f.write(nginx_conf(tmp.name, port, backlog, connections=256, events=PACED_EVENTS,
-                               log=PACED_LOG.format(pad=pad, tmp=tmp.name)))
+                           log=PACED_LOG.format(pad=pad, tmp=tmp.name)))
     log = PacedLog(os.path.join(tmp.name, "access.fifo"), pace)
     log.start()
     with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:

@@ -6,7 +6,6 @@ the kernel path differs, again with --raw-tp (the fallback programs).
 
 import time
 
-import harness
 import kernel
 import nslib
 from harness import (CLOSED_PORT, FILLER, SLOW_TBF, Session, connect, context_fields, dig,
@@ -309,16 +308,10 @@ def overflow_abort_case(ctx, check, args=()):
     # overflowed, reset and delivered the reset while none of rsttrace's
     # programs ran and none counted a miss; the tracer reports that overflow
     # as unattributed (kernel counter), not yet the reset.
-    unseen, cause = s.run.unseen("rst_sent")
     silent = (s.unattributed("listen_overflow"),
               "ACK-path overflows seen by no hook (unattributed), whose resets went unseen too")
-    unseen += silent[0]
-    cause = ", ".join(c for c in (cause, "%d %s" % silent if silent[0] else "") if c)
-    check.that(len(rsts) <= resets <= len(rsts) + unseen, "%d INVALID_SYN rst_sent, %d clients "
-               "reset%s" % (len(rsts), resets, "; unseen: " + cause if cause else ""), *rsts)
-    if len(rsts) < resets <= len(rsts) + unseen:
-        harness.UNSEEN.append((kernel.current[0], "%d clients reset, %d INVALID_SYN rst_sent (%s)"
-                               % (resets, len(rsts), cause)))
+    s.check_resets_seen(len(rsts), "INVALID_SYN rst_sent", resets, "clients reset", silent,
+                        "", *rsts)
     for ev in rsts:
         check.fields(ev, {**server_fields, "state": "LISTEN", "cause": "listen_overflow",
                           "addr_source": "packet", **owner_fields("owner", server, "listen")},

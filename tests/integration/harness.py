@@ -217,23 +217,31 @@ class Session:
 
     def check_rst_count(self, also_unseen=(0, "")):
         """Every RST the kernel counted in these namespaces is one rst_sent,
-        or one the tracer reported it could not show (lost, or a skipped run
-        of a reset hook: tracer.Run.unseen; `also_unseen`: (count, cause) a
-        test knows more of), printed as UNSEEN when used."""
+        or one the tracer reported it could not show (check_resets_seen)."""
         events = self.events("rst_sent")
-        sent = sum(e.get("count", 1) for e in events)
-        out = self.delta("TcpOutRsts")
+        self.check_resets_seen(
+            sum(e.get("count", 1) for e in events), "rst_sent events",
+            self.delta("TcpOutRsts"), "TcpOutRsts delta", also_unseen,
+            " (%s)" % ", ".join(sorted("%s/%s" % (e.get("reason"), e.get("state"))
+                                       for e in events)))
+
+    def check_resets_seen(self, seen, seen_what, counted, counted_what, also_unseen=(0, ""),
+                          detail="", *events):
+        """seen == counted, or short by at most the resets the tracer
+        reported it could not show: lost records, skipped runs of a reset
+        hook (tracer.Run.unseen), and `also_unseen`, (count, cause) a test
+        knows more of. A shortfall so covered is printed as UNSEEN."""
         unseen, cause = self.run.unseen("rst_sent")
         if also_unseen[0]:
             unseen += also_unseen[0]
             cause = ", ".join(c for c in (cause, "%d %s" % also_unseen) if c)
-        if sent < out <= sent + unseen:
-            UNSEEN.append((kernel.current[0], "TcpOutRsts %d = %d rst_sent + %d the tracer "
-                           "reported unseen (%s)" % (out, sent, out - sent, cause)))
+        if seen < counted <= seen + unseen:
+            UNSEEN.append((kernel.current[0], "%s %d = %d %s + %d the tracer reported unseen (%s)"
+                           % (counted_what, counted, seen, seen_what, counted - seen, cause)))
             return
-        self.check.that(sent == out, "%d rst_sent events, TcpOutRsts delta %d%s (%s)" % (
-            sent, out, "; reported unseen: " + cause if cause else "",
-            ", ".join(sorted("%s/%s" % (e.get("reason"), e.get("state")) for e in events))))
+        self.check.that(seen == counted, "%d %s, %s %d%s%s" % (
+            seen, seen_what, counted_what, counted,
+            "; reported unseen: " + cause if cause else "", detail), *events)
 
 
 # --------------------------------------------------------------------------
