@@ -90,6 +90,8 @@ RT_SHARED const volatile __u32 kernel_hz RT_INIT(0);
  * loader reads them from BTF (0: unknown, the counters are not used).
  */
 RT_SHARED const volatile __u32 mib_index[3] RT_INIT({});
+/* Index of TcpOutRsts in the kernel's tcp_mib (anonymous enum too; 0: unknown). */
+RT_SHARED const volatile __u32 tcp_mib_outrsts RT_INIT(0);
 
 /* Events to userspace; size set by the loader (--ring-size). */
 RT_SHARED struct {
@@ -283,6 +285,14 @@ RT_SHARED struct {
 	__type(key, struct rt_mib_key);
 	__type(value, struct rt_mib_vals);
 } mib_seen SEC(".maps");
+
+/* TcpOutRsts per netns against the resets seen there (mib.bpf.c). */
+RT_SHARED struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct rt_rst_mib);
+} rst_mib SEC(".maps");
 
 /* Per fold key without epoch: is its storm going on, how much was streamed. */
 RT_SHARED struct {

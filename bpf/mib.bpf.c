@@ -191,14 +191,13 @@ static __always_inline void advance_aged(struct rt_mib_vals *seen, const struct 
 }
 
 /*
- * Every CPU's increments in a netns that no event claimed, as unattributed,
- * while its struct net is surely alive (the caller holds a socket of it):
- * all of them when a listener closes (without this, overflows after the
+ * The listen counters' increments on every CPU of a netns that no event
+ * claimed, as unattributed: all of them when a listener closes (without this, overflows after the
  * last event of a listener gone by exit would be in no total) or at exit;
  * with 'aged', those a period old (the periodic sweep), so that the totals
  * a scrape reads follow the kernel's counters while tracing.
  */
-__hidden __noinline int rt_mib_sweep_netns(__u64 net, __u32 netns, int aged)
+static __always_inline void sweep_overflows(__u64 net, __u32 netns, int aged)
 {
 	struct rt_mib_key key = {.netns = netns};
 	__u64 mib = mib_of(net), overflows = 0, synq = 0;
@@ -206,7 +205,7 @@ __hidden __noinline int rt_mib_sweep_netns(__u64 net, __u32 netns, int aged)
 	__u32 cpu;
 
 	if (!mib || !mib_index[RT_MIB_LISTEN_OVERFLOWS])
-		return 0;
+		return;
 	for (cpu = 0; cpu < RT_MIB_MAX_CPUS; cpu++) {
 		struct rt_mib_delta d = {};
 		__u64 off;
@@ -229,5 +228,112 @@ __hidden __noinline int rt_mib_sweep_netns(__u64 net, __u32 netns, int aged)
 		synq += d.d[RT_MIB_REQQ_DROP] + d.d[RT_MIB_REQQ_COOKIES];
 	}
 	unattributed_unfiltered(netns, overflows, synq);
+}
+
+/* The netns's TcpOutRsts now, summed over its CPUs; false when unreadable. */
+static __always_inline bool out_rsts(__u64 tmib, __u64 *sum)
+{
+	__u32 cpu;
+
+	*sum = 0;
+	for (cpu = 0; cpu < RT_MIB_MAX_CPUS; cpu++) {
+		__u64 off, v = 0;
+
+		if (cpu >= nr_cpus)
+			break;
+		off = percpu_offset(cpu);
+		if (!off)
+			return false;
+		bpf_probe_read_kernel(&v, sizeof(v),
+				      (const void *)(tmib + off + tcp_mib_outrsts * sizeof(long)));
+		*sum += v;
+	}
+	return true;
+}
+
+static __always_inline __u64 tcp_mib_of(__u64 netp)
+{
+	const struct net *net = (const struct net *)netp;
+	__u64 tmib = 0;
+
+	if (net && tcp_mib_outrsts)
+		bpf_core_read(&tmib, sizeof(tmib), &net->mib.tcp_statistics);
+	return tmib;
+}
+
+/* A baseline for a netns first found (or on a reused inode): its count now. */
+static __always_inline struct rt_rst_mib *rst_baseline(__u32 netns, __u64 tmib, __u64 now,
+						       struct rt_rst_mib *old)
+{
+	struct rt_rst_mib fresh = {.mib = tmib, .base = now, .aged = now};
+
+	/* NOEXIST: a baseline another CPU just made may already hold a claim. */
+	bpf_map_update_elem(&rst_mib, &netns, &fresh, old ? BPF_ANY : BPF_NOEXIST);
+	return bpf_map_lookup_elem(&rst_mib, &netns);
+}
+
+/*
+ * The kernel counts a passive reset (tcp_v4/v6_send_reset) after the
+ * tracepoint, an active one (tcp_send_active_reset) before it: a baseline
+ * made here leaves this reset out of it, and it is claimed.
+ */
+__hidden __noinline int rt_rst_claim(__u64 net, __u32 netns, int counted)
+{
+	__u64 tmib = tcp_mib_of(net), now;
+	struct rt_rst_mib *r;
+
+	if (!tmib)
+		return 0;
+	r = bpf_map_lookup_elem(&rst_mib, &netns);
+	if (!r || r->mib != tmib) {
+		if (!out_rsts(tmib, &now))
+			return 0;
+		if (counted && now)
+			now--;
+		r = rst_baseline(netns, tmib, now, r);
+		if (!r)
+			return 0;
+	}
+	__sync_fetch_and_add(&r->claimed, 1);
+	return 0;
+}
+
+/*
+ * Resets the kernel counted that no hook claimed. Periodic ('aged'): only
+ * up to the count of the previous sweep, a period ago, against every claim
+ * made since: a hook claims its reset microseconds after the kernel
+ * counted it, so what the older count holds beyond the claims was seen by
+ * no hook (a lower bound while resets go on; it catches up when they
+ * stop). At exit, with the hooks detached, all of it. Never while a reset
+ * may be half-way with the hooks attached: an active reset is counted
+ * before its hook runs.
+ */
+static __always_inline void sweep_resets(__u64 net, __u32 netns, int aged)
+{
+	__u64 tmib = tcp_mib_of(net), now, upto, had;
+	struct rt_rst_mib *r;
+
+	if (!tmib || !out_rsts(tmib, &now))
+		return;
+	r = bpf_map_lookup_elem(&rst_mib, &netns);
+	if (!r || r->mib != tmib) {
+		rst_baseline(netns, tmib, now, r);
+		return;
+	}
+	upto = aged && r->aged < now ? r->aged : now;
+	r->aged = now;
+	had = r->base + r->claimed + r->reported;
+	if (upto <= had)
+		return;
+	r->reported += upto - had;
+	unattributed_rsts(netns, upto - had);
+}
+
+/* Both, while the netns's struct net is surely alive (the caller holds a socket of it). */
+__hidden __noinline int rt_mib_sweep_netns(__u64 net, __u32 netns, int how)
+{
+	sweep_overflows(net, netns, how & RT_SWEEP_AGED);
+	if (how & RT_SWEEP_RESETS)
+		sweep_resets(net, netns, how & RT_SWEEP_AGED);
 	return 0;
 }

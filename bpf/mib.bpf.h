@@ -54,6 +54,24 @@ static __always_inline void unattributed_unfiltered(__u32 netns, __u64 overflows
 	unattributed(overflows, synq);
 }
 
+/* Resets the kernel counted that no hook saw: in the totals, as unattributed. */
+static __always_inline void unattributed_rsts(__u32 netns, __u64 n)
+{
+	if (!n || !(event_mask & RT_EVM(RT_EV_RST_SENT)))
+		return;
+	if ((filter_netns && netns != filter_netns) || filter_tgid || nr_filter_ports ||
+	    filter_family || filter_cgroup)
+		return;
+	count_n(RT_CNT_RST_SENT, n);
+	count_n(RT_CNT_UNATTRIB_RST, n);
+}
+
+/*
+ * A reset sent that a hook saw, claimed against its netns's TcpOutRsts;
+ * 'counted': the kernel counted it before the hook ran (an active reset).
+ */
+extern int rt_rst_claim(__u64 net, __u32 netns, int counted) __hidden;
+
 /* Baselines for every CPU of netns (its struct net at 'net'), where missing. */
 extern int rt_mib_init(__u64 net, __u32 netns) __hidden;
 /*
@@ -61,10 +79,7 @@ extern int rt_mib_init(__u64 net, __u32 netns) __hidden;
  * baseline here, 'init' makes one (d->fresh); else nothing is known.
  */
 extern int rt_mib_delta(__u64 net, __u32 netns, struct rt_mib_delta *d, int init) __hidden;
-/*
- * Every CPU's increments in netns since its last event, as unattributed;
- * with 'aged', only those already counted at the previous aged sweep.
- */
-extern int rt_mib_sweep_netns(__u64 net, __u32 netns, int aged) __hidden;
+/* Every CPU's increments in netns no event claimed, as unattributed; 'how': RT_SWEEP_*. */
+extern int rt_mib_sweep_netns(__u64 net, __u32 netns, int how) __hidden;
 
 #endif

@@ -3,6 +3,7 @@
 #include "common.bpf.h"
 #include "local_abort.bpf.h"
 #include "link.bpf.h"
+#include "mib.bpf.h"
 
 #define RT_SOCK_DEAD	 0 /* enum sock_flags */
 #define RT_SOCK_LINGER	 4
@@ -40,6 +41,14 @@ static __always_inline bool reason_is_abort_on_close(__u32 reason)
 	       reason == bpf_core_enum_value(enum sk_rst_reason___rt,
 					     SK_RST_REASON_TCP_ABORT_ON_CLOSE___rt);
 }
+
+/*
+ * RSTTRACE_TEST_UNSEEN_RESETS=N: the first N resets the filters select pass
+ * as if no hook ran (the tests of the TcpOutRsts sweep, bpf/mib.bpf.c); 0,
+ * and the test pruned at load, otherwise.
+ */
+const volatile __u32 test_unseen_resets = 0;
+__u32 test_unseen_passed;
 
 /* The second half of a reset sent, from what the first half found; the flags. */
 static __always_inline __u32 send_reset_tail(struct ev_src *s, const struct sock *sk, __u32 flags,
@@ -152,7 +161,11 @@ static __always_inline int handle_send_reset_into(struct ev_src *s, const struct
 	/* Filter on the owner the event will show, after every lookup that finds it. */
 	if (!wanted(&s->t, netns, owner, linfo ? &linfo->owner : NULL))
 		return 0;
+	if (test_unseen_resets && __sync_fetch_and_add(&test_unseen_passed, 1) < test_unseen_resets)
+		return 0;
 
+	/* Seen: one of the netns's TcpOutRsts accounted for (bpf/mib.bpf.c). */
+	rt_rst_claim(sk ? sk_net(sk) : skb_net(skb), netns, !skb);
 	ev_owner(s, owner);
 	ev_lowner(s, linfo ? &linfo->owner : NULL);
 	s->sk = (__u64)sk;
@@ -179,9 +192,10 @@ static __always_inline int handle_send_reset_into(struct ev_src *s, const struct
 static __always_inline int handle_send_reset(const struct sock *sk, const struct sk_buff *skb,
 					     __u32 reason, __u32 flags, const bool direct)
 {
-	struct ev_src *s = ev_scratch_get();
+	struct ev_src *s;
 	int ret;
 
+	s = ev_scratch_get();
 	if (!s)
 		return 0;
 	ret = handle_send_reset_into(s, sk, skb, reason, flags, direct);

@@ -4,9 +4,10 @@
 #include "mib.bpf.h"
 
 /*
- * The sweep, over every process's open files: run by userspace every few
- * seconds while tracing (sweep_aged: only what stayed unclaimed for a
- * period) and once the hooks are detached at exit (everything). A TCP
+ * The sweep, over every process's open files: run by userspace before
+ * "attached" (the baselines), every few seconds while tracing (aged: only
+ * what stayed unclaimed for a period) and once the hooks are detached at
+ * exit (everything). A TCP
  * socket that a process holds pins its network namespace, so that
  * namespace's counters are alive while this program reads them; namespaces
  * no process holds a socket of are left alone (their listeners closed, and
@@ -25,7 +26,7 @@ struct {
 } swept_netns SEC(".maps");
 
 volatile __u32 sweep_gen;
-volatile __u32 sweep_aged;
+volatile __u32 sweep_how; /* RT_SWEEP_* (include/rsttrace.h) */
 
 SEC("iter/task_file")
 int sweep_task_file(struct bpf_iter__task_file *ctx)
@@ -43,6 +44,6 @@ int sweep_task_file(struct bpf_iter__task_file *ctx)
 	if (swept && *swept == gen)
 		return 0;
 	bpf_map_update_elem(&swept_netns, &netns, &gen, BPF_ANY);
-	rt_mib_sweep_netns(sk_net(sk), netns, sweep_aged);
+	rt_mib_sweep_netns(sk_net(sk), netns, sweep_how);
 	return 0;
 }

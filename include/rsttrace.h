@@ -504,6 +504,22 @@ struct rt_mib_vals {
 	__u64 aged[3]; /* the counters at the last periodic sweep: older than any event */
 };
 
+/*
+ * A netns's TcpOutRsts against the resets the hooks saw there (bpf/mib.bpf.c):
+ * what the kernel counted beyond base + claimed + reported was seen by no hook.
+ */
+struct rt_rst_mib {
+	__u64 mib;	/* the netns's per-CPU tcp_mib: a new netns on the same inode differs */
+	__u64 base;	/* TcpOutRsts when the first reset or sweep found the netns */
+	__u64 claimed;	/* resets sent that a hook saw since */
+	__u64 aged;	/* TcpOutRsts at the last periodic sweep */
+	__u64 reported; /* counted as unattributed */
+};
+
+/* What a sweep of the kernel's counters looks at (bpf/mib.bpf.c, user/mib_sweep.c). */
+#define RT_SWEEP_AGED	1 /* only what the previous periodic sweep had counted (else all) */
+#define RT_SWEEP_RESETS 2 /* TcpOutRsts too: never while a reset may be half-way */
+
 /* Indexes into the per-CPU counters map. */
 enum rt_counter {
 	RT_CNT_RST_SENT = 0,
@@ -538,6 +554,8 @@ enum rt_counter {
 	 */
 	RT_CNT_DISARMED_OVERFLOW,
 	RT_CNT_DISARMED_SYNQ,
+	/* Resets the kernel counted in TcpOutRsts that no hook saw (in RT_CNT_RST_SENT too). */
+	RT_CNT_UNATTRIB_RST,
 	RT_CNT_MAX,
 };
 
@@ -555,6 +573,7 @@ _Static_assert(sizeof(struct rt_closed) == 48, "rt_closed layout");
 _Static_assert(sizeof(struct rt_flow_key) == 40, "rt_flow_key layout");
 _Static_assert(sizeof(struct rt_listener_stats) == 96, "rt_listener_stats layout");
 _Static_assert(sizeof(struct rt_conn_key) == 48, "rt_conn_key layout");
+_Static_assert(sizeof(struct rt_rst_mib) == 40, "rt_rst_mib layout");
 _Static_assert(sizeof(struct rt_scan_rec) == 24, "rt_scan_rec layout");
 _Static_assert(sizeof(struct rt_fold_key) == 56, "rt_fold_key layout");
 _Static_assert(sizeof(struct rt_accept_wait) == 48 + 4 * RT_WAIT_BUCKETS, "rt_accept_wait layout");

@@ -115,6 +115,15 @@ static void refuse_for_tests(struct rsttrace_bpf *s)
 	}
 }
 
+/* RSTTRACE_TEST_UNSEEN_RESETS=N: the first N resets pass unseen (bpf/rst_send.bpf.c). */
+static void unseen_for_tests(struct rsttrace_bpf *s)
+{
+	const char *n = getenv("RSTTRACE_TEST_UNSEEN_RESETS");
+
+	if (n)
+		s->rodata->test_unseen_resets = (__u32)strtoul(n, NULL, 10);
+}
+
 /* Opens the skeleton and configures it for the hooks chosen. */
 static int open_skel(struct loader *ld, const struct cli_opts *o)
 {
@@ -133,6 +142,7 @@ static int open_skel(struct loader *ld, const struct cli_opts *o)
 	for (p = bpf_object__next_program(s->obj, NULL); p; p = bpf_object__next_program(s->obj, p))
 		bpf_program__set_autoload(p, false);
 	refuse_for_tests(s);
+	unseen_for_tests(s);
 	for (i = 0; i < nr_hooks; i++) {
 		const struct hook_cand *cand = hook_chosen(&ld->choice[i]);
 		int k;
@@ -179,6 +189,7 @@ static int open_skel(struct loader *ld, const struct cli_opts *o)
 	s->rodata->rcv_state_process_end = ld->probe.syn_site_end;
 	for (i = 0; i < (int)(sizeof(ld->probe.mib_index) / sizeof(ld->probe.mib_index[0])); i++)
 		s->rodata->mib_index[i] = ld->probe.mib_index[i];
+	s->rodata->tcp_mib_outrsts = ld->probe.tcp_mib_outrsts;
 	s->rodata->nr_cpus = libbpf_num_possible_cpus() > 0 ? libbpf_num_possible_cpus() : 1;
 	/* Wake the reader when an eighth of the ring is used. */
 	s->rodata->wakeup_bytes = o->ring_bytes / 8;

@@ -380,7 +380,7 @@ void metrics_render(void *ctx, struct strbuf *sb)
 
 	family(sb, "rsttrace_resets_sent_total", "counter",
 	       "TCP resets sent, by reason (enum sk_rst_reason; before 6.10 the one rsttrace "
-	       "derives, as in the events).");
+	       "derives, as in the events); unattributed: counted by the kernel, seen by no hook.");
 	resets(sb, m, RT_EV_RST_SENT);
 	family(sb, "rsttrace_resets_received_total", "counter",
 	       "TCP resets received, by the state of the socket that received it.");
@@ -411,6 +411,7 @@ void metrics_render(void *ctx, struct strbuf *sb)
 	       t[RT_CNT_UNATTRIB_OVERFLOW]);
 	sample(sb, "rsttrace_unattributed_total", "event=\"syn_queue_overflow\"",
 	       t[RT_CNT_UNATTRIB_SYNQ]);
+	sample(sb, "rsttrace_unattributed_total", "event=\"rst_sent\"", t[RT_CNT_UNATTRIB_RST]);
 	family(sb, "rsttrace_syn_detector_disarmed_total", "counter",
 	       "Of the unattributed, those counted while the SYN-path detector armed on pressure "
 	       "was detached.");

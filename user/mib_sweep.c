@@ -15,7 +15,7 @@ struct bpf_link *mib_sweep_attach(struct rsttrace_bpf *skel)
 	return bpf_program__attach_iter(skel->progs.sweep_task_file, NULL);
 }
 
-int mib_sweep_run(struct rsttrace_bpf *skel, struct bpf_link *link, bool aged)
+int mib_sweep_run(struct rsttrace_bpf *skel, struct bpf_link *link, unsigned int how)
 {
 	char buf[256];
 	ssize_t n;
@@ -25,7 +25,7 @@ int mib_sweep_run(struct rsttrace_bpf *skel, struct bpf_link *link, bool aged)
 		return -EOPNOTSUPP;
 	/* Each run sweeps each netns once (bpf/sweep.bpf.c). */
 	skel->bss->sweep_gen++;
-	skel->bss->sweep_aged = aged;
+	skel->bss->sweep_how = how;
 	fd = bpf_iter_create(bpf_link__fd(link));
 	if (fd < 0)
 		return -errno;

@@ -96,6 +96,7 @@ static const char *const mib_names[] = {
 
 void probe_from_btf(struct probe *p, const struct btf *btf)
 {
+	int64_t outrsts;
 	size_t i;
 
 	memset(p, 0, sizeof(*p));
@@ -121,6 +122,8 @@ void probe_from_btf(struct probe *p, const struct btf *btf)
 
 		p->mib_index[i] = v > 0 ? (uint32_t)v : 0;
 	}
+	outrsts = probe_btf_enumerator(btf, "TCP_MIB_OUTRSTS");
+	p->tcp_mib_outrsts = outrsts > 0 ? (uint32_t)outrsts : 0;
 }
 
 int probe_tp_args(const struct probe *p, const char *tp)

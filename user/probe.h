@@ -36,6 +36,7 @@ struct probe {
 	 * TCPReqQFullDoCookies, in the order of enum rt_mib (bpf/mib.bpf.h).
 	 */
 	uint32_t mib_index[3];
+	uint32_t tcp_mib_outrsts; /* TcpOutRsts in the kernel's tcp_mib, 0: unknown */
 	/* From trials on the running kernel. */
 	bool fentry;	     /* a tracing program loads and attaches */
 	bool fentry_refused; /* ... and was refused (EPERM), not merely absent */

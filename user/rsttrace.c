@@ -59,7 +59,7 @@ struct session {
 	struct summary_maps maps;
 	bool summarize;
 	uint64_t lost_reported;
-	uint64_t unattributed_reported[2]; /* RT_CNT_UNATTRIB_OVERFLOW, _SYNQ */
+	uint64_t unattributed_reported[RT_CNT_MAX]; /* RT_CNT_UNATTRIB_* */
 	struct loader *ld;
 	uint64_t missed_reported[LOADER_MAX_HOOKS];
 	struct syn_arm arm; /* the SYN detector armed on pressure (ld->on_pressure) */
@@ -112,7 +112,7 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 static void report_unattributed(struct session *s, const uint64_t *totals, int cnt, uint32_t type,
 				uint64_t now_ns)
 {
-	uint64_t *reported = &s->unattributed_reported[cnt - RT_CNT_UNATTRIB_OVERFLOW];
+	uint64_t *reported = &s->unattributed_reported[cnt];
 
 	if (totals[cnt] > *reported) {
 		pipeline_unattributed(&s->pl, type, totals[cnt] - *reported, totals[cnt], now_ns);
@@ -133,6 +133,7 @@ static void report_lost(struct session *s, uint64_t now_ns)
 	}
 	report_unattributed(s, totals, RT_CNT_UNATTRIB_OVERFLOW, RT_EV_LISTEN_OVERFLOW, now_ns);
 	report_unattributed(s, totals, RT_CNT_UNATTRIB_SYNQ, RT_EV_SYN_QUEUE_OVERFLOW, now_ns);
+	report_unattributed(s, totals, RT_CNT_UNATTRIB_RST, RT_EV_RST_SENT, now_ns);
 }
 
 /*
@@ -164,12 +165,12 @@ static void report_missed(struct session *s, uint64_t now_ns)
 }
 
 /*
- * Overflows the kernel counted since the last event on each CPU that no
- * event claimed: into the totals, so that they end equal to the kernel's.
+ * Overflows and resets the kernel counted that no event claimed: into the
+ * totals, so that they end equal to the kernel's.
  */
 static void sweep_counters(struct session *s)
 {
-	int err = mib_sweep_run(s->skel, s->sweep, false);
+	int err = mib_sweep_run(s->skel, s->sweep, RT_SWEEP_RESETS);
 
 	/* Without it (kernel or --no-scan), the warning was given at start. */
 	if (err && err != -EOPNOTSUPP)
@@ -207,7 +208,7 @@ static void syn_arm_look(struct session *s, uint64_t now)
 		s->skel->bss->syn_disarmed = 1;
 	} else {
 		/* Everything counted so far, before the detector claims any of it. */
-		mib_sweep_run(s->skel, s->sweep, false);
+		mib_sweep_run(s->skel, s->sweep, 0);
 		err = loader_arm(ld);
 		if (err) {
 			rt_warn(
@@ -248,7 +249,8 @@ static void print_totals(struct session *s, const struct loader *ld, bool json)
 	    (unsigned long long)t[RT_CNT_REQUEST_STALLED],
 	    (unsigned long long)t[RT_CNT_SYN_RETRANS], (unsigned long long)t[RT_CNT_LOST],
 	    (unsigned long long)t[RT_CNT_FOLDED], (unsigned long long)missed,
-	    (unsigned long long)(t[RT_CNT_UNATTRIB_OVERFLOW] + t[RT_CNT_UNATTRIB_SYNQ]),
+	    (unsigned long long)(t[RT_CNT_UNATTRIB_OVERFLOW] + t[RT_CNT_UNATTRIB_SYNQ] +
+				 t[RT_CNT_UNATTRIB_RST]),
 	    (unsigned long long)(t[RT_CNT_DISARMED_OVERFLOW] + t[RT_CNT_DISARMED_SYNQ]),
 	    (unsigned long long)pipeline_written(&s->pl));
 }
@@ -303,7 +305,7 @@ static int trace_loop(struct session *s, const struct cli_opts *o)
 			uint64_t took;
 
 			/* Its failure is reported at exit, where the totals are given. */
-			mib_sweep_run(s->skel, s->sweep, true);
+			mib_sweep_run(s->skel, s->sweep, RT_SWEEP_AGED | RT_SWEEP_RESETS);
 			took = rt_clock_boot_now_ns() - now;
 			/* It visits every open file: on a host with very many, less often. */
 			next_sweep = now + MIB_SWEEP_PERIOD_MS * 1000000ull;
@@ -508,6 +510,9 @@ int main(int argc, char **argv)
 		rt_warn(o.json, "info", "metrics: http://%s/metrics (port %d)", o.metrics_addr,
 			metrics_http_port(s->http));
 	}
+	/* Baselines of TcpOutRsts for every netns a process holds a socket of. */
+	if (s->sweep)
+		mib_sweep_run(ld.skel, s->sweep, RT_SWEEP_AGED | RT_SWEEP_RESETS);
 	if (o.json)
 		write_coverage(s, &ld, &o);
 	rt_warn(o.json, "info", "attached: %d programs, tracing%s%s%s%s%s%s (Ctrl-C to stop)",

@@ -162,6 +162,7 @@ static void add_row(struct reason_row *rows, unsigned int *nr, const char *name,
 unsigned int reason_rows(const struct summary_maps *m, const struct rt_names *n, uint32_t type,
 			 const struct reason_tally *t, struct reason_row *rows)
 {
+	uint64_t c[RT_CNT_MAX];
 	unsigned int nr = 0, i;
 	uint32_t r;
 	uint64_t v;
@@ -181,11 +182,14 @@ unsigned int reason_rows(const struct summary_maps *m, const struct rt_names *n,
 		}
 		add_row(rows, &nr, name, v);
 	}
-	if (type != RT_EV_RST_SENT || !t)
+	if (type != RT_EV_RST_SENT)
 		return nr;
-	for (i = 0; i < t->n; i++)
+	for (i = 0; t && i < t->n; i++)
 		if (t->count[i])
 			add_row(rows, &nr, t->name[i] ? t->name[i] : "unknown", t->count[i]);
+	/* Counted by the kernel, seen by no hook: no reason known, yet in the total. */
+	if (!summary_read_counters(m, c) && c[RT_CNT_UNATTRIB_RST])
+		add_row(rows, &nr, "unattributed", c[RT_CNT_UNATTRIB_RST]);
 	return nr;
 }
 
@@ -408,6 +412,7 @@ static void print_json(struct summary *s, const struct summary_maps *m, struct o
 	jw_start_object(&jw);
 	jw_uint_field(&jw, "listen_overflow", t[RT_CNT_UNATTRIB_OVERFLOW]);
 	jw_uint_field(&jw, "syn_queue_overflow", t[RT_CNT_UNATTRIB_SYNQ]);
+	jw_uint_field(&jw, "rst_sent", t[RT_CNT_UNATTRIB_RST]);
 	jw_end_object(&jw);
 	/* Of those, found while the SYN detector armed on pressure was not attached. */
 	jw_name(&jw, "syn_detector_disarmed");
@@ -501,6 +506,11 @@ static void print_text(struct summary *s, const struct summary_maps *m, struct o
 		    "             and no hook saw (in the totals above, in no line)\n",
 		    (unsigned long long)t[RT_CNT_UNATTRIB_OVERFLOW],
 		    (unsigned long long)t[RT_CNT_UNATTRIB_SYNQ]);
+	if (t[RT_CNT_UNATTRIB_RST])
+		sb_printf(sb,
+			  "  unseen     %llu resets sent the kernel counted and no hook saw\n"
+			  "             (in the totals above, in no line)\n",
+			  (unsigned long long)t[RT_CNT_UNATTRIB_RST]);
 	if (t[RT_CNT_DISARMED_OVERFLOW] || t[RT_CNT_DISARMED_SYNQ])
 		sb_printf(
 		    sb,

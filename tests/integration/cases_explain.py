@@ -77,8 +77,8 @@ class XSession(Session):
     The second tracer runs with the main one's --syn-detector, so that both
     write the same records."""
 
-    def __init__(self, ctx, check, namespaces, args=(), totals_ns=None):
-        super().__init__(ctx, check, namespaces, args)
+    def __init__(self, ctx, check, namespaces, args=(), totals_ns=None, env=None):
+        super().__init__(ctx, check, namespaces, args, env)
         self.totals_ns = totals_ns
         self.totals_args = [a for a in args if a.startswith("--syn-detector")]
         self.totals_tracer = self.totals_run = None
@@ -466,6 +466,57 @@ def t_overflows_counted_while_tracing(ctx, check):
     check.that(s.unattributed("listen_overflow") == s.delta("TcpExtListenOverflows"),
                "at exit: unattributed listen_overflow %d, ListenOverflows delta %d"
                % (s.unattributed("listen_overflow"), s.delta("TcpExtListenOverflows")))
+
+
+@test("explain_unseen_resets_reported")
+def t_unseen_resets_reported(ctx, check):
+    """A reset no hook saw (docs/truth.md, "Softirqs no hook saw") is
+    reported, not silently missing: RSTTRACE_TEST_UNSEEN_RESETS=2 makes the
+    reset hook let the first 2 resets of the traced namespace pass as if it
+    had not run. A process holds a listener there, so the namespace's
+    TcpOutRsts baseline is taken before `attached`. 5 connects to a closed
+    port: 3 rst_sent records; the other 2 in an `unattributed` record while
+    tracing, within two sweep periods of the kernel counting them; at exit
+    the totals and the summary's reasons count all 5, the TcpOutRsts delta."""
+    ns = Netns()
+    server, client = ScriptPeer(ns), ScriptPeer(ns)
+    port = 20119
+    seen = None
+    server.call("listen L 4 127.0.0.1 %d 4" % port)
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"],
+                  env={"RSTTRACE_TEST_UNSEEN_RESETS": "2"}) as s:
+        refused = [client.call("connect C%d 4 127.0.0.1 %d" % (i, port + 1))[0]
+                   for i in range(5)]
+        time.sleep(0.3)
+        counted = nslib.sum_delta(s.before, nslib.snapshot([ns]), "TcpOutRsts")
+        if s.tracer:
+            deadline = time.monotonic() + 6 * nslib.TIME_SCALE
+            while True:
+                seen = unattributed_in_stream(s.tracer, "rst_sent")
+                if seen >= 2 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
+        s.finish_scenario(client)
+    server.close()
+    check_scenario(check, refused == ["ECONNREFUSED"] * 5 and counted == 5,
+                   "connects gave %s, TcpOutRsts delta %d" % (refused, counted))
+    if not s.traced:
+        return
+    sent = s.events("rst_sent")
+    check.that(len(sent) == 3, "%d rst_sent records, expected 3" % len(sent), *sent)
+    for ev in sent:
+        check.fields(ev, {"reason": "NO_SOCKET", "local.port": port + 1, "count": 1},
+                     "rst_sent")
+    check.that(seen == 2, "while tracing: %s unattributed rst_sent printed within 6 s, "
+               "expected 2" % seen)
+    check.that(s.unattributed("rst_sent") == 2, "at exit: %d unattributed rst_sent, expected 2"
+               % s.unattributed("rst_sent"))
+    s.check_totals(ns, {"rst_sent": "TcpOutRsts", "lost": 0})
+    summary = s.final_summary()
+    check.that(dig(summary, "totals.unattributed.rst_sent") == 2,
+               "summary totals.unattributed.rst_sent %s" % dig(summary, "totals.unattributed.rst_sent"))
+    check.that(summary.get("rst_sent_by_reason") == {"NO_SOCKET": 3, "unattributed": 2},
+               "summary rst_sent_by_reason %s" % summary.get("rst_sent_by_reason"))
 
 
 def links_to(pid, tracepoint):

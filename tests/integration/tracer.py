@@ -89,18 +89,22 @@ class Run:
 
     def unseen(self, type):
         """Events of this type the tracer said it could not show, as
-        (count, cause): lost records (no type: all of them count) plus the
+        (count, cause): lost records (no type: all of them count), the
         kernel's skipped runs of the hooks that produce the type (recursion
-        protection: a hook nested on one CPU is not run). Neither carries a
-        netns, so this bounds a namespace's shortfall from above."""
+        protection: a hook nested on one CPU is not run), and the type's
+        unattributed records (counted by the kernel, seen by no hook). None
+        carries a netns, so this bounds a namespace's shortfall from above."""
         lost = sum(l.get("count", 0) for l in self.lost)
         missed = {}
         for m in self.missed:
             if type in (m.get("events") or []):
                 missed[m.get("hook")] = missed.get(m.get("hook"), 0) + m.get("count", 0)
+        unattributed = sum(u.get("count", 0) for u in self.unattributed
+                           if u.get("event") == type)
         parts = (["%d lost" % lost] if lost else []) + \
-            ["%d missed runs of %s" % (n, h) for h, n in sorted(missed.items()) if n]
-        return lost + sum(missed.values()), ", ".join(parts)
+            ["%d missed runs of %s" % (n, h) for h, n in sorted(missed.items()) if n] + \
+            (["%d unattributed" % unattributed] if unattributed else [])
+        return lost + sum(missed.values()) + unattributed, ", ".join(parts)
 
     def stderr_lines(self):
         return [l for l in self.stderr.splitlines() if l.strip()]
