@@ -642,6 +642,15 @@ def listen_queue(ns, addr, port):
     return None
 
 
+def queued_peer_ports(ns, port):
+    """-> the client ports of the connections a listener on port holds in
+    its accept queue, when nothing ever accepts (ss: established, or
+    close-wait once the client gave up)."""
+    out = ns.exec(["ss", "-Htn", "state", "established", "state", "close-wait",
+                   "sport = :%d" % port], check=False).stdout
+    return sorted(int(l.split()[-1].rsplit(":", 1)[1]) for l in out.splitlines() if l.strip())
+
+
 @test("client_go_nginx_stuck")
 def t_go_nginx(ctx, check):
     """A real nginx (`listen ... backlog=8`, syncookies on, the default)
@@ -651,8 +660,10 @@ def t_go_nginx(ctx, check):
     and request dropped on the full queue until Go gives up (request_
     stalled, remote_accept_queue_overflow_suspected); SYNs dropped on the
     full queue are retried until Go gives up on the dial (connect_failed).
-    Go's timeouts awaiting headers are the request_stalled records plus
-    the connections nginx's accept queue holds (ss), exactly. The client's
+    Go's timeouts awaiting headers are the request_stalled records, the
+    connections nginx's accept queue holds (ss) and the connections
+    established after SYN retries (connect_retry: their RTO of 3 s outlasts
+    Go's timeout), exactly. The client's
     link is slow (as in client_go_abort_on_overflow) so that the burst's
     SYNs meet a SYN queue full of handshakes not yet acknowledged, and get
     cookies, whatever the veth's timing."""
@@ -680,6 +691,7 @@ def t_go_nginx(ctx, check):
         with client_session(ctx, check, client) as s:
             pid, comm, results = run_go_client(client, veth, port, 300, GO_FILL)
             queued = listen_queue(server, addr, port)
+            queued_ports = queued_peer_ports(server, port)
             s.finish_scenario(expect=0)
     finally:
         master.send_signal(signal.SIGTERM)
@@ -690,9 +702,9 @@ def t_go_nginx(ctx, check):
     waiting = sorted(r["lport"] for r in results if r["result"] == "timeout" and r["lport"])
     dial_timeouts = [r for r in results if r["result"] == "timeout" and not r["lport"]]
     other = [r for r in results if r["result"] != "timeout"]
-    scenario(check, queued == 9 and len(waiting) > 9 and not other,
-             "accept queue %r, %d timeouts awaiting headers, %d dial timeouts, other results %s"
-             % (queued, len(waiting), len(dial_timeouts), other[:3]))
+    scenario(check, queued == 9 and len(queued_ports) == 9 and len(waiting) > 9 and not other,
+             "accept queue %r (ports %s), %d timeouts awaiting headers, %d dial timeouts, other "
+             "results %s" % (queued, queued_ports, len(waiting), len(dial_timeouts), other[:3]))
     if not s.traced:
         return
     stalled = s.events("request_stalled")
@@ -700,9 +712,28 @@ def t_go_nginx(ctx, check):
     check.that(set(stalled_ports) <= set(waiting),
                "request_stalled on ports without a Go timeout: %s"
                % sorted(set(stalled_ports) - set(waiting)))
-    check.that(len(waiting) == len(stalled) + queued,
-               "%d Go timeouts awaiting headers, %d request_stalled + %d queued in nginx's "
-               "accept queue" % (len(waiting), len(stalled), queued))
+    # A connection whose SYN was retried starts with an RTO of seconds (3 s
+    # without an RTT sample, RFC 6298 5.7; srtt + 4 rttvar from a SYN that
+    # waited ~1 s behind the slow link): Go's 2.5 s timeout may come before
+    # any retransmission of the request nginx's full queue dropped, so no
+    # request_stalled, a connect_retry (established) instead. Read from the
+    # kernel, not shown: one CI run under load had 18 of 300 timeouts with
+    # neither a request_stalled nor a place in the queue, details not kept.
+    retried = {dig(e, "local.port"): e for e in s.events("connect_retry")
+               if dig(e, "connection.outcome") == "established"}
+    late = [p for p in waiting if p not in stalled_ports and p not in queued_ports and p in retried]
+    rest = [p for p in waiting if p not in stalled_ports and p not in queued_ports and
+            p not in retried]
+    check.that(not rest and not set(stalled_ports) & set(queued_ports),
+               "%d Go timeouts awaiting headers: %d request_stalled, %d queued in nginx's accept "
+               "queue, %d established after SYN retries; unexplained %s, stalled yet queued %s"
+               % (len(waiting), len(stalled), queued, len(late), rest,
+                  sorted(set(stalled_ports) & set(queued_ports))),
+               *([e for e in s.events() if dig(e, "local.port") in rest][:40] +
+                 [r for r in results if r["lport"] in rest][:40]))
+    for p in late:
+        check.that((dig(retried[p], "connection.syn_retries") or 0) >= 1,
+                   "Go timeout on port %d after a connect without SYN retries" % p, retried[p])
     for ev in stalled:
         check.fields(ev, {"prev_state": "ESTABLISHED", "state": "FIN_WAIT1",
                           "connection.outcome": "closed", "connection.bytes_acked": 0,
