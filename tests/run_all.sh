@@ -44,14 +44,15 @@ if make -s format-check; then passed=$((passed + 1)); else failed=$((failed + 1)
 suite "unit" ./tests/unit/test_unit
 suite "unit (ASan+UBSan)" make -s check-asan
 suite "fuzz (short)" sh tests/fuzz/run.sh "${FUZZ_SECONDS:-5}"
-suite "integration" python3 tests/integration/run.py
+# -v: a failure's details (tracer stderr, the namespaces' events) in the log.
+suite "integration" python3 tests/integration/run.py -v
 suite "install and shipping" python3 tests/install/run.py
 suite "soak (short)" python3 tests/soak.py --seconds "${SOAK_SECONDS:-20}"
 # Inside Debian's 6.1 and 6.12 under QEMU TCG (both guests at once): by
 # default a smoke set, the tests whose hooks differ per kernel; the whole
 # suite with RSTTRACE_TEST_KERNELS=1 (it does not fit CI's 90 minutes: 6.12
 # alone took 28 min, 6.1 over an hour, docs/kernels.md), none with =0.
-KERNEL_SMOKE=no_listener,explain_data_after_close_fin_unacked,explain_syn_path_overflow,explain_ack_overflow_abort1,explain_cookie_path_overflow,firewall_reject,explain_data_after_close,explain_overflows_counted_at_exit,explain_overflows_counted_while_tracing,client_connection_refused
+KERNEL_SMOKE=no_listener,explain_data_after_close_fin_unacked,explain_syn_path_overflow,explain_ack_overflow_abort1,explain_cookie_path_overflow,firewall_reject,explain_data_after_close,explain_overflows_counted_at_exit,explain_overflows_counted_while_tracing,explain_unseen_resets_reported,client_connection_refused
 case "${RSTTRACE_TEST_KERNELS:-smoke}" in
 1) suite "kernels (QEMU, whole suite)" sh tests/kernels/run.sh ;;
 smoke) suite "kernels (QEMU, smoke set)" env RSTTRACE_KERNELS_PARALLEL=1 sh tests/kernels/run.sh -k "$KERNEL_SMOKE" ;;

@@ -590,7 +590,9 @@ def t_accept_wait_too_slow(ctx, check):
     metrics = "127.0.0.1:%d" % prom_lib.free_port()
     ns, pid, s, connects, accepts, waits, scraped = run_accept_scenario(
         ctx, check, port, backlog, 0.01, 4.5, 0, (count, rate, 6.5), metrics=metrics)
-    check_scenario(check, len(connects) == count and len(accepts) > 300 and len(waits) > 300,
+    # 450 accepts in 4.5 s at the server's pace; 272 in a loaded 6.12 guest
+    # under TCG (one core), where the Python accept loop falls behind it.
+    check_scenario(check, len(connects) == count and len(accepts) > 200 and len(waits) > 200,
                    "%d connects, %d accepts, %d waits" % (len(connects), len(accepts), len(waits)))
     if not s.traced:
         return
