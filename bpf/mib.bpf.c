@@ -261,36 +261,36 @@ static __always_inline __u64 tcp_mib_of(__u64 netp)
 	return tmib;
 }
 
-/* A baseline for a netns first found (or on a reused inode): its count now. */
-static __always_inline struct rt_rst_mib *rst_baseline(__u32 netns, __u64 tmib, __u64 now,
-						       struct rt_rst_mib *old)
+/* A baseline for a netns first found: its count now. */
+static __always_inline struct rt_rst_mib *rst_baseline(__u32 netns, __u64 tmib, __u64 now)
 {
 	struct rt_rst_mib fresh = {.mib = tmib, .base = now, .aged = now};
 
 	/* NOEXIST: a baseline another CPU just made may already hold a claim. */
-	bpf_map_update_elem(&rst_mib, &netns, &fresh, old ? BPF_ANY : BPF_NOEXIST);
+	bpf_map_update_elem(&rst_mib, &netns, &fresh, BPF_NOEXIST);
 	return bpf_map_lookup_elem(&rst_mib, &netns);
 }
 
 /*
- * The kernel counts a passive reset (tcp_v4/v6_send_reset) after the
- * tracepoint, an active one (tcp_send_active_reset) before it: a baseline
- * made here leaves this reset out of it, and it is claimed.
+ * Runs for every reset seen, so one lookup and one add: the struct net is
+ * read only to make a baseline, and a netns inode reused by a new netns is
+ * found by the sweep. The kernel counts a passive reset
+ * (tcp_v4/v6_send_reset) after the tracepoint, an active one
+ * (tcp_send_active_reset) before it: a baseline made here leaves this
+ * reset out of it, and it is claimed.
  */
-__hidden __noinline int rt_rst_claim(__u64 net, __u32 netns, int counted)
+__hidden __noinline int rt_rst_claim(__u64 sk, __u64 skb, __u32 netns, int counted)
 {
-	__u64 tmib = tcp_mib_of(net), now;
-	struct rt_rst_mib *r;
+	struct rt_rst_mib *r = bpf_map_lookup_elem(&rst_mib, &netns);
+	__u64 tmib, now;
 
-	if (!tmib)
-		return 0;
-	r = bpf_map_lookup_elem(&rst_mib, &netns);
-	if (!r || r->mib != tmib) {
-		if (!out_rsts(tmib, &now))
+	if (!r) {
+		tmib = tcp_mib_of(sk ? sk_net((const void *)sk) : skb_net((const void *)skb));
+		if (!tmib || !out_rsts(tmib, &now))
 			return 0;
 		if (counted && now)
 			now--;
-		r = rst_baseline(netns, tmib, now, r);
+		r = rst_baseline(netns, tmib, now);
 		if (!r)
 			return 0;
 	}
@@ -316,13 +316,25 @@ static __always_inline void sweep_resets(__u64 net, __u32 netns, int aged)
 	if (!tmib || !out_rsts(tmib, &now))
 		return;
 	r = bpf_map_lookup_elem(&rst_mib, &netns);
-	if (!r || r->mib != tmib) {
-		rst_baseline(netns, tmib, now, r);
+	if (!r) {
+		rst_baseline(netns, tmib, now);
+		return;
+	}
+	if (r->mib != tmib) {
+		/*
+		 * The inode of a netns gone, reused: start over in place (claims
+		 * may be added to it meanwhile), the claims so far set aside.
+		 */
+		r->claimed_base = r->claimed;
+		r->mib = tmib;
+		r->base = now;
+		r->aged = now;
+		r->reported = 0;
 		return;
 	}
 	upto = aged && r->aged < now ? r->aged : now;
 	r->aged = now;
-	had = r->base + r->claimed + r->reported;
+	had = r->base + (r->claimed - r->claimed_base) + r->reported;
 	if (upto <= had)
 		return;
 	r->reported += upto - had;

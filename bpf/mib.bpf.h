@@ -67,10 +67,11 @@ static __always_inline void unattributed_rsts(__u32 netns, __u64 n)
 }
 
 /*
- * A reset sent that a hook saw, claimed against its netns's TcpOutRsts;
- * 'counted': the kernel counted it before the hook ran (an active reset).
+ * A reset sent that a hook saw (its socket or packet), claimed against its
+ * netns's TcpOutRsts; 'counted': the kernel counted it before the hook ran
+ * (an active reset).
  */
-extern int rt_rst_claim(__u64 net, __u32 netns, int counted) __hidden;
+extern int rt_rst_claim(__u64 sk, __u64 skb, __u32 netns, int counted) __hidden;
 
 /* Baselines for every CPU of netns (its struct net at 'net'), where missing. */
 extern int rt_mib_init(__u64 net, __u32 netns) __hidden;

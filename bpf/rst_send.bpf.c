@@ -165,7 +165,7 @@ static __always_inline int handle_send_reset_into(struct ev_src *s, const struct
 		return 0;
 
 	/* Seen: one of the netns's TcpOutRsts accounted for (bpf/mib.bpf.c). */
-	rt_rst_claim(sk ? sk_net(sk) : skb_net(skb), netns, !skb);
+	rt_rst_claim((__u64)sk, (__u64)skb, netns, !skb);
 	ev_owner(s, owner);
 	ev_lowner(s, linfo ? &linfo->owner : NULL);
 	s->sk = (__u64)sk;

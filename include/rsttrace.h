@@ -506,14 +506,16 @@ struct rt_mib_vals {
 
 /*
  * A netns's TcpOutRsts against the resets the hooks saw there (bpf/mib.bpf.c):
- * what the kernel counted beyond base + claimed + reported was seen by no hook.
+ * what the kernel counted beyond base + (claimed - claimed_base) + reported
+ * was seen by no hook.
  */
 struct rt_rst_mib {
-	__u64 mib;	/* the netns's per-CPU tcp_mib: a new netns on the same inode differs */
-	__u64 base;	/* TcpOutRsts when the first reset or sweep found the netns */
-	__u64 claimed;	/* resets sent that a hook saw since */
-	__u64 aged;	/* TcpOutRsts at the last periodic sweep */
-	__u64 reported; /* counted as unattributed */
+	__u64 mib;	    /* the netns's per-CPU tcp_mib: a new netns on the same inode differs */
+	__u64 base;	    /* TcpOutRsts when the first reset or sweep found the netns */
+	__u64 claimed;	    /* resets sent that a hook saw since */
+	__u64 claimed_base; /* claims before a reused inode's new baseline */
+	__u64 aged;	    /* TcpOutRsts at the last periodic sweep */
+	__u64 reported;	    /* counted as unattributed */
 };
 
 /* What a sweep of the kernel's counters looks at (bpf/mib.bpf.c, user/mib_sweep.c). */
@@ -573,7 +575,7 @@ _Static_assert(sizeof(struct rt_closed) == 48, "rt_closed layout");
 _Static_assert(sizeof(struct rt_flow_key) == 40, "rt_flow_key layout");
 _Static_assert(sizeof(struct rt_listener_stats) == 96, "rt_listener_stats layout");
 _Static_assert(sizeof(struct rt_conn_key) == 48, "rt_conn_key layout");
-_Static_assert(sizeof(struct rt_rst_mib) == 40, "rt_rst_mib layout");
+_Static_assert(sizeof(struct rt_rst_mib) == 48, "rt_rst_mib layout");
 _Static_assert(sizeof(struct rt_scan_rec) == 24, "rt_scan_rec layout");
 _Static_assert(sizeof(struct rt_fold_key) == 56, "rt_fold_key layout");
 _Static_assert(sizeof(struct rt_accept_wait) == 48 + 4 * RT_WAIT_BUCKETS, "rt_accept_wait layout");
