@@ -792,7 +792,9 @@ def go_accept_scenario(ctx, check, port, count, rate, raise_after):
         connects = times_of(client.communicate(timeout=30)[0], "connects")
         s.finish_scenario()
     accepts, waits = accept_truth(check, server_out)
-    check_scenario(check, len(connects) == count and len(accepts) > 100 and len(waits) > 100,
+    # 62 in a 6.12 guest under TCG whose host was loaded by a benchmark
+    # (the server falls behind its 100/s pace).
+    check_scenario(check, len(connects) == count and len(accepts) > 50 and len(waits) > 50,
                    "%d connects, %d accepts, %d waits" % (len(connects), len(accepts), len(waits)))
     return ns, server.pid, s, accepts, waits
 
