@@ -192,10 +192,11 @@ static __always_inline void advance_aged(struct rt_mib_vals *seen, const struct 
 
 /*
  * The listen counters' increments on every CPU of a netns that no event
- * claimed, as unattributed: all of them when a listener closes (without this, overflows after the
- * last event of a listener gone by exit would be in no total) or at exit;
- * with 'aged', those a period old (the periodic sweep), so that the totals
- * a scrape reads follow the kernel's counters while tracing.
+ * claimed, as unattributed: all of them when a listener closes (without
+ * this, overflows after the last event of a listener gone by exit would be
+ * in no total) or at exit; with 'aged', those a period old (the periodic
+ * sweep), so that the totals a scrape reads follow the kernel's counters
+ * while tracing.
  */
 static __always_inline void sweep_overflows(__u64 net, __u32 netns, int aged)
 {

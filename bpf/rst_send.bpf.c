@@ -192,10 +192,9 @@ static __always_inline int handle_send_reset_into(struct ev_src *s, const struct
 static __always_inline int handle_send_reset(const struct sock *sk, const struct sk_buff *skb,
 					     __u32 reason, __u32 flags, const bool direct)
 {
-	struct ev_src *s;
+	struct ev_src *s = ev_scratch_get();
 	int ret;
 
-	s = ev_scratch_get();
 	if (!s)
 		return 0;
 	ret = handle_send_reset_into(s, sk, skb, reason, flags, direct);

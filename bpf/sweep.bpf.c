@@ -7,12 +7,12 @@
  * The sweep, over every process's open files: run by userspace before
  * "attached" (the baselines), every few seconds while tracing (aged: only
  * what stayed unclaimed for a period) and once the hooks are detached at
- * exit (everything). A TCP
- * socket that a process holds pins its network namespace, so that
- * namespace's counters are alive while this program reads them; namespaces
- * no process holds a socket of are left alone (their listeners closed, and
- * were swept then: bpf/owner.bpf.c). Each namespace is swept once a run:
- * userspace bumps sweep_gen before each.
+ * exit (everything). A TCP socket that a process holds pins its network
+ * namespace, so that namespace's counters are alive while this program
+ * reads them; namespaces no process holds a socket of are left alone (their
+ * listeners closed, and were swept then: bpf/owner.bpf.c; resets sent there
+ * since the last sweep are not read again). Each namespace is swept once a
+ * run: userspace bumps sweep_gen before each.
  */
 /*
  * An LRU: namespaces come and go (a node's pods), and a full table would

@@ -176,7 +176,7 @@ static void sweep_counters(struct session *s)
 	if (err && err != -EOPNOTSUPP)
 		rt_warn(
 		    s->out.json, "warning",
-		    "cannot read the kernel's overflow counters at exit (%s): overflows no hook saw since the last event are not in the totals",
+		    "cannot read the kernel's overflow and reset counters at exit (%s): overflows and resets no hook saw since the last sweep are not in the totals",
 		    strerror(-err));
 }
 
@@ -489,7 +489,7 @@ int main(int argc, char **argv)
 	if (!s->sweep && errno != EOPNOTSUPP)
 		rt_warn(
 		    o.json, "warning",
-		    "cannot prepare the exit sweep (%s): overflows no hook saw after the last event are not in the totals",
+		    "cannot prepare the sweep (%s): overflows and resets no hook saw are not in the totals",
 		    strerror(errno));
 	if (drop_privileges())
 		rt_warn(o.json, "warning", "cannot drop capabilities: %s", strerror(errno));
