@@ -10,6 +10,8 @@
 #   RSTTRACE_KERNELS_PARALLEL=1      boot the guests at once (one core each)
 #   RSTTRACE_KERNEL_SHARDS=N         split each kernel's suite over N guests
 #                                    (run at once; each guest runs -smp 1)
+#   RSTTRACE_KERNELS_HOST=0          skip the host's run of the suite (first,
+#                                    alone; tests/run_all.sh has run it)
 #   extra arguments go to run.py (e.g. -k overflow)
 set -u
 cd "$(dirname "$0")/../.."
@@ -86,6 +88,10 @@ run_kernel() {
 }
 
 start=$(date +%s)
+# The host's run before the guests, which would slow it down.
+if [ "${RSTTRACE_KERNELS_HOST:-1}" = 1 ]; then
+	python3 tests/integration/run.py -v "$@" >"$out_root/host.log" 2>"$out_root/host.err"
+fi
 if [ "${RSTTRACE_KERNELS_PARALLEL:-0}" = 1 ]; then
 	for s in $series_list; do run_kernel "$s" "$@" & done
 	wait
@@ -95,6 +101,18 @@ fi
 
 passed=0
 failed=0
+# "N passed, N failed[, N skipped]" -> "N N N"
+tally() {
+	echo "$1" | sed -E 's/^([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\1 \2 \3/'
+}
+if [ -f "$out_root/host.log" ]; then
+	grep -E '^(FAIL|SKIP|KERNEL|RERUN|UNSEEN)' "$out_root/host.log" | sed 's/^/   /'
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out_root/host.log" | tail -n 1)
+	set -- $(tally "${line:-0 passed, 1 failed}")
+	echo "host $(uname -r): $1 passed, $2 failed, ${3:-0} skipped"
+	passed=$((passed + $1))
+	failed=$((failed + $2))
+fi
 for s in $series_list; do
 	kp=0
 	kf=0
