@@ -299,6 +299,53 @@ __hidden __noinline int rt_rst_claim(__u64 sk, __u64 skb, __u32 netns, int count
 	return 0;
 }
 
+/* A baseline where a listener starts (process context: the netns is alive). */
+__hidden __noinline int rt_rst_listen(__u64 net, __u32 netns)
+{
+	__u64 tmib = tcp_mib_of(net), now;
+
+	if (tmib && !bpf_map_lookup_elem(&rst_mib, &netns) && out_rsts(tmib, &now))
+		rst_baseline(netns, tmib, now);
+	return 0;
+}
+
+/*
+ * Where a listener closes, the count then: once its netns's last socket is
+ * gone no sweep reaches it, and the exit settles up to this (rt_rst_settle).
+ */
+__hidden __noinline int rt_rst_listener_closed(__u64 net, __u32 netns)
+{
+	struct rt_rst_mib *r = bpf_map_lookup_elem(&rst_mib, &netns);
+	__u64 tmib = tcp_mib_of(net), now;
+
+	if (r && tmib && r->mib == tmib && out_rsts(tmib, &now) && now > r->closed)
+		r->closed = now;
+	return 0;
+}
+
+/*
+ * At exit, with the hooks detached and quiesced (every claim made), any
+ * netns: up to the last count read while it was alive. A netns no sweep
+ * reached since its listener closed settles here.
+ */
+static long settle_one(void *map, __u32 *netns, struct rt_rst_mib *r, void *ctx)
+{
+	__u64 upto = r->closed > r->aged ? r->closed : r->aged;
+	__u64 had = r->base + (r->claimed - r->claimed_base) + r->reported;
+
+	if (upto > had) {
+		r->reported += upto - had;
+		unattributed_rsts(*netns, upto - had);
+	}
+	return 0;
+}
+
+__hidden __noinline int rt_rst_settle(void)
+{
+	bpf_for_each_map_elem(&rst_mib, settle_one, NULL, 0);
+	return 0;
+}
+
 /*
  * Resets the kernel counted that no hook claimed. Periodic ('aged'): only
  * up to the count of the previous sweep, a period ago, against every claim
@@ -331,6 +378,7 @@ static __always_inline void sweep_resets(__u64 net, __u32 netns, int aged)
 		r->base = now;
 		r->aged = now;
 		r->reported = 0;
+		r->closed = 0;
 		return;
 	}
 	upto = aged && r->aged < now ? r->aged : now;

@@ -73,6 +73,13 @@ static __always_inline void unattributed_rsts(__u32 netns, __u64 n)
  */
 extern int rt_rst_claim(__u64 sk, __u64 skb, __u32 netns, int counted) __hidden;
 
+/* A TcpOutRsts baseline where a listener starts, if none. */
+extern int rt_rst_listen(__u64 net, __u32 netns) __hidden;
+/* The netns's TcpOutRsts where a listener closes, for the exit's settling. */
+extern int rt_rst_listener_closed(__u64 net, __u32 netns) __hidden;
+/* At exit, every netns: the resets its last count read holds beyond the claims. */
+extern int rt_rst_settle(void) __hidden;
+
 /* Baselines for every CPU of netns (its struct net at 'net'), where missing. */
 extern int rt_mib_init(__u64 net, __u32 netns) __hidden;
 /*

@@ -59,8 +59,9 @@ static __always_inline void track_listen(const struct sock *sk)
 	sock_info_put(sk, &info);
 	listener_add(sk_netns(sk), BPF_CORE_READ(sk, __sk_common.skc_num), sk);
 	rt_limits_listen_start((__u64)sk);
-	/* Overflows are credited from here on (bpf/mib.bpf.c). */
+	/* Overflows are credited from here on (bpf/mib.bpf.c), resets too. */
 	rt_mib_init(sk_net(sk), sk_netns(sk));
+	rt_rst_listen(sk_net(sk), sk_netns(sk));
 }
 
 static __always_inline void inherit(struct rt_sock_info *info, const struct sock *lsk)
@@ -195,6 +196,7 @@ static __always_inline void listener_closed(const struct sock *sk, const struct 
 	have_closed_listeners = 1;
 	listener_remove(key.netns, BPF_CORE_READ(sk, __sk_common.skc_num), sk);
 	rt_mib_sweep_netns(sk_net(sk), key.netns, 0);
+	rt_rst_listener_closed(sk_net(sk), key.netns);
 }
 
 static __always_inline int handle_set_state(const struct sock *sk, int oldstate, int newstate,

@@ -27,16 +27,27 @@ struct {
 
 volatile __u32 sweep_gen;
 volatile __u32 sweep_how; /* RT_SWEEP_* (include/rsttrace.h) */
+static __u32 settled_gen;
 
 SEC("iter/task_file")
 int sweep_task_file(struct bpf_iter__task_file *ctx)
 {
+	struct file *file = ctx->file;
 	const struct sock *sk;
 	__u32 netns, gen = sweep_gen, *swept;
 
-	if (!ctx->task || !ctx->file)
+	if (!ctx->task || !file)
 		return 0;
-	sk = tcp_sock_of_file(ctx->file);
+	/*
+	 * At exit, once a run: every netns up to its last count read while
+	 * alive (its sockets may all be gone); those the sweep below reaches
+	 * then add what came since (both count only what is not reported yet).
+	 */
+	if ((sweep_how & RT_SWEEP_SETTLE) && settled_gen != gen) {
+		settled_gen = gen;
+		rt_rst_settle();
+	}
+	sk = tcp_sock_of_file(file);
 	if (!sk)
 		return 0;
 	netns = sk_netns(sk);

@@ -170,7 +170,7 @@ static void report_missed(struct session *s, uint64_t now_ns)
  */
 static void sweep_counters(struct session *s)
 {
-	int err = mib_sweep_run(s->skel, s->sweep, RT_SWEEP_RESETS);
+	int err = mib_sweep_run(s->skel, s->sweep, RT_SWEEP_RESETS | RT_SWEEP_SETTLE);
 
 	/* Without it (kernel or --no-scan), the warning was given at start. */
 	if (err && err != -EOPNOTSUPP)

@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 
+import harness
 import kernel
 import nslib
 from harness import (FILLER, PRINT_TIMEOUT, SLOW_TBF, Session, context_fields, dig,
@@ -416,6 +417,40 @@ def t_overflows_counted_at_exit(ctx, check):
                "ListenOverflows delta %d" % (got, overflows))
 
 
+@test("explain_unseen_resets_after_listener_closed")
+def t_unseen_resets_after_listener_closed(ctx, check):
+    """As above, in a namespace no process holds a socket of when the
+    tracer starts or stops: the baseline is taken at the server's listen(),
+    the count read again when its listener closes, and the exit settles
+    the namespace from that, though no sweep can reach it any more. 3
+    connects to a closed port, the first reset unseen: 2 records, 1
+    unattributed, totals 3 = the TcpOutRsts delta."""
+    ns = Netns()
+    server, client = ScriptPeer(ns), ScriptPeer(ns)
+    port = 20122
+    with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"],
+                  env={"RSTTRACE_TEST_UNSEEN_RESETS": "1"}) as s:
+        server.call("listen L 4 127.0.0.1 %d 4" % port)
+        refused = [client.call("connect C%d 4 127.0.0.1 %d" % (i, port + 1))[0]
+                   for i in range(3)]
+        s.finish_scenario(client, server, expect=2)
+    check_scenario(check, refused == ["ECONNREFUSED"] * 3 and s.delta("TcpOutRsts") == 3,
+                   "connects gave %s, TcpOutRsts delta %d" % (refused, s.delta("TcpOutRsts")))
+    if not s.traced:
+        return
+    sent = s.events("rst_sent")
+    check.that(len(sent) == 2, "%d rst_sent records, expected 2" % len(sent), *sent)
+    check.that(s.unattributed("rst_sent") == 1, "%d unattributed rst_sent, expected 1"
+               % s.unattributed("rst_sent"))
+    s.check_totals(ns, {"rst_sent": "TcpOutRsts", "lost": 0})
+
+
+def unattributed_of(run, type):
+    """The unattributed counts of this type a finished tracer run reported."""
+    return sum(u.get("count", 0) for u in (run.unattributed if run else [])
+               if u.get("event") == type)
+
+
 def unattributed_in_stream(tracer, type):
     """The unattributed counts of this type the tracer has printed so far."""
     with open(tracer.out_path, errors="replace") as f:
@@ -740,9 +775,21 @@ def t_cookie_path_overflow(ctx, check):
         text_has(check, drops[0], "(5 waiting, limit 4)", "its syncookie ACK was dropped")
 
     sent = of_type(s.events(namespaces=[server_ns]), "rst_sent", reason="TCP_FLAGS")
-    check.that(sorted(dig(e, "remote.port") for e in sent) == sorted(resets),
-               "TCP_FLAGS rst_sent to ports %s, reset clients %s"
-               % (sorted(dig(e, "remote.port") for e in sent), sorted(resets)), *sent)
+    sent_ports = sorted(dig(e, "remote.port") for e in sent)
+    # A reset no hook saw (docs/truth.md, "Softirqs no hook saw": its receipt
+    # in the same softirq goes unseen too) is reported, as unattributed, by
+    # the --netns tracer of the server's namespace, never by this -P one.
+    unseen = unattributed_of(s.totals_run, "rst_sent")
+    unseen_ports = sorted(set(resets) - set(sent_ports))
+    covered = 0 < len(unseen_ports) <= unseen and set(sent_ports) <= set(resets) and \
+        len(sent_ports) == len(set(sent_ports))
+    if covered:
+        harness.UNSEEN.append((kernel.current[0], "clients reset %d = %d TCP_FLAGS rst_sent + %d "
+                               "the --netns tracer reported unattributed (ports %s)"
+                               % (len(resets), len(sent_ports), len(unseen_ports), unseen_ports)))
+    check.that(covered or sent_ports == sorted(resets),
+               "TCP_FLAGS rst_sent to ports %s, reset clients %s, %d unattributed rst_sent in the "
+               "server's namespace" % (sent_ports, sorted(resets), unseen), *sent)
     check_listener_close(check, s, server_ns, server, port, groups.get("connected", []))
     link = {"overflow.path": "cookie", "overflow.listener_port": port,
             "overflow.accept_queue": 5, "overflow.accept_queue_max": 4,
@@ -757,9 +804,12 @@ def t_cookie_path_overflow(ctx, check):
         check.that((dig(ev, "overflow.count") or 0) >= 1, "overflow.count %s"
                    % dig(ev, "overflow.count"), ev)
     received = s.events("rst_received", [client_ns])
-    check.that(sorted(dig(e, "local.port") for e in received) == sorted(resets),
-               "rst_received on ports %s, reset clients %s"
-               % (sorted(dig(e, "local.port") for e in received), sorted(resets)), *received)
+    got = sorted(dig(e, "local.port") for e in received)
+    # Missing only where the reset itself went unseen.
+    check.that(len(got) == len(set(got)) and set(got) <= set(resets) and
+               set(resets) - set(got) <= (set(unseen_ports) if covered else set()),
+               "rst_received on ports %s, reset clients %s (unseen resets: %s)"
+               % (got, sorted(resets), unseen_ports if covered else "none"), *received)
     for ev in received:
         check.fields(ev, {"state": "ESTABLISHED", "remote.addr": saddr, "remote.port": port,
                           "local.addr": caddr, **link,
