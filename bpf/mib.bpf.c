@@ -310,32 +310,38 @@ __hidden __noinline int rt_rst_listen(__u64 net, __u32 netns)
 }
 
 /*
- * Where a listener closes, the count then: once its netns's last socket is
- * gone no sweep reaches it, and the exit settles up to this (rt_rst_settle).
+ * Where a listener is destroyed (after close() reset the connections its
+ * queue held), the count and the claims then: once its netns's last socket
+ * is gone no sweep reaches it, and the exit settles from these. The claims
+ * of resets counted before this moment are in, but for an active reset
+ * another CPU is sending at this very moment (counted before its hook
+ * runs, microseconds later): it would be counted as unseen too.
  */
-__hidden __noinline int rt_rst_listener_closed(__u64 net, __u32 netns)
+__hidden __noinline int rt_rst_listener_gone(__u64 net, __u32 netns)
 {
 	struct rt_rst_mib *r = bpf_map_lookup_elem(&rst_mib, &netns);
 	__u64 tmib = tcp_mib_of(net), now;
 
-	if (r && tmib && r->mib == tmib && out_rsts(tmib, &now) && now > r->closed)
-		r->closed = now;
+	if (!r || !tmib || r->mib != tmib || !out_rsts(tmib, &now))
+		return 0;
+	/*
+	 * The count first: a claim made in between is of a reset counted
+	 * before it (active) or after it (passive: its count missing, so the
+	 * unseen ones may be one less, never one more).
+	 */
+	r->closed = now;
+	r->closed_claimed = r->claimed;
 	return 0;
 }
 
-/*
- * At exit, with the hooks detached and quiesced (every claim made), any
- * netns: up to the last count read while it was alive. A netns no sweep
- * reached since its listener closed settles here.
- */
+/* At exit, with the hooks detached: a netns no sweep reached up to its last listener's end. */
 static long settle_one(void *map, __u32 *netns, struct rt_rst_mib *r, void *ctx)
 {
-	__u64 upto = r->closed > r->aged ? r->closed : r->aged;
-	__u64 had = r->base + (r->claimed - r->claimed_base) + r->reported;
+	__u64 had = r->base + (r->closed_claimed - r->claimed_base) + r->reported;
 
-	if (upto > had) {
-		r->reported += upto - had;
-		unattributed_rsts(*netns, upto - had);
+	if (r->closed > had) {
+		unattributed_rsts(*netns, r->closed - had);
+		r->reported += r->closed - had;
 	}
 	return 0;
 }
@@ -379,6 +385,7 @@ static __always_inline void sweep_resets(__u64 net, __u32 netns, int aged)
 		r->aged = now;
 		r->reported = 0;
 		r->closed = 0;
+		r->closed_claimed = r->claimed;
 		return;
 	}
 	upto = aged && r->aged < now ? r->aged : now;

@@ -75,8 +75,8 @@ extern int rt_rst_claim(__u64 sk, __u64 skb, __u32 netns, int counted) __hidden;
 
 /* A TcpOutRsts baseline where a listener starts, if none. */
 extern int rt_rst_listen(__u64 net, __u32 netns) __hidden;
-/* The netns's TcpOutRsts where a listener closes, for the exit's settling. */
-extern int rt_rst_listener_closed(__u64 net, __u32 netns) __hidden;
+/* The netns's TcpOutRsts where a listener is destroyed, for the exit's settling. */
+extern int rt_rst_listener_gone(__u64 net, __u32 netns) __hidden;
 /* At exit, every netns: the resets its last count read holds beyond the claims. */
 extern int rt_rst_settle(void) __hidden;
 

@@ -196,7 +196,6 @@ static __always_inline void listener_closed(const struct sock *sk, const struct 
 	have_closed_listeners = 1;
 	listener_remove(key.netns, BPF_CORE_READ(sk, __sk_common.skc_num), sk);
 	rt_mib_sweep_netns(sk_net(sk), key.netns, 0);
-	rt_rst_listener_closed(sk_net(sk), key.netns);
 }
 
 static __always_inline int handle_set_state(const struct sock *sk, int oldstate, int newstate,
@@ -257,6 +256,8 @@ static __always_inline int handle_destroy_sock(const struct sock *sk)
 		return 0;
 	if (info->is_listener) {
 		listener_remove(sk_netns(sk), BPF_CORE_READ(sk, __sk_common.skc_num), sk);
+		/* After close() reset what its queue held: the count for the exit. */
+		rt_rst_listener_gone(sk_net(sk), sk_netns(sk));
 	} else if (info->last_oldstate == RT_TCP_FIN_WAIT1 ||
 		   info->last_oldstate == RT_TCP_FIN_WAIT2 ||
 		   info->last_oldstate == RT_TCP_CLOSING) {

@@ -516,7 +516,8 @@ struct rt_rst_mib {
 	__u64 claimed_base; /* claims before a reused inode's new baseline */
 	__u64 aged;	    /* TcpOutRsts at the last periodic sweep */
 	__u64 reported;	    /* counted as unattributed */
-	__u64 closed;	    /* TcpOutRsts when a listener there last closed */
+	__u64 closed;	    /* TcpOutRsts when a listener there was last destroyed */
+	__u64 closed_claimed; /* and the claims then */
 };
 
 /* What a sweep of the kernel's counters looks at (bpf/mib.bpf.c, user/mib_sweep.c). */
@@ -577,7 +578,7 @@ _Static_assert(sizeof(struct rt_closed) == 48, "rt_closed layout");
 _Static_assert(sizeof(struct rt_flow_key) == 40, "rt_flow_key layout");
 _Static_assert(sizeof(struct rt_listener_stats) == 96, "rt_listener_stats layout");
 _Static_assert(sizeof(struct rt_conn_key) == 48, "rt_conn_key layout");
-_Static_assert(sizeof(struct rt_rst_mib) == 56, "rt_rst_mib layout");
+_Static_assert(sizeof(struct rt_rst_mib) == 64, "rt_rst_mib layout");
 _Static_assert(sizeof(struct rt_scan_rec) == 24, "rt_scan_rec layout");
 _Static_assert(sizeof(struct rt_fold_key) == 56, "rt_fold_key layout");
 _Static_assert(sizeof(struct rt_accept_wait) == 48 + 4 * RT_WAIT_BUCKETS, "rt_accept_wait layout");

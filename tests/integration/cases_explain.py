@@ -421,10 +421,13 @@ def t_overflows_counted_at_exit(ctx, check):
 def t_unseen_resets_after_listener_closed(ctx, check):
     """As above, in a namespace no process holds a socket of when the
     tracer starts or stops: the baseline is taken at the server's listen(),
-    the count read again when its listener closes, and the exit settles
-    the namespace from that, though no sweep can reach it any more. 3
-    connects to a closed port, the first reset unseen: 2 records, 1
-    unattributed, totals 3 = the TcpOutRsts delta."""
+    the count read again when its listener is destroyed, and the exit
+    settles the namespace from that, though no sweep can reach it any more.
+    3 connects to a closed port, the first reset unseen; then the server
+    exits with 2 connections in its accept queue, data unread: close()
+    resets them after the listener left LISTEN (the count must be read
+    after those, or their claims would hide the unseen one). 4 records, 1
+    unattributed, totals 5 = the TcpOutRsts delta."""
     ns = Netns()
     server, client = ScriptPeer(ns), ScriptPeer(ns)
     port = 20122
@@ -433,13 +436,17 @@ def t_unseen_resets_after_listener_closed(ctx, check):
         server.call("listen L 4 127.0.0.1 %d 4" % port)
         refused = [client.call("connect C%d 4 127.0.0.1 %d" % (i, port + 1))[0]
                    for i in range(3)]
-        s.finish_scenario(client, server, expect=2)
-    check_scenario(check, refused == ["ECONNREFUSED"] * 3 and s.delta("TcpOutRsts") == 3,
-                   "connects gave %s, TcpOutRsts delta %d" % (refused, s.delta("TcpOutRsts")))
+        queued = [client.call("connect Q%d 4 127.0.0.1 %d" % (i, port))[0] for i in range(2)]
+        for i in range(2):
+            client.call("send Q%d 10" % i)
+        s.finish_scenario(server, client, expect=4)
+    check_scenario(check, refused == ["ECONNREFUSED"] * 3 and queued == ["connected"] * 2 and
+                   s.delta("TcpOutRsts") == 5, "connects gave %s %s, TcpOutRsts delta %d"
+                   % (refused, queued, s.delta("TcpOutRsts")))
     if not s.traced:
         return
     sent = s.events("rst_sent")
-    check.that(len(sent) == 2, "%d rst_sent records, expected 2" % len(sent), *sent)
+    check.that(len(sent) == 4, "%d rst_sent records, expected 4" % len(sent), *sent)
     check.that(s.unattributed("rst_sent") == 1, "%d unattributed rst_sent, expected 1"
                % s.unattributed("rst_sent"))
     s.check_totals(ns, {"rst_sent": "TcpOutRsts", "lost": 0})
