@@ -452,6 +452,17 @@ def t_unseen_resets_after_listener_closed(ctx, check):
     s.check_totals(ns, {"rst_sent": "TcpOutRsts", "lost": 0})
 
 
+def wait_unattributed(tracer, type, want, seconds=6):
+    """-> the unattributed counts of this type printed once they reach
+    want, or when the (time-scaled) seconds are up."""
+    deadline = time.monotonic() + seconds * nslib.TIME_SCALE
+    while True:
+        seen = unattributed_in_stream(tracer, type)
+        if seen >= want or time.monotonic() > deadline:
+            return seen
+        time.sleep(0.1)
+
+
 def unattributed_of(run, type):
     """The unattributed counts of this type a finished tracer run reported."""
     return sum(u.get("count", 0) for u in (run.unattributed if run else [])
@@ -492,12 +503,7 @@ def t_overflows_counted_while_tracing(ctx, check):
         time.sleep(0.3)
         counted = nslib.sum_delta(s.before, nslib.snapshot([ns]), "TcpExtListenOverflows")
         if s.tracer:
-            deadline = time.monotonic() + 6 * nslib.TIME_SCALE
-            while True:
-                seen = unattributed_in_stream(s.tracer, "listen_overflow")
-                if seen >= counted or time.monotonic() > deadline:
-                    break
-                time.sleep(0.1)
+            seen = wait_unattributed(s.tracer, "listen_overflow", counted)
         s.finish_scenario()
     check_scenario(check, burst["connected"] == "2", "burst gave %s" % burst)
     check_scenario(check, counted >= 8, "ListenOverflows delta %d, expected >= 8" % counted)
@@ -532,12 +538,7 @@ def t_unseen_resets_reported(ctx, check):
         time.sleep(0.3)
         counted = nslib.sum_delta(s.before, nslib.snapshot([ns]), "TcpOutRsts")
         if s.tracer:
-            deadline = time.monotonic() + 6 * nslib.TIME_SCALE
-            while True:
-                seen = unattributed_in_stream(s.tracer, "rst_sent")
-                if seen >= 2 or time.monotonic() > deadline:
-                    break
-                time.sleep(0.1)
+            seen = wait_unattributed(s.tracer, "rst_sent", 2)
         s.finish_scenario(client)
     server.close()
     check_scenario(check, refused == ["ECONNREFUSED"] * 5 and counted == 5,
