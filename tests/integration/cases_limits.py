@@ -62,10 +62,21 @@ def limits_scenario(ctx, check, port, backlog, count, before=None, after=None, c
 
 
 def check_burst_scenario(check, burst, limit, count):
-    check_scenario(check, burst["connected"] == str(limit + 1)
-                   and burst["pending"] == str(count - limit - 1),
+    """The queue took limit + 1 connections and left the others pending;
+    -> how many more than limit + 1 the client saw connected.
+
+    Those are ACK-path overflows: where the SYNs of a burst are processed
+    before the final ACKs of the connections ahead of them (network
+    softirqs deferred to ksoftirqd, seen once in a 6.1 guest under TCG:
+    18 connected of a queue of 17), two SYNs find room, both handshakes
+    complete at the client, and the second final ACK finds the queue full.
+    check_limits() requires the tracer to have counted at least as many
+    ACK-path overflows."""
+    connected, pending = int(burst["connected"]), int(burst["pending"])
+    check_scenario(check, connected >= limit + 1 and connected + pending == count,
                    "burst gave %s, expected %d connected, %d pending"
                    % (burst, limit + 1, count - limit - 1))
+    return connected - limit - 1
 
 
 def summary_row(check, s, ns, port):
@@ -89,11 +100,12 @@ def hint_has(check, ev, *parts):
 GROWING = ("recommended", "setting", "raise_somaxconn")
 
 
-def check_limits(check, s, ns, port, limit_fields, count, hint_parts, absent=()):
+def check_limits(check, s, ns, port, limit_fields, count, hint_parts, absent=(), ack_path=0):
     """Every listen_overflow event and the summary's listener row carry the
     same limit; the burst's peak is the connections the test opened; at the
     peak, the hint says what the test expects; totals equal the namespace's
-    counters."""
+    counters; at least ACK_PATH overflows were on the ACK path
+    (check_burst_scenario())."""
     drops = s.events("listen_overflow")
     check.that(drops, "no listen_overflow events")
     fixed = {k: v for k, v in limit_fields.items() if k not in GROWING}
@@ -115,10 +127,20 @@ def check_limits(check, s, ns, port, limit_fields, count, hint_parts, absent=())
         check.fields(ev, {"listener.limit." + k: v for k, v in limit_fields.items()},
                      "listen_overflow limit at the peak")
         hint_has(check, ev, *hint_parts)
-    summary = s.check_totals(ns, {"listen_overflow": "TcpExtListenOverflows",
-                                  "listen_overflow_syn": "TcpExtListenOverflows",
-                                  "syn_queue_overflow": "TcpExtTCPReqQFullDrop",
-                                  "lost": 0, "written": len(s.events())})
+    # Every overflow on the SYN path, but for the ACK-path ones the burst had.
+    by_path = ({"listen_overflow_syn": "TcpExtListenOverflows"} if not ack_path
+               else {"listen_overflow_cookie": 0})
+    summary = s.check_totals(ns, dict(by_path, listen_overflow="TcpExtListenOverflows",
+                                      syn_queue_overflow="TcpExtTCPReqQFullDrop",
+                                      lost=0, written=len(s.events())))
+    if ack_path:
+        totals = summary.get("totals", {})
+        syn, ack = totals.get("listen_overflow_syn", 0), totals.get("listen_overflow_ack", 0)
+        want = s.delta("TcpExtListenOverflows") - s.unattributed("listen_overflow")
+        check.that(syn + ack == want and ack >= ack_path,
+                   "totals: %d SYN-path + %d ACK-path overflows, expected %d (ListenOverflows "
+                   "less unattributed), at least %d on the ACK path" % (syn, ack, want, ack_path),
+                   totals)
     row = summary_row(check, s, ns, port)
     check.fields(row, {"limit." + k: v for k, v in limit_fields.items()}, "summary listener")
     overflows = sum((row.get("overflows") or {}).values())
@@ -148,7 +170,7 @@ def t_app_backlog(ctx, check):
     a process of no known server gets the generic listen() advice."""
     port, count = 20201, 12
     ns, server, s, burst = limits_scenario(ctx, check, port, 4, count, comm="rttapp")
-    check_burst_scenario(check, burst, 4, count)
+    ack_path = check_burst_scenario(check, burst, 4, count)
     if not s.traced:
         return
     check_limits(check, s, ns, port,
@@ -158,7 +180,8 @@ def t_app_backlog(ctx, check):
                  count,
                  ["limit 4 = the application's listen backlog (listen(fd, 4); net.core.somaxconn "
                   "(4096 in that netns) is higher)",
-                  "set the backlog the application passes to listen() to "])
+                  "set the backlog the application passes to listen() to "],
+                 ack_path=ack_path)
 
 
 @test("limits_somaxconn")
@@ -168,7 +191,7 @@ def t_somaxconn(ctx, check):
     port, count = 20202, 14
     ns, server, s, burst = limits_scenario(ctx, check, port, 4096, count,
                                            before={"net.core.somaxconn": 8})
-    check_burst_scenario(check, burst, 8, count)
+    ack_path = check_burst_scenario(check, burst, 8, count)
     if not s.traced:
         return
     check_limits(check, s, ns, port,
@@ -182,7 +205,8 @@ def t_somaxconn(ctx, check):
                   "overflowed)",
                   "raise net.core.somaxconn to 16 in that netns, then restart pid %d (%s) (a new "
                   "somaxconn applies only to listeners created after the change)"
-                  % (server.pid, server.comm)])
+                  % (server.pid, server.comm)],
+                 ack_path=ack_path)
 
 
 @test("limits_somaxconn_raised_after_listen")
@@ -193,7 +217,7 @@ def t_somaxconn_raised(ctx, check):
     ns, server, s, burst = limits_scenario(ctx, check, port, 4096, count,
                                            before={"net.core.somaxconn": 8},
                                            after={"net.core.somaxconn": DEFAULT_SOMAXCONN})
-    check_burst_scenario(check, burst, 8, count)
+    ack_path = check_burst_scenario(check, burst, 8, count)
     if not s.traced:
         return
     check_limits(check, s, ns, port,
@@ -206,7 +230,8 @@ def t_somaxconn_raised(ctx, check):
                   "limit of 8 until it calls listen() again" % (server.pid, server.comm),
                   "a limit of 16 would have absorbed it: restart pid %d (%s) so that it calls "
                   "listen() again" % (server.pid, server.comm)],
-                 absent=["raise net.core.somaxconn"])
+                 absent=["raise net.core.somaxconn"],
+                 ack_path=ack_path)
 
 
 @test("limits_listener_older_than_rsttrace")
@@ -216,7 +241,7 @@ def t_existing(ctx, check):
     made (limit below somaxconn: the backlog or an older somaxconn)."""
     port, count = 20204, 12
     ns, server, s, burst = limits_scenario(ctx, check, port, 4, count, existing=True)
-    check_burst_scenario(check, burst, 4, count)
+    ack_path = check_burst_scenario(check, burst, 4, count)
     if not s.traced:
         return
     check_limits(check, s, ns, port,
@@ -227,7 +252,8 @@ def t_existing(ctx, check):
                  ["limit 4 is below net.core.somaxconn (4096 in that netns): the application's "
                   "listen backlog or an older somaxconn binds (the listener is older than "
                   "rsttrace: its listen() backlog is unknown)"],
-                 absent=["limit 4 ="])
+                 absent=["limit 4 ="],
+                 ack_path=ack_path)
 
 
 @test("limits_burst_peak_in_connections")
@@ -237,7 +263,7 @@ def t_burst_peak(ctx, check):
     kernel counted every retransmitted SYN again; 64 would absorb it."""
     port, count = 20205, 40
     ns, server, s, burst = limits_scenario(ctx, check, port, 4, count)
-    check_burst_scenario(check, burst, 4, count)
+    ack_path = check_burst_scenario(check, burst, 4, count)
     if not s.traced:
         return
     row = check_limits(check, s, ns, port,
@@ -245,7 +271,8 @@ def t_burst_peak(ctx, check):
                         "server": "Python", "recommended": 64},
                        count,
                        ["limit 4 = Python's listen backlog",
-                        "set the argument of the program's listen() call to 64"])
+                        "set the argument of the program's listen() call to 64"],
+                 ack_path=ack_path)
     check.that(dig(row, "limit.setting") ==
                "the argument of the program's listen() call to 64 (socketserver's "
                "request_queue_size defaults to 5)", "setting %r" % dig(row, "limit.setting"), row)
@@ -332,7 +359,7 @@ def t_nginx(ctx, check):
         nslib.stop_process(master)
         s.finish_scenario()
     tmp.cleanup()
-    check_burst_scenario(check, burst, backlog, count)
+    ack_path = check_burst_scenario(check, burst, backlog, count)
     if not s.traced:
         return
     owner = {"listener.owner.pid": master.pid, "listener.owner.comm": "nginx"}
@@ -350,7 +377,8 @@ def t_nginx(ctx, check):
                   "the burst needed 12 (connections waiting or dropped at once, 7 of them "
                   "overflowed)",
                   "a limit of 16 would have absorbed it: set backlog=16 in nginx's listen "
-                  "directive"])
+                  "directive"],
+                 ack_path=ack_path)
 
 
 # --------------------------------------------------------------------------
@@ -727,7 +755,7 @@ def t_go(ctx, check):
     rsttrace recognises the Go executable and says somaxconn binds."""
     port, count = 20208, 24
     ns, server, s, burst = go_scenario(ctx, check, port, count, raise_after=False)
-    check_burst_scenario(check, burst, 16, count)
+    ack_path = check_burst_scenario(check, burst, 16, count)
     if not s.traced:
         return
     check_limits(check, s, ns, port,
@@ -738,7 +766,8 @@ def t_go(ctx, check):
                  ["limit 16 = somaxconn: net.core.somaxconn (16 in that netns) is below the 16",
                   "a limit of 32 would have absorbed it: raise net.core.somaxconn to 32 in that "
                   "netns and restart pid %d (goserver) (Go reads somaxconn once per process and "
-                  "passes it as its backlog)" % server.pid])
+                  "passes it as its backlog)" % server.pid],
+                 ack_path=ack_path)
 
 
 @test("limits_go_somaxconn_raised_without_restart")
@@ -747,7 +776,7 @@ def t_go_raised(ctx, check):
     restart: its limit stays 16, and rsttrace says a restart is needed."""
     port, count = 20209, 24
     ns, server, s, burst = go_scenario(ctx, check, port, count, raise_after=True)
-    check_burst_scenario(check, burst, 16, count)
+    ack_path = check_burst_scenario(check, burst, 16, count)
     if not s.traced:
         return
     check_limits(check, s, ns, port,
@@ -760,7 +789,7 @@ def t_go_raised(ctx, check):
                   "limit of 16 until it calls listen() again" % server.pid,
                   "a limit of 32 would have absorbed it: restart pid %d (goserver) (Go reads "
                   "somaxconn once per process" % server.pid],
-                 absent=["raise net.core.somaxconn"])
+                 absent=["raise net.core.somaxconn"], ack_path=ack_path)
 
 
 def go_accept_scenario(ctx, check, port, count, rate, raise_after):
