@@ -273,29 +273,25 @@ static __always_inline struct rt_rst_mib *rst_baseline(__u32 netns, __u64 tmib, 
 }
 
 /*
- * Runs for every reset seen, so one lookup and one add: the struct net is
- * read only to make a baseline, and a netns inode reused by a new netns is
- * found by the sweep. The kernel counts a passive reset
- * (tcp_v4/v6_send_reset) after the tracepoint, an active one
- * (tcp_send_active_reset) before it: a baseline made here leaves this
- * reset out of it, and it is claimed.
+ * The first reset seen in a netns without a baseline (rt_rst_claim()): the
+ * kernel counts a passive reset (tcp_v4/v6_send_reset) after the
+ * tracepoint, an active one (tcp_send_active_reset) before it: a baseline
+ * made here leaves this reset out of it, and it is claimed. A netns inode
+ * reused by a new netns is found by the sweep.
  */
-__hidden __noinline int rt_rst_claim(__u64 sk, __u64 skb, __u32 netns, int counted)
+__noinline int rt_rst_first_claim(__u64 net, __u32 netns, int counted)
 {
-	struct rt_rst_mib *r = bpf_map_lookup_elem(&rst_mib, &netns);
+	struct rt_rst_mib *r;
 	__u64 tmib, now;
 
-	if (!r) {
-		tmib = tcp_mib_of(sk ? sk_net((const void *)sk) : skb_net((const void *)skb));
-		if (!tmib || !out_rsts(tmib, &now))
-			return 0;
-		if (counted && now)
-			now--;
-		r = rst_baseline(netns, tmib, now);
-		if (!r)
-			return 0;
-	}
-	__sync_fetch_and_add(&r->claimed, 1);
+	tmib = tcp_mib_of(net);
+	if (!tmib || !out_rsts(tmib, &now))
+		return 0;
+	if (counted && now)
+		now--;
+	r = rst_baseline(netns, tmib, now);
+	if (r)
+		__sync_fetch_and_add(&r->claimed, 1);
 	return 0;
 }
 

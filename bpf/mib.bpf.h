@@ -66,12 +66,25 @@ static __always_inline void unattributed_rsts(__u32 netns, __u64 n)
 	count_n(RT_CNT_UNATTRIB_RST, n);
 }
 
+extern int rt_rst_first_claim(__u64 net, __u32 netns, int counted);
+
 /*
  * A reset sent that a hook saw (its socket or packet), claimed against its
  * netns's TcpOutRsts; 'counted': the kernel counted it before the hook ran
- * (an active reset).
+ * (an active reset). Runs for every reset seen, so one lookup and one add;
+ * the struct net is read only for a netns's first claim, in a global
+ * function (verified once, not once per path into it).
  */
-extern int rt_rst_claim(__u64 sk, __u64 skb, __u32 netns, int counted) __hidden;
+static __always_inline void rt_rst_claim(const struct sock *sk, const struct sk_buff *skb,
+					 __u32 netns, int counted)
+{
+	struct rt_rst_mib *r = bpf_map_lookup_elem(&rst_mib, &netns);
+
+	if (r)
+		__sync_fetch_and_add(&r->claimed, 1);
+	else
+		rt_rst_first_claim(sk ? sk_net(sk) : skb_net(skb), netns, counted);
+}
 
 /* A TcpOutRsts baseline where a listener starts, if none. */
 extern int rt_rst_listen(__u64 net, __u32 netns) __hidden;

@@ -135,7 +135,7 @@ __noinline int rt_report_queue(struct ev_src *s, __u64 extra_overflows, __u64 ex
 __hidden __noinline int rt_counted_drop(__u64 skbp, __u32 reason)
 {
 	const struct sk_buff *skb = (const struct sk_buff *)skbp;
-	__u32 netns = skb_netns(skb), ambiguous;
+	__u32 netns = skb_netns(skb), ambiguous = 0;
 	struct rt_tuple t = {};
 	struct rt_mib_delta d;
 	const struct sock *lsk;
@@ -177,7 +177,7 @@ static __always_inline int handle_kfree_skb(const struct sk_buff *skb, __u32 rea
 {
 	const struct sock *lsk = rx_sk;
 	struct rt_tuple t = {};
-	__u32 netns, ambiguous;
+	__u32 netns, ambiguous = 0;
 	__u8 path;
 
 	/* This fires for every dropped packet on the host: leave at once. */
@@ -262,7 +262,7 @@ static __always_inline void syn_observe(const struct sock *lsk, __u32 synq, bool
 
 static __always_inline int handle_syn_consumed(const struct sk_buff *skb)
 {
-	struct listener_match m;
+	struct listener_match m = {};
 	struct rt_tuple t = {};
 	bool dropped = false, queued = true;
 	const struct sock *lsk = NULL;

@@ -9,16 +9,19 @@
 #include "listen.bpf.h"
 #include "mib.bpf.h"
 
-__hidden __noinline int rt_listeners_for(__u32 netns, const struct rt_tuple *t,
-					 struct listener_match *m)
+__noinline int rt_listeners_for(__u32 netns, const struct rt_tuple *t, struct listener_match *m)
 {
-	struct rt_listener_key key = {.netns = netns, .port = t->lport};
-	struct rt_port_listeners *pl = bpf_map_lookup_elem(&listeners, &key);
 	__u64 exact[RT_PORT_LISTENERS] = {}, any[RT_PORT_LISTENERS] = {};
+	struct rt_listener_key key = {.netns = netns};
+	struct rt_port_listeners *pl;
 	__u32 ne = 0, na = 0;
 	int i;
 
+	if (!t || !m)
+		return 0;
 	m->n = 0;
+	key.port = t->lport;
+	pl = bpf_map_lookup_elem(&listeners, &key);
 	if (!pl)
 		return 0;
 	for (i = 0; i < RT_PORT_LISTENERS; i++) {
@@ -39,10 +42,12 @@ __hidden __noinline int rt_listeners_for(__u32 netns, const struct rt_tuple *t,
 	return 0;
 }
 
-__hidden __noinline __u64 rt_listener_for(__u32 netns, const struct rt_tuple *t, __u32 *ambiguous)
+__noinline __u64 rt_listener_for(__u32 netns, const struct rt_tuple *t, __u32 *ambiguous)
 {
-	struct listener_match m;
+	struct listener_match m = {};
 
+	if (!t || !ambiguous)
+		return 0;
 	rt_listeners_for(netns, t, &m);
 	*ambiguous = m.n > 1;
 	return m.n ? m.sk[0] : 0;
@@ -85,7 +90,7 @@ static __always_inline void track_child(const struct sock *sk)
 	struct rt_sock_info info = {};
 	struct rt_tuple t = {};
 	const struct sock *lsk;
-	__u32 ambiguous;
+	__u32 ambiguous = 0;
 
 	tuple_from_sk(sk, &t);
 	lsk = (const void *)rt_listener_for(sk_netns(sk), &t, &ambiguous);
@@ -106,7 +111,7 @@ static __always_inline void track_child(const struct sock *sk)
 static __always_inline void child_parent(const struct sock *sk, const struct rt_tuple *t,
 					 struct rt_sock_info *info)
 {
-	struct listener_match m;
+	struct listener_match m = {};
 	int i;
 
 	rt_listeners_for(sk_netns(sk), t, &m);
@@ -291,7 +296,7 @@ static __always_inline int handle_accept_exit(long fd)
 	struct rt_sock_info *info, fresh = {};
 	const struct sock *sk = tcp_sock_of_fd(fd);
 	struct rt_tuple t = {};
-	__u32 ambiguous;
+	__u32 ambiguous = 0;
 
 	if (!sk)
 		return 0;

@@ -137,9 +137,8 @@ struct listener_match {
  * as in the kernel's lookup; several at one level are a SO_REUSEPORT group.
  * Global functions in owner.bpf.c, verified once.
  */
-extern int rt_listeners_for(__u32 netns, const struct rt_tuple *t,
-			    struct listener_match *m) __hidden;
+extern int rt_listeners_for(__u32 netns, const struct rt_tuple *t, struct listener_match *m);
 /* One listener a connection to t could reach (0: none); *ambiguous when several could. */
-extern __u64 rt_listener_for(__u32 netns, const struct rt_tuple *t, __u32 *ambiguous) __hidden;
+extern __u64 rt_listener_for(__u32 netns, const struct rt_tuple *t, __u32 *ambiguous);
 
 #endif /* RSTTRACE_OWNER_BPF_H */

@@ -110,9 +110,15 @@ static __always_inline int handle_send_reset_into(struct ev_src *s, const struct
 		netns = skb_netns_x(skb, direct);
 	}
 	full = sk && state != RT_TCP_TIME_WAIT && state != RT_TCP_NEW_SYN_RECV;
+	/*
+	 * The flags gather in the record, not in a register: a register keeps
+	 * each combination of them as a constant, and the verifier then walks
+	 * every combination on its own (on 6.1, 10 s per program under TCG).
+	 */
+	s->flags = flags;
 	/* First, whatever the filters: a received reset may have to be taken back. */
 	if (full && skb && take_back_local_abort(sk))
-		flags |= RT_F_LOCAL_ABORT;
+		s->flags |= RT_F_LOCAL_ABORT;
 	if (!(event_mask & RT_EVM(RT_EV_RST_SENT)))
 		return 0;
 
@@ -120,11 +126,11 @@ static __always_inline int handle_send_reset_into(struct ev_src *s, const struct
 	if (full && state != RT_TCP_LISTEN)
 		tuple_from_sk_x(sk, &s->t, direct);
 	else if (skb && tuple_from_skb_x(skb, &s->t, direct))
-		flags |= RT_F_ADDR_FROM_SKB;
+		s->flags |= RT_F_ADDR_FROM_SKB;
 	else if (sk)
 		tuple_from_sk_x(sk, &s->t, direct);
 	if (!skb)
-		flags |= RT_F_ACTIVE;
+		s->flags |= RT_F_ACTIVE;
 
 	if (full)
 		info = sock_info(sk);
@@ -135,9 +141,9 @@ static __always_inline int handle_send_reset_into(struct ev_src *s, const struct
 			__u32 zero = 0;
 			__u64 *last = bpf_map_lookup_elem(&overflow_skb, &zero);
 
-			flags |= RT_F_OVERFLOW_SKB_KNOWN;
+			s->flags |= RT_F_OVERFLOW_SKB_KNOWN;
 			if (last && *last == (__u64)skb) {
-				flags |= RT_F_OVERFLOW_SKB;
+				s->flags |= RT_F_OVERFLOW_SKB;
 				*last = 0;
 			}
 		}
@@ -145,9 +151,9 @@ static __always_inline int handle_send_reset_into(struct ev_src *s, const struct
 		s->lsk = rt_listener_for(netns, &s->t, &ambiguous);
 		if (s->lsk) {
 			linfo = sock_info((const void *)s->lsk);
-			flags |= RT_F_LISTENER_BY_PORT;
+			s->flags |= RT_F_LISTENER_BY_PORT;
 			if (ambiguous)
-				flags |= RT_F_LISTENER_AMBIG;
+				s->flags |= RT_F_LISTENER_AMBIG;
 		}
 	}
 	if (info) {
@@ -156,7 +162,7 @@ static __always_inline int handle_send_reset_into(struct ev_src *s, const struct
 		/* A TIME_WAIT socket has no owner; an orphan's tcp_reset() just destroyed it. */
 		owner = find_closed_owner(&s->t, netns);
 		if (owner)
-			flags |= RT_F_OWNER_CLOSED;
+			s->flags |= RT_F_OWNER_CLOSED;
 	}
 	/* Filter on the owner the event will show, after every lookup that finds it. */
 	if (!wanted(&s->t, netns, owner, linfo ? &linfo->owner : NULL))
@@ -165,7 +171,7 @@ static __always_inline int handle_send_reset_into(struct ev_src *s, const struct
 		return 0;
 
 	/* Seen: one of the netns's TcpOutRsts accounted for (bpf/mib.bpf.c). */
-	rt_rst_claim((__u64)sk, (__u64)skb, netns, !skb);
+	rt_rst_claim(sk, skb, netns, !skb);
 	ev_owner(s, owner);
 	ev_lowner(s, linfo ? &linfo->owner : NULL);
 	s->sk = (__u64)sk;
@@ -175,14 +181,12 @@ static __always_inline int handle_send_reset_into(struct ev_src *s, const struct
 	s->state = state;
 	if (info && state == RT_TCP_CLOSE && info->last_oldstate) {
 		s->prev_state = info->last_oldstate;
-		flags |= RT_F_PREV_STATE;
+		s->flags |= RT_F_PREV_STATE;
 	}
-	if (direct) {
-		s->flags = flags;
+	if (direct)
 		rt_send_reset_tail(s);
-	} else {
-		s->flags = send_reset_tail(s, sk, flags, reason, state);
-	}
+	else
+		s->flags = send_reset_tail(s, sk, s->flags, reason, state);
 	/* Emitted from here: the tail's frame is not under rt_emit()'s (512 bytes). */
 	rt_emit(s);
 	return 0;
