@@ -49,8 +49,8 @@ suite "integration" python3 tests/integration/run.py -v
 suite "install and shipping" python3 tests/install/run.py
 suite "soak (short)" python3 tests/soak.py --seconds "${SOAK_SECONDS:-20}"
 # Inside Debian's 6.1 and 6.12 under QEMU TCG, both guests at once (one core
-# each): by default the whole suite (46 to 59 min; 6.1 is the longer, its
-# verifier takes ~30 s of each tracer's start under TCG), each guest killed
+# each): by default the whole suite (6.1 is the longer: each tracer there
+# takes about 11 s to start under TCG), each guest killed
 # after RSTTRACE_GUEST_TIMEOUT (4200 s here) so that CI stays inside its 90
 # minutes; RSTTRACE_TEST_KERNELS=smoke runs the tests whose hooks differ per
 # kernel (about 8 min), =0 none.  docs/kernels.md, "CI time".
