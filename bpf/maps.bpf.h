@@ -286,6 +286,21 @@ RT_SHARED struct {
 	__type(value, struct rt_mib_vals);
 } mib_seen SEC(".maps");
 
+/*
+ * Under a filter other than --netns: the netns in which the filter selected
+ * a listener (start-up scan, listen()) or a listener queue event
+ * (rt_report_queue()). Their increments no event claimed go in the totals
+ * as unattributed, as those found by an event there do (mib.bpf.h
+ * unattributed_unfiltered()); elsewhere they are another listener's. A
+ * hash, not an LRU: a netns marked stays marked (4096 netns a run).
+ */
+RT_SHARED struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} filter_selected_netns SEC(".maps");
+
 /* TcpOutRsts per netns against the resets seen there (mib.bpf.c). */
 RT_SHARED struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -401,3 +401,18 @@ __hidden __noinline int rt_mib_sweep_netns(__u64 net, __u32 netns, int how)
 		sweep_resets(net, netns, how & RT_SWEEP_AGED);
 	return 0;
 }
+
+/* Global, verified once; see filter_selected_netns. */
+__noinline int rt_netns_selected(__u32 netns)
+{
+	return bpf_map_lookup_elem(&filter_selected_netns, &netns) != NULL;
+}
+
+__noinline int rt_netns_select(__u32 netns)
+{
+	__u8 one = 1;
+
+	if (!bpf_map_lookup_elem(&filter_selected_netns, &netns))
+		bpf_map_update_elem(&filter_selected_netns, &netns, &one, BPF_NOEXIST);
+	return 0;
+}

@@ -45,11 +45,44 @@ static __always_inline void unattributed(__u64 overflows, __u64 synq)
 	}
 }
 
-/* Nothing to tie them to: counted unless a filter would hide the netns's events. */
+/* A filter other than --netns: one that selects some of a netns's events. */
+static __always_inline bool filter_within_netns(void)
+{
+	return filter_tgid || nr_filter_ports || filter_family || filter_cgroup;
+}
+
+/* Whether the filter selected a listener queue event in netns; marking it. */
+extern int rt_netns_selected(__u32 netns);
+extern int rt_netns_select(__u32 netns);
+
+/* A listener the filter selects: its netns's unclaimed counts are reported. */
+static __always_inline void select_listener_netns(const struct sock *sk, __u32 netns,
+						  const struct rt_owner *owner)
+{
+	struct rt_tuple t = {};
+
+	if (!filter_within_netns())
+		return;
+	t.family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	t.lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (wanted(&t, netns, owner, owner))
+		rt_netns_select(netns);
+}
+
+/*
+ * Nothing to tie them to: counted in the netns --netns selects, and under
+ * the other filters only where they selected a listener or a listener queue
+ * event (the counts there may be another listener's, as unattributed says;
+ * left out, a count read on a CPU where no selected event ran, or while
+ * the SYN detector was detached, would be in no total).
+ */
 static __always_inline void unattributed_unfiltered(__u32 netns, __u64 overflows, __u64 synq)
 {
-	if ((filter_netns && netns != filter_netns) || filter_tgid || nr_filter_ports ||
-	    filter_family || filter_cgroup)
+	if (!overflows && !synq)
+		return;
+	if (filter_netns && netns != filter_netns)
+		return;
+	if (filter_within_netns() && !rt_netns_selected(netns))
 		return;
 	unattributed(overflows, synq);
 }

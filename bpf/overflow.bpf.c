@@ -101,6 +101,8 @@ __noinline int rt_report_queue(struct ev_src *s, __u64 extra_overflows, __u64 ex
 		return 0;
 	/* Under the filters of the event they were found with. */
 	unattributed(extra_overflows, extra_synq);
+	if (filter_within_netns())
+		rt_netns_select(s->netns);
 	if (type == RT_EV_LISTEN_OVERFLOW) {
 		count(RT_CNT_LISTEN_OVERFLOW);
 		count(path == RT_PATH_SYN   ? RT_CNT_OVERFLOW_SYN

@@ -67,6 +67,7 @@ static __always_inline void track_listen(const struct sock *sk)
 	/* Overflows are credited from here on (bpf/mib.bpf.c), resets too. */
 	rt_mib_init(sk_net(sk), sk_netns(sk));
 	rt_rst_listen(sk_net(sk), sk_netns(sk));
+	select_listener_netns(sk, sk_netns(sk), &info.owner);
 }
 
 static __always_inline void inherit(struct rt_sock_info *info, const struct sock *lsk)

@@ -48,6 +48,7 @@ int scan_task_file(struct bpf_iter__task_file *ctx)
 	if (rec.state == RT_TCP_LISTEN) {
 		listener_add(rec.netns, rec.lport, sk);
 		rt_mib_init(sk_net(sk), rec.netns);
+		select_listener_netns(sk, rec.netns, info ? &info->owner : &fresh.owner);
 	}
 	bpf_seq_write(seq, &rec, sizeof(rec));
 	return 0;

@@ -4,7 +4,7 @@ namespaces."""
 
 import os
 
-from harness import CLOSED_PORT, Session, connect, dig, listen, of_type, test
+from harness import CLOSED_PORT, Session, connect, dig, listen, of_type, parse_kv, test
 from nslib import NETNS_DIR, Netns, VethPair
 
 
@@ -125,3 +125,45 @@ def t_filter_netns(ctx, check):
         check.that(len(sent) == 1, "--netns %s: %d rst_sent, expected 1" % (form, len(sent)))
         wanted.delete()
         other.delete()
+
+
+@test("filter_port_totals_detector_detached")
+def t_filter_port_totals_detector_detached(ctx, check):
+    """-P PORT, started on a listener whose accept queue is already full
+    (listen(1), 2 connections never accepted): the SYNs it drops before
+    anything puts the queue under new pressure are counted by the kernel
+    only (the SYN detector is detached, or on other kernels seen).  The
+    filter selected the listener (start-up scan), so every one of them is
+    in the totals, as an event or as unattributed: exactly the server
+    netns's ListenOverflows.  A second netns whose listener on another
+    port overflows the same way stays out of them."""
+    from cases_explain import ScriptPeer, XSession, check_scenario
+
+    port, other = 20131, 20132
+    spaces = []
+    for p in (port, other):
+        ns = Netns()
+        ns.sysctl({"net.ipv4.tcp_syncookies": 0})
+        server, client = ScriptPeer(ns), ScriptPeer(ns)
+        server.call("listen L 4 127.0.0.1 %d 1" % p)
+        queued = [client.call("connect Q%d 4 127.0.0.1 %d" % (i, p))[0] for i in range(2)]
+        spaces.append((ns, server, client, queued))
+    (ns, _, _, _), (ns_other, _, _, _) = spaces
+    with XSession(ctx, check, [ns, ns_other], ["-P", str(port), "--summary"]) as s:
+        # 0.5 s: no SYN is retransmitted (the first retransmission is at 1 s)
+        bursts = [parse_kv(client.call("burst G 4 127.0.0.1 %d 6 0.5" % p, timeout=15))
+                  for p, (_, _, client, _) in zip((port, other), spaces)]
+        s.finish_scenario(*[peer for sp in spaces for peer in sp[1:3]])
+    for (_, _, _, queued), burst in zip(spaces, bursts):
+        check_scenario(check, queued == ["connected"] * 2 and burst["connected"] == "0",
+                       "queue-filling connects %s, burst %s: expected 2 connected, then none"
+                       % (queued, burst))
+    for space in (ns, ns_other):
+        overflows = s.delta_in(space, "TcpExtListenOverflows")
+        check_scenario(check, overflows >= 6, "ListenOverflows delta %d in netns %d, "
+                       "expected >= 6" % (overflows, space.inode))
+    if not s.traced:
+        return
+    strays = [e for e in s.run.events if port not in (dig(e, "local.port"), dig(e, "remote.port"))]
+    check.that(not strays, "events without port %d" % port, *strays)
+    s.check_totals(ns, {"listen_overflow": "TcpExtListenOverflows", "lost": 0})
