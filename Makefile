@@ -113,9 +113,10 @@ integration: rsttrace
 
 cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-		--inline-suppr -Iinclude -Iuser user tests/unit
+		--inline-suppr -Iinclude -Iuser user tests/unit bench/rstgen
 
-FORMAT_SRCS = $(wildcard user/*.c user/*.h bpf/*.c bpf/*.h include/*.h tests/unit/*.c tests/unit/*.h)
+FORMAT_SRCS = $(wildcard user/*.c user/*.h bpf/*.c bpf/*.h include/*.h tests/unit/*.c tests/unit/*.h \
+	bench/rstgen/*.c bench/rstgen/*.h)
 
 format:
 	clang-format -i $(FORMAT_SRCS)

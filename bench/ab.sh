@@ -28,7 +28,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 echo 1 >/proc/sys/kernel/bpf_stats_enabled
-cc -O2 -pthread -o "$W/rstgen" "$BENCH_DIR/rstgen.c" || exit 1
+cc -O2 -pthread -o "$W/rstgen" "$BENCH_DIR"/rstgen/*.c || exit 1
 ip netns add "$NS" && ip -n "$NS" link set lo up
 ip -n "$NS" addr add 127.77.0.1/8 dev lo
 ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="1024 65000"

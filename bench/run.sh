@@ -139,7 +139,7 @@ trap 'exit 130' INT TERM HUP
 
 # ---------------------------------------------------------------- tools
 RSTGEN="$W/rstgen"
-cc -O2 -Wall -pthread -o "$RSTGEN" "$BENCH_DIR/rstgen.c" || die "cannot build bench/rstgen.c"
+cc -O2 -Wall -pthread -o "$RSTGEN" "$BENCH_DIR"/rstgen/*.c || die "cannot build bench/rstgen"
 
 NOTES=""
 note() {
