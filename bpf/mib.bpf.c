@@ -402,17 +402,29 @@ __hidden __noinline int rt_mib_sweep_netns(__u64 net, __u32 netns, int how)
 	return 0;
 }
 
+/*
+ * Set once filter_selected_netns is full: from then on every netns counts as
+ * selected, so that no netns's unclaimed counts are left out (some may be
+ * counted that the filter would not have selected).
+ */
+__u32 filter_selected_netns_full;
+
+#define RT_E2BIG 7 /* the hash is full (another CPU marking it first is -EEXIST) */
+
 /* Global, verified once; see filter_selected_netns. */
 __noinline int rt_netns_selected(__u32 netns)
 {
-	return bpf_map_lookup_elem(&filter_selected_netns, &netns) != NULL;
+	return filter_selected_netns_full ||
+	       bpf_map_lookup_elem(&filter_selected_netns, &netns) != NULL;
 }
 
 __noinline int rt_netns_select(__u32 netns)
 {
 	__u8 one = 1;
 
-	if (!bpf_map_lookup_elem(&filter_selected_netns, &netns))
-		bpf_map_update_elem(&filter_selected_netns, &netns, &one, BPF_NOEXIST);
+	if (bpf_map_lookup_elem(&filter_selected_netns, &netns))
+		return 0;
+	if (bpf_map_update_elem(&filter_selected_netns, &netns, &one, BPF_NOEXIST) == -RT_E2BIG)
+		filter_selected_netns_full = 1;
 	return 0;
 }
