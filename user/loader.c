@@ -124,6 +124,19 @@ static void unseen_for_tests(struct rsttrace_bpf *s)
 		s->rodata->test_unseen_resets = (__u32)strtoul(n, NULL, 10);
 }
 
+/*
+ * RSTTRACE_TEST_SELECTED_NETNS=N: room for N netns in filter_selected_netns
+ * (bpf/maps.bpf.h), so that the tests reach its full-table path.
+ */
+static void selected_netns_for_tests(struct rsttrace_bpf *s)
+{
+	const char *n = getenv("RSTTRACE_TEST_SELECTED_NETNS");
+
+	if (n && strtoul(n, NULL, 10) > 0)
+		bpf_map__set_max_entries(s->maps.filter_selected_netns,
+					 (__u32)strtoul(n, NULL, 10));
+}
+
 /* Opens the skeleton and configures it for the hooks chosen. */
 static int open_skel(struct loader *ld, const struct cli_opts *o)
 {
@@ -143,6 +156,7 @@ static int open_skel(struct loader *ld, const struct cli_opts *o)
 		bpf_program__set_autoload(p, false);
 	refuse_for_tests(s);
 	unseen_for_tests(s);
+	selected_netns_for_tests(s);
 	for (i = 0; i < nr_hooks; i++) {
 		const struct hook_cand *cand = hook_chosen(&ld->choice[i]);
 		int k;

@@ -167,3 +167,42 @@ def t_filter_port_totals_detector_detached(ctx, check):
     strays = [e for e in s.run.events if port not in (dig(e, "local.port"), dig(e, "remote.port"))]
     check.that(not strays, "events without port %d" % port, *strays)
     s.check_totals(ns, {"listen_overflow": "TcpExtListenOverflows", "lost": 0})
+
+
+
+@test("filter_selected_netns_table_full")
+def t_filter_selected_netns_table_full(ctx, check):
+    """The same as filter_port_totals_detector_detached, with the listener
+    of -P PORT in two namespaces and room for one namespace in the table of
+    those the filter selected (RSTTRACE_TEST_SELECTED_NETNS=1): the second
+    does not fit, and from then on every namespace counts as selected, so
+    that the SYNs dropped in both while the detector was detached are all
+    in the totals: exactly the two namespaces' ListenOverflows."""
+    from cases_explain import ScriptPeer, XSession, check_scenario
+
+    port = 20133
+    spaces = []
+    for _ in range(2):
+        ns = Netns()
+        ns.sysctl({"net.ipv4.tcp_syncookies": 0})
+        server, client = ScriptPeer(ns), ScriptPeer(ns)
+        server.call("listen L 4 127.0.0.1 %d 1" % port)
+        queued = [client.call("connect Q%d 4 127.0.0.1 %d" % (i, port))[0] for i in range(2)]
+        spaces.append((ns, server, client, queued))
+    namespaces = [sp[0] for sp in spaces]
+    with XSession(ctx, check, namespaces, ["-P", str(port), "--summary"],
+                  env={"RSTTRACE_TEST_SELECTED_NETNS": "1"}) as s:
+        bursts = [parse_kv(client.call("burst G 4 127.0.0.1 %d 6 0.5" % port, timeout=15))
+                  for (_, _, client, _) in spaces]
+        s.finish_scenario(*[peer for sp in spaces for peer in sp[1:3]])
+    for (_, _, _, queued), burst in zip(spaces, bursts):
+        check_scenario(check, queued == ["connected"] * 2 and burst["connected"] == "0",
+                       "queue-filling connects %s, burst %s: expected 2 connected, then none"
+                       % (queued, burst))
+    for space in namespaces:
+        overflows = s.delta_in(space, "TcpExtListenOverflows")
+        check_scenario(check, overflows >= 6, "ListenOverflows delta %d in netns %d, "
+                       "expected >= 6" % (overflows, space.inode))
+    if not s.traced:
+        return
+    s.check_totals(namespaces, {"listen_overflow": "TcpExtListenOverflows", "lost": 0})
