@@ -587,10 +587,14 @@ def check_accepts(check, s, ns, port, accepts, waits, untimed_part=0.01):
 
 def check_untimed(check, s, row, truth_waits, part=0.01):
     """The accepts rsttrace could not time of the truth_waits connections
-    the truth timed: at most `part` of them (at least 1). The message says
-    how many the kernel's skipped runs of the state-change hook and the
-    socket table's evictions explain: not all of them (docs/diagnosis.md,
-    "Untimed accepts"); -> how many."""
+    the truth timed: at most `part` of them, and at least 2. Such a
+    connection's state changes ran in a softirq where no hook ran
+    (docs/truth.md, "Softirqs no hook saw"). That was measured at 1 to 7
+    of ~270 in 10 of 80 Go runs, and at 2 of 60 once with nginx (CI,
+    2026-12-04). The message says how many of them the kernel's skipped
+    runs of the state-change hook and the socket table's evictions
+    explain: not all of them (docs/diagnosis.md, "Untimed accepts");
+    -> how many."""
     summary = s.final_summary()
     check.that("inet_sock_set_state" in (summary.get("missed") or {}),
                "the summary's missed runs lack the inet_sock_set_state hook: %r"
@@ -599,7 +603,7 @@ def check_untimed(check, s, row, truth_waits, part=0.01):
     untimed = truth_waits - timed
     skipped = dig(summary, "missed.inet_sock_set_state") or 0
     evicted = dig(summary, "socket_table.evicted") or 0
-    check.that(0 <= untimed <= max(1, int(truth_waits * part)),
+    check.that(0 <= untimed <= max(2, int(truth_waits * part)),
                "accept.waits %d, the truth timed %d connections (%d runs of the "
                "inet_sock_set_state hook skipped, %d sockets evicted)"
                % (timed, truth_waits, skipped, evicted), row)
