@@ -36,7 +36,7 @@ import harness
 import kernel
 import nslib
 from harness import (FILLER, PRINT_TIMEOUT, SLOW_TBF, Session, context_fields, dig,
-                     endpoint_fields, of_type, owner_fields, parse_kv, test)
+                     endpoint_fields, listener_drops, of_type, owner_fields, parse_kv, test)
 from nslib import Netns, PeerError, VethPair
 from tracer import ATTACHED, TOTALS, Tracer
 
@@ -615,7 +615,6 @@ def t_syn_detector_armed_on_pressure(ctx, check):
     ns.sysctl({"net.ipv4.tcp_syncookies": 0})
     server, client = ScriptPeer(ns), ScriptPeer(ns)
     healthy, port = 20111, 20112
-    armed = disarmed = None
     links = {}
     with XSession(ctx, check, [ns], ["--netns", str(ns.inode), "--summary"]) as s:
         server.call("listen H 4 127.0.0.1 %d 64" % healthy)
@@ -633,14 +632,14 @@ def t_syn_detector_armed_on_pressure(ctx, check):
         burst = parse_kv(client.call("burst G 4 127.0.0.1 %d 10 1.6" % port, timeout=15))
         groups = parse_groups(client.call("group_ports G"))
         if s.tracer:
-            armed = poll(lambda: records_in_stream(s.tracer, "syn_detector"), 5)
+            poll(lambda: records_in_stream(s.tracer, "syn_detector"), 5)
             links["burst"] = links_to(s.tracer.pid, "consume_skb")
         client.close()
         server.close()
         time.sleep(0.3)
         if s.tracer:
-            disarmed = poll(lambda: [r for r in records_in_stream(s.tracer, "syn_detector")
-                                     if r.get("armed") is False], 10 + 6 * nslib.TIME_SCALE)
+            poll(lambda: [r for r in records_in_stream(s.tracer, "syn_detector")
+                          if r.get("armed") is False], 10 + 6 * nslib.TIME_SCALE)
             links["quiet"] = links_to(s.tracer.pid, "consume_skb")
         s.finish_scenario()
     pending = groups.get("pending", [])
@@ -861,6 +860,8 @@ def ack_overflow_scenario(ctx, check, subnet, port, abort):
         groups = parse_groups(client.call("group_ports G"))
         s.wait_events(25 + 3 * len(groups.get("ECONNRESET", [])))
         cut_link(client_ns, veth.client_dev)
+        # Final once the link is cut: the listener's own drop counter.
+        groups["sk_drops"] = listener_drops(server_ns, port).get(server.pid)
         s.finish_scenario(client, server)
     check_scenario(check, [q[0] for q in queued] == ["connected"] * 3,
                    "queue-filling connects gave %s" % queued)
@@ -873,9 +874,10 @@ def ack_overflow_scenario(ctx, check, subnet, port, abort):
     return s, client_ns, server_ns, veth, server, client, groups
 
 
-def check_ack_overflow_common(check, s, client_ns, server_ns, veth, server, client, port):
+def check_ack_overflow_common(check, s, client_ns, server_ns, veth, server, client, port,
+                              sk_drops):
     """What both abort settings share: SYN-queue overflows, ACK-path
-    overflow events, totals."""
+    overflow events, the listener's drop counter, totals."""
     caddr, saddr = veth.client_addr["ipv4"], veth.server_addr["ipv4"]
     synq = s.events("syn_queue_overflow", [server_ns])
     unseen = s.unattributed("syn_queue_overflow")
@@ -920,6 +922,15 @@ def check_ack_overflow_common(check, s, client_ns, server_ns, veth, server, clie
     others = [e for e in drops if e.get("path") != "ack"]
     for ev in others:
         check.fields(ev, {"path": "syn", "reason": None}, "other listen_overflow")
+    # The listener's sk_drops counts each ACK-path overflow twice (the
+    # reuseport tests rely on it to tell which listener dropped what).
+    weighted = sum(e.get("count", 1) * (2 if e.get("path") == "ack" else 1)
+                   for e in drops + synq)
+    unseen_all = s.unattributed("listen_overflow") + s.unattributed("syn_queue_overflow")
+    check.that(weighted == sk_drops, "listener sk_drops %s, events: %d SYN-queue, %d SYN-path, "
+               "%d ACK-path (counted twice) = %d; %d unattributed"
+               % (sk_drops, len(synq), len(others), len(drops) - len(others), weighted,
+                  unseen_all))
     summary = s.check_totals(server_ns, {
         "listen_overflow": "TcpExtListenOverflows",
         "syn_queue_overflow": "TcpExtTCPReqQFullDrop", "rst_sent": "TcpOutRsts",
@@ -946,7 +957,7 @@ def t_ack_overflow_abort1(ctx, check):
         return
     caddr, saddr = veth.client_addr["ipv4"], veth.server_addr["ipv4"]
     flows, totals = check_ack_overflow_common(check, s, client_ns, server_ns, veth, server,
-                                              client, port)
+                                              client, port, groups["sk_drops"])
     check_listener_close(check, s, server_ns, server, port, groups["queued"])
     check.that(totals.get("listen_overflow_ack") == 3, "totals.listen_overflow_ack %s, expected 3"
                % totals.get("listen_overflow_ack"))
@@ -1008,7 +1019,7 @@ def t_ack_overflow_abort0(ctx, check):
         return
     saddr = veth.server_addr["ipv4"]
     flows, totals = check_ack_overflow_common(check, s, client_ns, server_ns, veth, server,
-                                              client, port)
+                                              client, port, groups["sk_drops"])
     check_listener_close(check, s, server_ns, server, port, groups["queued"])
     check.that(sorted(flows) == sorted(resets), "ACK-path flows %s, reset clients %s"
                % (sorted(flows), sorted(resets)))

@@ -8,7 +8,6 @@ Ports 20301.. and veth subnets 60.. are this file's own.
 
 import fcntl
 import os
-import re
 import signal
 import struct
 import subprocess
@@ -22,7 +21,7 @@ import nslib
 from cases_cli import cli_error_test
 from cases_env import storm
 from cases_explain import ScriptPeer, XSession, check_scenario, cut_link, poll, text_has
-from harness import dig, endpoint_fields, parse_kv, test
+from harness import dig, endpoint_fields, listener_drops, parse_kv, test
 from nslib import Netns, VethPair
 from tracer import ATTACHED, Tracer
 
@@ -57,7 +56,7 @@ def t_overflow_then_keepalive_race(ctx, check):
     port, clients = 20301, 6
     client_ns, server_ns = Netns(), Netns()
     veth = VethPair(client_ns, server_ns, 60)
-    caddr, saddr = veth.client_addr["ipv4"], veth.server_addr["ipv4"]
+    saddr = veth.server_addr["ipv4"]
     server_ns.sysctl({"net.ipv4.tcp_syncookies": 0})
     server, client = tpeer(server_ns), tpeer(client_ns)
     # --syn-detector=always: every overflow must be a record here (none may
@@ -333,23 +332,6 @@ def t_forked_child_linger0(ctx, check):
 # --------------------------------------------------------------------------
 # item 4: every listener of a port, and which one a drop belonged to
 
-SS_PID_RE = re.compile(r"pid=(\d+),")
-SS_DROPS_RE = re.compile(r"\bd(\d+)\)")
-
-
-def listener_drops(ns, port):
-    """{owner pid: sk_drops} of the listeners on PORT, from `ss -ltnmp`:
-    the kernel's own per-listener count of dropped SYNs and handshakes
-    (tcp_listendrop(): accept-queue and SYN-queue overflows alike)."""
-    out = ns.exec(["ss", "-Hltnmp", "sport", "=", ":%d" % port]).stdout
-    drops = {}
-    for record in out.split("LISTEN")[1:]:
-        pid, d = SS_PID_RE.search(record), SS_DROPS_RE.search(record)
-        if pid and d:
-            drops[int(pid.group(1))] = int(d.group(1))
-    return drops
-
-
 def reuseport_case(ctx, check, port, listen_first, addrs=("127.0.0.1", "127.0.0.1")):
     """Two processes listen on one port with SO_REUSEPORT and listen(2):
     A never accepts, B accepts everything from 0.5 s on (so that both drop
@@ -390,15 +372,19 @@ def reuseport_case(ctx, check, port, listen_first, addrs=("127.0.0.1", "127.0.0.
         drops = listener_drops(ns, port)
         s.finish_scenario(a, b)
     overflows, synq = s.delta("TcpExtListenOverflows"), s.delta("TcpExtTCPReqQFullDrop")
+    listen_drops = s.delta("TcpExtListenDrops")
+    # sk_drops counts an ACK-path overflow twice (see listener_drops): what
+    # the listeners' counters hold above ListenDrops is that many ACK-path
+    # overflows, seen once on the 6.1 guest (8 of 31); never negative.
+    ack_twice = sum(drops.values()) - listen_drops
     check_scenario(check, set(drops) == {a.pid, b.pid} and all(drops.values()),
                    "ss listeners and their drops %s: both must drop" % drops)
-    check_scenario(check, overflows >= 1 and s.delta("TcpExtListenDrops") == overflows + synq
-                   == sum(drops.values()),
+    check_scenario(check, overflows >= 1 and listen_drops == overflows + synq
+                   and 0 <= ack_twice <= overflows,
                    "ListenOverflows delta %d, TCPReqQFullDrop %d, ListenDrops %d, ss drops %s: "
-                   "drops of another kind" % (overflows, synq, s.delta("TcpExtListenDrops"),
-                                              drops))
+                   "drops of another kind" % (overflows, synq, listen_drops, drops))
     figures("reuseport", listen_first=listen_first, overflows=overflows, synq=synq,
-            drops_a=drops[a.pid], drops_b=drops[b.pid])
+            drops_a=drops[a.pid], drops_b=drops[b.pid], ack_path=ack_twice)
     if not s.traced:
         return
     events = s.events("listen_overflow") + s.events("syn_queue_overflow")
@@ -408,10 +394,19 @@ def reuseport_case(ctx, check, port, listen_first, addrs=("127.0.0.1", "127.0.0.
         s.unattributed("listen_overflow") + s.unattributed("syn_queue_overflow"),
         sum(m.get("count", 0) for m in s.run.missed),
         ",".join(sorted(set(m.get("hook", "?") for m in s.run.missed))))
+    def in_sk_drops(e):
+        """What an event adds to its listener's sk_drops."""
+        return e.get("count", 1) * (2 if e.get("path") == "ack" else 1)
+
     for pid, name in ((a.pid, "A"), (b.pid, "B")):
         mine = [e for e in events if dig(e, "listener.owner.pid") == pid]
-        check.that(len(mine) == drops[pid], "%d overflow events name listener %s (pid %d), "
-                   "the kernel dropped %d there; %s" % (len(mine), name, pid, drops[pid], why))
+        got = sum(in_sk_drops(e) for e in mine)
+        check.that(got == drops[pid], "%d overflow events name listener %s (pid %d), %d in "
+                   "sk_drops (an ACK-path one counts 2), the kernel dropped %d there; %s"
+                   % (len(mine), name, pid, got, drops[pid], why))
+    acks = sum(e.get("count", 1) for e in events if e.get("path") == "ack")
+    check.that(acks == ack_twice, "%d ACK-path overflow events, the listeners' sk_drops "
+               "exceed ListenDrops by %d; %s" % (acks, ack_twice, why))
     summary = s.check_totals(ns, {"listen_overflow": "TcpExtListenOverflows",
                                   "syn_queue_overflow": "TcpExtTCPReqQFullDrop",
                                   "rst_sent": "TcpOutRsts", "lost": 0})
@@ -419,13 +414,15 @@ def reuseport_case(ctx, check, port, listen_first, addrs=("127.0.0.1", "127.0.0.
             if r.get("netns") == ns.inode and r.get("port") == port]
     for pid, name in ((a.pid, "A"), (b.pid, "B")):
         mine = [r for r in rows if dig(r, "owner.pid") == pid]
-        got = sum(sum((r.get("overflows") or {}).values()) + r.get("syn_queue_overflows", 0)
-                  for r in mine)
+        paths = [r.get("overflows") or {} for r in mine]
+        got = sum(sum(p.values()) + p.get("ack", 0) for p in paths) + sum(
+            r.get("syn_queue_overflows", 0) for r in mine)
         if drops[pid]:
             check.that(len(mine) == 1, "%d summary rows for listener %s (pid %d), expected 1"
                        % (len(mine), name, pid))
-        check.that(got == drops[pid], "summary rows of listener %s (pid %d): %d drops, "
-                   "the kernel dropped %d there" % (name, pid, got, drops[pid]))
+        check.that(got == drops[pid], "summary rows of listener %s (pid %d): %d in sk_drops "
+                   "(ACK path counted twice), the kernel dropped %d there"
+                   % (name, pid, got, drops[pid]))
 
 
 @test("truth_reuseport_listeners_before_start")

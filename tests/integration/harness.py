@@ -2,6 +2,7 @@
 collect every failed expectation, and Session, one traced scenario."""
 
 import json
+import re
 import time
 
 import kernel
@@ -256,6 +257,27 @@ def connect(peer, name, family, addr, port):
 def listen(peer, name, family, addr, backlog=16, v6only=1):
     return int(peer.call("listen %s %s %s 0 %d %d"
                          % (name, family[-1], addr, backlog, v6only))[0])
+
+
+SS_PID_RE = re.compile(r"pid=(\d+),")
+SS_DROPS_RE = re.compile(r"\bd(\d+)\)")
+
+
+def listener_drops(ns, port):
+    """{owner pid: sk_drops} of the listeners on PORT, from `ss -ltnmp`:
+    the kernel's own per-listener count of dropped SYNs and handshakes
+    (tcp_listendrop(): accept-queue and SYN-queue overflows alike).  A
+    handshake ACK that overflows counts twice there: tcp_listendrop() in
+    tcp_v4_syn_recv_sock(), then sk_drops_add() at tcp_v4_rcv()'s
+    discard_and_relse (docs/truth.md, item 4; explain_ack_overflow_abort*
+    check it)."""
+    out = ns.exec(["ss", "-Hltnmp", "sport", "=", ":%d" % port]).stdout
+    drops = {}
+    for record in out.split("LISTEN")[1:]:
+        pid, d = SS_PID_RE.search(record), SS_DROPS_RE.search(record)
+        if pid and d:
+            drops[int(pid.group(1))] = int(d.group(1))
+    return drops
 
 
 def parse_kv(words):
