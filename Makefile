@@ -116,7 +116,7 @@ cppcheck:
 		--inline-suppr -Iinclude -Iuser user tests/unit bench/rstgen
 
 FORMAT_SRCS = $(wildcard user/*.c user/*.h bpf/*.c bpf/*.h include/*.h tests/unit/*.c tests/unit/*.h \
-	bench/rstgen/*.c bench/rstgen/*.h)
+	bench/rstgen/*.c bench/rstgen/*.h bench/experiments/*/*.c)
 
 format:
 	clang-format -i $(FORMAT_SRCS)
