@@ -9,6 +9,9 @@ passed=0
 failed=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+# The EXIT trap does not run when a signal ends the shell: exit through it.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # Adds a suite's "N passed, N failed" to the totals; a suite that died
 # without its summary counts as one failure.

@@ -19,7 +19,8 @@ cleanup() {
 	sysctl -qw kernel.bpf_stats_enabled="$stats"
 	rm -rf "$w"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -I"$repo/vmlinux" \
 	-c "$here/socket_state.bpf.c" -o "$w/socket_state.bpf.o"
@@ -40,7 +41,10 @@ i=0
 while [ $i -lt "$rounds" ]; do
 	"$w/measure" 5 >"$w/measure.out" &
 	m=$!
-	until grep -q attached "$w/measure.out" 2>/dev/null; do sleep 0.1; done
+	until grep -q attached "$w/measure.out" 2>/dev/null; do
+		kill -0 $m 2>/dev/null || { echo "run.sh: measure failed: $(cat "$w/measure.out")" >&2; exit 1; }
+		sleep 0.1
+	done
 	ip netns exec "$ns" "$w/rstgen" churn -d 127.77.0.1 -p 7000 -n 10000000 -w 2 -i 16 -t 3.5 |
 		grep '^mode='
 	wait $m
